@@ -1,0 +1,72 @@
+"""Channel-neutral messages: what a channel hands to the flows, and what the flows answer.
+
+Every channel (terminal chat, Telegram, tests) translates its own updates into an `Inbound` and renders
+each `Reply` its own way. Nothing here knows about aiogram or terminals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ChatType(StrEnum):
+    """Where a message was written; groups get short answers and never personal data."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A phone number shared through the channel's contact button (not typed)."""
+
+    phone: str
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did: typed text, pressed a button, or shared a contact."""
+
+    channel: str  # "telegram", "terminal", "test"
+    user_id: str  # the person's id on that channel
+    chat_id: str  # where to answer (equals user_id in a private chat)
+    text: str = ""
+    chat_type: ChatType = ChatType.PRIVATE
+    callback: str | None = None  # opaque token of a pressed button
+    contact: Contact | None = None
+    addressed: bool = False  # mention, reply to the bot, or a command: the bot was spoken to
+    display_name: str = ""
+    language_hint: str | None = None  # the channel's idea of the user's language ("zh-hans", "en" ...)
+    chat_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: `callback` is an opaque server-side token, `url` a link (one of the two)."""
+
+    label: str
+    callback: str | None = None
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class Reply:
+    """One message to show: text with light formatting (**bold**), rows of buttons, optional extras."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    request_contact: str | None = None  # label of a "share my phone" keyboard button
+    remove_keyboard: bool = False  # take away a reply keyboard shown before
+    edit: bool = False  # replace the message the pressed button belongs to (pagination)
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """A reply addressed to a chat other than the one that spoke (e.g. a secretary's notification)."""
+
+    channel: str
+    chat_id: str
+    reply: Reply
+    purpose: str  # idempotency purpose for the outbox, e.g. "apply:123"
