@@ -1,0 +1,1 @@
+"""Sub-commands of `mishu`, one typer app per topic, mounted by bot/cli.py."""
