@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("MISHU_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 
 
 def shared_data(name: str) -> Path | None:
