@@ -1,0 +1,87 @@
+"""Connecting to the database: plain URLs in, the right async driver out, the schema checked.
+
+`sqlite:///mishu.db` becomes `sqlite+aiosqlite:///mishu.db` (WAL, foreign keys on), and
+`postgresql://…` becomes `postgresql+asyncpg://…`, so staff never need to know driver names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as configured; the message is one line a person can act on."""
+
+
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+
+
+def normalise_url(raw: str) -> URL:
+    """Turn a plain database URL into one with an async driver; reject what cannot work."""
+    try:
+        url = make_url(raw.strip())
+    except ArgumentError as exc:
+        raise DatabaseError(
+            f"'{raw}' is not a database URL; use e.g. sqlite:///mishu.db or postgresql://user@host/db"
+        ) from exc
+    backend, _, driver = url.drivername.partition("+")
+    if backend not in ASYNC_DRIVERS:
+        raise DatabaseError(f"unsupported database '{backend}' in '{raw}': use sqlite or postgresql")
+    if driver in ("", "pysqlite", "psycopg2", "psycopg", "asyncpg", "aiosqlite"):
+        url = url.set(drivername=ASYNC_DRIVERS[backend])
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the chat, the delivery worker and the scheduler read while one of them writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """An async engine and its session factory for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalise_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        options: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            options["connect_args"] = {"timeout": 30}
+            if self.url.database in (None, "", ":memory:"):
+                raise DatabaseError("an in-memory SQLite database cannot be shared; give a file, e.g. sqlite:///mishu.db")
+            options["poolclass"] = NullPool
+        else:
+            options["pool_pre_ping"] = True
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def table_names(self) -> list[str]:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_table_names())
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def describe(self) -> str:
+        """The URL without its password, for messages and logs."""
+        return self.url.render_as_string(hide_password=True)

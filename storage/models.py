@@ -1,0 +1,533 @@
+"""The tables: people and their roles, the job supermarket, policies, trainings, buses, follow-ups, outbox.
+
+Times are stored in UTC (`UtcDateTime` makes them timezone-aware on the way out, also on SQLite);
+lists that are only ever read whole (skills, wanted categories, key points) are JSON columns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+# --- people -------------------------------------------------------------------------------------
+
+ROLES = ("worker", "observer", "secretary", "admin")
+WORKER_STATUSES = ("seeking", "placed", "training", "not_seeking", "unreachable")
+
+
+class Person(Base):
+    """Anyone Mishu knows: worker, observer, secretary or admin (the role decides what they may do)."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default="worker", index=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(8))  # zh-hans | zh-hant | en; None = follow the user
+    township: Mapped[str | None] = mapped_column(String(32), index=True)
+    village: Mapped[str | None] = mapped_column(String(32))
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    forgotten_at: Mapped[datetime | None] = mapped_column()  # /forget: personal fields wiped
+
+    identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    profile: Mapped[WorkerProfile | None] = relationship(
+        back_populates="person", foreign_keys="WorkerProfile.person_id", uselist=False, cascade="all, delete-orphan"
+    )
+
+
+class ChannelIdentity(Base):
+    """A person's account on a channel (a Telegram user id today, others later)."""
+
+    __tablename__ = "channel_identity"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64))  # private chat to reach them proactively
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class SecretaryCoverage(Base):
+    """Townships a secretary covers; assignment prefers a covering secretary with the lightest load."""
+
+    __tablename__ = "secretary_coverage"
+    __table_args__ = (UniqueConstraint("secretary_id", "township"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secretary_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    township: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class WorkerProfile(Base):
+    """What a registered worker told us, plus their employment status and their secretary."""
+
+    __tablename__ = "worker_profile"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="seeking", index=True)
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    wanted_categories: Mapped[list[str]] = mapped_column(default=list)
+    min_monthly_pay: Mapped[int | None] = mapped_column(Integer)
+    available_from: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    is_returnee: Mapped[bool] = mapped_column(Boolean, default=False)
+    returnee_origin: Mapped[str | None] = mapped_column(String(32))  # where they worked before returning
+    hardest_hit: Mapped[bool] = mapped_column(Boolean, default=False)  # from the hardest-hit areas
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    paused_until: Mapped[datetime | None] = mapped_column()
+    digest_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    consent_at: Mapped[datetime | None] = mapped_column()
+    consent_how: Mapped[str | None] = mapped_column(String(32))  # "self" | "in_person_by_observer"
+    placed_employer: Mapped[str | None] = mapped_column(String(128))
+    last_contact_at: Mapped[datetime | None] = mapped_column()
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="profile", foreign_keys=[person_id])
+
+
+class StatusChange(Base):
+    """History of a worker's employment status (who changed it, why)."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    old_status: Mapped[str | None] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkerNote(Base):
+    """A secretary's note on a worker, shown on the worker's card."""
+
+    __tablename__ = "worker_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- job supermarket -----------------------------------------------------------------------------
+
+
+class Enterprise(Base):
+    """An employer that put postings on the shelf."""
+
+    __tablename__ = "enterprise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(String(32))
+    industry: Mapped[str] = mapped_column(String(32), default="")
+    township: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str] = mapped_column(String(32), default="")  # 峨眉山市, 绍兴, 东莞 ...
+    province: Mapped[str] = mapped_column(String(16), default="四川")
+    address: Mapped[str] = mapped_column(String(256), default="")
+    contact_name: Mapped[str] = mapped_column(String(32), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    postings: Mapped[list[Posting]] = relationship(back_populates="enterprise")
+
+
+class Posting(Base):
+    """A job opening on the shelf of the job supermarket."""
+
+    __tablename__ = "posting"
+    __table_args__ = (Index("ix_posting_open_category", "status", "job_category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(128))
+    job_category: Mapped[str] = mapped_column(String(32), index=True)
+    township: Mapped[str | None] = mapped_column(String(32))  # inside the county
+    city: Mapped[str] = mapped_column(String(32), default="峨眉山市")
+    province: Mapped[str] = mapped_column(String(16), default="四川")
+    openings: Mapped[int] = mapped_column(Integer, default=1)
+    salary_min: Mapped[int | None] = mapped_column(Integer)
+    salary_max: Mapped[int | None] = mapped_column(Integer)
+    salary_unit: Mapped[str] = mapped_column(String(8), default="month")  # month | day | piece | hour
+    salary_text: Mapped[str] = mapped_column(String(64), default="")  # as the employer wrote it ("面议")
+    description: Mapped[str] = mapped_column(Text, default="")
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    age_min: Mapped[int | None] = mapped_column(Integer)
+    age_max: Mapped[int | None] = mapped_column(Integer)
+    benefits: Mapped[str] = mapped_column(String(256), default="")
+    contact_name: Mapped[str] = mapped_column(String(32), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    seasonal: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)  # open | closed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
+
+
+class Application(Base):
+    """A worker applied for a posting; their secretary is told."""
+
+    __tablename__ = "application"
+    __table_args__ = (UniqueConstraint("posting_id", "worker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("posting.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted | contacted | hired | rejected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    posting: Mapped[Posting] = relationship()
+
+
+class PushRecord(Base):
+    """A posting pushed to a worker: never the same posting twice, daily caps, per-posting caps."""
+
+    __tablename__ = "push_record"
+    __table_args__ = (UniqueConstraint("posting_id", "worker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("posting.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str] = mapped_column(String(256), default="")
+    response: Mapped[str | None] = mapped_column(String(16))  # applied | not_interested | paused
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- policies ------------------------------------------------------------------------------------
+
+
+class Policy(Base):
+    """A policy document in the knowledge base (worker- or employer-side)."""
+
+    __tablename__ = "policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # canonical name, also the NLU entity value
+    title: Mapped[str] = mapped_column(String(128))
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    audience: Mapped[str] = mapped_column(String(8), default="worker")  # worker | employer | both
+    issuer: Mapped[str] = mapped_column(String(128), default="")
+    document_number: Mapped[str] = mapped_column(String(64), default="")
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(256), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    key_points: Mapped[list[str]] = mapped_column(default=list)
+    eligibility: Mapped[list[str]] = mapped_column(default=list)
+    how_to_apply: Mapped[list[str]] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    faq: Mapped[list[PolicyFaq]] = relationship(
+        back_populates="policy", cascade="all, delete-orphan", order_by="PolicyFaq.id"
+    )
+
+
+class PolicyFaq(Base):
+    """A question and answer attached to a policy."""
+
+    __tablename__ = "policy_faq"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policy.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+
+    policy: Mapped[Policy] = relationship(back_populates="faq")
+
+
+# --- trainings and buses ---------------------------------------------------------------------------
+
+
+class Training(Base):
+    """A (often subsidised) skills course, online or in a classroom."""
+
+    __tablename__ = "training"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(128))
+    topic: Mapped[str] = mapped_column(String(32), index=True)  # canonical training topic (NLU entity)
+    mode: Mapped[str] = mapped_column(String(8), default="offline")  # online | offline
+    location: Mapped[str] = mapped_column(String(128), default="")
+    organiser: Mapped[str] = mapped_column(String(128), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    subsidy: Mapped[str] = mapped_column(String(128), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=30)
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()
+
+
+class Enrollment(Base):
+    """A worker enrolled in a training; a reminder goes out before it starts."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (UniqueConstraint("training_id", "worker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    training_id: Mapped[int] = mapped_column(ForeignKey("training.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column()
+
+    training: Mapped[Training] = relationship()
+
+
+class BusDeparture(Base):
+    """A point-to-point return-to-work bus (春风行动), with a health-check requirement."""
+
+    __tablename__ = "bus_departure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[str] = mapped_column(String(64))
+    destination: Mapped[str] = mapped_column(String(64))
+    destination_province: Mapped[str] = mapped_column(String(16), default="")
+    departs_at: Mapped[datetime] = mapped_column(index=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    pickup_points: Mapped[list[str]] = mapped_column(default=list)
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[str] = mapped_column(String(32), default="免费")
+    employer: Mapped[str] = mapped_column(String(128), default="")
+
+
+class Booking(Base):
+    """Seats booked on a bus by a worker."""
+
+    __tablename__ = "booking"
+    __table_args__ = (UniqueConstraint("departure_id", "worker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    departure_id: Mapped[int] = mapped_column(ForeignKey("bus_departure.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    seats: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    departure: Mapped[BusDeparture] = relationship()
+
+
+# --- secretaries' work -----------------------------------------------------------------------------
+
+
+class FollowUp(Base):
+    """A scheduled check-in with a worker; claimed with a row lock when due so it runs once."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # first | seeking | stability | manual
+    due_at: Mapped[datetime] = mapped_column()
+    # pending → asked_worker → (answered | prompted) → done; or cancelled
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    asked_worker_at: Mapped[datetime | None] = mapped_column()
+    worker_answer: Mapped[str | None] = mapped_column(String(16))
+    prompted_at: Mapped[datetime | None] = mapped_column()
+    prompts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    completed_at: Mapped[datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(Base):
+    """Something a secretary must handle: a hand-off request or a wage-arrears case, with context."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # handoff | wage_arrears
+    worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    context: Mapped[list[Any]] = mapped_column(default=list)  # the last messages
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | answered | closed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServiceRecord(Base):
+    """One service contact (every handled message, call or check-in): the bureau's figures count these."""
+
+    __tablename__ = "service_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))  # the intent or action handled
+    chat_type: Mapped[str] = mapped_column(String(8), default="private")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ChatGroup(Base):
+    """A group chat the bot is in (broadcast audience; moved when Telegram migrates it)."""
+
+    __tablename__ = "chat_group"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(128), default="")
+    township: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """A notice staff send to an audience, now or at a time; delivered through the outbox."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    send_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | sending | done | cancelled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- delivery and conversation ----------------------------------------------------------------------
+
+OUTBOX_STATES = ("pending", "sending", "sent", "failed", "uncertain", "unreachable", "cancelled")
+
+
+class OutboxMessage(Base):
+    """A message nobody is waiting for, persisted before sending so a restart neither loses nor repeats it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key"),
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160))  # purpose + recipient
+    purpose: Mapped[str] = mapped_column(String(64), index=True)  # push:12, prompt:7, broadcast:3 ...
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64), index=True)
+    chat_type: Mapped[str] = mapped_column(String(8), default="private")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a serialised Reply
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(256), default="")
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id", ondelete="SET NULL"), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ConversationState(Base):
+    """Where a person is in a form, per channel user (in a group too: per user, not per group)."""
+
+    __tablename__ = "conversation_state"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    form: Mapped[str | None] = mapped_column(String(32))
+    step: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    history: Mapped[list[Any]] = mapped_column(default=list)  # the last messages, for hand-off context
+    language: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()
+
+
+class CallbackToken(Base):
+    """What a button does, stored server-side: a pressed button carries only this random token."""
+
+    __tablename__ = "callback_token"
+
+    token: Mapped[str] = mapped_column(String(24), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))  # only this user may press it
+    action: Mapped[str] = mapped_column(String(32))
+    args: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
