@@ -1,0 +1,62 @@
+"""Wiring: settings → database → NLU → assistant, shared by every `mishu` command and channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.settings import Settings
+from flows.assistant import Assistant, Understanding
+from flows.turn import FlowSettings
+from storage.db import Database
+from storage.migrate import ensure_schema
+
+
+def flow_settings(settings: Settings) -> FlowSettings:
+    """The part of the configuration flows read."""
+    return FlowSettings(
+        bureau_name=settings.bureau.name,
+        hotline=settings.bureau.hotline,
+        default_language=settings.language.default,
+        timezone=settings.timezone,
+        fallback_threshold=settings.nlu.fallback_threshold,
+        ambiguity_margin=settings.nlu.ambiguity_margin,
+        group_threshold=settings.nlu.group_threshold,
+        form_timeout_minutes=settings.conversation.form_timeout_minutes,
+        page_size=settings.conversation.page_size,
+        button_ttl_hours=settings.conversation.button_ttl_hours,
+        bot_username=settings.telegram.username,
+    )
+
+
+def load_understanding(settings: Settings) -> Understanding:
+    """The NLU engine (trained from nlu/data, cached on disk)."""
+    from nlu.keywords import KeywordNLU
+
+    return KeywordNLU()
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    assistant: Assistant
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def open_database(settings: Settings, *, create_if_empty: bool = False) -> Database:
+    """Connect and check the schema (refusing an outdated one with the command to run)."""
+    db = Database(settings.database.url, echo=settings.database.echo)
+    try:
+        await ensure_schema(db, create_if_empty=create_if_empty)
+    except Exception:
+        await db.dispose()
+        raise
+    return db
+
+
+async def build_app(settings: Settings, *, create_if_empty: bool = False) -> App:
+    db = await open_database(settings, create_if_empty=create_if_empty)
+    assistant = Assistant(db, load_understanding(settings), flow_settings(settings))
+    return App(settings=settings, db=db, assistant=assistant)

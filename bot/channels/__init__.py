@@ -1,0 +1,1 @@
+"""Channels: each turns its own updates into `Inbound` messages and renders `Reply` values."""

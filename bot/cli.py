@@ -1,0 +1,200 @@
+"""The `mishu` command line (SPEC §3): chat, run, nlu, db, demo, import, stats.
+
+Every command turns configuration and database problems into one clear line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.settings import ConfigError, Settings, load_settings
+from storage.db import DatabaseError
+
+app = typer.Typer(
+    help="Mishu (秘书): the employment-secretary assistant.", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo county.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+DbOption = typer.Option(None, "--db", help="Database URL, e.g. sqlite:///mishu.db or postgresql://user@host/db")
+
+
+class Role(StrEnum):
+    worker = "worker"
+    secretary = "secretary"
+    admin = "admin"
+    observer = "observer"
+
+
+DEFAULT_TERMINAL_USER = {Role.worker: "worker1", Role.secretary: "sec1", Role.admin: "admin1", Role.observer: "obs1"}
+
+
+def fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def settings_for(db_url: str | None) -> Settings:
+    try:
+        return load_settings(**({"database__url": db_url} if db_url else {}))
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+def run_async(coroutine_fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
+    """Run an async command body, turning our known errors into one line."""
+
+    @wraps(coroutine_fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return asyncio.run(coroutine_fn(*args, **kwargs))
+        except (ConfigError, DatabaseError) as exc:
+            fail(str(exc))
+            raise  # unreachable
+
+    return wrapper
+
+
+@app.command()
+def chat(
+    as_: Role = typer.Option(Role.worker, "--as", help="Who is talking."),
+    user: str | None = typer.Option(None, "--user", help="The terminal user id (default per role)."),
+    db: str | None = DbOption,
+) -> None:
+    """Chat with the assistant in the terminal (reads one message a line from stdin when piped)."""
+    settings = settings_for(db)
+    run_async(_chat)(settings, as_, user or DEFAULT_TERMINAL_USER[as_])
+
+
+async def _chat(settings: Settings, role: Role, user: str) -> None:
+    from bot.app import build_app
+    from bot.channels.terminal import run_terminal
+    from bot.harness import Conversation
+    from storage.queries.people import person_by_identity
+
+    app_ = await build_app(settings, create_if_empty=True)
+    try:
+        await _ensure_demo(app_.db, settings)
+        async with app_.db.session() as session:
+            person = await person_by_identity(session, "terminal", user)
+        if person is not None and person.role != role.value:
+            fail(f"terminal user '{user}' is a {person.role}, not a {role.value}; choose another --user")
+        if person is None and role != Role.worker:
+            fail(f"no {role.value} has the terminal id '{user}'; the demo has sec1…sec10 and admin1")
+        if sys.stdin.isatty():
+            err.print(f"[dim]Mishu chat on {app_.db.describe()} as {role.value} '{user}'. Ctrl-D to leave; "
+                      "press a button by typing its number in brackets, e.g. [1].[/dim]")
+        await run_terminal(Conversation(app_.assistant, user_id=user), sys.stdin)
+    finally:
+        await app_.close()
+
+
+async def _ensure_demo(db: Any, settings: Settings) -> None:
+    """Seed the demo county on first use of an empty database."""
+    from storage.demo import load_demo
+    from storage.queries.stats import has_no_data
+
+    async with db.session() as session:
+        empty = await has_no_data(session)
+    if empty:
+        today = datetime.now(ZoneInfo(settings.timezone)).date()
+        summary = await load_demo(db, today=today)
+        err.print(f"[dim]demo county loaded: {summary}[/dim]")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: str | None = DbOption) -> None:
+    """Migrate the database schema to the newest revision."""
+    settings = settings_for(db)
+    run_async(_db_upgrade)(settings)
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    database = Database(settings.database.url)
+    try:
+        revision = await upgrade(database)
+        print(f"{database.describe()} is at schema revision {revision}")
+    finally:
+        await database.dispose()
+
+
+@demo_app.command("load")
+def demo_load(db: str | None = DbOption) -> None:
+    """Load the demo county (峨眉山市) into the database, dated from today."""
+    settings = settings_for(db)
+    run_async(_demo_load)(settings)
+
+
+async def _demo_load(settings: Settings) -> None:
+    from bot.app import open_database
+    from storage.demo import load_demo
+
+    database = await open_database(settings, create_if_empty=True)
+    try:
+        summary = await load_demo(database, today=datetime.now(ZoneInfo(settings.timezone)).date())
+        print(summary)
+    finally:
+        await database.dispose()
+
+
+@app.command()
+def stats(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+    db: str | None = DbOption,
+) -> None:
+    """The bureau's figures: enterprises, openings, workers, placements, service contacts, follow-ups …"""
+    settings = settings_for(db)
+    figures = run_async(_stats)(settings)
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return
+    from flows.i18n import t
+
+    table = Table(title=settings.bureau.name)
+    table.add_column("指标 / figure")
+    table.add_column("数量", justify="right")
+    for key, value in figures.items():
+        table.add_row(f"{t('stats.' + key)} / {t('stats.' + key, 'en')}", f"{value:,}")
+    Console().print(table)
+
+
+async def _stats(settings: Settings) -> dict[str, int]:
+    from bot.app import open_database
+    from storage.queries.stats import bureau_figures
+
+    database = await open_database(settings)
+    try:
+        now = datetime.now(UTC)
+        async with database.session() as session:
+            return await bureau_figures(session, now=now, today=now.astimezone(ZoneInfo(settings.timezone)).date())
+    finally:
+        await database.dispose()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

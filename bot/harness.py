@@ -1,0 +1,64 @@
+"""A conversation you can drive from code: `await chat.say("有没有采茶的工作")` returns the replies.
+
+Tests and the terminal channel use the same harness, so a test reads like the dialogue it checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows.assistant import Assistant
+from flows.messages import Button, ChatType, Contact, Inbound, Reply
+
+
+@dataclass
+class Conversation:
+    """One person talking to the assistant on one channel."""
+
+    assistant: Assistant
+    user_id: str
+    channel: str = "terminal"
+    chat_type: ChatType = ChatType.PRIVATE
+    chat_id: str | None = None
+    display_name: str = ""
+    now: datetime | None = None
+    last: list[Reply] = field(default_factory=list)
+
+    def _inbound(self, **fields: object) -> Inbound:
+        return Inbound(
+            channel=self.channel, user_id=self.user_id, chat_id=self.chat_id or self.user_id,
+            chat_type=self.chat_type, display_name=self.display_name, **fields,  # type: ignore[arg-type]
+        )
+
+    async def say(self, text: str, *, addressed: bool = False) -> list[Reply]:
+        self.last = await self.assistant.handle(self._inbound(text=text, addressed=addressed), now=self.now)
+        return self.last
+
+    async def share_contact(self, phone: str) -> list[Reply]:
+        contact = Contact(phone=phone, user_id=self.user_id)
+        self.last = await self.assistant.handle(self._inbound(contact=contact), now=self.now)
+        return self.last
+
+    async def press(self, label: str | int) -> list[Reply]:
+        """Press a button of the last replies, by its label (or a part of it) or its number from 1."""
+        button = self.find_button(label)
+        self.last = await self.assistant.handle(self._inbound(callback=button.callback), now=self.now)
+        return self.last
+
+    def buttons(self) -> list[Button]:
+        return [b for reply in self.last for row in reply.buttons for b in row if b.callback]
+
+    def find_button(self, label: str | int) -> Button:
+        buttons = self.buttons()
+        if isinstance(label, int):
+            if not 1 <= label <= len(buttons):
+                raise LookupError(f"no button {label}; there are {len(buttons)}")
+            return buttons[label - 1]
+        for button in buttons:
+            if label in button.label:
+                return button
+        raise LookupError(f"no button labelled {label!r} among {[b.label for b in buttons]}")
+
+    def text(self) -> str:
+        return "\n".join(reply.text for reply in self.last)

@@ -1,0 +1,41 @@
+"""Masking personal data (mainland mobile and ID numbers) in every log line."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# 18-digit resident ID numbers (last char may be X) and 11-digit mainland mobiles, also with +86 and spaces/dashes.
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
+
+
+def mask(text: str) -> str:
+    """`13812345678` → `138****5678`; `510181199001011234` → `510181********1234`."""
+    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+
+
+class MaskingFilter(logging.Filter):
+    """Rewrites each record's message with personal numbers masked, before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        return True
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Log to stderr with personal numbers masked on every handler, including libraries' records."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

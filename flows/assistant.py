@@ -1,0 +1,171 @@
+"""The assistant: one inbound message in, channel-neutral replies out, everything in one transaction.
+
+Order of business for a message: a pressed button runs its stored action; a person in the middle of a
+form continues it (unless they cancel); otherwise the text is understood by the NLU and routed by
+intent, with low confidence going to the fallback. Every handled message is a service contact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from flows import jobs, smalltalk
+from flows.i18n import LANGUAGES, detect_language
+from flows.messages import ChatType, Inbound, Reply
+from flows.router import Router
+from flows.turn import FlowSettings, ParseLike, Turn
+from storage.db import Database
+from storage.queries.conversation import find_token, load_state, record_service
+from storage.queries.people import get_or_create_person
+
+log = logging.getLogger(__name__)
+
+# In a group, the assistant speaks unasked only on these topics (and only when sure).
+GROUP_TOPICS = frozenset({"job_search", "policy_question", "training_question", "transport_question"})
+CANCEL_WORDS = frozenset({"取消", "返回", "算了", "不要了", "cancel", "quit", "stop", "/cancel"})
+HISTORY_LENGTH = 10
+# Control characters other than tab and newline: PostgreSQL refuses NUL in text, terminals misbehave.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Understanding(Protocol):
+    def parse(self, text: str, **options: Any) -> ParseLike: ...
+
+
+def default_router() -> Router:
+    root = Router("assistant")
+    root.include(smalltalk.router, jobs.router)
+    return root
+
+
+class Assistant:
+    """Handles inbound messages from any channel with one set of flows."""
+
+    def __init__(
+        self, db: Database, nlu: Understanding, settings: FlowSettings | None = None, router: Router | None = None
+    ) -> None:
+        self.db = db
+        self.nlu = nlu
+        self.settings = settings or FlowSettings()
+        self.router = router or default_router()
+
+    async def handle(self, inbound: Inbound, *, now: datetime | None = None) -> list[Reply]:
+        now = now or datetime.now(UTC)
+        if _CONTROL.search(inbound.text):
+            inbound = dataclasses.replace(inbound, text=_CONTROL.sub("", inbound.text))
+        async with self.db.session() as session:
+            person = await get_or_create_person(
+                session, inbound.channel, inbound.user_id,
+                chat_id=inbound.chat_id if inbound.chat_type == ChatType.PRIVATE else None,
+                display_name=inbound.display_name,
+            )
+            state = await load_state(session, inbound.channel, inbound.user_id)
+            turn = Turn(
+                session=session, settings=self.settings, inbound=inbound, person=person, state=state,
+                language=self._language(inbound, person.language, state.language), now=now,
+            )
+            await self._dispatch(turn)
+            if turn.handled_as:
+                record_service(
+                    session, person_id=person.id, channel=inbound.channel, kind=turn.handled_as,
+                    chat_type=str(inbound.chat_type), at=now,
+                )
+                self._remember(turn)
+            return turn.replies
+
+    def _language(self, inbound: Inbound, setting: str | None, last: str | None) -> str:
+        if setting in LANGUAGES:
+            return setting
+        detected = detect_language(inbound.text) if inbound.text else None
+        return detected or last or self.settings.default_language
+
+    def _remember(self, turn: Turn) -> None:
+        state = turn.state
+        state.language = turn.language
+        state.updated_at = turn.now
+        if turn.inbound.text:
+            state.history = [*(state.history or []), {"at": turn.now.isoformat(), "text": turn.inbound.text[:500]}][
+                -HISTORY_LENGTH:
+            ]
+
+    async def _dispatch(self, turn: Turn) -> None:
+        inbound = turn.inbound
+        if inbound.callback is not None:
+            await self._press(turn, inbound.callback)
+            return
+        text = inbound.text.strip()
+        if turn.state.form and self._form_alive(turn):
+            if text.lower() in CANCEL_WORDS:
+                self._end_form(turn)
+                turn.say(turn.t("common.cancelled"))
+                turn.handled_as = "cancel"
+                return
+            handler = self.router.forms.get(turn.state.form)
+            if handler is not None:
+                turn.handled_as = f"form:{turn.state.form}"
+                await handler(turn)
+                return
+        if not text and inbound.contact is None:
+            if inbound.chat_type == ChatType.PRIVATE:
+                turn.say(turn.t("common.empty"))
+                turn.handled_as = "empty"
+            return
+        turn.parse = self.nlu.parse(text, today=turn.today)
+        intent = self._intent(turn.parse)
+        if inbound.chat_type == ChatType.GROUP and not inbound.addressed:
+            if intent not in GROUP_TOPICS or turn.parse.confidence < self.settings.group_threshold:
+                return
+        handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
+        turn.handled_as = intent
+        await handler(turn)
+
+    def _intent(self, parse: ParseLike) -> str:
+        if parse.confidence < self.settings.fallback_threshold:
+            return "nlu_fallback"
+        return parse.intent
+
+    def _form_alive(self, turn: Turn) -> bool:
+        expires = turn.state.expires_at
+        if expires is not None and expires < turn.now:
+            self._end_form(turn)
+            return False
+        return True
+
+    @staticmethod
+    def _end_form(turn: Turn) -> None:
+        turn.state.form = None
+        turn.state.step = None
+        turn.state.data = {}
+        turn.state.expires_at = None
+
+    async def _press(self, turn: Turn, callback: str) -> None:
+        token = await find_token(turn.session, callback)
+        inbound = turn.inbound
+        if token is None or token.expires_at < turn.now or token.channel != inbound.channel:
+            turn.say(turn.t("common.unknown_button"))
+            return
+        if token.user_id != inbound.user_id:
+            log.warning("button of another user pressed (action %s)", token.action)
+            turn.say(turn.t("common.not_your_button"))
+            return
+        if token.single_use and token.used_at is not None:
+            turn.say(turn.t("common.unknown_button"))
+            return
+        handler = self.router.actions.get(token.action)
+        if handler is None:
+            turn.say(turn.t("common.unknown_button"))
+            return
+        if token.single_use:
+            token.used_at = turn.now
+        turn.token = token
+        turn.handled_as = f"button:{token.action}"
+        await handler(turn)
+
+
+def form_expiry(turn: Turn) -> datetime:
+    """When a form started or continued now is forgotten if the person goes quiet."""
+    return turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)

@@ -1,0 +1,114 @@
+"""One turn of a conversation: who spoke, what they meant, and the replies being built.
+
+A handler reads `turn.parse`, `turn.person`, `turn.state` and calls `turn.say(...)`; buttons made with
+`turn.button(...)` carry only a random token, and what they do is stored server-side, so callback
+data cannot be forged to act on someone else's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.i18n import t
+from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
+from storage.models import CallbackToken, ConversationState, Person
+from storage.queries.conversation import issue_token
+
+
+class EntityLike(Protocol):
+    entity: str
+    value: Any
+    start: int
+    end: int
+
+
+class ParseLike(Protocol):
+    """What flows need of an NLU parse (nlu.Parse satisfies it)."""
+
+    text: str
+    intent: str
+    confidence: float
+    entities: list[Any]
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """The configuration flows read, handed over by bot/ (flows never import the settings module)."""
+
+    bureau_name: str = "峨眉山市人力资源和社会保障局"
+    hotline: str = "12333"
+    default_language: str = "zh-hans"
+    timezone: str = "Asia/Shanghai"
+    fallback_threshold: float = 0.45
+    ambiguity_margin: float = 0.08
+    group_threshold: float = 0.75
+    form_timeout_minutes: int = 60
+    page_size: int = 3
+    button_ttl_hours: int = 72
+    bot_username: str = ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass
+class Turn:
+    """Everything a handler needs for one inbound message, and what it says back."""
+
+    session: AsyncSession
+    settings: FlowSettings
+    inbound: Inbound
+    person: Person
+    state: ConversationState
+    language: str
+    now: datetime
+    parse: ParseLike | None = None
+    token: CallbackToken | None = None
+    replies: list[Reply] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    handled_as: str = ""
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.settings.zone).date()
+
+    @property
+    def in_group(self) -> bool:
+        return self.inbound.chat_type == ChatType.GROUP
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The stored arguments of the pressed button."""
+        return dict(self.token.args) if self.token else {}
+
+    def t(self, key: str, **values: Any) -> str:
+        return t(key, self.language, **values)
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None, **options: Any) -> Reply:
+        reply = Reply(text=text, buttons=buttons or [], **options)
+        self.replies.append(reply)
+        return reply
+
+    def button(self, label: str, action: str, *, single_use: bool = False, **args: Any) -> Button:
+        """A button that runs `action` with `args` for this user only, until it expires."""
+        token = issue_token(
+            self.session,
+            channel=self.inbound.channel,
+            user_id=self.inbound.user_id,
+            action=action,
+            args=args,
+            expires_at=self.now + timedelta(hours=self.settings.button_ttl_hours),
+            single_use=single_use,
+        )
+        return Button(label=label, callback=token)
+
+    def entity_values(self, name: str) -> list[Any]:
+        if self.parse is None:
+            return []
+        return [e.value for e in self.parse.entities if e.entity == name]

@@ -1,0 +1,1 @@
+"""Queries, one module per topic; flows call these instead of writing SQL."""

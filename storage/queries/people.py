@@ -1,0 +1,47 @@
+"""Finding and creating people from their channel identities."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import ChannelIdentity, Person
+
+
+async def person_by_identity(session: AsyncSession, channel: str, external_id: str) -> Person | None:
+    stmt = (
+        select(Person)
+        .join(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .options(selectinload(Person.profile))
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_or_create_person(
+    session: AsyncSession, channel: str, external_id: str, *, chat_id: str | None = None, display_name: str = ""
+) -> Person:
+    """The person behind a channel account; a first-time visitor becomes an unregistered worker."""
+    person = await person_by_identity(session, channel, external_id)
+    if person is not None:
+        return person
+    person = Person(role="worker", name="")
+    person.identities.append(
+        ChannelIdentity(channel=channel, external_id=external_id, chat_id=chat_id, display_name=display_name)
+    )
+    session.add(person)
+    await session.flush()
+    await session.refresh(person, attribute_names=["profile"])
+    return person
+
+
+async def private_chat_of(session: AsyncSession, person_id: int) -> ChannelIdentity | None:
+    """Where to reach a person proactively (their first identity with a private chat)."""
+    stmt = (
+        select(ChannelIdentity)
+        .where(ChannelIdentity.person_id == person_id, ChannelIdentity.chat_id.is_not(None))
+        .order_by(ChannelIdentity.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,90 @@
+"""The bureau's figures (SPEC §3 `mishu stats`), counted in the database in one pass per table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Application,
+    Booking,
+    BusDeparture,
+    Enrollment,
+    Enterprise,
+    FollowUp,
+    Person,
+    Posting,
+    ServiceRecord,
+    Training,
+    WorkerProfile,
+)
+
+FIGURES = (
+    "enterprises", "postings_open", "openings", "workers", "returnees", "hardest_hit", "placed", "seeking",
+    "applications", "service_contacts", "followups_done", "followups_pending", "followups_overdue",
+    "trainings", "enrollments", "departures", "bookings",
+)
+
+
+async def bureau_figures(session: AsyncSession, *, now: datetime, today: date) -> dict[str, int]:
+    """Every figure of FIGURES, as integers."""
+
+    async def scalar(stmt) -> int:  # type: ignore[no-untyped-def]
+        return int((await session.execute(stmt)).scalar() or 0)
+
+    open_posting = and_(Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today))
+    posting_row = (
+        await session.execute(select(func.count(), func.coalesce(func.sum(Posting.openings), 0)).where(open_posting))
+    ).one()
+    worker = and_(Person.role == "worker", Person.forgotten_at.is_(None))
+    profile_row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(WorkerProfile.is_returnee.is_(True)),
+                func.count().filter(WorkerProfile.hardest_hit.is_(True)),
+                func.count().filter(WorkerProfile.status == "placed"),
+                func.count().filter(WorkerProfile.status == "seeking"),
+            )
+            .select_from(WorkerProfile)
+            .join(Person, Person.id == WorkerProfile.person_id)
+            .where(worker)
+        )
+    ).one()
+    followup_row = (
+        await session.execute(
+            select(
+                func.count().filter(FollowUp.state == "done"),
+                func.count().filter(FollowUp.state.not_in(("done", "cancelled"))),
+                func.count().filter(FollowUp.state.not_in(("done", "cancelled")), FollowUp.due_at < now),
+            )
+        )
+    ).one()
+    return {
+        "enterprises": await scalar(select(func.count()).select_from(Enterprise)),
+        "postings_open": int(posting_row[0]),
+        "openings": int(posting_row[1]),
+        "workers": int(profile_row[0]),
+        "returnees": int(profile_row[1]),
+        "hardest_hit": int(profile_row[2]),
+        "placed": int(profile_row[3]),
+        "seeking": int(profile_row[4]),
+        "applications": await scalar(select(func.count()).select_from(Application)),
+        "service_contacts": await scalar(select(func.count()).select_from(ServiceRecord)),
+        "followups_done": int(followup_row[0]),
+        "followups_pending": int(followup_row[1]),
+        "followups_overdue": int(followup_row[2]),
+        "trainings": await scalar(select(func.count()).select_from(Training)),
+        "enrollments": await scalar(select(func.count()).select_from(Enrollment)),
+        "departures": await scalar(select(func.count()).select_from(BusDeparture)),
+        "bookings": await scalar(select(func.count()).select_from(Booking).where(Booking.status == "booked")),
+    }
+
+
+async def has_no_data(session: AsyncSession) -> bool:
+    """True for a database nobody has used yet (no people, no enterprises): the demo may be seeded."""
+    people = (await session.execute(select(func.count()).select_from(Person))).scalar()
+    enterprises = (await session.execute(select(func.count()).select_from(Enterprise))).scalar()
+    return not people and not enterprises

@@ -1,0 +1,89 @@
+"""The `mishu` command line: clear one-line errors for bad input, stats, scripted chat."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mishu(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None):  # type: ignore[no-untyped-def]
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("MISHU_DATABASE__URL", None) if env is None or "MISHU_DATABASE__URL" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+        env=full_env, cwd=cwd or ROOT, timeout=120,
+    )
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("url", ["nonsense", "mysql://u@h/db", "postgresql://nobody@127.0.0.1:1/x"])
+    def test_wrong_db_url_is_one_line(self, url: str) -> None:
+        result = mishu("stats", "--db", url)
+        assert result.returncode == 2
+        assert result.stderr.strip().startswith("error:")
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+    def test_missing_config_key_names_the_key_and_file(self, tmp_path: Path) -> None:
+        config = (ROOT / "config.yaml").read_text(encoding="utf-8").replace("  hotline: \"12333\"\n", "")
+        path = tmp_path / "config.yaml"
+        path.write_text(config, encoding="utf-8")
+        result = mishu("stats", env={"MISHU_CONFIG": str(path)})
+        assert result.returncode == 2
+        assert "bureau.hotline" in result.stderr and str(path) in result.stderr.replace("\n", "")
+        assert "Traceback" not in result.stderr
+
+    def test_unreadable_config_is_one_line(self, tmp_path: Path) -> None:
+        result = mishu("stats", env={"MISHU_CONFIG": str(tmp_path / "absent.yaml")})
+        assert result.returncode == 2 and "cannot read the config file" in result.stderr
+        broken = tmp_path / "broken.yaml"
+        broken.write_text("database: [unclosed\n", encoding="utf-8")
+        result = mishu("stats", env={"MISHU_CONFIG": str(broken)})
+        assert result.returncode == 2 and "not valid YAML" in result.stderr and "Traceback" not in result.stderr
+
+    def test_secrets_in_the_config_file_are_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "config.yaml"
+        path.write_text((ROOT / "config.yaml").read_text(encoding="utf-8") + "telegram_token: 1:abc\n", encoding="utf-8")
+        result = mishu("stats", env={"MISHU_CONFIG": str(path)})
+        assert result.returncode == 2 and "MISHU_TELEGRAM_TOKEN" in result.stderr
+
+    def test_environment_overrides_the_file(self, tmp_path: Path) -> None:
+        result = mishu("stats", env={"MISHU_DATABASE__URL": "mysql://x/y"})
+        assert result.returncode == 2 and "mysql" in result.stderr
+
+
+class TestDemoChat:
+    def test_greeting_and_tea_postings_from_the_demo(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+        result = mishu("chat", "--db", url, stdin="你好\n有没有采茶的工作\n")
+        assert result.returncode == 0, result.stderr
+        assert "您好" in result.stdout
+        assert "采茶" in result.stdout and "元/天" in result.stdout
+
+    def test_stats_json_counts_the_demo(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+        assert mishu("demo", "load", "--db", url).returncode == 0
+        result = mishu("stats", "--json", "--db", url)
+        assert result.returncode == 0, result.stderr
+        figures = json.loads(result.stdout)
+        assert figures["enterprises"] >= 60 and figures["postings_open"] >= 300 and figures["workers"] >= 200
+
+    def test_outdated_database_is_refused(self, tmp_path: Path) -> None:
+        import sqlite3
+
+        path = tmp_path / "old.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+            conn.execute("INSERT INTO alembic_version VALUES ('0000old')")
+        result = mishu("stats", "--db", f"sqlite:///{path}")
+        assert result.returncode == 2 and "mishu db upgrade" in result.stderr
+
+    def test_db_upgrade_brings_it_to_head(self, tmp_path: Path) -> None:
+        result = mishu("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+        assert result.returncode == 0 and "schema revision" in result.stdout
