@@ -1,6 +1,7 @@
 """Message catalogues (simplified, traditional, English) and choosing the reply language.
 
-Texts live in `flows/locales/<lang>.yaml`; code only names keys. A key missing from a catalogue falls
+Texts live in `flows/locales/<lang>/<topic>.yaml` (one file per topic, merged at load; top-level keys
+of different files must not collide); code only names keys. A key missing from a catalogue falls
 back to simplified Chinese, and a key missing everywhere is a bug that fails loudly in tests.
 """
 
@@ -21,8 +22,13 @@ _t2s = OpenCC("t2s")
 
 @cache
 def catalogue(language: str) -> dict[str, Any]:
-    path = _LOCALES / f"{language}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    merged: dict[str, Any] = {}
+    for path in sorted((_LOCALES / language).glob("*.yaml")):
+        for key, value in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if key in merged:
+                raise ValueError(f"{path}: top-level key '{key}' is already defined in another {language} file")
+            merged[key] = value
+    return merged
 
 
 def _lookup(language: str, key: str) -> Any:

@@ -6,8 +6,9 @@ each `Reply` its own way. Nothing here knows about aiogram or terminals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ChatType(StrEnum):
@@ -70,3 +71,13 @@ class Outgoing:
     chat_id: str
     reply: Reply
     purpose: str  # idempotency purpose for the outbox, e.g. "apply:123"
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """A reply as JSON-safe data, for the outbox."""
+    return asdict(reply)
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    buttons = [[Button(**button) for button in row] for row in data.get("buttons", [])]
+    return Reply(**{**data, "buttons": buttons})

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.harness import Conversation
-from flows.messages import Reply
+from flows.messages import Reply, reply_from_dict
+from storage.models import utcnow
+from storage.queries.outbox import mark_sent, pending_for_chat
 
 _PRESS = re.compile(r"^\s*(?:\[(\d+)\]|#(\d+))\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
@@ -64,4 +66,15 @@ async def run_terminal(conversation: Conversation, source: TextIO, out: TextIO =
             continue
         if replies:
             out.write(render(replies) + "\n\n")
-            out.flush()
+        for reply in await deliver_pending(conversation):
+            out.write("📨 " + render([reply]) + "\n\n")
+        out.flush()
+
+
+async def deliver_pending(conversation: Conversation) -> list[Reply]:
+    """Outbox messages for this terminal user (prompts, pushes, notices) are shown after each turn."""
+    async with conversation.assistant.db.session() as session:
+        messages = await pending_for_chat(session, conversation.channel, conversation.chat_id or conversation.user_id)
+        for message in messages:
+            mark_sent(message, at=utcnow())
+        return [reply_from_dict(message.payload) for message in messages]

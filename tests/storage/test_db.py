@@ -10,7 +10,15 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, DatabaseError, normalise_url
 from storage.migrate import current_revision, ensure_schema, head_revision, upgrade
-from storage.models import ChannelIdentity, Enterprise, FollowUp, OutboxMessage, Person, Posting, WorkerProfile
+from storage.models import (
+    ChannelIdentity,
+    Enterprise,
+    FollowUp,
+    OutboxMessage,
+    Person,
+    Posting,
+    WorkerProfile,
+)
 
 
 class TestUrls:

@@ -1,0 +1,51 @@
+"""Telling someone who is not in the conversation (a secretary, a worker): through the outbox, once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.messages import Button, Reply, reply_to_dict
+from storage.queries.conversation import issue_token
+from storage.queries.outbox import enqueue
+from storage.queries.people import private_chat_of
+
+BUTTON_TTL = timedelta(days=14)
+
+
+class Recipient:
+    """A person's private chat, resolved once so buttons are issued for them and the message reaches them."""
+
+    def __init__(self, person_id: int, channel: str, chat_id: str, user_id: str) -> None:
+        self.person_id = person_id
+        self.channel = channel
+        self.chat_id = chat_id
+        self.user_id = user_id
+
+    def button(self, session: AsyncSession, label: str, action: str, *, now: datetime, **args: Any) -> Button:
+        """A button only this recipient can press."""
+        token = issue_token(
+            session, channel=self.channel, user_id=self.user_id, action=action, args=args,
+            expires_at=now + BUTTON_TTL,
+        )
+        return Button(label=label, callback=token)
+
+
+async def recipient(session: AsyncSession, person_id: int) -> Recipient | None:
+    """Where a person can be reached, or None if they never opened a private chat with the bot."""
+    identity = await private_chat_of(session, person_id)
+    if identity is None or identity.chat_id is None:
+        return None
+    return Recipient(person_id, identity.channel, identity.chat_id, identity.external_id)
+
+
+async def notify(
+    session: AsyncSession, to: Recipient, reply: Reply, *, purpose: str, not_before: datetime | None = None
+) -> bool:
+    """Queue `reply` for `to`; the same purpose never reaches the same person twice."""
+    return await enqueue(
+        session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply),
+        person_id=to.person_id, not_before=not_before,
+    )
