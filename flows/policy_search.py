@@ -126,8 +126,7 @@ def features(text: str, *, normalized: bool = False) -> Counter[str]:
         for word in words:
             if word not in STOPWORDS:
                 out[word] += 1.0
-        kept = [c for c in run]
-        for a, b in zip(kept, kept[1:], strict=False):
+        for a, b in zip(run, run[1:], strict=False):
             gram = a + b
             if gram not in STOPWORDS:
                 out["\u00b7" + gram] += BIGRAM_WEIGHT  # marked so a bigram never collides with a jieba word
