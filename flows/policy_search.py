@@ -38,6 +38,7 @@ FIELD_WEIGHTS: dict[str, float] = {
 BIGRAM_WEIGHT = 0.5  # bigrams catch words jieba splits differently (dialect, typos) without dominating
 FAQ_SHARE = 0.5  # how much the best FAQ question's score adds to its policy's score
 HINT_BOOST = 0.6  # fraction of the best raw score added to the policy the NLU named
+NAME_BOOST = 0.3  # the same for a policy whose name or alias appears verbatim in the question
 OTHER_AUDIENCE = 0.7  # a worker may still ask about an employer policy: down-weight, don't exclude
 EXPIRED = 0.75  # an ended measure answers only when asked for specifically; in-force ones come first
 MIN_SCORE = 10.0  # calibrated on tests/data/policy_questions.yaml: off-topic chat stays below
@@ -63,10 +64,6 @@ DIALECT: dict[str, str] = {
     "活路": "工作",
     "找活": "找工作",
     "打工": "务工",
-    "娃儿": "孩子",
-    "屋头": "家里",
-    "老汉": "父亲",
-    "摆起": "停",
     "耍起": "失业",
     "歇菜": "失业",
     "着炒了": "被辞退",
@@ -300,9 +297,12 @@ class PolicyIndex:
             for owner, (s, _) in best_faq.items():
                 scores[owner] = scores.get(owner, 0.0) + FAQ_SHARE * s
         hinted = self._hinted(policy_hint)
+        named = self._named(text)
         top_raw = max(scores.values(), default=0.0)
         for i in hinted:
             scores[i] = scores.get(i, 0.0) + HINT_BOOST * max(top_raw, MIN_SCORE)
+        for i in named:
+            scores[i] = scores.get(i, 0.0) + NAME_BOOST * max(top_raw, MIN_SCORE)
         if audience in ("worker", "employer"):
             for i in scores:
                 if self.audiences[i] not in (audience, "both"):
@@ -319,12 +319,18 @@ class PolicyIndex:
             if rank == 0:
                 second = scores[ranked[1]] if len(ranked) > 1 else 0.0
                 coverage = matched.get(i, 0.0) / total if total else 0.0
-                confident = i in hinted or (
+                # Named by the NLU or, alone, by the asker: the question is about that policy however short it is.
+                confident = i in hinted or named == {i} or (
                     scores[i] >= MIN_SCORE and coverage >= MIN_COVERAGE and second <= MAX_SECOND_RATIO * scores[i]
                 )
             faq = best_faq.get(i)
             hits.append(PolicyHit(self.keys[i], round(scores[i], 4), faq[1] if faq else None, confident))
         return hits
+
+    def _named(self, text: str) -> set[int]:
+        """Policies whose key or alias the question spells out, longest name winning (技能培训补贴 ⊂ 线上…)."""
+        found = [(n, i) for i, names in enumerate(self.names) for n in names if len(n) >= 3 and n in text]
+        return {i for n, i in found if not any(n != m and n in m and j != i for m, j in found)}
 
     def _hinted(self, hint: str | None) -> set[int]:
         if not hint:

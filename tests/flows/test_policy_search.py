@@ -211,6 +211,13 @@ class TestSearch:
         assert hit.faq_index is not None
         assert "报名" in index.policies[hit.key].faq[hit.faq_index].question
 
+    @pytest.mark.parametrize(
+        ("text", "key"), [("稳岗补贴😀😀！！！", "稳岗返还"), ("創業補貼", "返乡创业补贴"), ("线上职业技能培训补贴", "线上职业技能培训补贴")]
+    )
+    def test_named_policy_is_confident_even_when_short(self, index: PolicyIndex, text: str, key: str) -> None:
+        (hit, *_) = index.search(text, today=TODAY)
+        assert hit.key == key and hit.confident
+
     def test_policy_hint_boosts_and_makes_confident(self, index: PolicyIndex) -> None:
         text = "这个钱怎么领"
         without = index.search(text, today=TODAY)
