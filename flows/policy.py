@@ -1,0 +1,109 @@
+"""Policy questions answered from the knowledge base: the policy, its key points, who qualifies, how to apply.
+
+The search index is built from the database's policies and rebuilt only when they change (import), so a
+question costs a sub-millisecond search, not a rebuild.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.policy_search import PolicyHit, PolicyIndex
+from flows.router import Router
+from flows.turn import Turn
+from storage.policy_files import PolicyDoc
+from storage.queries.policies import knowledge_version, policy_docs
+
+router = Router("policy")
+
+# How many key points a group answer keeps (groups get short answers).
+GROUP_POINTS = 2
+
+
+@dataclass
+class _Cached:
+    version: tuple[object, ...]
+    index: PolicyIndex
+
+
+_cache: dict[str, _Cached] = {}
+
+
+async def policy_index(session: AsyncSession) -> PolicyIndex:
+    """The index for this database, rebuilt when the policies changed since it was built."""
+    version = await knowledge_version(session)
+    key = str(session.bind.url)
+    cached = _cache.get(key)
+    if cached is None or cached.version != version:
+        cached = _Cached(version, PolicyIndex.build(await policy_docs(session)))
+        _cache[key] = cached
+    return cached.index
+
+
+def _dates(turn: Turn, doc: PolicyDoc) -> str:
+    end = doc.effective_to.isoformat() if doc.effective_to else turn.t("policy.open_ended")
+    return turn.t("policy.dates", start=doc.effective_from.isoformat(), end=end)
+
+
+def _bullets(items: tuple[str, ...] | list[str]) -> str:
+    return "\n".join(f"· {item}" for item in items)
+
+
+def answer_text(turn: Turn, doc: PolicyDoc, hit: PolicyHit | None) -> str:
+    """The full answer for a private chat."""
+    parts = [turn.t("policy.title", title=doc.title, name=doc.key)]
+    if doc.is_expired(turn.today):
+        parts.append(turn.t("policy.expired", end=doc.effective_to.isoformat() if doc.effective_to else ""))
+    if hit is not None and hit.faq_index is not None:
+        entry = doc.faq[hit.faq_index]
+        parts.append(turn.t("policy.faq", question=entry.question, answer=entry.answer))
+    parts.append(doc.summary)
+    if doc.key_points:
+        parts.append(turn.t("policy.key_points") + "\n" + _bullets(doc.key_points))
+    if doc.eligibility:
+        parts.append(turn.t("policy.eligibility") + "\n" + _bullets(doc.eligibility))
+    if doc.how_to_apply:
+        parts.append(turn.t("policy.how_to_apply") + "\n" + _bullets(doc.how_to_apply))
+    number = f" {doc.document_number}" if doc.document_number else ""
+    parts.append(turn.t("policy.source", issuer=doc.issuer, number=number, source=doc.source) + "\n" + _dates(turn, doc))
+    return "\n\n".join(part for part in parts if part)
+
+
+def group_text(turn: Turn, doc: PolicyDoc) -> str:
+    """A short answer for a group: name, status, two key points, and where to ask for details."""
+    parts = [turn.t("policy.title", title=doc.title, name=doc.key)]
+    if doc.is_expired(turn.today):
+        parts.append(turn.t("policy.expired", end=doc.effective_to.isoformat() if doc.effective_to else ""))
+    parts.append(_bullets(doc.key_points[:GROUP_POINTS]) or doc.summary)
+    parts.append(turn.t("policy.more_in_private"))
+    return "\n".join(parts)
+
+
+@router.intent("policy_question")
+async def policy_question(turn: Turn) -> None:
+    index = await policy_index(turn.session)
+    hints = turn.entity_values("policy")
+    text = turn.parse.text if turn.parse else turn.inbound.text
+    hits = index.search(text, policy_hint=hints[0] if hints else None, limit=3, today=turn.today)
+    if not hits:
+        turn.say(turn.t("policy.not_found", hotline=turn.settings.hotline))
+        return
+    best = hits[0]
+    if best.confident:
+        doc = index.policies[best.key]
+        turn.say(group_text(turn, doc) if turn.in_group else answer_text(turn, doc, best))
+        return
+    buttons = [[turn.button(index.policies[hit.key].title, "policy.show", key=hit.key)] for hit in hits]
+    turn.say(turn.t("policy.unsure", hotline=turn.settings.hotline), buttons)
+
+
+@router.action("policy.show")
+async def show_policy(turn: Turn) -> None:
+    index = await policy_index(turn.session)
+    doc = index.policies.get(str(turn.args.get("key")))
+    if doc is None:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    turn.say(group_text(turn, doc) if turn.in_group else answer_text(turn, doc, None))
