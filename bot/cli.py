@@ -30,6 +30,14 @@ demo_app = typer.Typer(help="The demo county.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 
+
+def _mount_commands() -> None:
+    """Sub-apps living in bot/commands/, one module per topic."""
+    from bot.commands import imports
+
+    app.add_typer(imports.app, name="import")
+
+
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
@@ -190,6 +198,9 @@ async def _stats(settings: Settings) -> dict[str, int]:
             return await bureau_figures(session, now=now, today=now.astimezone(ZoneInfo(settings.timezone)).date())
     finally:
         await database.dispose()
+
+
+_mount_commands()
 
 
 def main() -> None:

@@ -190,18 +190,22 @@ def parse_policy(data: dict[str, Any], path: str = "") -> PolicyDoc:
 
 
 def load_policy_files(folder: Path) -> list[PolicyDoc]:
-    """Every policy in `folder` (*.yaml, *.yml, *.md; README.md is documentation), sorted by file name.
+    """Every policy in `folder` or the one file given (*.yaml, *.yml, *.md; README.md is documentation), sorted by file name.
 
     Raises PolicyFileError listing all problems at once, one `file: what is wrong` line each, so staff
     fix a batch of files in one go instead of one error per run.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise PolicyFileError([f"{folder}: not a folder"])
+    if folder.is_file():
+        paths = [folder]
+    elif folder.is_dir():
+        paths = sorted(folder.iterdir())
+    else:
+        raise PolicyFileError([f"{folder}: no such file or folder"])
     docs: list[PolicyDoc] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
-    for path in sorted(folder.iterdir()):
+    for path in paths:
         if path.suffix not in SUFFIXES or path.name.lower() == "readme.md" or not path.is_file():
             continue
         try:

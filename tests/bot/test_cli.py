@@ -87,3 +87,29 @@ class TestDemoChat:
     def test_db_upgrade_brings_it_to_head(self, tmp_path: Path) -> None:
         result = mishu("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'x.db'}")
         assert result.returncode == 0 and "schema revision" in result.stdout
+
+
+class TestImportPolicies:
+    def test_folder_imports_then_updates(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'p.db'}"
+        assert mishu("db", "upgrade", "--db", url).returncode == 0
+        first = mishu("import", "policies", "storage/demo/policies", "--db", url)
+        assert first.returncode == 0 and "added" in first.stdout and " 0 updated" in first.stdout
+        again = mishu("import", "policies", "storage/demo/policies", "--db", url)
+        assert again.returncode == 0 and "0 added" in again.stdout
+
+    def test_an_invalid_file_imports_nothing(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'p.db'}"
+        assert mishu("db", "upgrade", "--db", url).returncode == 0
+        folder = tmp_path / "policies"
+        folder.mkdir()
+        good = (ROOT / "storage/demo/policies/wengang_fanhuan.yaml").read_text(encoding="utf-8")
+        (folder / "a.yaml").write_text(good, encoding="utf-8")
+        (folder / "b.yaml").write_text("key: 半截政策\n", encoding="utf-8")
+        result = mishu("import", "policies", str(folder), "--db", url)
+        assert result.returncode == 2 and "b.yaml: missing required field 'title'" in result.stderr
+        assert "0 added" not in result.stdout
+        check = mishu("import", "policies", str(folder / "a.yaml"), "--db", url, "--dry-run")
+        assert check.returncode == 0 and "nothing imported" in check.stdout
+        stats = mishu("import", "policies", str(folder / "a.yaml"), "--db", url)
+        assert "1 added" in stats.stdout  # the failed run above left nothing behind
