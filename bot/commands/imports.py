@@ -12,6 +12,60 @@ from bot.settings import Settings
 app = typer.Typer(help="Import the bureau's files (CSV, XLSX; policies as YAML/Markdown).", no_args_is_help=True)
 
 
+def _sheet_command(kind: str) -> None:
+    @app.command(kind, help=f"Import {kind} from a CSV or XLSX file (Chinese headers accepted; see docs/examples).")
+    def command(
+        path: Path = typer.Argument(..., help="The .csv or .xlsx file."),
+        db: str | None = typer.Option(None, "--db", help="Database URL."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Check the file, change nothing."),
+    ) -> None:
+        from bot.cli import fail, run_async, settings_for
+        from storage.importing.importer import check_file
+        from storage.importing.sheets import SheetError
+
+        settings = settings_for(db)
+        try:
+            rows, report = check_file(kind, path)
+        except SheetError as exc:
+            fail(str(exc))
+            return
+        for warning in report.warnings:
+            typer.echo(f"note: {warning}", err=True)
+        if report.errors:
+            listing = "\n".join(f"  {error}" for error in report.errors[:200])
+            more = f"\n  … and {len(report.errors) - 200} more" if len(report.errors) > 200 else ""
+            fail(f"{path.name}: {len(report.errors)} problems, nothing imported:\n{listing}{more}")
+        if dry_run:
+            typer.echo(f"{path.name}: {len(rows)} rows are valid; nothing imported (--dry-run)")
+            return
+        result = run_async(_write_sheet)(settings, kind, rows)
+        typer.echo(f"{kind}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+async def _write_sheet(settings: Settings, kind: str, rows: list) -> object:  # type: ignore[type-arg]
+    from rich.progress import Progress
+
+    from bot.app import open_database
+    from storage.importing.importer import import_rows
+
+    database = await open_database(settings)
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"importing {kind}", total=len(rows))
+            async with database.session() as session:
+                report = await import_rows(
+                    session, kind, rows, now=datetime.now(UTC),
+                    progress=lambda done, total: progress.update(task, completed=done),
+                )
+        return report
+    finally:
+        await database.dispose()
+
+
+for _kind in ("postings", "enterprises", "workers"):
+    _sheet_command(_kind)
+
+
 @app.command("policies")
 def import_policies(
     path: Path = typer.Argument(..., help="A policy file (.yaml/.md) or a folder of them."),

@@ -113,3 +113,25 @@ class TestImportPolicies:
         assert check.returncode == 0 and "nothing imported" in check.stdout
         stats = mishu("import", "policies", str(folder / "a.yaml"), "--db", url)
         assert "1 added" in stats.stdout  # the failed run above left nothing behind
+
+
+class TestImportSheets:
+    def test_example_spreadsheet_imports_once(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'i.db'}"
+        assert mishu("db", "upgrade", "--db", url).returncode == 0
+        first = mishu("import", "postings", "docs/examples/postings.xlsx", "--db", url)
+        assert first.returncode == 0 and "6 added" in first.stdout, first.stderr
+        again = mishu("import", "postings", "docs/examples/postings.csv", "--db", url)
+        assert "0 added, 0 updated, 6 unchanged" in again.stdout
+
+    def test_errors_have_row_numbers_and_nothing_is_imported(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'i.db'}"
+        assert mishu("db", "upgrade", "--db", url).returncode == 0
+        lines = (ROOT / "docs/examples/postings.csv").read_text(encoding="utf-8").splitlines()
+        lines[3] = lines[3].replace(",40,", ",很多,")
+        bad = tmp_path / "bad.csv"
+        bad.write_text("\n".join(lines), encoding="utf-8")
+        result = mishu("import", "postings", str(bad), "--db", url)
+        assert result.returncode == 2 and "row 4, 招聘人数" in result.stderr and "nothing imported" in result.stderr
+        stats = json.loads(mishu("stats", "--json", "--db", url).stdout)
+        assert stats["postings_open"] == 0 and stats["enterprises"] == 0
