@@ -135,3 +135,17 @@ class TestImportSheets:
         assert result.returncode == 2 and "row 4, 招聘人数" in result.stderr and "nothing imported" in result.stderr
         stats = json.loads(mishu("stats", "--json", "--db", url).stdout)
         assert stats["postings_open"] == 0 and stats["enterprises"] == 0
+
+
+def test_export_workers_to_xlsx(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    assert mishu("db", "upgrade", "--db", url).returncode == 0
+    assert mishu("import", "workers", "docs/examples/workers.csv", "--db", url).returncode == 0
+    out = tmp_path / "workers.xlsx"
+    result = mishu("export", "workers", str(out), "--db", url)
+    assert result.returncode == 0 and "3 rows" in result.stdout
+    sheet = load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1] == "姓名" and {r[1] for r in rows[1:]} == {"张德明", "李秀芳", "王建军"}
