@@ -79,7 +79,8 @@ def _posting(
     inside = enterprise.township is not None
     township = rng.choice(spec.get("sites") or [spec["place"]]) if inside else None
     village = rng.choice(townships()[township]) if township else None
-    title = _title(rng, job["titles"], used_titles, township, village, enterprise.city)
+    tags = {enterprise.industry, "本地" if inside else "外地"}
+    title = _title(rng, _fitting(job["titles"], tags), used_titles, township, village, enterprise.city)
     place = f"{township}{village}" if township else enterprise.city
     salary_min, salary_max, unit, salary_text = _pay(rng, job["pay"], negotiable=category != "公益性岗位")
     ages = rng.choice(job["ages"])
@@ -101,7 +102,7 @@ def _posting(
         salary_max=salary_max,
         salary_unit=unit,
         salary_text=salary_text,
-        description=rng.choice(job["descriptions"]).format(place=place, enterprise=enterprise.name),
+        description=rng.choice(_fitting(job["descriptions"], tags)).format(place=place, enterprise=enterprise.name),
         requirements="；".join(requirements),
         age_min=ages[0] if ages else None,
         age_max=ages[1] if ages else None,
@@ -116,6 +117,17 @@ def _posting(
     )
 
 
+def _fitting(entries: list[Any], tags: set[str]) -> list[str]:
+    """The texts that suit an employer: plain ones, and tagged ones whose `only`/`where` match its tags."""
+    texts = []
+    for entry in entries:
+        if isinstance(entry, str):
+            texts.append(entry)
+        elif set(entry.get("only", tags)) & tags and entry.get("where", next(iter(tags))) in tags:
+            texts.append(entry["t"])
+    return texts
+
+
 def _title(
     rng: random.Random, titles: list[str], used: set[str], township: str | None, village: str | None, city: str
 ) -> str:
@@ -123,6 +135,11 @@ def _title(
     title = ""
     for _ in range(12):
         title = rng.choice(candidates).format(township=township, village=village, city=city)
+        roll = rng.random()
+        if roll < 0.12:
+            title = f"急招{title}"
+        elif roll < 0.25 and "（" not in title:
+            title = f"{title}（{township or city}）"
         if title not in used:
             break
     else:
