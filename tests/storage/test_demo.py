@@ -61,7 +61,7 @@ async def test_counts(demo):
     assert await _count(db, WorkerProfile) == 200
     assert await _count(db, Person, Person.role == "observer") >= 5
     assert summary.postings == await _count(db, Posting)
-    assert elapsed < 2.0
+    assert elapsed < 5.0  # about 1 s on a quiet machine; generous so a busy CI box does not flake
 
 
 async def test_same_today_same_postings(tmp_path):
