@@ -53,7 +53,7 @@ class DemoSummary:
         if not self.loaded:
             return f"demo not loaded: {self.reason}"
         counts = ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name)}" for f in fields(self)[2:])
-        return f"demo county 峨眉山市 loaded: {counts}"
+        return f"峨眉山市 — {counts}"
 
     @classmethod
     def of(cls, county: DemoCounty) -> DemoSummary:

@@ -134,11 +134,12 @@ def _title(
     candidates = [t for t in titles if township or "{" not in t]
     title = ""
     for _ in range(12):
-        title = rng.choice(candidates).format(township=township, village=village, city=city)
+        template = rng.choice(candidates)
+        title = template.format(township=township, village=village, city=city)
         roll = rng.random()
         if roll < 0.12:
             title = f"急招{title}"
-        elif roll < 0.25 and "（" not in title:
+        elif roll < 0.25 and "（" not in title and "{" not in template:
             title = f"{title}（{township or city}）"
         if title not in used:
             break
