@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.demo.county import DemoCounty, build_county
-from storage.demo.reference import POLICY_FOLDER
+from storage.demo.reference import POLICY_FOLDER, local_time
 from storage.models import (
     Application,
     Booking,
@@ -22,6 +22,8 @@ from storage.models import (
     StatusChange,
     WorkerNote,
 )
+from storage.policy_files import load_policy_files
+from storage.queries.policies import upsert_policies
 
 __all__ = ["POLICY_FOLDER", "DemoSummary", "build_county", "load_demo"]
 
@@ -48,6 +50,7 @@ class DemoSummary:
     status_changes: int = 0
     notes: int = 0
     service_records: int = 0
+    policies: int = 0
 
     def __str__(self) -> str:
         if not self.loaded:
@@ -103,6 +106,6 @@ async def load_demo(db: Database, *, today: date) -> DemoSummary:
             setattr(row, column, target.id)
         session.add_all(county.second)
         await session.flush()
-        # Policies plug in here, in the same transaction (wired by the policy knowledge-base owner):
-        # await load_policies(session, POLICY_FOLDER)
-        return DemoSummary.of(county)
+        docs = load_policy_files(POLICY_FOLDER)
+        await upsert_policies(session, docs, now=local_time(today, "09:00"))
+        return replace(DemoSummary.of(county), policies=len(docs))

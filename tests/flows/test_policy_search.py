@@ -136,7 +136,7 @@ class TestLoaderValidation:
             load_policy_files(tmp_path)
 
     def test_missing_folder(self, tmp_path: Path) -> None:
-        with pytest.raises(PolicyFileError, match="not a folder"):
+        with pytest.raises(PolicyFileError, match="no such file or folder"):
             load_policy_files(tmp_path / "nope")
 
 
