@@ -1,4 +1,4 @@
-"""Cases for a person to handle: wage-arrears guidance and hand-off requests, relayed to the worker's secretary.
+"""Cases for a person: wage-arrears guidance and hand-off requests, relayed to the worker's secretary.
 
 The secretary is notified through the outbox with the last messages and a reply button; what they type next
 is relayed to the worker through the outbox too, so the conversation goes on without sharing phone numbers.
@@ -72,8 +72,13 @@ async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool]:
     secretary_id = await secretary_for(turn.session, turn.person)
     text = turn.inbound.text.strip()
     case = await open_case(
-        turn.session, kind=kind, worker_id=turn.person.id, secretary_id=secretary_id, text=text,
-        context=case_context(list(turn.state.history or []), text, turn.now.isoformat()), now=turn.now,
+        turn.session,
+        kind=kind,
+        worker_id=turn.person.id,
+        secretary_id=secretary_id,
+        text=text,
+        context=case_context(list(turn.state.history or []), text, turn.now.isoformat()),
+        now=turn.now,
     )
     return case, await _notify_secretary(turn, case)
 
@@ -95,7 +100,9 @@ async def start_handoff(turn: Turn) -> None:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
     _, notified = await open_and_notify(turn, "handoff")
-    turn.say(turn.t("cases.handoff_done") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline))
+    turn.say(
+        turn.t("cases.handoff_done") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline)
+    )
 
 
 @router.intent("human_handoff")
@@ -135,6 +142,8 @@ async def relay_reply(turn: Turn) -> None:
     language = (worker.language if worker else None) or state.language or turn.settings.default_language
     prefix = f"handoff-reply:{case.id}:"
     number = await replies_sent(turn.session, prefix) + 1
-    await notify(turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}")
+    await notify(
+        turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}"
+    )
     case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))

@@ -55,7 +55,9 @@ def wanted_topics(training: Iterable[str], categories: Iterable[str]) -> list[st
     return list(dict.fromkeys(str(topic) for topic in topics))
 
 
-def reminder_due(starts_at: datetime, reminded_at: datetime | None, now: datetime, lead: timedelta = REMINDER_LEAD) -> bool:
+def reminder_due(
+    starts_at: datetime, reminded_at: datetime | None, now: datetime, lead: timedelta = REMINDER_LEAD
+) -> bool:
     """An enrolment is reminded once, within `lead` before its course starts (never after the start)."""
     return reminded_at is None and now < starts_at <= now + lead
 
@@ -69,7 +71,9 @@ def _place(turn: Turn, offer: Offer) -> str:
 
 def card(turn: Turn, offer: Offer) -> str:
     training = offer.training
-    seats = turn.t("training.seats", left=offer.seats_left) if offer.seats_left else turn.t("training.full_short")
+    seats = (
+        turn.t("training.seats", left=offer.seats_left) if offer.seats_left else turn.t("training.full_short")
+    )
     return turn.t(
         "training.card",
         title=training.title,
@@ -159,7 +163,10 @@ async def enroll_button(turn: Turn) -> None:
     elif result is EnrolResult.ALREADY:
         turn.say(turn.t("training.already", title=training.title, when=when))
     elif result is EnrolResult.FULL:
-        turn.say(turn.t("training.full", title=training.title), [[turn.button(turn.t("training.others"), "training.list")]])
+        turn.say(
+            turn.t("training.full", title=training.title),
+            [[turn.button(turn.t("training.others"), "training.list")]],
+        )
     else:
         turn.say(turn.t("training.started", title=training.title))
 
@@ -173,7 +180,10 @@ def reminder(enrollment: Enrollment, person: Person | None, settings: FlowSettin
     place = t("training.online", language) if training.mode == "online" else training.location
     return Reply(
         t(
-            "training.reminder", language, title=training.title, place=place,
+            "training.reminder",
+            language,
+            title=training.title,
+            place=place,
             when=local_time(training.starts_at, settings.zone, language),
         )
     )
@@ -192,7 +202,11 @@ async def send_training_reminders(db: Database, now: datetime, settings: FlowSet
             if to is None:
                 continue  # never opened a private chat: nothing to send, but do not try again every tick
             person = await session.get(Person, enrollment.worker_id)
-            if await notify(session, to, reminder(enrollment, person, settings), purpose=f"training-reminder:{enrollment.id}"):
+            if await notify(
+                session,
+                to,
+                reminder(enrollment, person, settings),
+                purpose=f"training-reminder:{enrollment.id}",
+            ):
                 queued += 1
     return queued
-

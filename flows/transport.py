@@ -24,11 +24,17 @@ def seat_choices(seats_left: int, most: int = MAX_SEATS) -> list[int]:
 
 def card(turn: Turn, item: Departure) -> str:
     bus = item.bus
-    seats = turn.t("transport.seats", left=item.seats_left) if item.seats_left else turn.t("transport.full_short")
+    seats = (
+        turn.t("transport.seats", left=item.seats_left) if item.seats_left else turn.t("transport.full_short")
+    )
     lines = [
         turn.t(
-            "transport.card", origin=bus.origin, destination=bus.destination,
-            when=local_time(bus.departs_at, turn.settings.zone, turn.language), seats=seats, price=bus.price,
+            "transport.card",
+            origin=bus.origin,
+            destination=bus.destination,
+            when=local_time(bus.departs_at, turn.settings.zone, turn.language),
+            seats=seats,
+            price=bus.price,
         )
     ]
     if bus.pickup_points:
@@ -59,7 +65,13 @@ async def show_departures(turn: Turn, places: list[str] | None = None) -> None:
         if not turn.in_group:
             mine = await booking_of(turn.session, item.bus.id, turn.person.id)
             if mine is not None and mine.status == "booked":
-                buttons = [[turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id)]]
+                buttons = [
+                    [
+                        turn.button(
+                            turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id
+                        )
+                    ]
+                ]
             elif item.seats_left:
                 buttons = [[turn.button(turn.t("transport.book"), "transport.book", departure=item.bus.id)]]
         turn.say(card(turn, item), buttons)
@@ -107,7 +119,13 @@ async def confirm_seats(turn: Turn) -> None:
     seats = int(turn.args["seats"])
     buttons = [
         [
-            turn.button(turn.t("transport.confirm"), "transport.confirm", single_use=True, departure=item.bus.id, seats=seats),
+            turn.button(
+                turn.t("transport.confirm"),
+                "transport.confirm",
+                single_use=True,
+                departure=item.bus.id,
+                seats=seats,
+            ),
             turn.button(turn.t("common.cancel"), "transport.abort"),
         ]
     ]
@@ -124,7 +142,9 @@ async def confirm(turn: Turn) -> None:
     if not access.require_private_and_registered(turn):
         return
     departure_id, seats = int(turn.args["departure"]), int(turn.args["seats"])
-    result, booking = await book(turn.session, departure_id=departure_id, worker_id=turn.person.id, seats=seats, now=turn.now)
+    result, booking = await book(
+        turn.session, departure_id=departure_id, worker_id=turn.person.id, seats=seats, now=turn.now
+    )
     item = await departure(turn.session, departure_id)
     if result is BookResult.MISSING or item is None:
         turn.say(turn.t("common.unknown_button"))
@@ -132,17 +152,27 @@ async def confirm(turn: Turn) -> None:
     bus = item.bus
     when = local_time(bus.departs_at, turn.settings.zone, turn.language)
     if result is BookResult.BOOKED and booking is not None:
-        cancel = [[turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]]
+        cancel = [
+            [turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]
+        ]
         turn.say(
-            turn.t("transport.booked", seats=seats, destination=bus.destination, when=when,
-                   pickup="、".join(bus.pickup_points) or bus.origin, requirements=bus.requirements or "—"),
+            turn.t(
+                "transport.booked",
+                seats=seats,
+                destination=bus.destination,
+                when=when,
+                pickup="、".join(bus.pickup_points) or bus.origin,
+                requirements=bus.requirements or "—",
+            ),
             cancel,
         )
     elif result is BookResult.ALREADY and booking is not None:
         turn.say(turn.t("transport.already", seats=booking.seats, destination=bus.destination, when=when))
     elif result is BookResult.FULL:
-        turn.say(turn.t("transport.not_enough", left=item.seats_left, destination=bus.destination),
-                 [[turn.button(turn.t("transport.other_buses"), "transport.list")]])
+        turn.say(
+            turn.t("transport.not_enough", left=item.seats_left, destination=bus.destination),
+            [[turn.button(turn.t("transport.other_buses"), "transport.list")]],
+        )
     else:
         turn.say(turn.t("transport.departed", destination=bus.destination))
 
@@ -151,7 +181,9 @@ async def confirm(turn: Turn) -> None:
 async def cancel(turn: Turn) -> None:
     if not access.require_private_and_registered(turn):
         return
-    booking = await cancel_booking(turn.session, booking_id=int(turn.args["booking"]), worker_id=turn.person.id)
+    booking = await cancel_booking(
+        turn.session, booking_id=int(turn.args["booking"]), worker_id=turn.person.id
+    )
     if booking is None:
         turn.say(turn.t("transport.nothing_to_cancel"))
         return

@@ -14,8 +14,13 @@ def local_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
     weekdays = t("when.weekdays", language).split(",")
     months = t("when.months", language).split(",")
     return t(
-        "when.format", language, month=local.month, month_name=months[local.month - 1], day=local.day,
-        weekday=weekdays[local.weekday()], time=local.strftime("%H:%M"),
+        "when.format",
+        language,
+        month=local.month,
+        month_name=months[local.month - 1],
+        day=local.day,
+        weekday=weekdays[local.weekday()],
+        time=local.strftime("%H:%M"),
     )
 
 

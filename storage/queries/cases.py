@@ -12,7 +12,7 @@ from storage.models import Case, OutboxMessage, Person, SecretaryCoverage
 
 
 async def secretary_for(session: AsyncSession, person: Person) -> int | None:
-    """Who handles this person: their own secretary, else one covering their township, else the first admin."""
+    """Who handles this person: their secretary, else one covering their township, else the first admin."""
     if person.profile is not None and person.profile.secretary_id is not None:
         return person.profile.secretary_id
     if person.township:
@@ -28,7 +28,10 @@ async def secretary_for(session: AsyncSession, person: Person) -> int | None:
             return covering
     for role in ("admin", "secretary"):
         staff = await session.scalar(
-            select(Person.id).where(Person.role == role, Person.forgotten_at.is_(None)).order_by(Person.id).limit(1)
+            select(Person.id)
+            .where(Person.role == role, Person.forgotten_at.is_(None))
+            .order_by(Person.id)
+            .limit(1)
         )
         if staff is not None:
             return staff
@@ -55,5 +58,9 @@ async def open_case(
 
 async def replies_sent(session: AsyncSession, purpose_prefix: str) -> int:
     """How many relayed replies of a case are already in the outbox (numbering the next one)."""
-    stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.purpose.startswith(purpose_prefix))
+    stmt = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.purpose.startswith(purpose_prefix))
+    )
     return int(await session.scalar(stmt) or 0)

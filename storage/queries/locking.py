@@ -20,11 +20,19 @@ async def lock_row(session: AsyncSession, model: type[Row], row_id: int) -> Row 
     mapper: Any = model
     if session.bind.dialect.name == "sqlite":
         result = await session.execute(
-            update(mapper).where(mapper.id == row_id).values(id=mapper.id).execution_options(synchronize_session=False)
+            update(mapper)
+            .where(mapper.id == row_id)
+            .values(id=mapper.id)
+            .execution_options(synchronize_session=False)
         )
         if not result.rowcount:
             return None
         stmt = select(mapper).where(mapper.id == row_id).execution_options(populate_existing=True)
     else:
-        stmt = select(mapper).where(mapper.id == row_id).with_for_update().execution_options(populate_existing=True)
+        stmt = (
+            select(mapper)
+            .where(mapper.id == row_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -67,7 +67,9 @@ async def training_offer(session: AsyncSession, training_id: int) -> Offer | Non
 
 
 async def is_enrolled(session: AsyncSession, training_id: int, worker_id: int) -> bool:
-    stmt = select(Enrollment.id).where(Enrollment.training_id == training_id, Enrollment.worker_id == worker_id)
+    stmt = select(Enrollment.id).where(
+        Enrollment.training_id == training_id, Enrollment.worker_id == worker_id
+    )
     return (await session.scalar(stmt)) is not None
 
 

@@ -26,6 +26,8 @@ def nlu() -> ScriptedNLU:
     return ScriptedNLU(
         {
             "老板欠我三个月工资": "wage_arrears",
+            "老闆欠我三個月工資": "wage_arrears",
+            "my boss has not paid me for three months": "wage_arrears",
             "找人工": "human_handoff",
             "有没有采茶的工作": ("job_search", {"job_category": "采茶工"}),
         }
@@ -38,9 +40,17 @@ async def people(any_db: Database) -> dict[str, int]:
     return {
         "admin": await add_person(any_db, "admin1", role="admin", name="局管理员"),
         "secretary": secretary,
-        "other_secretary": await add_person(any_db, "sec2", role="secretary", name="赵秘书", covers=("符溪镇",)),
+        "other_secretary": await add_person(
+            any_db, "sec2", role="secretary", name="赵秘书", covers=("符溪镇",)
+        ),
         "worker": await add_person(
-            any_db, "worker1", name="张三", phone=PHONE, township="双福镇", registered=True, secretary_id=secretary
+            any_db,
+            "worker1",
+            name="张三",
+            phone=PHONE,
+            township="双福镇",
+            registered=True,
+            secretary_id=secretary,
         ),
     }
 
@@ -61,20 +71,40 @@ async def _outbox_count(db: Database) -> int:
 
 
 class TestWageArrears:
-    async def test_guidance_names_evidence_inspection_arbitration_and_the_hotline(self, assistant: Assistant) -> None:
+    async def test_guidance_names_evidence_inspection_arbitration_and_the_hotline(
+        self, assistant: Assistant
+    ) -> None:
         chat = Conversation(assistant, user_id="worker1", now=NOW)
         await chat.say("老板欠我三个月工资")
         text = chat.text()
         for words in ("合同", "考勤", "工资条", "聊天记录", "劳动保障监察", "仲裁", "12333", "就业秘书"):
             assert words in text
 
-    async def test_the_hotline_comes_from_the_settings(self, any_db: Database, nlu: ScriptedNLU, people) -> None:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("老闆欠我三個月工資", "勞動保障監察"),
+            ("my boss has not paid me for three months", "labour inspection"),
+        ],
+    )
+    async def test_guidance_follows_the_workers_script(
+        self, assistant: Assistant, text: str, expected: str
+    ) -> None:
+        chat = Conversation(assistant, user_id="worker1", now=NOW)
+        await chat.say(text)
+        assert expected in chat.text() and "12333" in chat.text()
+
+    async def test_the_hotline_comes_from_the_settings(
+        self, any_db: Database, nlu: ScriptedNLU, people
+    ) -> None:
         assistant = Assistant(any_db, nlu, FlowSettings(hotline="0833-5522333"))
         chat = Conversation(assistant, user_id="worker1", now=NOW)
         await chat.say("老板欠我三个月工资")
         assert "0833-5522333" in chat.text()
 
-    async def test_a_case_with_the_last_messages_goes_to_the_workers_secretary(self, assistant, people) -> None:
+    async def test_a_case_with_the_last_messages_goes_to_the_workers_secretary(
+        self, assistant, people
+    ) -> None:
         chat = Conversation(assistant, user_id="worker1", now=NOW)
         await chat.say("有没有采茶的工作")
         chat.now = NOW + timedelta(minutes=5)
@@ -98,7 +128,9 @@ class TestWageArrears:
 
 
 class TestHandoff:
-    async def test_the_worker_is_told_and_the_secretary_gets_a_card(self, assistant: Assistant, people) -> None:
+    async def test_the_worker_is_told_and_the_secretary_gets_a_card(
+        self, assistant: Assistant, people
+    ) -> None:
         chat = Conversation(assistant, user_id="worker1", now=NOW)
         await chat.say("找人工")
         assert "就业秘书" in chat.text() and "联系您" in chat.text()
@@ -119,7 +151,9 @@ class TestHandoff:
         (case,) = await _cases(assistant.db)
         assert case.secretary_id == people[handler]
 
-    async def test_the_secretarys_reply_reaches_the_worker_through_the_outbox(self, assistant: Assistant) -> None:
+    async def test_the_secretarys_reply_reaches_the_worker_through_the_outbox(
+        self, assistant: Assistant
+    ) -> None:
         worker = Conversation(assistant, user_id="worker1", now=NOW)
         await worker.say("找人工")
         (case,) = await _cases(assistant.db)
@@ -134,7 +168,10 @@ class TestHandoff:
         await secretary.say("电话没打通，请回电")
         relayed = await outbox_for(assistant.db, "worker1")
         assert [m.purpose for m in relayed] == [f"handoff-reply:{case.id}:1", f"handoff-reply:{case.id}:2"]
-        assert "明天上午我给你打电话" in relayed[0].payload["text"] and "就业秘书回复" in relayed[0].payload["text"]
+        assert (
+            "明天上午我给你打电话" in relayed[0].payload["text"]
+            and "就业秘书回复" in relayed[0].payload["text"]
+        )
         assert (await _cases(assistant.db))[0].status == "answered"
 
     async def test_the_worker_cannot_press_the_secretarys_button(self, assistant: Assistant) -> None:
@@ -161,6 +198,18 @@ class TestHandoff:
         assert await _cases(assistant.db) == []
 
 
+class TestNobodyOnDuty:
+    @pytest.mark.parametrize("text", ["找人工", "老板欠我三个月工资"])
+    async def test_without_staff_the_case_is_kept_and_the_hotline_given(
+        self, any_db: Database, nlu: ScriptedNLU, text: str
+    ) -> None:
+        chat = Conversation(Assistant(any_db, nlu), user_id="alone", now=NOW)
+        await chat.say(text)
+        assert "12333" in chat.text() and "值班" in chat.text()
+        (case,) = await _cases(any_db)
+        assert case.secretary_id is None and await _outbox_count(any_db) == 0
+
+
 class TestFallbackMenu:
     @pytest.mark.parametrize(
         ("label", "expected"),
@@ -172,7 +221,9 @@ class TestFallbackMenu:
             ("找人工", "已经通知您的就业秘书"),
         ],
     )
-    async def test_every_button_starts_its_flow(self, assistant: Assistant, label: str, expected: str) -> None:
+    async def test_every_button_starts_its_flow(
+        self, assistant: Assistant, label: str, expected: str
+    ) -> None:
         db = assistant.db
         await add_postings(db, NOW.date())
         await add_training(db, "川菜厨师培训班", "厨师", NOW + timedelta(days=10))

@@ -1,4 +1,4 @@
-"""Training in chat: the catalogue and its filters, enrolment rules, no overbooking, reminders before the start."""
+"""Training in chat: catalogue and filters, enrolment rules, no overbooking, reminders before the start."""
 
 from __future__ import annotations
 
@@ -39,9 +39,18 @@ def nlu() -> ScriptedNLU:
 
 async def _courses(db: Database) -> dict[str, int]:
     return {
-        "tea": await add_training(db, "春茶采摘技术培训", "采茶技术", THURSDAY_0830, capacity=2, mode="online",
-                                  ends_at=THURSDAY_0830 + timedelta(hours=8)),
-        "cook": await add_training(db, "川菜厨师培训班", "厨师", NOW + timedelta(days=10), location="峨眉山市职业技术学校"),
+        "tea": await add_training(
+            db,
+            "春茶采摘技术培训",
+            "采茶技术",
+            THURSDAY_0830,
+            capacity=2,
+            mode="online",
+            ends_at=THURSDAY_0830 + timedelta(hours=8),
+        ),
+        "cook": await add_training(
+            db, "川菜厨师培训班", "厨师", NOW + timedelta(days=10), location="峨眉山市职业技术学校"
+        ),
         "past": await add_training(db, "去年的制茶培训", "制茶技术", NOW - timedelta(days=1)),
     }
 
@@ -169,7 +178,10 @@ class TestEnrolment:
             other = await add_person_in(session, "x1")
             another = await add_person_in(session, "x2")
             for worker in (other, another):
-                assert await enrol(session, training_id=courses["tea"], worker_id=worker, now=NOW) == EnrolResult.ENROLLED
+                assert (
+                    await enrol(session, training_id=courses["tea"], worker_id=worker, now=NOW)
+                    == EnrolResult.ENROLLED
+                )
         chat = Conversation(assistant, user_id="worker1", now=NOW)
         await chat.say("有什么培训")
         assert "名额已满" in chat.text()
@@ -195,7 +207,9 @@ async def add_person_in(session, user_id: str) -> int:  # type: ignore[no-untype
 
 
 class TestNoOverbooking:
-    async def test_twenty_concurrent_enrolments_for_five_seats_enrol_exactly_five(self, any_db: Database) -> None:
+    async def test_twenty_concurrent_enrolments_for_five_seats_enrol_exactly_five(
+        self, any_db: Database
+    ) -> None:
         course = await add_training(any_db, "家政服务培训", "家政服务", NOW + timedelta(days=5), capacity=5)
         workers = [await add_person(any_db, f"w{i}", registered=True) for i in range(20)]
 
@@ -256,7 +270,9 @@ class TestReminders:
         assert reminder_due(self.START, NOW if reminded else None, now) is due
 
     async def test_due_enrolments_are_queued_once_and_marked(self, any_db: Database) -> None:
-        soon = await add_training(any_db, "茶叶加工培训", "制茶技术", NOW + timedelta(hours=20), location="双福镇茶厂")
+        soon = await add_training(
+            any_db, "茶叶加工培训", "制茶技术", NOW + timedelta(hours=20), location="双福镇茶厂"
+        )
         later = await add_training(any_db, "电工培训", "电工", NOW + timedelta(days=5))
         worker = await add_person(any_db, "worker1", registered=True)
         english = await add_person(any_db, "worker2", registered=True)
@@ -277,7 +293,9 @@ class TestReminders:
         assert "3月3日(周二) 05:30" in chinese.payload["text"]
         assert "Training reminder" in english_message.payload["text"]
         async with any_db.session() as session:
-            reminded = (await session.execute(select(Enrollment).where(Enrollment.reminded_at.is_not(None)))).scalars()
+            reminded = (
+                await session.execute(select(Enrollment).where(Enrollment.reminded_at.is_not(None)))
+            ).scalars()
             assert {e.training_id for e in reminded} == {soon}
 
     async def test_the_later_course_is_reminded_when_its_time_comes(self, sqlite_db: Database) -> None:

@@ -38,7 +38,9 @@ def nlu() -> ScriptedNLU:
 @pytest.fixture
 async def setup(sqlite_db: Database, nlu: ScriptedNLU) -> tuple[Assistant, dict[str, int]]:
     buses = {
-        "dongguan": await add_departure(sqlite_db, "东莞", "广东", WEDNESDAY_0700, seats=3, price="免费（企业承担）"),
+        "dongguan": await add_departure(
+            sqlite_db, "东莞", "广东", WEDNESDAY_0700, seats=3, price="免费（企业承担）"
+        ),
         "shaoxing": await add_departure(sqlite_db, "绍兴", "浙江", NOW + timedelta(days=6)),
         "gone": await add_departure(sqlite_db, "苏州", "江苏", NOW - timedelta(hours=3)),
     }
@@ -77,7 +79,10 @@ class TestDepartures:
         assert "3月4日(周三) 07:00" in text and "还剩 3 个座位" in text
         assert "符溪镇政府门口" in text and "核酸" in text and "免费（企业承担）" in text
 
-    @pytest.mark.parametrize(("question", "shown", "hidden"), [("去东莞的车几号走", "东莞", "绍兴"), ("去浙江的车", "绍兴", "东莞")])
+    @pytest.mark.parametrize(
+        ("question", "shown", "hidden"),
+        [("去东莞的车几号走", "东莞", "绍兴"), ("去浙江的车", "绍兴", "东莞")],
+    )
     async def test_a_city_or_province_filters(self, setup, question: str, shown: str, hidden: str) -> None:
         assistant, _ = setup
         chat = Conversation(assistant, user_id="worker1", now=NOW)
