@@ -1,0 +1,191 @@
+"""Return-to-work buses (春风行动): departures, requirements, booking seats and cancelling."""
+
+from __future__ import annotations
+
+from flows import access
+from flows.router import Router
+from flows.turn import Turn
+from flows.when import local_time
+from storage.queries.transport import BookResult, Departure, book, booking_of, cancel_booking, departure
+from storage.queries.transport import upcoming_departures as departures_query
+
+router = Router("transport")
+
+# At most this many seats in one booking (a worker with family or workmates), and buses per answer.
+MAX_SEATS = 4
+LIST_SIZE = 5
+GROUP_LIST_SIZE = 3
+
+
+def seat_choices(seats_left: int, most: int = MAX_SEATS) -> list[int]:
+    """The seat counts a worker may pick: 1 up to the smaller of the limit and the seats left."""
+    return list(range(1, min(most, seats_left) + 1))
+
+
+def card(turn: Turn, item: Departure) -> str:
+    bus = item.bus
+    seats = (
+        turn.t("transport.seats", left=item.seats_left) if item.seats_left else turn.t("transport.full_short")
+    )
+    lines = [
+        turn.t(
+            "transport.card",
+            origin=bus.origin,
+            destination=bus.destination,
+            when=local_time(bus.departs_at, turn.settings.zone, turn.language),
+            seats=seats,
+            price=bus.price,
+        )
+    ]
+    if bus.pickup_points:
+        lines.append(turn.t("transport.pickup", points="、".join(bus.pickup_points)))
+    if bus.requirements:
+        lines.append(turn.t("transport.requirements", text=bus.requirements))
+    if bus.employer:
+        lines.append(turn.t("transport.employer", employer=bus.employer))
+    return "\n".join(lines)
+
+
+async def show_departures(turn: Turn, places: list[str] | None = None) -> None:
+    size = GROUP_LIST_SIZE if turn.in_group else LIST_SIZE
+    places = places or []
+    found = await departures_query(turn.session, now=turn.now, places=places, limit=size)
+    if places and not found:
+        found = await departures_query(turn.session, now=turn.now, limit=size)
+        if not found:
+            turn.say(turn.t("transport.none"))
+            return
+        turn.say(turn.t("transport.none_for_place", place="、".join(places)))
+    elif not found:
+        turn.say(turn.t("transport.none"))
+        return
+    turn.say(turn.t("transport.intro", count=len(found)))
+    for item in found:
+        buttons = []
+        if not turn.in_group:
+            mine = await booking_of(turn.session, item.bus.id, turn.person.id)
+            if mine is not None and mine.status == "booked":
+                buttons = [
+                    [
+                        turn.button(
+                            turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id
+                        )
+                    ]
+                ]
+            elif item.seats_left:
+                buttons = [[turn.button(turn.t("transport.book"), "transport.book", departure=item.bus.id)]]
+        turn.say(card(turn, item), buttons)
+    if turn.in_group:
+        turn.say(turn.t("transport.book_in_private"), access.private_chat_buttons(turn))
+
+
+@router.intent("transport_question")
+async def transport_question(turn: Turn) -> None:
+    await show_departures(turn, [str(v) for v in turn.entity_values("location")])
+
+
+@router.action("transport.list")
+async def list_button(turn: Turn) -> None:
+    await show_departures(turn)
+
+
+@router.action("transport.book")
+async def ask_seats(turn: Turn) -> None:
+    if not access.require_private_and_registered(turn):
+        return
+    item = await departure(turn.session, int(turn.args["departure"]))
+    if item is None or item.bus.departs_at <= turn.now:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    choices = seat_choices(item.seats_left)
+    if not choices:
+        turn.say(turn.t("transport.full", destination=item.bus.destination))
+        return
+    buttons = [
+        [turn.button(str(n), "transport.seats", departure=item.bus.id, seats=n) for n in choices],
+        [turn.button(turn.t("common.cancel"), "transport.abort")],
+    ]
+    turn.say(turn.t("transport.how_many", destination=item.bus.destination), buttons)
+
+
+@router.action("transport.seats")
+async def confirm_seats(turn: Turn) -> None:
+    if not access.require_private_and_registered(turn):
+        return
+    item = await departure(turn.session, int(turn.args["departure"]))
+    if item is None:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    seats = int(turn.args["seats"])
+    buttons = [
+        [
+            turn.button(
+                turn.t("transport.confirm"),
+                "transport.confirm",
+                single_use=True,
+                departure=item.bus.id,
+                seats=seats,
+            ),
+            turn.button(turn.t("common.cancel"), "transport.abort"),
+        ]
+    ]
+    turn.say(turn.t("transport.confirm_question", seats=seats) + "\n" + card(turn, item), buttons)
+
+
+@router.action("transport.abort")
+async def abort(turn: Turn) -> None:
+    turn.say(turn.t("common.cancelled"))
+
+
+@router.action("transport.confirm")
+async def confirm(turn: Turn) -> None:
+    if not access.require_private_and_registered(turn):
+        return
+    departure_id, seats = int(turn.args["departure"]), int(turn.args["seats"])
+    result, booking = await book(
+        turn.session, departure_id=departure_id, worker_id=turn.person.id, seats=seats, now=turn.now
+    )
+    item = await departure(turn.session, departure_id)
+    if result is BookResult.MISSING or item is None:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    bus = item.bus
+    when = local_time(bus.departs_at, turn.settings.zone, turn.language)
+    if result is BookResult.BOOKED and booking is not None:
+        cancel = [
+            [turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]
+        ]
+        turn.say(
+            turn.t(
+                "transport.booked",
+                seats=seats,
+                destination=bus.destination,
+                when=when,
+                pickup="、".join(bus.pickup_points) or bus.origin,
+                requirements=bus.requirements or "—",
+            ),
+            cancel,
+        )
+    elif result is BookResult.ALREADY and booking is not None:
+        turn.say(turn.t("transport.already", seats=booking.seats, destination=bus.destination, when=when))
+    elif result is BookResult.FULL:
+        turn.say(
+            turn.t("transport.not_enough", left=item.seats_left, destination=bus.destination),
+            [[turn.button(turn.t("transport.other_buses"), "transport.list")]],
+        )
+    else:
+        turn.say(turn.t("transport.departed", destination=bus.destination))
+
+
+@router.action("transport.cancel")
+async def cancel(turn: Turn) -> None:
+    if not access.require_private_and_registered(turn):
+        return
+    booking = await cancel_booking(
+        turn.session, booking_id=int(turn.args["booking"]), worker_id=turn.person.id
+    )
+    if booking is None:
+        turn.say(turn.t("transport.nothing_to_cancel"))
+        return
+    when = local_time(booking.departure.departs_at, turn.settings.zone, turn.language)
+    turn.say(turn.t("transport.cancelled", destination=booking.departure.destination, when=when))

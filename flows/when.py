@@ -1,0 +1,34 @@
+"""Dates and times as people read them: the bureau's local time, in the reply's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flows.i18n import t
+
+
+def local_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """E.g. "3月5日(周四) 08:30" or "Thu 5 Mar 08:30", in the bureau's time zone."""
+    local = moment.astimezone(zone)
+    weekdays = t("when.weekdays", language).split(",")
+    months = t("when.months", language).split(",")
+    return t(
+        "when.format",
+        language,
+        month=local.month,
+        month_name=months[local.month - 1],
+        day=local.day,
+        weekday=weekdays[local.weekday()],
+        time=local.strftime("%H:%M"),
+    )
+
+
+def local_span(start: datetime, end: datetime | None, zone: ZoneInfo, language: str) -> str:
+    """A start and an optional end; an end on the same local day shows only its time."""
+    first = local_time(start, zone, language)
+    if end is None:
+        return first
+    if end.astimezone(zone).date() == start.astimezone(zone).date():
+        return f"{first}–{end.astimezone(zone).strftime('%H:%M')}"
+    return f"{first} – {local_time(end, zone, language)}"

@@ -1,0 +1,38 @@
+"""Taking a row's write lock before a check-then-insert, the same way on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Row = TypeVar("Row")
+
+
+async def lock_row(session: AsyncSession, model: type[Row], row_id: int) -> Row | None:
+    """Load one row holding its write lock until the transaction ends (None if it does not exist).
+
+    PostgreSQL: SELECT … FOR UPDATE, so concurrent bookers of the same row queue here. SQLite has no row
+    locks and ignores FOR UPDATE; a no-op UPDATE first makes the transaction a writer (the database-wide
+    write lock, waited for with busy_timeout), so the reads after it see every committed booking.
+    """
+    mapper: Any = model
+    if session.bind.dialect.name == "sqlite":
+        result = await session.execute(
+            update(mapper)
+            .where(mapper.id == row_id)
+            .values(id=mapper.id)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:
+            return None
+        stmt = select(mapper).where(mapper.id == row_id).execution_options(populate_existing=True)
+    else:
+        stmt = (
+            select(mapper)
+            .where(mapper.id == row_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    return (await session.execute(stmt)).scalar_one_or_none()
