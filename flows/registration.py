@@ -326,8 +326,10 @@ async def finish(turn: Turn, data: Data) -> None:
         worker = Person(role="worker", name="")
         worker.profile = WorkerProfile()
         add_person(turn.session, worker)
+        old_status = None
     else:
         worker = turn.person
+        old_status = worker.profile.status if worker.profile is not None else None
         if worker.profile is None:
             worker.profile = WorkerProfile()
         worker.forgotten_at = None
@@ -338,7 +340,6 @@ async def finish(turn: Turn, data: Data) -> None:
                     identity.chat_id = identity.chat_id or turn.inbound.chat_id
     profile = worker.profile
     assert profile is not None
-    old_status = profile.status  # None for a new profile
     _apply_answers(worker, profile, data)
     profile.subscribed = True
     profile.paused_until = None
