@@ -25,6 +25,8 @@ def flow_settings(settings: Settings) -> FlowSettings:
         page_size=settings.conversation.page_size,
         button_ttl_hours=settings.conversation.button_ttl_hours,
         bot_username=settings.telegram.username,
+        first_followup_after_days=settings.followups.first_after_days,
+        stability_followup_after_days=settings.followups.stability_after_days,
     )
 
 

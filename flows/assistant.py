@@ -13,7 +13,21 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from flows import cases, jobs, policy, smalltalk, training, transport
+from flows import (
+    account,
+    alerts,
+    applications,
+    cases,
+    employment,
+    forms,
+    jobs,
+    policy,
+    registration,
+    smalltalk,
+    training,
+    transport,
+)
+from flows.commands import command_of
 from flows.i18n import LANGUAGES, detect_language
 from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router
@@ -38,7 +52,10 @@ class Understanding(Protocol):
 
 def default_router() -> Router:
     root = Router("assistant")
-    root.include(smalltalk.router, jobs.router, policy.router, training.router, transport.router, cases.router)
+    root.include(
+        smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
+        alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
+    )
     return root
 
 
@@ -80,7 +97,8 @@ class Assistant:
     def _language(self, inbound: Inbound, setting: str | None, last: str | None) -> str:
         if setting in LANGUAGES:
             return setting
-        detected = detect_language(inbound.text) if inbound.text else None
+        # A command ("/start register") says nothing about the language the person reads.
+        detected = detect_language(inbound.text) if inbound.text and not inbound.text.startswith("/") else None
         return detected or last or self.settings.default_language
 
     def _remember(self, turn: Turn) -> None:
@@ -98,17 +116,30 @@ class Assistant:
             await self._press(turn, inbound.callback)
             return
         text = inbound.text.strip()
-        if turn.state.form and self._form_alive(turn):
+        # Forms continue in private chat only: personal answers never go through a group.
+        private = inbound.chat_type == ChatType.PRIVATE
+        if turn.state.form and self._form_alive(turn) and private:
             if text.lower() in CANCEL_WORDS:
                 self._end_form(turn)
                 turn.say(turn.t("common.cancelled"))
                 turn.handled_as = "cancel"
                 return
             handler = self.router.forms.get(turn.state.form)
-            if handler is not None:
+            if handler is not None and command_of(text) is None:
                 turn.handled_as = f"form:{turn.state.form}"
+                if text:
+                    # A clear question mid-form is answered by its own handler, then the form resumes.
+                    turn.parse = self.nlu.parse(text, today=turn.today)
+                    turn.route = lambda intent: self._route(turn, intent)
                 await handler(turn)
                 return
+        command = command_of(text)
+        spoken_to = private or inbound.addressed or text.startswith("/")
+        if command is not None and command[0] in self.router.intents and spoken_to:
+            turn.command_argument = command[1]
+            turn.handled_as = command[0]
+            await self.router.intents[command[0]](turn)
+            return
         if not text and inbound.contact is None:
             if inbound.chat_type == ChatType.PRIVATE:
                 turn.say(turn.t("common.empty"))
@@ -123,6 +154,10 @@ class Assistant:
         turn.handled_as = intent
         await handler(turn)
 
+    async def _route(self, turn: Turn, intent: str) -> None:
+        handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
+        await handler(turn)
+
     def _intent(self, parse: ParseLike) -> str:
         if parse.confidence < self.settings.fallback_threshold:
             return "nlu_fallback"
@@ -132,6 +167,8 @@ class Assistant:
         expires = turn.state.expires_at
         if expires is not None and expires < turn.now:
             self._end_form(turn)
+            if turn.inbound.chat_type == ChatType.PRIVATE:
+                turn.say(turn.t("forms.expired"))
             return False
         return True
 

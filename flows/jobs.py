@@ -54,7 +54,11 @@ async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, to
         posting = await posting_by_id(turn.session, posting_id)
         if posting is None:
             continue
-        turn.say(posting_card(turn, posting), [[turn.button(turn.t("jobs.details"), "job.details", posting=posting_id)]])
+        buttons = [
+            turn.button(turn.t("jobs.details"), "job.details", posting=posting_id),
+            turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting_id),
+        ]
+        turn.say(posting_card(turn, posting), [buttons])
     rest = ids[offset + len(page) :]
     if rest:
         turn.say(
@@ -73,7 +77,8 @@ async def job_search(turn: Turn) -> None:
     filters = describe_criteria(criteria)
     if not ranked:
         filters_text = turn.t("jobs.filters", what=filters) if filters else ""
-        turn.say(turn.t("jobs.none", filters=filters_text))
+        subscribe = turn.button(turn.t("jobs.subscribe"), "jobs.subscribe", categories=criteria.categories)
+        turn.say(turn.t("jobs.none", filters=filters_text), [[subscribe]])
         return
     ids = [p.id for p in ranked[:RESULT_MEMORY]]
     await show_page(turn, ids, 0, filters=filters, total=len(ranked))
@@ -101,4 +106,4 @@ async def details(turn: Turn) -> None:
             lines.append(text)
     if not turn.in_group and posting.contact_phone:
         lines.append(f"☎ {posting.contact_name} {posting.contact_phone}")
-    turn.say("\n".join(lines))
+    turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting.id)]])

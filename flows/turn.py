@@ -7,6 +7,7 @@ data cannot be forged to act on someone else's data.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -51,6 +52,8 @@ class FlowSettings:
     page_size: int = 3
     button_ttl_hours: int = 72
     bot_username: str = ""
+    first_followup_after_days: int = 3  # config followups.first_after_days
+    stability_followup_after_days: int = 30  # config followups.stability_after_days
 
     @property
     def zone(self) -> ZoneInfo:
@@ -73,6 +76,9 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
     handled_as: str = ""
+    # Set by the assistant while a form is open: answers `turn.parse` as this intent would be outside the form.
+    route: Callable[[str], Awaitable[None]] | None = None
+    command_argument: str = ""  # what followed a command ("/start apply_12" → "12")
 
     @property
     def today(self) -> date:

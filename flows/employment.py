@@ -1,0 +1,74 @@
+"""A worker found work (status placed, pushes stop, a stability check-in) and "who is my secretary"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows.registration import is_registered, staff_language, tell_secretary, worker_card
+from flows.router import Router
+from flows.turn import Turn
+from storage.queries.workers import cancel_follow_ups, person_by_id, record_status, schedule_follow_up
+
+router = Router("employment")
+
+# Check-ins that only make sense while the worker is seeking.
+SEEKING_FOLLOW_UPS = ("first", "seeking")
+
+
+@router.intent("report_employed")
+async def report_employed(turn: Turn) -> None:
+    person = turn.person
+    if not is_registered(person) or person.profile is None:
+        turn.say(turn.t("employed.congrats"))
+        return
+    if person.profile.status == "placed":
+        turn.say(turn.t("employed.already"))
+        return
+    buttons = [[
+        turn.button(turn.t("employed.confirm_yes"), "employed.confirm", single_use=True),
+        turn.button(turn.t("employed.confirm_no"), "employed.not_yet", single_use=True),
+    ]]
+    turn.say(turn.t("employed.confirm"), buttons)
+
+
+@router.action("employed.confirm")
+async def confirm(turn: Turn) -> None:
+    person = turn.person
+    profile = person.profile
+    if profile is None or person.forgotten_at is not None or profile.status == "placed":
+        turn.say(turn.t("employed.already") if profile and profile.status == "placed" else turn.t("common.unknown_button"))
+        return
+    record_status(turn.session, profile, "placed", by=person.id, reason="self_report", at=turn.now)
+    await cancel_follow_ups(turn.session, person.id, kinds=SEEKING_FOLLOW_UPS, note="placed")
+    days = turn.settings.stability_followup_after_days
+    schedule_follow_up(
+        turn.session, worker_id=person.id, secretary_id=profile.secretary_id, kind="stability",
+        due_at=turn.now + timedelta(days=days),
+    )
+    turn.say(turn.t("employed.done", days=days))
+    secretary = await person_by_id(turn.session, profile.secretary_id) if profile.secretary_id else None
+    if secretary is not None:
+        await tell_secretary(
+            turn, secretary, "employed.secretary", f"placed:{person.id}:{turn.today.isoformat()}",
+            card=worker_card(person, staff_language(turn, secretary)), days=days,
+        )
+
+
+@router.action("employed.not_yet")
+async def not_yet(turn: Turn) -> None:
+    turn.say(turn.t("employed.not_yet"))
+
+
+@router.intent("my_secretary")
+async def my_secretary(turn: Turn) -> None:
+    """The secretary's name and how to reach them through the bot; their own phone is never given out here."""
+    person = turn.person
+    profile = person.profile
+    if not is_registered(person) or profile is None:
+        turn.say(turn.t("secretary.unregistered"), [[turn.button(turn.t("register.start"), "register.start")]])
+        return
+    secretary = await person_by_id(turn.session, profile.secretary_id) if profile.secretary_id else None
+    if secretary is None:
+        turn.say(turn.t("secretary.none"))
+        return
+    turn.say(turn.t("secretary.yours", name=secretary.name))

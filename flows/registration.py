@@ -1,0 +1,454 @@
+"""Registration as a job seeker (private chat, consent first), profile edits, and registration by observers.
+
+The same form serves a worker registering themself, an observer registering a worker they met in
+person (consent recorded as given in person; the worker has no chat yet) and a worker editing one part
+of their profile later (a run with a subset of the steps).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flows import forms
+from flows.answers import (
+    TOWNSHIP_SUFFIXES,
+    is_skip,
+    match_categories,
+    match_name,
+    normalise_phone,
+    parse_date,
+    parse_monthly_pay,
+    pay_in_range,
+)
+from flows.assignment import choose_secretary
+from flows.forms import END, STAY, Data, Form, Invalid, Step
+from flows.i18n import t
+from flows.messages import Button, ChatType, Reply
+from flows.notify import notify, recipient
+from flows.router import Router
+from flows.turn import Turn
+from storage.geography import job_categories, townships, villages
+from storage.models import Person, WorkerProfile
+from storage.queries.workers import (
+    add_person,
+    identities_of,
+    person_by_id,
+    record_status,
+    schedule_follow_up,
+    secretary_loads,
+    worker_by_phone,
+)
+
+router = Router("registration")
+
+FORM = "register"
+OTHER = "__other"
+SKIP = "skip"
+# Provinces most of the county's migrants return from; 湖北 marks the hardest-hit area of spring 2020.
+PROVINCES = ("湖北", "广东", "浙江", "福建", "江苏", "上海", "北京", "重庆", "新疆")
+HARDEST_HIT = frozenset({"湖北"})
+ORIGINS = ("out", "in", "none")
+AGREE_WORDS = frozenset({"同意", "我同意", "好", "好的", "可以", "是", "是的", "行", "yes", "y", "ok", "agree", "i agree"})
+DECLINE_WORDS = frozenset({"不同意", "不", "不要", "不行", "拒绝", "no", "n", "decline"})
+EDITABLE = {
+    "name": ["name"],
+    "phone": ["phone"],
+    "place": ["township", "village"],
+    "categories": ["categories"],
+    "min_pay": ["min_pay"],
+    "available": ["available"],
+}
+
+
+def is_registered(person: Person) -> bool:
+    return person.profile is not None and person.forgotten_at is None
+
+
+def private_link(turn: Turn, payload: str) -> None:
+    """In a group: never ask for personal data there; point to the private chat instead."""
+    if turn.settings.bot_username:
+        url = f"https://t.me/{turn.settings.bot_username}?start={payload}"
+        turn.say(turn.t("register.go_private"), [[Button(turn.t("register.open_private"), url=url)]])
+    else:
+        turn.say(turn.t("register.go_private_text"))
+
+
+# --- the steps --------------------------------------------------------------------------------------
+
+
+def _observer(data: Data) -> bool:
+    return bool(data.get("_observer"))
+
+
+async def ask_consent(turn: Turn, data: Data) -> None:
+    key = "register.consent_observer" if _observer(data) else "register.consent"
+    buttons = [[forms.choice(turn, turn.t("register.agree"), "yes"), forms.choice(turn, turn.t("register.decline"), "no")]]
+    turn.say(turn.t(key, bureau=turn.settings.bureau_name), buttons)
+
+
+async def answer_consent(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    word = value.strip().lower().strip("。.!！")
+    if value == "yes" or word in AGREE_WORDS:
+        return turn.now.isoformat()
+    if value == "no" or word in DECLINE_WORDS:
+        turn.say(turn.t("register.declined"))
+        return END
+    return Invalid("register.consent_unclear")
+
+
+async def ask_name(turn: Turn, data: Data) -> None:
+    turn.say(turn.t("register.ask_worker_name" if _observer(data) else "register.ask_name"))
+
+
+async def answer_name(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    name = " ".join(value.split())
+    if not 1 <= len(name) <= 20 or any(ch.isdigit() for ch in name) or name.startswith("/"):
+        return Invalid("register.bad_name")
+    return name
+
+
+async def ask_phone(turn: Turn, data: Data) -> None:
+    if _observer(data):
+        turn.say(turn.t("register.ask_worker_phone"))
+    else:
+        turn.say(turn.t("register.ask_phone"), request_contact=turn.t("register.share_phone"))
+
+
+async def answer_phone(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    phone = normalise_phone(value)
+    if phone is None:
+        return Invalid("register.bad_phone")
+    if _observer(data) and await worker_by_phone(turn.session, phone) is not None:
+        return Invalid("register.phone_taken")
+    return phone
+
+
+async def ask_township(turn: Turn, data: Data) -> None:
+    buttons = [forms.choice(turn, name, name) for name in townships()]
+    turn.say(turn.t("register.ask_township"), forms.rows(buttons, 3), remove_keyboard=True)
+
+
+async def answer_township(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    township = value if pressed and value in townships() else match_name(value, townships(), TOWNSHIP_SUFFIXES)
+    return township or Invalid("register.bad_township")
+
+
+async def ask_village(turn: Turn, data: Data) -> None:
+    buttons = [forms.choice(turn, name, name) for name in villages(data.get("township", ""))]
+    buttons.append(forms.choice(turn, turn.t("register.other_village"), OTHER))
+    turn.say(turn.t("register.ask_village", township=data.get("township", "")), forms.rows(buttons, 3))
+
+
+async def answer_village(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if pressed and value == OTHER:
+        turn.say(turn.t("register.type_village"))
+        return STAY
+    known = match_name(value, villages(data.get("township", "")), ("社区", "村"))
+    if known:
+        return known
+    name = " ".join(value.split())
+    if not 2 <= len(name) <= 32 or any(ch.isdigit() for ch in name):
+        return Invalid("register.bad_village")
+    return name
+
+
+def _category_keyboard(turn: Turn, picked: list[str]) -> list[list[Button]]:
+    buttons = [
+        forms.choice(turn, f"✓ {name}" if name in picked else name, f"toggle:{name}", single_use=False)
+        for name in job_categories()
+    ]
+    keyboard = forms.rows(buttons, 3)
+    keyboard.append([forms.choice(turn, turn.t("register.categories_done"), "done")])
+    return keyboard
+
+
+async def ask_categories(turn: Turn, data: Data) -> None:
+    picked = list(data.get("_picked", []))
+    turn.say(turn.t("register.ask_categories"), _category_keyboard(turn, picked))
+
+
+async def answer_categories(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    picked = list(data.get("_picked", []))
+    if pressed and value.startswith("toggle:"):
+        name = value.removeprefix("toggle:")
+        if name in job_categories():
+            picked = [p for p in picked if p != name] if name in picked else [*picked, name]
+        data["_picked"] = picked
+        chosen = "、".join(picked) or turn.t("register.none_yet")
+        turn.say(turn.t("register.categories_picked", chosen=chosen), _category_keyboard(turn, picked), edit=True)
+        return STAY
+    if pressed and value == "done":
+        return picked or Invalid("register.categories_none")
+    found, unknown = match_categories(value, job_categories())
+    if unknown or not found:
+        return Invalid("register.bad_categories", what="、".join(unknown) or value)
+    return found
+
+
+async def ask_min_pay(turn: Turn, data: Data) -> None:
+    turn.say(turn.t("register.ask_min_pay"), [[forms.choice(turn, turn.t("register.skip"), SKIP)]])
+
+
+async def answer_min_pay(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if value == SKIP or is_skip(value):
+        return None
+    amount = parse_monthly_pay(value)
+    if amount is None or not pay_in_range(amount):
+        return Invalid("register.bad_pay")
+    return amount
+
+
+async def ask_available(turn: Turn, data: Data) -> None:
+    options = [("today", "register.today"), ("tomorrow", "register.tomorrow"), ("next_week", "register.next_week")]
+    buttons = [forms.choice(turn, turn.t(key), value) for value, key in options]
+    turn.say(turn.t("register.ask_available"), [buttons, [forms.choice(turn, turn.t("register.skip"), SKIP)]])
+
+
+async def answer_available(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if value == SKIP or is_skip(value):
+        return None
+    words = {"today": "今天", "tomorrow": "明天", "next_week": "下周"}
+    found = parse_date(words.get(value, value) if pressed else value, turn.today)
+    if found is None:
+        return Invalid("register.bad_date")
+    if found < turn.today:
+        return Invalid("register.past_date")
+    return found.isoformat()
+
+
+async def ask_origin(turn: Turn, data: Data) -> None:
+    buttons = [forms.choice(turn, turn.t(f"register.origin_{value}"), value) for value in ORIGINS]
+    turn.say(turn.t("register.ask_origin"), [[b] for b in buttons])
+
+
+async def answer_origin(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if pressed and value in ORIGINS:
+        return value
+    plain = value.strip().lower()
+    for origin, words in (("out", ("省外", "外省", "out")), ("in", ("省内", "in the province")),
+                          ("none", ("未外出", "没出去", "没有外出", "没有", "没", "none"))):
+        if any(word in plain for word in words):
+            return origin
+    return Invalid("register.bad_origin")
+
+
+async def ask_province(turn: Turn, data: Data) -> None:
+    buttons = [forms.choice(turn, name, name) for name in PROVINCES]
+    buttons.append(forms.choice(turn, turn.t("register.other_province"), OTHER))
+    turn.say(turn.t("register.ask_province"), forms.rows(buttons, 3))
+
+
+async def answer_province(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if pressed:
+        return "其他" if value == OTHER else value
+    plain = value.strip().removesuffix("省").removesuffix("市")
+    if 2 <= len(plain) <= 8 and not any(ch.isdigit() for ch in plain):
+        return plain
+    return Invalid("register.bad_province")
+
+
+STEPS = (
+    Step("consent", ask_consent, answer_consent),
+    Step("name", ask_name, answer_name, free_text=True),
+    Step("phone", ask_phone, answer_phone, takes_contact=True),
+    Step("township", ask_township, answer_township),
+    Step("village", ask_village, answer_village),
+    Step("categories", ask_categories, answer_categories),
+    Step("min_pay", ask_min_pay, answer_min_pay),
+    Step("available", ask_available, answer_available),
+    Step("origin", ask_origin, answer_origin),
+    Step("province", ask_province, answer_province, when=lambda data: data.get("origin") == "out"),
+)
+
+
+# --- finishing -------------------------------------------------------------------------------------
+
+
+def _apply_answers(person: Person, profile: WorkerProfile, data: Data) -> None:
+    """Copy the answers this run collected onto the person and their profile."""
+    if "name" in data:
+        person.name = data["name"]
+    if "phone" in data:
+        person.phone = data["phone"]
+    if "township" in data:
+        person.township = data["township"]
+    if "village" in data:
+        person.village = data["village"]
+    if "categories" in data:
+        profile.wanted_categories = list(data["categories"])
+    if "min_pay" in data:
+        profile.min_monthly_pay = data["min_pay"]
+    if "available" in data:
+        profile.available_from = date.fromisoformat(data["available"]) if data["available"] else None
+    if "origin" in data:
+        origin = data["origin"]
+        province = data.get("province") if origin == "out" else None
+        profile.is_returnee = origin in ("out", "in")
+        profile.returnee_origin = province if origin == "out" else ("省内" if origin == "in" else None)
+        profile.hardest_hit = province in HARDEST_HIT
+
+
+async def assign_secretary(turn: Turn, township: str | None) -> Person | None:
+    chosen = choose_secretary(await secretary_loads(turn.session), township)
+    return await person_by_id(turn.session, chosen) if chosen is not None else None
+
+
+def worker_card(worker: Person, language: str) -> str:
+    """A worker's details for their secretary's private chat (the full phone is meant for them)."""
+    profile = worker.profile
+    categories = "、".join(profile.wanted_categories) if profile and profile.wanted_categories else "-"
+    place = "".join(p for p in (worker.township, worker.village) if p) or "-"
+    return t("register.card", language, name=worker.name or "-", phone=worker.phone or "-", place=place,
+             categories=categories)
+
+
+def staff_language(turn: Turn, person: Person) -> str:
+    return person.language or turn.settings.default_language
+
+
+async def tell_secretary(turn: Turn, secretary: Person, key: str, purpose: str, **values: Any) -> bool:
+    """Queue a message for a secretary through the outbox (False when they cannot be reached)."""
+    to = await recipient(turn.session, secretary.id)
+    if to is None:
+        return False
+    text = t(key, staff_language(turn, secretary), **values)
+    return await notify(turn.session, to, Reply(text=text), purpose=purpose)
+
+
+async def finish(turn: Turn, data: Data) -> None:
+    """The form's last answer: save, assign a secretary, schedule the first check-in, tell everyone."""
+    if data.get("_mode") == "edit":
+        await _finish_edit(turn, data)
+        return
+    observer = turn.person if _observer(data) else None
+    if observer is not None:
+        worker = Person(role="worker", name="")
+        worker.profile = WorkerProfile()
+        add_person(turn.session, worker)
+        old_status = None
+    else:
+        worker = turn.person
+        old_status = worker.profile.status if worker.profile is not None else None
+        if worker.profile is None:
+            worker.profile = WorkerProfile()
+        worker.forgotten_at = None
+        if in_private(turn):
+            # Reachable again for check-ins and pushes (after /forget the chat was dropped).
+            for identity in await identities_of(turn.session, worker.id):
+                if identity.channel == turn.inbound.channel and identity.external_id == turn.inbound.user_id:
+                    identity.chat_id = identity.chat_id or turn.inbound.chat_id
+    profile = worker.profile
+    assert profile is not None
+    _apply_answers(worker, profile, data)
+    profile.subscribed = True
+    profile.paused_until = None
+    profile.consent_at = datetime.fromisoformat(data["consent"])
+    profile.consent_how = "in_person_by_observer" if observer else "self"
+    profile.registered_by_id = observer.id if observer else None
+    profile.registered_at = turn.now
+    secretary = await assign_secretary(turn, worker.township)
+    profile.secretary_id = secretary.id if secretary else None
+    await turn.session.flush()
+    record_status(
+        turn.session, profile, "seeking", by=(observer or worker).id, reason="registered", at=turn.now,
+        old_status=old_status,
+    )
+    schedule_follow_up(
+        turn.session, worker_id=worker.id, secretary_id=profile.secretary_id, kind="first",
+        due_at=turn.now + timedelta(days=turn.settings.first_followup_after_days),
+    )
+    secretary_name = secretary.name if secretary else ""
+    if observer:
+        turn.say(turn.t("register.done_observer", name=worker.name, secretary=secretary_name or "-"))
+    elif secretary:
+        turn.say(turn.t("register.done", secretary=secretary_name, days=turn.settings.first_followup_after_days))
+    else:
+        turn.say(turn.t("register.done_no_secretary"))
+    if secretary:
+        key = "register.secretary_new_observer" if observer else "register.secretary_new"
+        await tell_secretary(
+            turn, secretary, key, f"registered:{worker.id}",
+            card=worker_card(worker, staff_language(turn, secretary)), observer=observer.name if observer else "",
+        )
+    if data.get("apply") and not observer:
+        from flows.applications import apply_to
+
+        await apply_to(turn, worker, int(data["apply"]))
+
+
+async def _finish_edit(turn: Turn, data: Data) -> None:
+    person = turn.person
+    if person.profile is None:
+        return
+    _apply_answers(person, person.profile, data)
+    turn.say(turn.t("profile.saved"))
+
+
+REGISTER = forms.register_form(Form(FORM, STEPS, finish))
+
+
+# --- entry points -------------------------------------------------------------------------------------
+
+
+async def start_registration(turn: Turn, *, apply: int | None = None) -> None:
+    """Begin registering (in private chat only); `apply` is a posting to apply to when done."""
+    if turn.in_group:
+        private_link(turn, f"apply_{apply}" if apply else "register")
+        return
+    person = turn.person
+    if person.role == "observer":
+        await forms.start(turn, REGISTER, _observer=True)
+        return
+    if is_registered(person):
+        turn.say(turn.t("register.already"), [[turn.button(turn.t("profile.edit"), "profile.menu")]])
+        return
+    data: dict[str, Any] = {"apply": apply} if apply else {}
+    await forms.start(turn, REGISTER, **data)
+
+
+@router.intent("register")
+async def register(turn: Turn) -> None:
+    await start_registration(turn)
+
+
+@router.action("register.start")
+async def register_button(turn: Turn) -> None:
+    apply = turn.args.get("apply")
+    await start_registration(turn, apply=int(apply) if apply else None)
+
+
+@router.intent("update_profile")
+async def update_profile(turn: Turn) -> None:
+    if turn.in_group:
+        private_link(turn, "profile")
+        return
+    if not is_registered(turn.person):
+        turn.say(turn.t("register.needed"), [[turn.button(turn.t("register.start"), "register.start")]])
+        return
+    await profile_menu(turn)
+
+
+@router.action("profile.menu")
+async def profile_menu(turn: Turn) -> None:
+    buttons = [turn.button(turn.t(f"profile.field_{name}"), "profile.edit", field=name) for name in EDITABLE]
+    turn.say(turn.t("profile.which"), forms.rows(buttons, 2))
+
+
+@router.action("profile.edit")
+async def profile_edit(turn: Turn) -> None:
+    if turn.in_group or not is_registered(turn.person):
+        turn.say(turn.t("common.unknown_button"))
+        return
+    field = str(turn.args.get("field"))
+    steps = EDITABLE.get(field)
+    if steps is None:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    profile = turn.person.profile
+    picked = list(profile.wanted_categories) if profile else []
+    await forms.start(turn, REGISTER, steps=steps, _mode="edit", _picked=picked)
+
+
+def in_private(turn: Turn) -> bool:
+    return turn.inbound.chat_type == ChatType.PRIVATE
