@@ -7,7 +7,7 @@ from datetime import timedelta
 from flows.registration import is_registered, private_link
 from flows.router import Router
 from flows.turn import Turn
-from storage.geography import job_categories
+from storage.vocabulary import job_categories
 
 router = Router("alerts")
 

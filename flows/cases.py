@@ -55,7 +55,7 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
         lines.append(t("cases.township", language, township=person.township, village=person.village or ""))
     if person.phone:
         lines.append(t("cases.phone", language, phone=person.phone))
-    if not access.is_registered(turn):
+    if not access.is_registered(turn.person):
         lines.append(t("cases.not_registered", language))
     lines.append(t("cases.recent", language))
     zone = turn.settings.zone

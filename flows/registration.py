@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flows import forms
+from flows.access import is_registered, private_chat_buttons
 from flows.answers import (
     TOWNSHIP_SUFFIXES,
     is_skip,
@@ -28,7 +29,6 @@ from flows.messages import Button, ChatType, Reply
 from flows.notify import notify, recipient
 from flows.router import Router
 from flows.turn import Turn
-from storage.geography import job_categories, townships, villages
 from storage.models import Person, WorkerProfile
 from storage.queries.workers import (
     add_person,
@@ -39,6 +39,7 @@ from storage.queries.workers import (
     secretary_loads,
     worker_by_phone,
 )
+from storage.vocabulary import job_categories, townships, villages
 
 router = Router("registration")
 
@@ -61,17 +62,10 @@ EDITABLE = {
 }
 
 
-def is_registered(person: Person) -> bool:
-    return person.profile is not None and person.forgotten_at is None
-
-
 def private_link(turn: Turn, payload: str) -> None:
     """In a group: never ask for personal data there; point to the private chat instead."""
-    if turn.settings.bot_username:
-        url = f"https://t.me/{turn.settings.bot_username}?start={payload}"
-        turn.say(turn.t("register.go_private"), [[Button(turn.t("register.open_private"), url=url)]])
-    else:
-        turn.say(turn.t("register.go_private_text"))
+    buttons = private_chat_buttons(turn, payload, "register.open_private")
+    turn.say(turn.t("register.go_private" if buttons else "register.go_private_text"), buttons)
 
 
 # --- the steps --------------------------------------------------------------------------------------

@@ -47,6 +47,21 @@ def geography() -> Geography:
     return Geography(data["county"], townships, dict(data.get("destinations", {})))
 
 
+def county() -> str:
+    return geography().county
+
+
+def townships() -> list[str]:
+    """The county's townships in the order the bureau lists them."""
+    return list(geography().townships)
+
+
+def villages(township: str) -> list[str]:
+    """The villages (and urban communities) of one township; empty for an unknown township."""
+    found = geography().townships.get(township)
+    return list(found.villages) if found else []
+
+
 @cache
 def job_categories() -> dict[str, tuple[str, ...]]:
     """Canonical job category → the colloquial names people use for it."""
