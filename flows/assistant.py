@@ -34,6 +34,7 @@ from flows.router import Router
 from flows.turn import FlowSettings, ParseLike, Turn
 from storage.db import Database
 from storage.queries.conversation import find_token, load_state, record_service
+from storage.queries.groups import leave_group, move_group, remember_group
 from storage.queries.people import get_or_create_person
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ class Assistant:
                 chat_id=inbound.chat_id if inbound.chat_type == ChatType.PRIVATE else None,
                 display_name=inbound.display_name,
             )
+            if inbound.chat_type == ChatType.GROUP:
+                await remember_group(session, inbound.channel, inbound.chat_id, inbound.chat_title)
             state = await load_state(session, inbound.channel, inbound.user_id)
             turn = Turn(
                 session=session, settings=self.settings, inbound=inbound, person=person, state=state,
@@ -94,12 +97,22 @@ class Assistant:
                 self._remember(turn)
             return turn.replies
 
+    async def group_moved(self, channel: str, old_chat_id: str, new_chat_id: str) -> None:
+        """The channel moved a group to a new id (Telegram: group → supergroup)."""
+        async with self.db.session() as session:
+            await move_group(session, channel, old_chat_id, new_chat_id)
+
+    async def group_left(self, channel: str, chat_id: str) -> None:
+        """The bot was removed from a group: no more broadcasts there."""
+        async with self.db.session() as session:
+            await leave_group(session, channel, chat_id)
+
     def _language(self, inbound: Inbound, setting: str | None, last: str | None) -> str:
         if setting in LANGUAGES:
             return setting
         # A command ("/start register") says nothing about the language the person reads.
         detected = detect_language(inbound.text) if inbound.text and not inbound.text.startswith("/") else None
-        return detected or last or self.settings.default_language
+        return detected or last or inbound.language_hint or self.settings.default_language
 
     def _remember(self, turn: Turn) -> None:
         state = turn.state

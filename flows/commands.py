@@ -24,6 +24,10 @@ COMMANDS: dict[str, str] = {
     "secretary": "my_secretary",
     "apply": "apply_posting",
     "employed": "report_employed",
+    "jobs": "job_search",
+    "policy": "policy_question",
+    "training": "training_question",
+    "bus": "transport_question",
 }
 
 # Whole messages that mean a command (compared after trimming punctuation and lower-casing).

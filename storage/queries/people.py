@@ -25,6 +25,17 @@ async def get_or_create_person(
     """The person behind a channel account; a first-time visitor becomes an unregistered worker."""
     person = await person_by_identity(session, channel, external_id)
     if person is not None:
+        if chat_id is not None:
+            # Someone first seen in a group can be reached privately once they open a private chat.
+            identity = (
+                await session.execute(
+                    select(ChannelIdentity).where(
+                        ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+                    )
+                )
+            ).scalar_one()
+            if identity.chat_id != chat_id:
+                identity.chat_id = chat_id
         return person
     person = Person(role="worker", name="")
     person.identities.append(
@@ -45,3 +56,17 @@ async def private_chat_of(session: AsyncSession, person_id: int) -> ChannelIdent
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def staff_private_chats(session: AsyncSession, channel: str) -> list[int]:
+    """Private chat ids of secretaries and admins on a channel (for their command menu)."""
+    stmt = (
+        select(ChannelIdentity.chat_id)
+        .join(Person, Person.id == ChannelIdentity.person_id)
+        .where(
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.chat_id.is_not(None),
+            Person.role.in_(("secretary", "admin")),
+        )
+    )
+    return [int(chat) for chat in (await session.execute(stmt)).scalars() if chat and chat.lstrip("-").isdigit()]

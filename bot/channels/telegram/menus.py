@@ -1,0 +1,40 @@
+"""The command menus Telegram shows: one for workers in private chats, a longer one for each staff member."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+
+from flows.i18n import t
+
+log = logging.getLogger(__name__)
+
+WORKER_COMMANDS = ("start", "help", "jobs", "policy", "register", "mydata", "forget", "lang")
+GROUP_COMMANDS = ("jobs", "policy", "help")
+STAFF_COMMANDS = ("today", "overdue", "worker", "reply", "broadcast")
+
+
+def commands(names: tuple[str, ...], language: str) -> list[BotCommand]:
+    return [BotCommand(command=name, description=t(f"menu_commands.{name}", language)) for name in names]
+
+
+async def set_menus(bot: Bot, staff_chat_ids: list[int], language: str = "zh-hans") -> None:
+    """Worker, group and staff menus (staff get theirs per chat, so workers never see staff commands)."""
+    try:
+        await bot.set_my_commands(commands(WORKER_COMMANDS, language), scope=BotCommandScopeAllPrivateChats())
+        await bot.set_my_commands(commands(GROUP_COMMANDS, language), scope=BotCommandScopeAllGroupChats())
+        for chat_id in staff_chat_ids:
+            await bot.set_my_commands(
+                commands(WORKER_COMMANDS[:2] + STAFF_COMMANDS, language), scope=BotCommandScopeChat(chat_id=chat_id)
+            )
+    except TelegramAPIError as exc:
+        # Menus are a convenience: a server that does not support them must not stop the bot.
+        log.warning("could not set the command menus: %s", exc)
