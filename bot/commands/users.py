@@ -1,0 +1,80 @@
+"""`mishu user …`: staff roles and secretaries' townships, checked and changed from the command line."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.settings import Settings
+
+app = typer.Typer(help="Staff roles: grant, revoke, and the townships a secretary covers.", no_args_is_help=True)
+
+TelegramId = typer.Option(..., "--telegram-id", help="The person's Telegram user id.")
+
+
+@app.command("grant")
+def grant(
+    role: str = typer.Option(..., "--role", help="worker | observer | secretary | admin"),
+    telegram_id: int = TelegramId,
+    name: str = typer.Option(None, "--name", help="Their name as staff see it."),
+    townships: str = typer.Option(None, "--townships", help="For a secretary: townships covered, comma separated."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Give a Telegram account a role."""
+    from bot.cli import run_async, settings_for
+
+    message = run_async(_grant)(settings_for(db), role, str(telegram_id), name, townships)
+    typer.echo(message)
+
+
+async def _grant(settings: Settings, role: str, telegram_id: str, name: str | None, townships: str | None) -> str:
+    from bot.app import open_database
+    from bot.cli import fail
+    from storage.queries.roles import RoleError, grant, set_coverage
+    from storage.vocabulary import geography
+
+    database = await open_database(settings)
+    try:
+        async with database.session() as session:
+            try:
+                person = await grant(session, "telegram", telegram_id, role, name=name)
+                covered: list[str] = []
+                if townships:
+                    wanted = [part.strip() for part in townships.replace("，", ",").split(",") if part.strip()]
+                    found = [geography().township_of(part) for part in wanted]
+                    unknown = [w for w, f in zip(wanted, found, strict=True) if f is None]
+                    if unknown:
+                        raise RoleError(f"unknown townships: {', '.join(unknown)}")
+                    covered = await set_coverage(session, person, [f for f in found if f])
+            except RoleError as exc:
+                fail(str(exc))
+                raise
+        extra = f", covering {', '.join(covered)}" if covered else ""
+        return f"telegram {telegram_id} is now {role}{extra}"
+    finally:
+        await database.dispose()
+
+
+@app.command("revoke")
+def revoke(telegram_id: int = TelegramId, db: str | None = typer.Option(None, "--db", help="Database URL.")) -> None:
+    """Take a staff role away (the person stays, as a worker)."""
+    from bot.cli import run_async, settings_for
+
+    typer.echo(run_async(_revoke)(settings_for(db), str(telegram_id)))
+
+
+async def _revoke(settings: Settings, telegram_id: str) -> str:
+    from bot.app import open_database
+    from bot.cli import fail
+    from storage.queries.roles import RoleError, revoke
+
+    database = await open_database(settings)
+    try:
+        async with database.session() as session:
+            try:
+                await revoke(session, "telegram", telegram_id)
+            except RoleError as exc:
+                fail(str(exc))
+                raise
+        return f"telegram {telegram_id} is now a worker"
+    finally:
+        await database.dispose()

@@ -1,0 +1,66 @@
+"""Granting and revoking staff roles, township coverage of secretaries, and the config's admins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ROLES, ChannelIdentity, Person, SecretaryCoverage
+from storage.queries.people import get_or_create_person
+
+
+class RoleError(ValueError):
+    """A role change that cannot be made; the message says why."""
+
+
+async def grant(
+    session: AsyncSession, channel: str, external_id: str, role: str, *, name: str | None = None
+) -> Person:
+    """Give a channel account a role (creating the person if they never wrote to the bot)."""
+    if role not in ROLES:
+        raise RoleError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+    person = await get_or_create_person(
+        session, channel, external_id, chat_id=external_id if channel == "telegram" else None
+    )
+    person.role = role
+    if name:
+        person.name = name
+    return person
+
+
+async def revoke(session: AsyncSession, channel: str, external_id: str) -> Person:
+    """Back to an ordinary worker; a departing secretary's coverage is removed (reassign their workers)."""
+    person = (
+        await session.execute(
+            select(Person).join(ChannelIdentity).where(
+                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+            )
+        )
+    ).scalar_one_or_none()
+    if person is None:
+        raise RoleError(f"nobody with {channel} id {external_id}")
+    person.role = "worker"
+    await session.execute(delete(SecretaryCoverage).where(SecretaryCoverage.secretary_id == person.id))
+    return person
+
+
+async def set_coverage(session: AsyncSession, secretary: Person, townships: Iterable[str]) -> list[str]:
+    if secretary.role != "secretary":
+        raise RoleError(f"{secretary.name or secretary.id} is a {secretary.role}, not a secretary")
+    await session.execute(delete(SecretaryCoverage).where(SecretaryCoverage.secretary_id == secretary.id))
+    covered = sorted(set(townships))
+    session.add_all(SecretaryCoverage(secretary_id=secretary.id, township=t) for t in covered)
+    return covered
+
+
+async def bootstrap_admins(session: AsyncSession, telegram_ids: Iterable[int]) -> int:
+    """Make the config's admins admins (idempotent); returns how many changed."""
+    changed = 0
+    for telegram_id in telegram_ids:
+        person = await get_or_create_person(session, "telegram", str(telegram_id), chat_id=str(telegram_id))
+        if person.role != "admin":
+            person.role = "admin"
+            changed += 1
+    return changed
