@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from flows import jobs, policy, smalltalk
+from flows import jobs, policy, secretary, smalltalk
 from flows.i18n import LANGUAGES, detect_language
 from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router
@@ -38,7 +38,7 @@ class Understanding(Protocol):
 
 def default_router() -> Router:
     root = Router("assistant")
-    root.include(smalltalk.router, jobs.router, policy.router)
+    root.include(smalltalk.router, jobs.router, policy.router, secretary.router)
     return root
 
 
@@ -98,6 +98,11 @@ class Assistant:
             await self._press(turn, inbound.callback)
             return
         text = inbound.text.strip()
+        command = self._command(text)
+        if command is not None:
+            turn.handled_as = f"command:{command}"
+            await self.router.commands[command](turn)
+            return
         if turn.state.form and self._form_alive(turn):
             if text.lower() in CANCEL_WORDS:
                 self._end_form(turn)
@@ -122,6 +127,13 @@ class Assistant:
         handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
         turn.handled_as = intent
         await handler(turn)
+
+    def _command(self, text: str) -> str | None:
+        """The registered command a text starts with (`/today`, `/worker@mishu_bot 12`), if any."""
+        if not text.startswith("/"):
+            return None
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        return name if name in self.router.commands else None
 
     def _intent(self, parse: ParseLike) -> str:
         if parse.confidence < self.settings.fallback_threshold:

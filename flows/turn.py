@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.followups import FollowUpRules
 from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
 from storage.models import CallbackToken, ConversationState, Person
@@ -51,6 +52,7 @@ class FlowSettings:
     page_size: int = 3
     button_ttl_hours: int = 72
     bot_username: str = ""
+    followups: FollowUpRules = field(default_factory=FollowUpRules)
 
     @property
     def zone(self) -> ZoneInfo:
