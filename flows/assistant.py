@@ -80,7 +80,8 @@ class Assistant:
     def _language(self, inbound: Inbound, setting: str | None, last: str | None) -> str:
         if setting in LANGUAGES:
             return setting
-        detected = detect_language(inbound.text) if inbound.text else None
+        # A command (/today) is written in Latin letters whatever the person's language.
+        detected = detect_language(inbound.text) if inbound.text and not inbound.text.startswith("/") else None
         return detected or last or self.settings.default_language
 
     def _remember(self, turn: Turn) -> None:

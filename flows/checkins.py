@@ -138,7 +138,9 @@ async def card_text(
     """The worker's card, with the check-in it is about and the worker's own answer, if any."""
     parts = [head, await worker_card(session, worker, language, rules)]
     if followup is not None:
-        parts.append(t("secretary.card.checkin", language, kind=t(f"secretary.kind.{followup.kind}", language),
+        # Only a pending check-in's due time is a date to show; later states use it for their own deadlines.
+        key = "secretary.card.checkin_due" if followup.state == "pending" else "secretary.card.checkin"
+        parts.append(t(key, language, kind=t(f"secretary.kind.{followup.kind}", language),
                        due=when(followup.due_at, rules), state=t(f"secretary.state.{followup.state}", language)))
         if followup.worker_answer:
             parts.append(t("secretary.card.answer", language,
