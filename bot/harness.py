@@ -48,12 +48,14 @@ class Conversation:
         self.last = await self.assistant.handle(self._inbound(callback=button.callback), now=self.now)
         return self.last
 
-    async def inbox(self) -> list[Reply]:
-        """Outbox messages for this person whose time has come (asks, prompts, notices), marked sent; their
-        buttons join the last replies' so they can be pressed like any other."""
+    async def inbox(self, *, due_only: bool = True) -> list[Reply]:
+        """Outbox messages for this person whose time has come by the conversation's clock (asks, prompts,
+        notices), marked sent; their buttons join the last replies' so they can be pressed like any other."""
         now = self.now or utcnow()
         async with self.assistant.db.session() as session:
-            messages = await pending_for_chat(session, self.channel, self.chat_id or self.user_id, due_by=now)
+            messages = await pending_for_chat(
+                session, self.channel, self.chat_id or self.user_id, due_by=now if due_only else None
+            )
             for message in messages:
                 mark_sent(message, at=now)
             delivered = [reply_from_dict(message.payload) for message in messages]

@@ -44,7 +44,8 @@ async def tell_worker(session: AsyncSession, worker: Person, secretary: Person, 
     language = worker.language if worker.language in LANGUAGES else getattr(settings, "default_language", "zh-hans")
     text = t("checkin.new_secretary", language, secretary=secretary.name or f"#{secretary.id}")
     # The purpose names the moment too: being moved back to an earlier secretary must be told again.
-    return await notify(session, to, Reply(text=text), purpose=f"secretary:{secretary.id}:{now.isoformat()}")
+    return await notify(session, to, Reply(text=text), purpose=f"secretary:{secretary.id}:{now.isoformat()}",
+                        not_before=now)
 
 
 async def reassign_worker(

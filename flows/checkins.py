@@ -231,7 +231,8 @@ async def handle_due(session: AsyncSession, followup: FollowUp, *, now: datetime
         followup.state = step.state  # the card shows the follow-up as it is now
         reply = await prompt_reply(session, followup, worker, secretary_to, secretary, reason=step.reason,
                                    now=now, settings=settings)
-        await notify(session, secretary_to, reply, purpose=f"checkin:{followup.id}:{step.step.value}")
+        await notify(session, secretary_to, reply, purpose=f"checkin:{followup.id}:{step.step.value}",
+                     not_before=now)
         if step.step == Step.PROMPT:
             followup.prompted_at = now
             report.prompted += 1
@@ -262,7 +263,7 @@ async def ask_worker(
         for answer in WORKER_ANSWERS
     ]
     reply = Reply(text=text, buttons=[buttons[:2], buttons[2:]])
-    await notify(session, to, reply, purpose=f"checkin:{followup.id}:ask")
+    await notify(session, to, reply, purpose=f"checkin:{followup.id}:ask", not_before=now)
 
 
 async def escalate(
@@ -283,7 +284,8 @@ async def escalate(
             secretary=display_name(secretary) if secretary else "-", kind=t(f"secretary.kind.{followup.kind}", language),
             due=when(followup.prompted_at or followup.due_at, rules),
         )
-        told += await notify(session, to, Reply(text=text), purpose=f"checkin:{followup.id}:escalate")
+        told += await notify(session, to, Reply(text=text), purpose=f"checkin:{followup.id}:escalate",
+                             not_before=now)
     if not told:
         log.warning("follow-up %s needs an admin but no admin has a private chat", followup.id)
     return told
@@ -438,5 +440,5 @@ async def send_digests(db: Database, *, now: datetime, settings: Any) -> int:
                 continue
             reply = await digest_reply(session, secretary, now=now, settings=settings, since=since)
             if reply is not None:
-                sent += await notify(session, to, reply, purpose=f"digest:{today.isoformat()}")
+                sent += await notify(session, to, reply, purpose=f"digest:{today.isoformat()}", not_before=now)
     return sent

@@ -110,5 +110,5 @@ async def _show_inbox(conversation: Conversation, replies: list[Reply], out: Tex
 
 
 async def deliver_pending(conversation: Conversation) -> list[Reply]:
-    """Outbox messages for this terminal user (prompts, pushes, notices), marked as delivered."""
-    return await conversation.inbox()
+    """Every outbox message waiting for this terminal user (prompts, pushes, notices), marked as delivered."""
+    return await conversation.inbox(due_only=False)
