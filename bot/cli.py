@@ -152,12 +152,13 @@ async def _chat(settings: Settings, role: Role, user: str, clock: datetime | Non
 
 async def _ensure_demo(db: Any, settings: Settings) -> None:
     """Seed the demo county on first use of an empty database."""
-    from storage.demo import load_demo
     from storage.queries.stats import has_no_data
 
     async with db.session() as session:
         empty = await has_no_data(session)
     if empty:
+        from storage.demo import load_demo  # only when needed: a database with people in it works without
+
         today = datetime.now(ZoneInfo(settings.timezone)).date()
         summary = await load_demo(db, today=today)
         err.print(f"[dim]demo county loaded: {summary}[/dim]")

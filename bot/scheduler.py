@@ -81,13 +81,14 @@ class Ticks:
             await self.training_reminders(self.clock())
 
     async def catch_up(self) -> None:
-        """After downtime: one due scan (each overdue check-in gets one step) and today's digest if its time
-        has passed (queued once per secretary and day, however often this runs)."""
-        await self.due_scan()
+        """After downtime: today's digest if its time has passed (queued once per secretary and day, however
+        often this runs; before the scan, so it lists what was overdue), then one due scan (each overdue
+        check-in gets one step)."""
         rules = rules_of(self.settings)
         local = self.clock().astimezone(rules.working_hours.zone)
         if local.time() >= rules.digest_at:
             await self.digest()
+        await self.due_scan()
 
 
 def build_scheduler(ticks: Ticks, *, push_at: Any = None) -> AsyncIOScheduler:
