@@ -58,6 +58,7 @@ from storage.queries.followups import (
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=5)
+DIGEST_LIMIT = 30  # lines per section of the morning digest; the rest is counted ("… and N more")
 
 
 def language_of(person: Person | None, settings: Any) -> str:
@@ -401,7 +402,9 @@ async def digest_reply(
     for key, rows in (("secretary.digest.overdue", overdue), ("secretary.digest.today", today)):
         if rows:
             lines.append(t(key, language))
-            lines += [list_line(f, w, language, rules) for f, w in rows]
+            lines += [list_line(f, w, language, rules) for f, w in rows[:DIGEST_LIMIT]]
+            if len(rows) > DIGEST_LIMIT:
+                lines.append(t("secretary.list_more", language, count=len(rows) - DIGEST_LIMIT))
     if answered:
         lines.append(t("secretary.digest.answered", language))
         lines += [
