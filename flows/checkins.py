@@ -48,6 +48,7 @@ from storage.queries.followups import (
     last_contacts,
     open_applications,
     people_by_id,
+    private_chats,
     profile_of,
     recent_notes,
     record_status,
@@ -203,25 +204,49 @@ async def run_due_scan(
         if not ids:
             return report
         async with db.session() as session:
-            for followup in await claimed_rows(session, ids, claimer):
-                await handle_due(session, followup, now=now, settings=settings, report=report)
+            rows = await claimed_rows(session, ids, claimer)
+            known = await Batch.load(session, rows)
+            with session.no_autoflush:  # the rows' own changes are written once, at commit
+                for followup in rows:
+                    await handle_due(session, followup, now=now, settings=settings, report=report, batch=known)
 
 
-async def handle_due(session: AsyncSession, followup: FollowUp, *, now: datetime, settings: Any, report: ScanReport) -> None:
+@dataclass
+class Batch:
+    """People and private chats of one claimed batch, read in two queries instead of four per row."""
+
+    people: dict[int, Person]
+    chats: dict[int, Recipient]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, rows: list[FollowUp]) -> Batch:
+        ids = {r.worker_id for r in rows} | {r.secretary_id for r in rows if r.secretary_id is not None}
+        chats = {
+            pid: Recipient(pid, identity.channel, identity.chat_id or "", identity.external_id)
+            for pid, identity in (await private_chats(session, ids)).items()
+        }
+        return cls(await people_by_id(session, ids), chats)
+
+
+async def handle_due(
+    session: AsyncSession, followup: FollowUp, *, now: datetime, settings: Any, report: ScanReport,
+    batch: Batch | None = None,
+) -> None:
     rules = rules_of(settings)
     followup.claimed_by = None
     followup.claimed_until = None
     if followup.state not in ("pending", "asked_worker", "prompted") or followup.due_at > now:
         return  # someone answered or acted between the claim and now
-    people = await people_by_id(session, (followup.worker_id, followup.secretary_id))
-    worker = people.get(followup.worker_id)
+    if batch is None:
+        batch = await Batch.load(session, [followup])
+    worker = batch.people.get(followup.worker_id)
     if worker is None or worker.forgotten_at is not None:
         followup.state, followup.completed_at = "cancelled", now
         report.cancelled += 1
         return
-    secretary = people.get(followup.secretary_id) if followup.secretary_id else None
-    worker_to = await recipient(session, worker.id) if worker.reachable else None
-    secretary_to = await recipient(session, secretary.id) if secretary is not None else None
+    secretary = batch.people.get(followup.secretary_id) if followup.secretary_id else None
+    worker_to = batch.chats.get(worker.id) if worker.reachable else None
+    secretary_to = batch.chats.get(secretary.id) if secretary is not None else None
     step = on_due(followup, now=now, rules=rules, worker_reachable=worker_to is not None,
                   has_secretary=secretary_to is not None)
     if step.step == Step.ASK and worker_to is not None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     Application,
     Case,
+    ChannelIdentity,
     FollowUp,
     Person,
     SecretaryCoverage,
@@ -105,6 +106,22 @@ async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, P
         return {}
     rows = (await session.execute(select(Person).where(Person.id.in_(wanted)))).scalars()
     return {person.id: person for person in rows}
+
+
+async def private_chats(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, ChannelIdentity]:
+    """Each person's first identity with a private chat (as `people.private_chat_of`, for many at once)."""
+    wanted = {i for i in person_ids if i is not None}
+    if not wanted:
+        return {}
+    stmt = (
+        select(ChannelIdentity)
+        .where(ChannelIdentity.person_id.in_(wanted), ChannelIdentity.chat_id.is_not(None))
+        .order_by(ChannelIdentity.id)
+    )
+    found: dict[int, ChannelIdentity] = {}
+    for identity in (await session.execute(stmt)).scalars():
+        found.setdefault(identity.person_id, identity)
+    return found
 
 
 async def profile_of(session: AsyncSession, worker_id: int) -> WorkerProfile | None:
