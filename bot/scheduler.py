@@ -15,7 +15,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -25,6 +25,9 @@ from flows.checkins import run_due_scan, send_digests
 from flows.followups import rules_of
 from flows.turn import FlowSettings
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +118,12 @@ def add_jobs(scheduler: AsyncIOScheduler, ticks: Ticks, *, push_at: Any = None) 
     if ticks.training_reminders is not None:
         scheduler.add_job(ticks.trainings, IntervalTrigger(minutes=TRAINING_REMINDER_MINUTES, timezone=zone),
                           id=JOB_TRAININGS, name="training reminders", replace_existing=True)
+
+
+async def start(app: App, *, push: Tick | None = None, training_reminders: Tick | None = None) -> AsyncIOScheduler:
+    """For `mishu run`: the scheduler of a running app, started, after one catch-up (digest, due scan)."""
+    ticks = Ticks(app.db, app.assistant.settings, push=push, training_reminders=training_reminders)
+    scheduler = build_scheduler(ticks, push_at=app.settings.push.daily_run_at)
+    await ticks.catch_up()
+    scheduler.start()
+    return scheduler

@@ -81,3 +81,21 @@ class TestCatchUp:
             total = (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar()
         assert sorted(p.split(":")[-1] for p in purposes) == ["2026-03-12", "ask", "ask"]  # two asks, one digest
         assert total == 3
+
+
+class TestStart:
+    async def test_start_catches_up_then_runs(self, sqlite_db: Database) -> None:
+        from bot.app import App, flow_settings
+        from bot.scheduler import start
+        from bot.settings import load_settings
+        from flows.assistant import Assistant
+        from nlu.keywords import KeywordNLU
+
+        settings = load_settings()
+        app = App(settings=settings, db=sqlite_db, assistant=Assistant(sqlite_db, KeywordNLU(), flow_settings(settings)))
+        scheduler = await start(app)
+        try:
+            assert scheduler.running
+            assert {job.id for job in scheduler.get_jobs()} == {JOB_DUE_SCAN, JOB_DIGEST}
+        finally:
+            scheduler.shutdown(wait=False)
