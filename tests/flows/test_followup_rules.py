@@ -207,3 +207,22 @@ class TestSpread:
 
     def test_no_secretary_left(self) -> None:
         assert spread([(1, "双福镇")], {}, {}) == {}
+
+
+class TestCatalogues:
+    @staticmethod
+    def keys(node: object, prefix: str = "") -> set[str]:
+        if not isinstance(node, dict):
+            return {prefix}
+        return set().union(*(TestCatalogues.keys(v, f"{prefix}.{k}" if prefix else k) for k, v in node.items()))
+
+    @pytest.mark.parametrize("language", ["zh-hant", "en"])
+    def test_every_follow_up_text_exists_in_every_language(self, language: str) -> None:
+        from pathlib import Path
+
+        import yaml
+
+        locales = Path(__file__).resolve().parents[2] / "flows" / "locales"
+        reference = yaml.safe_load((locales / "zh-hans" / "followups.yaml").read_text(encoding="utf-8"))
+        other = yaml.safe_load((locales / language / "followups.yaml").read_text(encoding="utf-8"))
+        assert self.keys(other) == self.keys(reference)
