@@ -206,6 +206,20 @@ class TestWeeksOfCheckins:
         assert all(in_working_hours(when, HOURS) for when, _, _ in done)
 
 
+class TestNoSecretary:
+    async def test_a_worker_without_a_secretary_is_escalated_to_the_admins(
+        self, sqlite_db: Database, people: dict[str, int], assistant: Assistant
+    ) -> None:
+        """worker3 has no private chat (cannot be asked) and here no secretary either: an admin must act."""
+        async with sqlite_db.session() as session:
+            followup = await schedule_first_checkin(session, people["worker3"], None, REGISTERED, SETTINGS)
+            fid = followup.id
+        done = await simulate(sqlite_db, REGISTERED, REGISTERED + timedelta(days=7))
+        assert [(when, what) for when, f, what in done if f == fid] == [(local(2026, 3, 5, 9, 30), "escalate")]
+        [alert] = await chat(assistant, "admin1", local(2026, 3, 5, 9, 31)).inbox()
+        assert "杨师傅" in alert.text and "没有能联系到的就业秘书" in alert.text
+
+
 class TestSecretaryPrompt:
     async def ask_and_answer(self, db: Database, assistant: Assistant, answer: str) -> tuple[int, Conversation]:
         fid = await first_checkin(db, await add_people(db, registered_at=REGISTERED))

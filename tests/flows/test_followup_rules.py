@@ -226,3 +226,22 @@ class TestCatalogues:
         reference = yaml.safe_load((locales / "zh-hans" / "followups.yaml").read_text(encoding="utf-8"))
         other = yaml.safe_load((locales / language / "followups.yaml").read_text(encoding="utf-8"))
         assert self.keys(other) == self.keys(reference)
+
+    @pytest.mark.parametrize("language", ["zh-hant", "en"])
+    def test_placeholders_match(self, language: str) -> None:
+        import string
+
+        from flows.i18n import catalogue
+
+        def fields(text: str) -> set[str]:
+            return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+        def walk(node: object, other: object, key: str) -> None:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    walk(v, other[k], f"{key}.{k}")  # type: ignore[index]
+            else:
+                assert fields(str(other)) == fields(str(node)), key
+
+        for top in ("checkin", "secretary"):
+            walk(catalogue("zh-hans")[top], catalogue(language)[top], top)
