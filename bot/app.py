@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.settings import Settings
 from flows.assistant import Assistant, Understanding
+from flows.followups import rules_of
 from flows.turn import FlowSettings
 from storage.db import Database
 from storage.migrate import ensure_schema
@@ -25,8 +26,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         page_size=settings.conversation.page_size,
         button_ttl_hours=settings.conversation.button_ttl_hours,
         bot_username=settings.telegram.username,
-        first_followup_after_days=settings.followups.first_after_days,
-        stability_followup_after_days=settings.followups.stability_after_days,
+        followups=rules_of(settings),
     )
 
 

@@ -89,13 +89,34 @@ def chat(
     as_: Role = typer.Option(Role.worker, "--as", help="Who is talking."),
     user: str | None = typer.Option(None, "--user", help="The terminal user id (default per role)."),
     db: str | None = DbOption,
+    now: str | None = typer.Option(
+        None, "--now", help="Pretend it is this moment (bureau time, e.g. 2026-12-03T10:00): follow-ups due by then "
+        "are handled before each turn; type `/clock 2026-12-10T10:00` to move the clock on."
+    ),
 ) -> None:
     """Chat with the assistant in the terminal (reads one message a line from stdin when piped)."""
     settings = settings_for(db)
-    run_async(_chat)(settings, as_, user or DEFAULT_TERMINAL_USER[as_])
+    clock = None
+    if now is not None:
+        try:
+            clock = parse_moment(now, settings.timezone)
+        except ValueError as exc:
+            fail(str(exc))
+    run_async(_chat)(settings, as_, user or DEFAULT_TERMINAL_USER[as_], clock)
 
 
-async def _chat(settings: Settings, role: Role, user: str) -> None:
+def parse_moment(text: str, timezone: str) -> datetime:
+    """An ISO date-time; without a zone it is the bureau's local time. Returned in UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date-time like 2026-12-03T10:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
+
+
+async def _chat(settings: Settings, role: Role, user: str, clock: datetime | None = None) -> None:
     from bot.app import build_app
     from bot.channels.terminal import run_terminal
     from bot.harness import Conversation
@@ -113,19 +134,34 @@ async def _chat(settings: Settings, role: Role, user: str) -> None:
         if sys.stdin.isatty():
             err.print(f"[dim]Mishu chat on {app_.db.describe()} as {role.value} '{user}'. Ctrl-D to leave; "
                       "press a button by typing its number in brackets, e.g. [1].[/dim]")
-        await run_terminal(Conversation(app_.assistant, user_id=user), sys.stdin)
+        conversation = Conversation(app_.assistant, user_id=user, now=clock)
+        if clock is None:
+            await run_terminal(conversation, sys.stdin)
+            return
+        from bot.scheduler import claimer_name
+        from flows.checkins import run_due_scan
+
+        async def due_scan() -> None:
+            assert conversation.now is not None
+            await run_due_scan(app_.db, now=conversation.now, settings=app_.assistant.settings, claimer=claimer_name())
+
+        await run_terminal(
+            conversation, sys.stdin, before_turn=due_scan,
+            parse_clock=lambda text: parse_moment(text, settings.timezone),
+        )
     finally:
         await app_.close()
 
 
 async def _ensure_demo(db: Any, settings: Settings) -> None:
     """Seed the demo county on first use of an empty database."""
-    from storage.demo import load_demo
     from storage.queries.stats import has_no_data
 
     async with db.session() as session:
         empty = await has_no_data(session)
     if empty:
+        from storage.demo import load_demo  # only when needed: a database with people in it works without
+
         today = datetime.now(ZoneInfo(settings.timezone)).date()
         summary = await load_demo(db, today=today)
         err.print(f"[dim]demo county loaded: {summary}[/dim]")

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flows.assistant import Assistant
-from flows.messages import Button, ChatType, Contact, Inbound, Reply
+from flows.messages import Button, ChatType, Contact, Inbound, Reply, reply_from_dict
+from storage.models import utcnow
+from storage.queries.outbox import mark_sent, pending_for_chat
 
 
 @dataclass
@@ -45,6 +47,20 @@ class Conversation:
         button = self.find_button(label)
         self.last = await self.assistant.handle(self._inbound(callback=button.callback), now=self.now)
         return self.last
+
+    async def inbox(self, *, due_only: bool = True) -> list[Reply]:
+        """Outbox messages for this person whose time has come by the conversation's clock (asks, prompts,
+        notices), marked sent; their buttons join the last replies' so they can be pressed like any other."""
+        now = self.now or utcnow()
+        async with self.assistant.db.session() as session:
+            messages = await pending_for_chat(
+                session, self.channel, self.chat_id or self.user_id, due_by=now if due_only else None
+            )
+            for message in messages:
+                mark_sent(message, at=now)
+            delivered = [reply_from_dict(message.payload) for message in messages]
+        self.last = [*self.last, *delivered]
+        return delivered
 
     def buttons(self) -> list[Button]:
         return [b for reply in self.last for row in reply.buttons for b in row if b.callback]

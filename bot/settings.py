@@ -107,6 +107,7 @@ class FollowUpSettings(_Section):
     ask_worker_first: list[Literal["first", "seeking", "stability"]]
     worker_answer_hours: float = Field(gt=0)
     escalate_after_working_days: int = Field(gt=0)
+    worry_after_seeking_answers: int = Field(gt=0)
     working_hours: HoursRange
     digest_at: time
 

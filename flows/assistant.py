@@ -23,6 +23,7 @@ from flows import (
     jobs,
     policy,
     registration,
+    secretary,
     smalltalk,
     training,
     transport,
@@ -56,6 +57,7 @@ def default_router() -> Router:
     root.include(
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
+        secretary.router,
     )
     return root
 
@@ -129,6 +131,11 @@ class Assistant:
             await self._press(turn, inbound.callback)
             return
         text = inbound.text.strip()
+        command = self._command(text)
+        if command is not None:
+            turn.handled_as = f"command:{command}"
+            await self.router.commands[command](turn)
+            return
         # Forms continue in private chat only: personal answers never go through a group.
         private = inbound.chat_type == ChatType.PRIVATE
         if turn.state.form and self._form_alive(turn) and private:
@@ -170,6 +177,13 @@ class Assistant:
     async def _route(self, turn: Turn, intent: str) -> None:
         handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
         await handler(turn)
+
+    def _command(self, text: str) -> str | None:
+        """The registered command a text starts with (`/today`, `/worker@mishu_bot 12`), if any."""
+        if not text.startswith("/"):
+            return None
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        return name if name in self.router.commands else None
 
     def _intent(self, parse: ParseLike) -> str:
         if parse.confidence < self.settings.fallback_threshold:

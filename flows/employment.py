@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from flows.followups import on_placed
 from flows.registration import is_registered, staff_language, tell_secretary, worker_card
 from flows.router import Router
 from flows.turn import Turn
-from storage.queries.workers import cancel_follow_ups, person_by_id, record_status, schedule_follow_up
+from storage.queries.workers import person_by_id, record_status
 
 router = Router("employment")
 
@@ -39,12 +38,8 @@ async def confirm(turn: Turn) -> None:
         turn.say(turn.t("employed.already") if profile and profile.status == "placed" else turn.t("common.unknown_button"))
         return
     record_status(turn.session, profile, "placed", by=person.id, reason="self_report", at=turn.now)
-    await cancel_follow_ups(turn.session, person.id, kinds=SEEKING_FOLLOW_UPS, note="placed")
-    days = turn.settings.stability_followup_after_days
-    schedule_follow_up(
-        turn.session, worker_id=person.id, secretary_id=profile.secretary_id, kind="stability",
-        due_at=turn.now + timedelta(days=days),
-    )
+    await on_placed(turn.session, person.id, turn.now, turn.settings)
+    days = turn.settings.followups.stability_after_days
     turn.say(turn.t("employed.done", days=days))
     secretary = await person_by_id(turn.session, profile.secretary_id) if profile.secretary_id else None
     if secretary is not None:
@@ -65,10 +60,10 @@ async def my_secretary(turn: Turn) -> None:
     person = turn.person
     profile = person.profile
     if not is_registered(person) or profile is None:
-        turn.say(turn.t("secretary.unregistered"), [[turn.button(turn.t("register.start"), "register.start")]])
+        turn.say(turn.t("my_secretary.unregistered"), [[turn.button(turn.t("register.start"), "register.start")]])
         return
     secretary = await person_by_id(turn.session, profile.secretary_id) if profile.secretary_id else None
     if secretary is None:
-        turn.say(turn.t("secretary.none"))
+        turn.say(turn.t("my_secretary.none"))
         return
-    turn.say(turn.t("secretary.yours", name=secretary.name))
+    turn.say(turn.t("my_secretary.yours", name=secretary.name))

@@ -7,7 +7,7 @@ of their profile later (a run with a subset of the steps).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flows import forms
@@ -23,6 +23,7 @@ from flows.answers import (
     pay_in_range,
 )
 from flows.assignment import choose_secretary
+from flows.followups import schedule_first_checkin
 from flows.forms import END, STAY, Data, Form, Invalid, Step
 from flows.i18n import t
 from flows.messages import Button, ChatType, Reply
@@ -35,7 +36,6 @@ from storage.queries.workers import (
     identities_of,
     person_by_id,
     record_status,
-    schedule_follow_up,
     secretary_loads,
     worker_by_phone,
 )
@@ -348,15 +348,12 @@ async def finish(turn: Turn, data: Data) -> None:
         turn.session, profile, "seeking", by=(observer or worker).id, reason="registered", at=turn.now,
         old_status=old_status,
     )
-    schedule_follow_up(
-        turn.session, worker_id=worker.id, secretary_id=profile.secretary_id, kind="first",
-        due_at=turn.now + timedelta(days=turn.settings.first_followup_after_days),
-    )
+    await schedule_first_checkin(turn.session, worker.id, profile.secretary_id, turn.now, turn.settings)
     secretary_name = secretary.name if secretary else ""
     if observer:
         turn.say(turn.t("register.done_observer", name=worker.name, secretary=secretary_name or "-"))
     elif secretary:
-        turn.say(turn.t("register.done", secretary=secretary_name, days=turn.settings.first_followup_after_days))
+        turn.say(turn.t("register.done", secretary=secretary_name, days=turn.settings.followups.first_after_days))
     else:
         turn.say(turn.t("register.done_no_secretary"))
     if secretary:

@@ -23,6 +23,7 @@ class Router:
         self.intents: dict[str, Handler] = {}
         self.actions: dict[str, Handler] = {}
         self.forms: dict[str, Handler] = {}
+        self.commands: dict[str, Handler] = {}
 
     def _register(self, table: dict[str, Handler], keys: tuple[str, ...]) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
@@ -46,9 +47,17 @@ class Router:
         """Handle the next message of a person who is filling in this form."""
         return self._register(self.forms, (name,))
 
+    def command(self, *names: str) -> Callable[[Handler], Handler]:
+        """Handle texts starting with /name (staff commands), before the NLU sees them."""
+        return self._register(self.commands, names)
+
     def include(self, *routers: Router) -> None:
         for router in routers:
-            for table, other in ((self.intents, router.intents), (self.actions, router.actions), (self.forms, router.forms)):
+            tables = (
+                (self.intents, router.intents), (self.actions, router.actions), (self.forms, router.forms),
+                (self.commands, router.commands),
+            )
+            for table, other in tables:
                 for key, handler in other.items():
                     if key in table:
                         raise ValueError(f"'{key}' is handled by both {self.name} and {router.name}")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.followups import FollowUpRules
 from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
 from storage.models import CallbackToken, ConversationState, Person
@@ -52,8 +53,7 @@ class FlowSettings:
     page_size: int = 3
     button_ttl_hours: int = 72
     bot_username: str = ""
-    first_followup_after_days: int = 3  # config followups.first_after_days
-    stability_followup_after_days: int = 30  # config followups.stability_after_days
+    followups: FollowUpRules = field(default_factory=FollowUpRules)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from storage.db import Database
-from storage.models import Enterprise, Posting
+from storage.models import ChannelIdentity, Enterprise, Person, Posting, SecretaryCoverage, WorkerProfile
 
 
 async def add_postings(db: Database, today: date) -> None:
@@ -33,3 +33,36 @@ async def add_postings(db: Database, today: date) -> None:
                         openings=1, salary_min=4000, status="closed"),
             ]
         )
+
+
+async def add_people(db: Database, *, registered_at: datetime) -> dict[str, int]:
+    """Secretaries sec1 (covers 双福镇) and sec2 (covers 绥山镇), admin admin1, and workers: worker1 and worker2
+    in 双福镇 with sec1, worker3 in 绥山镇 with sec2 and no private chat (registered by an observer).
+    Returns terminal id → person id."""
+    ids: dict[str, int] = {}
+    async with db.session() as session:
+        def person(key: str, role: str, name: str, *, township: str | None = None, phone: str | None = None,
+                   chat: bool = True) -> Person:
+            p = Person(role=role, name=name, township=township, phone=phone)
+            p.identities.append(ChannelIdentity(channel="terminal", external_id=key, chat_id=key if chat else None))
+            session.add(p)
+            return p
+
+        people = {
+            "sec1": person("sec1", "secretary", "王秘书"),
+            "sec2": person("sec2", "secretary", "李秘书"),
+            "admin1": person("admin1", "admin", "张科长"),
+            "worker1": person("worker1", "worker", "刘大姐", township="双福镇", phone="13812345678"),
+            "worker2": person("worker2", "worker", "陈大哥", township="双福镇", phone="13900001111"),
+            "worker3": person("worker3", "worker", "杨师傅", township="绥山镇", phone="13700002222", chat=False),
+        }
+        await session.flush()
+        ids = {key: p.id for key, p in people.items()}
+        session.add_all([
+            SecretaryCoverage(secretary_id=ids["sec1"], township="双福镇"),
+            SecretaryCoverage(secretary_id=ids["sec2"], township="绥山镇"),
+        ])
+        for worker, secretary in (("worker1", "sec1"), ("worker2", "sec1"), ("worker3", "sec2")):
+            session.add(WorkerProfile(person_id=ids[worker], secretary_id=ids[secretary], status="seeking",
+                                      registered_at=registered_at, consent_at=registered_at, consent_how="self"))
+    return ids

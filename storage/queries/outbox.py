@@ -51,13 +51,18 @@ async def enqueue(
     return bool(result.rowcount)
 
 
-async def pending_for_chat(session: AsyncSession, channel: str, chat_id: str) -> list[OutboxMessage]:
-    """Messages waiting for one chat, oldest first (the terminal channel shows them after each turn)."""
+async def pending_for_chat(
+    session: AsyncSession, channel: str, chat_id: str, *, due_by: datetime | None = None
+) -> list[OutboxMessage]:
+    """Messages waiting for one chat, oldest first (the terminal channel shows them after each turn);
+    with `due_by`, only those whose send time has come (a prompt held for office hours waits)."""
     stmt = (
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.state == "pending")
         .order_by(OutboxMessage.id)
     )
+    if due_by is not None:
+        stmt = stmt.where(OutboxMessage.next_attempt_at <= due_by)
     return list((await session.execute(stmt)).scalars())
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.harness import Conversation
 from flows.assistant import Assistant
+from flows.followups import FollowUpRules, next_due
 from flows.messages import ChatType
 from flows.turn import FlowSettings
 from storage.db import Database
@@ -91,11 +93,14 @@ class TestFullRegistration:
         assert second.profile is not None and second.profile.secretary_id == ids["li"]
 
     async def test_first_check_in_follows_the_configured_days(self, sqlite_db: Database) -> None:
-        assistant, _ = await make_assistant(sqlite_db, first_followup_after_days=5)
+        assistant, _ = await make_assistant(sqlite_db, followups=FollowUpRules(first_after_days=5))
         await register(Conversation(assistant, user_id="w1", now=NOW))
         async with sqlite_db.session() as session:
             due = (await session.execute(select(FollowUp.due_at))).scalar_one()
-        assert due == NOW + timedelta(days=5)
+        # Five days later is a Saturday: the check-in moves to the next working morning.
+        assert due >= NOW + timedelta(days=5)
+        assert due == next_due("first", NOW, FollowUpRules(first_after_days=5))
+        assert due.astimezone(ZoneInfo("Asia/Shanghai")).weekday() < 5
 
     async def test_typed_answers_work_without_buttons(self, sqlite_db: Database) -> None:
         assistant, _ = await make_assistant(sqlite_db)

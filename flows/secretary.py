@@ -1,0 +1,379 @@
+"""Secretaries' side of follow-ups in chat: /today, /overdue, /worker, /reply, admins' /reassign and /handover,
+the outcome buttons on a worker's card, and the worker's one-tap answers to an automated check-in.
+
+Staff commands check the role on every call and work only in private chat (cards carry phone numbers).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flows.assignment import hand_over, reassign_worker
+from flows.checkins import (
+    card_text,
+    complete,
+    display_name,
+    list_line,
+    outcome_buttons,
+    record_answer,
+    reschedule,
+    when,
+)
+from flows.followups import OUTCOMES, RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
+from flows.i18n import t
+from flows.messages import Reply
+from flows.notify import notify, recipient
+from flows.router import Router
+from flows.turn import Turn
+from flows.workcal import working_day_bounds
+from storage.models import FollowUp, Person
+from storage.queries.followups import (
+    OPEN_STATES,
+    add_note,
+    case_by_id,
+    followup_for_update,
+    open_followups,
+    people_by_id,
+    profile_of,
+    secretary_list,
+)
+
+router = Router("secretary")
+
+STAFF = ("secretary", "admin")
+LIST_LIMIT = 20
+
+
+# --- guards --------------------------------------------------------------------------------------------
+
+
+def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
+    """True when the person may use staff commands here; otherwise says why not."""
+    if turn.person.role not in roles:
+        turn.say(turn.t("secretary.refused" if roles == STAFF else "secretary.admins_only"))
+        return False
+    if turn.in_group:
+        turn.say(turn.t("secretary.private_only"))
+        return False
+    return True
+
+
+async def may_handle(turn: Turn, worker_id: int) -> bool:
+    """A secretary handles their own workers; an admin anyone's."""
+    if turn.person.role == "admin":
+        return True
+    profile = await profile_of(turn.session, worker_id)
+    if profile is None or profile.secretary_id != turn.person.id:
+        turn.say(turn.t("secretary.not_yours"))
+        return False
+    return True
+
+
+def int_arg(turn: Turn, index: int) -> int | None:
+    parts = turn.inbound.text.split()
+    try:
+        return int(parts[index].lstrip("#"))
+    except (IndexError, ValueError):
+        return None
+
+
+async def own_open_followup(turn: Turn) -> FollowUp | None:
+    """The follow-up a pressed button is about, if this person may act on it and it is still open."""
+    if not staff_only(turn):
+        return None
+    followup = await followup_for_update(turn.session, int(turn.args["followup"]))
+    if followup is None or not await may_handle(turn, followup.worker_id):
+        return None
+    if followup.state not in OPEN_STATES:
+        turn.say(turn.t("secretary.already_done"))
+        return None
+    return followup
+
+
+def start_form(turn: Turn, form: str, **data: Any) -> None:
+    turn.state.form, turn.state.step, turn.state.data = form, form, data
+    turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
+
+
+def end_form(turn: Turn) -> None:
+    turn.state.form = turn.state.step = None
+    turn.state.data = {}
+    turn.state.expires_at = None
+
+
+# --- lists and cards -----------------------------------------------------------------------------------
+
+
+async def show_list(turn: Turn, *, overdue: bool) -> None:
+    rules = rules_of(turn.settings)
+    start, end = working_day_bounds(turn.today, rules.working_hours)
+    mine = None if turn.person.role == "admin" else turn.person.id
+    if overdue:
+        rows = await secretary_list(turn.session, mine, due_before=start)
+    else:
+        rows = await secretary_list(turn.session, mine, due_before=end, due_from=start)
+    key = "secretary.overdue" if overdue else "secretary.today"
+    if not rows:
+        turn.say(turn.t(f"{key}.empty"))
+        return
+    lines = [turn.t(f"{key}.title", count=len(rows))]
+    lines += [list_line(f, w, turn.language, rules) for f, w in rows[:LIST_LIMIT]]
+    if len(rows) > LIST_LIMIT:
+        lines.append(turn.t("secretary.list_more", count=len(rows) - LIST_LIMIT))
+    buttons = [
+        [turn.button(turn.t("secretary.open_card", name=display_name(w)), "checkin.open", followup=f.id)]
+        for f, w in rows[:LIST_LIMIT]
+    ]
+    turn.say("\n".join(lines), buttons)
+
+
+async def show_card(turn: Turn, worker: Person, followup: FollowUp | None) -> None:
+    rules = rules_of(turn.settings)
+    text = await card_text(turn.session, followup, worker, turn.language, rules)
+    buttons = outcome_buttons(turn.button, followup, turn.language) if followup is not None else []
+    turn.say(text, buttons)
+
+
+@router.command("today")
+async def today(turn: Turn) -> None:
+    if staff_only(turn):
+        await show_list(turn, overdue=False)
+
+
+@router.command("overdue")
+async def overdue(turn: Turn) -> None:
+    if staff_only(turn):
+        await show_list(turn, overdue=True)
+
+
+@router.command("worker")
+async def worker(turn: Turn) -> None:
+    if not staff_only(turn):
+        return
+    worker_id = int_arg(turn, 1)
+    if worker_id is None:
+        turn.say(turn.t("secretary.usage.worker"))
+        return
+    person = (await people_by_id(turn.session, (worker_id,))).get(worker_id)
+    if person is None or person.role != "worker" or person.forgotten_at is not None:
+        turn.say(turn.t("secretary.no_worker", id=worker_id))
+        return
+    if not await may_handle(turn, worker_id):
+        return
+    followups = await open_followups(turn.session, worker_id)
+    await show_card(turn, person, followups[0] if followups else None)
+
+
+@router.action("checkin.open")
+async def open_card(turn: Turn) -> None:
+    followup = await own_open_followup(turn)
+    if followup is None:
+        return
+    worker_ = (await people_by_id(turn.session, (followup.worker_id,)))[followup.worker_id]
+    await show_card(turn, worker_, followup)
+
+
+# --- outcomes ------------------------------------------------------------------------------------------
+
+
+async def say_recorded(turn: Turn, followup: FollowUp, outcome_key: str, nxt: FollowUp | None) -> None:
+    rules = rules_of(turn.settings)
+    worker_ = (await people_by_id(turn.session, (followup.worker_id,)))[followup.worker_id]
+    following = (
+        turn.t("secretary.next", due=when(nxt.due_at, rules), kind=turn.t(f"secretary.kind.{nxt.kind}"))
+        if nxt is not None else turn.t("secretary.no_next")
+    )
+    turn.say(turn.t("secretary.recorded", name=display_name(worker_), outcome=turn.t(outcome_key), next=following))
+
+
+@router.action("checkin.outcome")
+async def outcome(turn: Turn) -> None:
+    followup = await own_open_followup(turn)
+    if followup is None:
+        return
+    chosen = str(turn.args.get("outcome"))
+    if chosen not in OUTCOMES:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    if chosen == "placed":
+        start_form(turn, "checkin.employer", followup=followup.id)
+        turn.say(turn.t("secretary.ask_employer"))
+        return
+    nxt = await complete(turn.session, followup, chosen, now=turn.now, settings=turn.settings, by=turn.person.id)
+    await say_recorded(turn, followup, f"secretary.outcome.{chosen}", nxt)
+
+
+@router.form("checkin.employer")
+async def employer_form(turn: Turn) -> None:
+    employer = turn.inbound.text.strip()
+    data = dict(turn.state.data)
+    if not employer:
+        turn.say(turn.t("secretary.ask_employer"))
+        return
+    end_form(turn)
+    followup = await own_open_followup_by_id(turn, int(data["followup"]))
+    if followup is None:
+        return
+    nxt = await complete(turn.session, followup, "placed", now=turn.now, settings=turn.settings,
+                         by=turn.person.id, employer=employer)
+    await say_recorded(turn, followup, "secretary.outcome.placed", nxt)
+
+
+async def own_open_followup_by_id(turn: Turn, followup_id: int) -> FollowUp | None:
+    followup = await followup_for_update(turn.session, followup_id)
+    if followup is None or not staff_only(turn) or not await may_handle(turn, followup.worker_id):
+        return None
+    if followup.state not in OPEN_STATES:
+        turn.say(turn.t("secretary.already_done"))
+        return None
+    return followup
+
+
+@router.action("checkin.reschedule")
+async def reschedule_pick(turn: Turn) -> None:
+    followup = await own_open_followup(turn)
+    if followup is None:
+        return
+    row = [
+        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", followup=followup.id, days=n)
+        for n in RESCHEDULE_DAYS
+    ]
+    turn.say(turn.t("secretary.pick_date"), [row])
+
+
+@router.action("checkin.reschedule_to")
+async def reschedule_to(turn: Turn) -> None:
+    followup = await own_open_followup(turn)
+    if followup is None:
+        return
+    days = int(turn.args.get("days", 0))
+    if days not in RESCHEDULE_DAYS:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    nxt = await reschedule(turn.session, followup, days, now=turn.now, settings=turn.settings, by=turn.person.id)
+    worker_ = (await people_by_id(turn.session, (followup.worker_id,)))[followup.worker_id]
+    turn.say(turn.t("secretary.rescheduled", name=display_name(worker_),
+                    due=when(nxt.due_at, rules_of(turn.settings))))
+
+
+@router.action("checkin.note")
+async def note_start(turn: Turn) -> None:
+    followup = await own_open_followup(turn)
+    if followup is None:
+        return
+    start_form(turn, "checkin.note", worker=followup.worker_id)
+    turn.say(turn.t("secretary.ask_note"))
+
+
+@router.form("checkin.note")
+async def note_form(turn: Turn) -> None:
+    text = turn.inbound.text.strip()
+    if not text:
+        turn.say(turn.t("secretary.ask_note"))
+        return
+    worker_id = int(turn.state.data["worker"])
+    end_form(turn)
+    if not staff_only(turn) or not await may_handle(turn, worker_id):
+        return
+    add_note(turn.session, worker_id=worker_id, author_id=turn.person.id, text=text[:1000], at=turn.now)
+    turn.say(turn.t("secretary.note_saved"))
+
+
+# --- the worker's answer to an automated check-in ---------------------------------------------------------
+
+
+@router.action("checkin.answer")
+async def answer(turn: Turn) -> None:
+    followup = await followup_for_update(turn.session, int(turn.args["followup"]))
+    chosen = str(turn.args.get("answer"))
+    if followup is None or followup.worker_id != turn.person.id or chosen not in WORKER_ANSWERS:
+        turn.say(turn.t("common.unknown_button"))
+        return
+    if followup.worker_answer is not None or followup.state not in OPEN_STATES:
+        turn.say(turn.t("checkin.already"))
+        return
+    secretary = (await people_by_id(turn.session, (followup.secretary_id,))).get(followup.secretary_id or -1)
+    await record_answer(turn.session, followup, turn.person, chosen, now=turn.now, settings=turn.settings)
+    name = display_name(secretary) if secretary is not None else turn.t("checkin.your_secretary")
+    turn.say(turn.t(f"checkin.thanks.{chosen}", secretary=name))
+
+
+# --- hand-off replies --------------------------------------------------------------------------------------
+
+
+@router.command("reply")
+async def reply(turn: Turn) -> None:
+    if not staff_only(turn):
+        return
+    parts = turn.inbound.text.split(maxsplit=2)
+    case_id = int_arg(turn, 1)
+    if case_id is None or len(parts) < 3 or not parts[2].strip():
+        turn.say(turn.t("secretary.usage.reply"))
+        return
+    case = await case_by_id(turn.session, case_id)
+    if case is None:
+        turn.say(turn.t("secretary.no_case", id=case_id))
+        return
+    if turn.person.role != "admin" and case.secretary_id != turn.person.id:
+        turn.say(turn.t("secretary.not_yours"))
+        return
+    worker_ = (await people_by_id(turn.session, (case.worker_id,))).get(case.worker_id)
+    to = await recipient(turn.session, case.worker_id)
+    if worker_ is None or to is None:
+        turn.say(turn.t("secretary.worker_unreachable"))
+        return
+    language = worker_.language or turn.settings.default_language
+    text = t("checkin.secretary_says", language, secretary=display_name(turn.person), text=parts[2].strip())
+    await notify(turn.session, to, Reply(text=text), purpose=f"reply:{case.id}:{turn.now.isoformat()}",
+                 not_before=turn.now)
+    case.status = "answered"
+    profile = await profile_of(turn.session, case.worker_id)
+    if profile is not None:
+        profile.last_contact_at = turn.now
+    turn.say(turn.t("secretary.reply_sent", name=display_name(worker_), id=case.id))
+
+
+# --- reassignment (admins) -----------------------------------------------------------------------------------
+
+
+@router.command("reassign")
+async def reassign(turn: Turn) -> None:
+    if not staff_only(turn, ("admin",)):
+        return
+    worker_id, secretary_id = int_arg(turn, 1), int_arg(turn, 2)
+    if worker_id is None or secretary_id is None:
+        turn.say(turn.t("secretary.usage.reassign"))
+        return
+    people = await people_by_id(turn.session, (worker_id, secretary_id))
+    if worker_id not in people or people[worker_id].role != "worker" or await profile_of(turn.session, worker_id) is None:
+        turn.say(turn.t("secretary.no_worker", id=worker_id))
+        return
+    if not await reassign_worker(turn.session, worker_id, secretary_id, now=turn.now, settings=turn.settings):
+        turn.say(turn.t("secretary.no_secretary", id=secretary_id))
+        return
+    turn.say(turn.t("secretary.reassigned", name=display_name(people[worker_id]),
+                    secretary=display_name(people[secretary_id])))
+
+
+@router.command("handover")
+async def handover(turn: Turn) -> None:
+    if not staff_only(turn, ("admin",)):
+        return
+    departing = int_arg(turn, 1)
+    people = await people_by_id(turn.session, (departing,)) if departing is not None else {}
+    if departing is None or departing not in people or people[departing].role != "secretary":
+        turn.say(turn.t("secretary.usage.handover"))
+        return
+    plan = await hand_over(turn.session, departing, now=turn.now, settings=turn.settings)
+    if not plan:
+        turn.say(turn.t("secretary.handover_none", name=display_name(people[departing])))
+        return
+    counts: dict[int, int] = {}
+    for secretary_id in plan.values():
+        counts[secretary_id] = counts.get(secretary_id, 0) + 1
+    names = await people_by_id(turn.session, counts)
+    summary = turn.t("secretary.separator").join(f"{display_name(names[sid])} {n}" for sid, n in sorted(counts.items()))
+    turn.say(turn.t("secretary.handed_over", name=display_name(people[departing]), count=len(plan), summary=summary))
+
+

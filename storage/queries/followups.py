@@ -1,0 +1,278 @@
+"""Follow-up rows: scheduling, claiming due ones with row locks, and what secretaries' lists and cards read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Application,
+    Case,
+    ChannelIdentity,
+    FollowUp,
+    Person,
+    SecretaryCoverage,
+    StatusChange,
+    WorkerNote,
+    WorkerProfile,
+)
+
+# States in which a follow-up still waits for something; the due scan looks only at the first three.
+OPEN_STATES = ("pending", "asked_worker", "prompted", "escalated")
+SCANNED_STATES = ("pending", "asked_worker", "prompted")
+
+
+def add_followup(
+    session: AsyncSession, *, worker_id: int, secretary_id: int | None, kind: str, due_at: datetime, now: datetime
+) -> FollowUp:
+    followup = FollowUp(
+        worker_id=worker_id, secretary_id=secretary_id, kind=kind, due_at=due_at, state="pending",
+        prompts_sent=0, note="", created_at=now,
+    )
+    session.add(followup)
+    return followup
+
+
+async def open_followups(
+    session: AsyncSession, worker_id: int, kinds: Iterable[str] | None = None
+) -> list[FollowUp]:
+    stmt = select(FollowUp).where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN_STATES))
+    if kinds is not None:
+        stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
+    return list((await session.execute(stmt.order_by(FollowUp.due_at))).scalars())
+
+
+async def cancel_open(session: AsyncSession, worker_id: int, kinds: Iterable[str], *, at: datetime) -> int:
+    result = await session.execute(
+        update(FollowUp)
+        .where(FollowUp.worker_id == worker_id, FollowUp.kind.in_(tuple(kinds)), FollowUp.state.in_(OPEN_STATES))
+        .values(state="cancelled", completed_at=at, claimed_by=None, claimed_until=None)
+    )
+    return result.rowcount or 0
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, claimer: str, lease_until: datetime, limit: int) -> list[int]:
+    """Mark up to `limit` due follow-ups as ours until `lease_until`; returns their ids.
+
+    One UPDATE … RETURNING: on PostgreSQL the candidate rows are locked with SKIP LOCKED, so processes
+    claiming at the same moment take disjoint rows; on SQLite the statement holds the database's single
+    write lock. A claim left by a crashed process expires with its lease and is taken again.
+    """
+    candidates = (
+        select(FollowUp.id)
+        .where(
+            FollowUp.state.in_(SCANNED_STATES),
+            FollowUp.due_at <= now,
+            or_(FollowUp.claimed_until.is_(None), FollowUp.claimed_until < now),
+        )
+        .order_by(FollowUp.due_at)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        update(FollowUp)
+        .where(FollowUp.id.in_(candidates.scalar_subquery()))
+        .values(claimed_by=claimer, claimed_until=lease_until)
+        .returning(FollowUp.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((await session.execute(stmt)).scalars())
+
+
+async def claimed_rows(session: AsyncSession, ids: Sequence[int], claimer: str) -> list[FollowUp]:
+    """The claimed rows, locked for this transaction, still ours (a lease may have run out meanwhile)."""
+    if not ids:
+        return []
+    stmt = select(FollowUp).where(FollowUp.id.in_(ids), FollowUp.claimed_by == claimer).order_by(FollowUp.id)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return list((await session.execute(stmt)).scalars())
+
+
+async def followup_for_update(session: AsyncSession, followup_id: int) -> FollowUp | None:
+    stmt = select(FollowUp).where(FollowUp.id == followup_id)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Person]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(Person).where(Person.id.in_(wanted)))).scalars()
+    return {person.id: person for person in rows}
+
+
+async def private_chats(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, ChannelIdentity]:
+    """Each person's first identity with a private chat (as `people.private_chat_of`, for many at once)."""
+    wanted = {i for i in person_ids if i is not None}
+    if not wanted:
+        return {}
+    stmt = (
+        select(ChannelIdentity)
+        .where(ChannelIdentity.person_id.in_(wanted), ChannelIdentity.chat_id.is_not(None))
+        .order_by(ChannelIdentity.id)
+    )
+    found: dict[int, ChannelIdentity] = {}
+    for identity in (await session.execute(stmt)).scalars():
+        found.setdefault(identity.person_id, identity)
+    return found
+
+
+async def profile_of(session: AsyncSession, worker_id: int) -> WorkerProfile | None:
+    return await session.get(WorkerProfile, worker_id)
+
+
+async def secretary_list(
+    session: AsyncSession, secretary_id: int | None, *, due_before: datetime, due_from: datetime | None = None
+) -> list[tuple[FollowUp, Person]]:
+    """Open follow-ups due before a moment (and from one, if given), with their workers; None = everyone's."""
+    stmt = (
+        select(FollowUp, Person)
+        .join(Person, Person.id == FollowUp.worker_id)
+        .where(FollowUp.state.in_(OPEN_STATES), FollowUp.due_at < due_before)
+    )
+    if secretary_id is not None:
+        stmt = stmt.where(FollowUp.secretary_id == secretary_id)
+    if due_from is not None:
+        stmt = stmt.where(FollowUp.due_at >= due_from)
+    return [(f, p) for f, p in (await session.execute(stmt.order_by(FollowUp.due_at, FollowUp.id))).all()]
+
+
+async def answered_since(
+    session: AsyncSession, secretary_id: int, since: datetime
+) -> list[tuple[FollowUp, Person]]:
+    """Check-ins the worker answered themselves since a moment (shown in the secretary's digest)."""
+    stmt = (
+        select(FollowUp, Person)
+        .join(Person, Person.id == FollowUp.worker_id)
+        .where(
+            FollowUp.secretary_id == secretary_id, FollowUp.state == "done",
+            FollowUp.worker_answer.is_not(None), FollowUp.completed_at >= since,
+        )
+        .order_by(FollowUp.completed_at)
+    )
+    return [(f, p) for f, p in (await session.execute(stmt)).all()]
+
+
+async def secretaries_with_work(session: AsyncSession, *, due_before: datetime, answered_since_at: datetime) -> list[int]:
+    """Secretaries who have open follow-ups due before a moment, or worker answers to read."""
+    due = select(FollowUp.secretary_id).where(
+        FollowUp.state.in_(OPEN_STATES), FollowUp.due_at < due_before, FollowUp.secretary_id.is_not(None)
+    )
+    answered = select(FollowUp.secretary_id).where(
+        FollowUp.state == "done", FollowUp.worker_answer.is_not(None), FollowUp.completed_at >= answered_since_at,
+        FollowUp.secretary_id.is_not(None),
+    )
+    rows = (await session.execute(due.union(answered))).scalars()
+    return sorted(set(rows))
+
+
+async def last_contacts(session: AsyncSession, worker_id: int, limit: int = 3) -> list[FollowUp]:
+    stmt = (
+        select(FollowUp)
+        .where(FollowUp.worker_id == worker_id, FollowUp.state == "done")
+        .order_by(FollowUp.completed_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def open_applications(session: AsyncSession, worker_id: int) -> list[Application]:
+    from sqlalchemy.orm import selectinload
+
+    from storage.models import Posting
+
+    stmt = (
+        select(Application)
+        .where(Application.worker_id == worker_id, Application.status.in_(("submitted", "contacted")))
+        .options(selectinload(Application.posting).selectinload(Posting.enterprise))
+        .order_by(Application.created_at.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def recent_notes(session: AsyncSession, worker_id: int, limit: int = 3) -> list[WorkerNote]:
+    stmt = select(WorkerNote).where(WorkerNote.worker_id == worker_id).order_by(WorkerNote.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+def add_note(session: AsyncSession, *, worker_id: int, author_id: int, text: str, at: datetime) -> None:
+    session.add(WorkerNote(worker_id=worker_id, author_id=author_id, text=text, created_at=at))
+
+
+def record_status(
+    session: AsyncSession, profile: WorkerProfile, new_status: str, *, by: int | None, reason: str, at: datetime
+) -> None:
+    """Set a worker's status and keep the history (also when it stays the same: the outcome is history too)."""
+    session.add(
+        StatusChange(
+            worker_id=profile.person_id, old_status=profile.status, new_status=new_status, changed_by_id=by,
+            reason=reason[:64], created_at=at,
+        )
+    )
+    profile.status = new_status
+
+
+async def admin_ids(session: AsyncSession) -> list[int]:
+    stmt = select(Person.id).where(Person.role == "admin", Person.forgotten_at.is_(None)).order_by(Person.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+# --- assignment ------------------------------------------------------------------------------------
+
+
+async def secretary_loads(session: AsyncSession, *, excluding: int | None = None) -> dict[int, int]:
+    """Every active secretary and how many workers they have now."""
+    counts = (
+        select(WorkerProfile.secretary_id, func.count())
+        .where(WorkerProfile.secretary_id.is_not(None))
+        .group_by(WorkerProfile.secretary_id)
+    )
+    loads = {sid: int(n) for sid, n in (await session.execute(counts)).all()}
+    secretaries = select(Person.id).where(Person.role == "secretary", Person.forgotten_at.is_(None))
+    if excluding is not None:
+        secretaries = secretaries.where(Person.id != excluding)
+    return {sid: loads.get(sid, 0) for sid in (await session.execute(secretaries)).scalars()}
+
+
+async def coverage(session: AsyncSession) -> dict[int, set[str]]:
+    result: dict[int, set[str]] = {}
+    for sid, township in (await session.execute(select(SecretaryCoverage.secretary_id, SecretaryCoverage.township))).all():
+        result.setdefault(sid, set()).add(township)
+    return result
+
+
+async def workers_of(session: AsyncSession, secretary_id: int) -> list[tuple[int, str | None]]:
+    """(worker id, township) of every worker a secretary has, oldest registration first."""
+    stmt = (
+        select(WorkerProfile.person_id, Person.township)
+        .join(Person, Person.id == WorkerProfile.person_id)
+        .where(WorkerProfile.secretary_id == secretary_id)
+        .order_by(WorkerProfile.registered_at, WorkerProfile.person_id)
+    )
+    return [(wid, township) for wid, township in (await session.execute(stmt)).all()]
+
+
+async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) -> None:
+    """Give a worker, their open follow-ups and open cases to another secretary."""
+    await session.execute(
+        update(WorkerProfile).where(WorkerProfile.person_id == worker_id).values(secretary_id=secretary_id)
+    )
+    await session.execute(
+        update(FollowUp)
+        .where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN_STATES))
+        .values(secretary_id=secretary_id)
+    )
+    await session.execute(
+        update(Case).where(and_(Case.worker_id == worker_id, Case.status == "open")).values(secretary_id=secretary_id)
+    )
+
+
+async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
+    return await session.get(Case, case_id)
