@@ -167,6 +167,25 @@ async def _ensure_demo(db: Any, settings: Settings) -> None:
         err.print(f"[dim]demo county loaded: {summary}[/dim]")
 
 
+@app.command()
+def run(
+    api_base: str | None = typer.Option(None, "--api-base", help="A local Bot API server, e.g. http://127.0.0.1:8081"),
+    db: str | None = DbOption,
+) -> None:
+    """Run the service: Telegram channel (polling, or webhook by config), outbox delivery, scheduler."""
+    from bot.privacy import setup_logging
+
+    settings = settings_for(db)
+    setup_logging(settings.logging.level)
+    run_async(_run)(settings, api_base)
+
+
+async def _run(settings: Settings, api_base: str | None) -> None:
+    from bot.channels.telegram.service import serve
+
+    await serve(settings, api_base=api_base)
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: str | None = DbOption) -> None:
     """Migrate the database schema to the newest revision."""
