@@ -469,6 +469,9 @@ class Broadcast(Base):
 
 # --- delivery and conversation ----------------------------------------------------------------------
 
+# pending → (claimed: claimed_by/claimed_until set) → sending → sent | pending (retry) | failed | unreachable;
+# a 'sending' row whose lease ran out (its process died mid-send) becomes 'uncertain' (at-most-once purposes)
+# or 'pending' again (at-least-once purposes). See bot/delivery.py.
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "uncertain", "unreachable", "cancelled")
 
 
@@ -496,6 +499,7 @@ class OutboxMessage(Base):
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id", ondelete="SET NULL"), index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column()  # lease: after it, the claimer is presumed dead
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
 

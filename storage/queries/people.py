@@ -45,3 +45,8 @@ async def private_chat_of(session: AsyncSession, person_id: int) -> ChannelIdent
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def person_with_profile(session: AsyncSession, person_id: int) -> Person | None:
+    stmt = select(Person).where(Person.id == person_id).options(selectinload(Person.profile))
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""The Telegram channel (aiogram 3): rendering replies, sending outbox messages."""
