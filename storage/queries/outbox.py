@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,7 +160,9 @@ async def release(session: AsyncSession, ids: Sequence[int], *, worker: str, at:
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker, OutboxMessage.state == "pending")
-            .values(claimed_by=None, claimed_until=None, next_attempt_at=at[message_id])
+            # never earlier than a retry_after recorded for the chat meanwhile
+            .values(claimed_by=None, claimed_until=None, next_attempt_at=case(
+                (OutboxMessage.next_attempt_at < at[message_id], at[message_id]), else_=OutboxMessage.next_attempt_at))
             .execution_options(synchronize_session=False)
         )
 
