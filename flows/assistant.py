@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from flows import jobs, policy, smalltalk
+from flows import jobs, policy, push, smalltalk
 from flows.i18n import LANGUAGES, detect_language
 from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router
@@ -38,7 +38,7 @@ class Understanding(Protocol):
 
 def default_router() -> Router:
     root = Router("assistant")
-    root.include(smalltalk.router, jobs.router, policy.router)
+    root.include(smalltalk.router, jobs.router, policy.router, push.router)
     return root
 
 
