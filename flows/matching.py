@@ -216,9 +216,11 @@ def best_matches(posting: PostingFacts, c: Candidates, today: date, rules: Match
     value = scores(posting, c, today, rules, geo)
     keep = np.flatnonzero(value >= rules.min_score)
     if limit is not None and len(keep) > limit:
-        # partial selection first: 1M candidates never get fully sorted
-        top = np.argpartition(-value[keep], limit - 1)[:limit]
-        keep = keep[top]
+        # partial selection first (1M candidates never get fully sorted); ties at the cut go to lower ids
+        cut = -np.partition(-value[keep], limit - 1)[limit - 1]
+        above = keep[value[keep] > cut]
+        tied = keep[value[keep] == cut]
+        keep = np.concatenate([above, tied[np.argsort(c.ids[tied], kind="stable")][: limit - len(above)]])
     order = keep[np.lexsort((c.ids[keep], -value[keep]))]
     return [Match(int(c.ids[i]), round(float(value[i]), 4), reasons(posting, c, int(i), today, rules, geo))
             for i in order]
