@@ -210,8 +210,12 @@ class Delivery:
         chunk = [(m, slot) for m, slot in chunk if m.id in ours]
         outcomes = await asyncio.gather(*(self._send_at(m, slot) for m, slot in chunk))
         async with self.db.session() as session:
+            sent = [(m.id, o.message_id) for (m, _), o in zip(chunk, outcomes, strict=True) if o.status == "sent"]
+            await q.record_sent(session, sent, worker=self.worker, at=utcnow())
+            report.sent += len(sent)
             for (message, _), outcome in zip(chunk, outcomes, strict=True):
-                await self._record(session, message, outcome, report)
+                if outcome.status != "sent":
+                    await self._record(session, message, outcome, report)
 
     async def _send_at(self, message: OutboxMessage, slot: float) -> Outcome:
         delay = slot - self.clock()
@@ -224,14 +228,12 @@ class Delivery:
             return Outcome("uncertain", error=f"{type(exc).__name__}: {exc}")
 
     async def _record(self, session: Any, message: OutboxMessage, outcome: Outcome, report: PassReport) -> None:
+        """Settle one send that did not succeed."""
         now = utcnow()
         status = outcome.status
         if status == "uncertain" and not self.at_most_once(message):
             status = "retry"  # at least once: sending again is the lesser harm
-        if status == "sent":
-            await q.record_sent(session, message.id, worker=self.worker, at=now, telegram_id=outcome.message_id)
-            report.sent += 1
-        elif status == "retry_after":
+        if status == "retry_after":
             until = now + timedelta(seconds=outcome.retry_after)
             self.limiter.block(message.chat_id, outcome.retry_after)
             await q.record_outcome(

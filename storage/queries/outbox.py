@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,17 +117,22 @@ async def mark_sending(
     return set((await session.execute(stmt)).scalars())
 
 
-async def record_sent(session: AsyncSession, message_id: int, *, worker: str, at: datetime, telegram_id: int | None) -> None:
-    """The send succeeded: keep Telegram's message id. Also overrides 'uncertain' if our lease lapsed meanwhile,
-    since now we know."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker,
-               OutboxMessage.state.in_(("sending", "uncertain")))
-        .values(state="sent", sent_at=at, sent_message_id=telegram_id, attempts=OutboxMessage.attempts + 1,
+async def record_sent(
+    session: AsyncSession, sent: Sequence[tuple[int, int | None]], *, worker: str, at: datetime
+) -> None:
+    """These sends succeeded: (outbox id, Telegram message id) pairs, in one executemany. Also overrides
+    'uncertain' if our lease lapsed meanwhile, since now we know."""
+    if not sent:
+        return
+    table = OutboxMessage.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker,
+               or_(table.c.state == "sending", table.c.state == "uncertain"))
+        .values(state="sent", sent_at=at, sent_message_id=bindparam("telegram_id"), attempts=table.c.attempts + 1,
                 claimed_by=None, claimed_until=None, last_error="")
-        .execution_options(synchronize_session=False)
     )
+    await session.execute(stmt, [{"row_id": row_id, "telegram_id": telegram_id} for row_id, telegram_id in sent])
 
 
 async def record_outcome(

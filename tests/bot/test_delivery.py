@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram.render import render_reply, render_text
-from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.sender import BotApiSender, TelegramSender
 from bot.deliver import telegram_bot
 from bot.delivery import Delivery, RateLimiter, backoff_seconds
 from bot.settings import load_settings
@@ -32,8 +32,14 @@ async def fake():  # type: ignore[no-untyped-def]
     await server.stop()
 
 
-@pytest.fixture
-async def sender(fake: FakeTelegram):  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["aiogram", "api"])
+async def sender(request: pytest.FixtureRequest, fake: FakeTelegram):  # type: ignore[no-untyped-def]
+    """Both Telegram senders must sort Telegram's answers the same way."""
+    if request.param == "api":
+        api = BotApiSender(TOKEN, fake.base)
+        yield api
+        await api.close()
+        return
     bot = telegram_bot(TOKEN, fake.base)
     yield TelegramSender(bot)
     await bot.session.close()
