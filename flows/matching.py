@@ -1,14 +1,13 @@
 """Matching a posting against workers: a vectorised score (numpy) and short reasons a worker understands.
 
-The SQL prefilter (storage/queries/push.py) keeps registered, seeking, subscribed workers who want or know the
-posting's job category; here every candidate gets a score in 0..1 from category, distance, pay, availability,
+The SQL prefilter (storage/queries/push.py, over the worker_category index) keeps registered, seeking, subscribed
+workers who want or know the posting's job category; here every candidate gets a score in 0..1 from category, distance, pay, availability,
 age limits and (when the bureau turns it on) priority for returnees from the hardest-hit areas. Hard limits
 (pay below the worker's minimum, outside the posting's age range, available too late) exclude a worker.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,20 +106,19 @@ class Candidates:
         return len(self.ids)
 
     @classmethod
-    def from_rows(cls, rows: Sequence[Sequence[Any]], category: str, geo: Geography) -> Candidates:
-        """Rows of (id, township, wanted JSON text, skills JSON text, min pay, available_from, birth_year,
-        hardest_hit), as storage/queries/push.py returns them."""
-        # JSON text as stored: escaped by SQLAlchemy's serializer, or plain UTF-8 if written by other tools
-        keys = (json.dumps(category), json.dumps(category, ensure_ascii=False))
+    def from_rows(cls, rows: Sequence[Sequence[Any]], geo: Geography) -> Candidates:
+        """Rows of (id, township, wanted (else a skill), min pay, available_from, birth_year, hardest_hit), as
+        storage/queries/push.py returns them."""
         index = {name: i for i, name in enumerate(geo.names)}
         n = len(rows)
         if n == 0:
             return cls.empty()
-        ids, towns, wanted, skills, pay, avail, born, hit = zip(*rows, strict=True)
+        ids, towns, wanted, pay, avail, born, hit = zip(*rows, strict=True)
+        wants = np.fromiter((bool(w) for w in wanted), bool, n)
         return cls(
             ids=np.fromiter(ids, np.int64, n),
-            wants=np.fromiter((any(k in (w or "") for k in keys) for w in wanted), bool, n),
-            skilled=np.fromiter((any(k in (s or "") for k in keys) for s in skills), bool, n),
+            wants=wants,
+            skilled=~wants,
             township=np.fromiter((index.get(x, -1) for x in towns), np.int16, n),
             min_pay=np.fromiter((math.nan if p is None else p for p in pay), np.float64, n),
             available=np.fromiter((a.toordinal() if a else 0 for a in avail), np.int64, n),

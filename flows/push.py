@@ -34,6 +34,7 @@ from storage.db import Database
 from storage.models import Person, Posting
 from storage.queries import push as q
 from storage.queries.conversation import issue_token
+from storage.worker_index import index_unindexed
 
 router = Router("push")
 BUTTON_TTL = timedelta(days=14)
@@ -172,7 +173,7 @@ async def _matches(session: AsyncSession, posting: Posting, now: datetime, polic
         session, posting, now=now, digest=digest, daily_cap=None if digest else policy.daily_cap_per_worker,
         duplicate_window=timedelta(days=policy.duplicate_window_days),
     )
-    candidates = Candidates.from_rows(rows, posting.job_category, geo)
+    candidates = Candidates.from_rows(rows, geo)
     today = now.astimezone(policy.zone).date()
     return len(rows), best_matches(PostingFacts.of(posting), candidates, today, policy.rules, geo, limit=limit)
 
@@ -230,6 +231,7 @@ async def daily_push(db: Database, now: datetime, settings: Any) -> DailyReport:
     today = now.astimezone(policy.zone).date()
     report = DailyReport()
     async with db.session() as session:
+        await index_unindexed(session)  # profiles written by bulk SQL join the matching index
         recent = collapse_duplicates(
             await q.recent_open_postings(session, since=now - timedelta(days=policy.lookback_days), today=today)
         )

@@ -153,6 +153,19 @@ class WorkerProfile(Base):
     person: Mapped[Person] = relationship(back_populates="profile", foreign_keys=[person_id])
 
 
+class WorkerCategory(Base):
+    """One job category a worker wants or knows: the indexed prefilter of push matching, so a posting reads only
+    the workers of its category. Kept in step with WorkerProfile.wanted_categories/skills by storage/worker_index.py."""
+
+    __tablename__ = "worker_category"
+    __table_args__ = (Index("ix_worker_category_lookup", "category", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("worker_profile.person_id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    wanted: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a skill, not a wish
+
+
 class StatusChange(Base):
     """History of a worker's employment status (who changed it, why)."""
 
@@ -535,3 +548,7 @@ class CallbackToken(Base):
     single_use: Mapped[bool] = mapped_column(Boolean, default=False)
     used_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# The worker_category index follows profile changes (a flush hook); imported last, it needs the classes above.
+import storage.worker_index  # noqa: E402, F401

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import Application, ChannelIdentity, ChatGroup, Person, Posting, PushRecord, WorkerProfile
+from storage.models import (
+    Application,
+    ChannelIdentity,
+    ChatGroup,
+    Person,
+    Posting,
+    PushRecord,
+    WorkerCategory,
+    WorkerProfile,
+)
 
 
 def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-
-
-def _json_has(column: Any, value: str) -> Any:
-    """A JSON list column (stored as text) contains `value`, whichever way the JSON was escaped."""
-    text = cast(column, Text)
-    return or_(text.contains(json.dumps(value), autoescape=True),
-               text.contains(json.dumps(value, ensure_ascii=False), autoescape=True))
 
 
 def place_of(posting: Posting) -> str:
@@ -41,56 +42,59 @@ async def candidate_rows(
     duplicate_window: timedelta,
 ) -> list[tuple[Any, ...]]:
     """Workers a posting may be pushed to: registered, seeking, subscribed, not paused, reachable, not forgotten,
-    with a private chat, wanting or knowing the job; never pushed this posting or a near-duplicate of it
-    (same employer, job and place) within the window; under the daily cap (last 24 hours).
+    with a private chat, wanting or knowing the job (the worker_category index); never pushed this posting or a
+    near-duplicate of it (same employer, job and place) within the window; under the daily cap (last 24 hours).
 
-    Rows: (id, township, wanted JSON text, skills JSON text, min pay, available_from, birth_year, hardest_hit),
-    the shape `flows.matching.Candidates.from_rows` reads.
+    Rows: (id, township, wanted (else only a skill), min pay, available_from, birth_year, hardest_hit), the shape
+    `flows.matching.Candidates.from_rows` reads. The push-record rules are read as small exclusion sets rather
+    than probed per candidate, so a category with 100,000 workers costs one index range scan.
     """
-    category = posting.job_category
-    pushed = PushRecord.__table__.alias("pushed")
-    earlier = Posting.__table__.alias("earlier")
     stmt = (
         select(
-            WorkerProfile.person_id, Person.township, cast(WorkerProfile.wanted_categories, Text),
-            cast(WorkerProfile.skills, Text), WorkerProfile.min_monthly_pay, WorkerProfile.available_from,
-            WorkerProfile.birth_year, WorkerProfile.hardest_hit,
+            WorkerProfile.person_id, Person.township, WorkerCategory.wanted, WorkerProfile.min_monthly_pay,
+            WorkerProfile.available_from, WorkerProfile.birth_year, WorkerProfile.hardest_hit,
         )
-        .join(Person, Person.id == WorkerProfile.person_id)
+        .select_from(WorkerCategory)
+        .join(WorkerProfile, WorkerProfile.person_id == WorkerCategory.person_id)
+        .join(Person, Person.id == WorkerCategory.person_id)
         .where(
+            WorkerCategory.category == posting.job_category,
             WorkerProfile.status == "seeking",
             WorkerProfile.subscribed.is_(True),
             or_(WorkerProfile.paused_until.is_(None), WorkerProfile.paused_until <= now),
-            or_(_json_has(WorkerProfile.wanted_categories, category), _json_has(WorkerProfile.skills, category)),
             Person.role == "worker",
             Person.reachable.is_(True),
             Person.forgotten_at.is_(None),
             exists().where(ChannelIdentity.person_id == Person.id, ChannelIdentity.chat_id.is_not(None)),
-            ~exists().where(PushRecord.worker_id == Person.id, PushRecord.posting_id == posting.id),
         )
-        .order_by(WorkerProfile.person_id)
+        .order_by(WorkerCategory.person_id)
     )
     if digest is not None:
         stmt = stmt.where(WorkerProfile.digest_mode.is_(digest))
+    rows = (await session.execute(stmt)).all()
+    excluded = await _already_pushed(session, posting, now=now, daily_cap=daily_cap, duplicate_window=duplicate_window)
+    return [tuple(row) for row in rows if row[0] not in excluded]
+
+
+async def _already_pushed(
+    session: AsyncSession, posting: Posting, *, now: datetime, daily_cap: int | None, duplicate_window: timedelta
+) -> set[int]:
+    """Workers who got this posting, a near-duplicate within the window, or their daily cap already."""
+    excluded = set((await session.execute(
+        select(PushRecord.worker_id).where(PushRecord.posting_id == posting.id))).scalars())
     if duplicate_window.total_seconds() > 0:
-        stmt = stmt.where(
-            ~exists()
-            .select_from(pushed.join(earlier, earlier.c.id == pushed.c.posting_id))
-            .where(
-                pushed.c.worker_id == Person.id,
-                pushed.c.created_at >= now - duplicate_window,
-                earlier.c.enterprise_id == posting.enterprise_id,
-                earlier.c.job_category == category,
-                func.coalesce(earlier.c.township, earlier.c.city) == place_of(posting),
-            )
-        )
+        excluded |= set((await session.execute(
+            select(PushRecord.worker_id).join(Posting, Posting.id == PushRecord.posting_id).where(
+                PushRecord.created_at >= now - duplicate_window,
+                Posting.enterprise_id == posting.enterprise_id,
+                Posting.job_category == posting.job_category,
+                func.coalesce(Posting.township, Posting.city) == place_of(posting),
+            ))).scalars())
     if daily_cap is not None:
-        today_count = (
-            select(func.count()).where(PushRecord.worker_id == Person.id, PushRecord.created_at >= now - timedelta(days=1))
-            .scalar_subquery()
-        )
-        stmt = stmt.where(today_count < daily_cap)
-    return [tuple(row) for row in (await session.execute(stmt)).all()]
+        excluded |= set((await session.execute(
+            select(PushRecord.worker_id).where(PushRecord.created_at >= now - timedelta(days=1))
+            .group_by(PushRecord.worker_id).having(func.count() >= daily_cap))).scalars())
+    return excluded
 
 
 async def pushes_of_posting(session: AsyncSession, posting_id: int) -> int:

@@ -41,14 +41,13 @@ def facts(**overrides: Any) -> PostingFacts:
     return PostingFacts(**(values | overrides))
 
 
-def row(pid: int, township: str | None = "双福镇", *, wants: str = "采茶工", skills: str = "", pay: int | None = None,
+def row(pid: int, township: str | None = "双福镇", *, wants: bool = True, pay: int | None = None,
         available: date | None = None, born: int | None = None, hit: bool = False) -> tuple[Any, ...]:
-    wanted = f'["{wants}"]' if wants else "[]"
-    return (pid, township, wanted, f'["{skills}"]' if skills else "[]", pay, available, born, hit)
+    return (pid, township, wants, pay, available, born, hit)
 
 
 def match(rows: list[tuple[Any, ...]], rules: MatchRules | None = None, **posting: Any) -> list:  # type: ignore[type-arg]
-    candidates = Candidates.from_rows(rows, "采茶工", GEO)
+    candidates = Candidates.from_rows(rows, GEO)
     return best_matches(facts(**posting), candidates, TODAY, rules or MatchRules(), GEO)
 
 
@@ -62,7 +61,7 @@ class TestMatching:
         assert "住在桂花桥镇，離崗位" in reason_text(m.reasons, "zh-hant")
 
     def test_closer_and_wanted_rank_first(self) -> None:
-        ids = [m.person_id for m in match([row(1, "大为镇"), row(2, "双福镇"), row(3, "双福镇", wants="", skills="采茶工")])]
+        ids = [m.person_id for m in match([row(1, "大为镇"), row(2, "双福镇"), row(3, "双福镇", wants=False)])]
         assert ids == [2, 3, 1]
 
     @pytest.mark.parametrize(("worker", "posting", "kept"), [
@@ -86,7 +85,7 @@ class TestMatching:
         assert [m.person_id for m in match(rows, MatchRules(prioritise_hardest_hit=False))] == [1, 2]
 
     def test_minimum_score_drops_weak_matches(self) -> None:
-        rows = [row(1, "大为镇", wants="", skills="采茶工")]
+        rows = [row(1, "大为镇", wants=False)]
         assert match(rows, MatchRules(min_score=0.5), monthly_pay=None)
         assert not match(rows, MatchRules(min_score=0.8), monthly_pay=None)
 
@@ -95,7 +94,7 @@ class TestMatching:
         towns = list(GEO.names)
         rows = [row(i, towns[int(rng.integers(len(towns)))]) for i in range(1, 2001)]
         full = match(rows)
-        candidates = Candidates.from_rows(rows, "采茶工", GEO)
+        candidates = Candidates.from_rows(rows, GEO)
         top = best_matches(facts(), candidates, TODAY, MatchRules(), GEO, limit=25)
         assert [m.person_id for m in top] == [m.person_id for m in full[:25]]
 
