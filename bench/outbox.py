@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from flows.messages import Reply, reply_to_dict
 from storage.db import Database
@@ -141,13 +141,25 @@ async def crash(db: Database, url: str, fake: FakeTelegram, count: int) -> dict[
     return {"duplicates": duplicates, "lost": lost, "uncertain": uncertain}
 
 
-async def run(args: argparse.Namespace) -> dict[str, float]:
+async def fresh_postgres(server_url: str, name: str) -> str:
+    admin = Database(server_url)
+    async with admin.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'CREATE DATABASE "bench_{name}"'))
+    await admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/bench_{name}"
+
+
+async def run(args: argparse.Namespace, server_url: str | None = None) -> dict[str, float]:
     fake = await FakeTelegram().start()
     figures: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory() as folder:
             for name in ("limited", "unlimited", "unlimited-aiogram", "crash"):
-                url = args.db or f"sqlite:///{Path(folder) / f'{name}.db'}"
+                if server_url:
+                    url = await fresh_postgres(server_url, name.replace("-", "_"))
+                else:
+                    url = args.db or f"sqlite:///{Path(folder) / f'{name}.db'}"
                 db = Database(url)
                 await upgrade(db)
                 if name == "limited":
@@ -160,17 +172,29 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                 await db.dispose()
     finally:
         await fake.stop()
-    figures["backend"] = "postgresql" if args.db and args.db.startswith("postgres") else "sqlite"
+    figures["backend"] = "postgresql" if server_url or (args.db or "").startswith("postgres") else "sqlite"
     return figures
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench outbox", description=__doc__)
-    parser.add_argument("--db", help="an empty PostgreSQL database URL (default: fresh SQLite files)")
+    parser.add_argument("--db", help="an empty database URL for all phases (default: fresh SQLite files)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: a throwaway server (tests/pg_server.py), a fresh database per phase")
     parser.add_argument("--limited", type=int, default=2000, help="messages in the paced run (10,000 takes ~6 min)")
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--processes", type=int, default=1, help="delivery processes in the unlimited runs")
-    figures = asyncio.run(run(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    if args.backend == "postgresql" and not args.db:
+        from tests.pg_server import PostgresServer
+
+        server = PostgresServer().start()
+        try:
+            figures = asyncio.run(run(args, server.url))
+        finally:
+            server.stop()
+    else:
+        figures = asyncio.run(run(args))
     keys = ("limited_msgs_per_s", "limit_violations", "unlimited_msgs_per_s", "duplicates", "lost")
     print(json.dumps({k: figures[k] for k in keys} | figures, ensure_ascii=False))
     return 0
