@@ -77,7 +77,14 @@ class OutboxSettings(_Section):
     per_group_per_minute: float = Field(gt=0)
     retry_base_seconds: float = Field(gt=0)
     max_attempts: int = Field(gt=0)
+    retry_max_seconds: float = Field(gt=0)
     batch_size: int = Field(gt=0)
+    pace_fraction: float = Field(gt=0, le=1)
+    max_in_flight: int = Field(gt=0)
+    claim_lease_seconds: float = Field(gt=0)
+    request_timeout_seconds: float = Field(gt=0)
+    poll_seconds: float = Field(gt=0)
+    at_most_once: list[str]
 
 
 class HoursRange(_Section):
@@ -98,6 +105,11 @@ class PushSettings(_Section):
     prioritise_hardest_hit: bool
     min_score: float = Field(ge=0, le=1)
     daily_run_at: time
+    pause_days: int = Field(gt=0)
+    duplicate_window_days: int = Field(ge=0)
+    lookback_days: int = Field(gt=0)
+    distance_zero_km: float = Field(gt=0)
+    digest_max_items: int = Field(gt=0)
 
 
 class FollowUpSettings(_Section):

@@ -22,6 +22,7 @@ from flows import (
     forms,
     jobs,
     policy,
+    push,
     registration,
     secretary,
     smalltalk,
@@ -57,7 +58,7 @@ def default_router() -> Router:
     root.include(
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
-        secretary.router,
+        secretary.router, push.router,
     )
     return root
 

@@ -153,6 +153,19 @@ class WorkerProfile(Base):
     person: Mapped[Person] = relationship(back_populates="profile", foreign_keys=[person_id])
 
 
+class WorkerCategory(Base):
+    """One job category a worker wants or knows: the indexed prefilter of push matching, so a posting reads only
+    the workers of its category. Kept in step with WorkerProfile.wanted_categories/skills by storage/worker_index.py."""
+
+    __tablename__ = "worker_category"
+    __table_args__ = (Index("ix_worker_category_lookup", "category", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("worker_profile.person_id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    wanted: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a skill, not a wish
+
+
 class StatusChange(Base):
     """History of a worker's employment status (who changed it, why)."""
 
@@ -469,6 +482,9 @@ class Broadcast(Base):
 
 # --- delivery and conversation ----------------------------------------------------------------------
 
+# pending → (claimed: claimed_by/claimed_until set) → sending → sent | pending (retry) | failed | unreachable;
+# a 'sending' row whose lease ran out (its process died mid-send) becomes 'uncertain' (at-most-once purposes)
+# or 'pending' again (at-least-once purposes). See bot/delivery.py.
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "uncertain", "unreachable", "cancelled")
 
 
@@ -496,6 +512,7 @@ class OutboxMessage(Base):
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id", ondelete="SET NULL"), index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column()  # lease: after it, the claimer is presumed dead
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
 
@@ -531,3 +548,7 @@ class CallbackToken(Base):
     single_use: Mapped[bool] = mapped_column(Boolean, default=False)
     used_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# The worker_category index follows profile changes (a flush hook); imported last, it needs the classes above.
+import storage.worker_index  # noqa: E402, F401

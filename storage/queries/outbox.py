@@ -1,11 +1,12 @@
-"""The outbox table's writes: enqueue once per (purpose, recipient); delivery claims live in bot/delivery."""
+"""The outbox table: enqueue once per (purpose, recipient); claiming, state changes and recovery for bot/delivery."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,3 +72,173 @@ def mark_sent(message: OutboxMessage, *, at: datetime, message_id: int | None = 
     message.sent_at = at
     message.sent_message_id = message_id
     message.attempts += 1
+
+
+# --- delivery: claiming, state changes, crash recovery, report ------------------------------------------
+
+
+async def claim(
+    session: AsyncSession, *, channel: str, worker: str, now: datetime, until: datetime, limit: int
+) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for this worker: row locks skipped by others on PostgreSQL,
+    one atomic UPDATE on SQLite (its single writer makes the same statement safe)."""
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.state == "pending",
+            OutboxMessage.channel == channel,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # rendered on PostgreSQL only
+    )
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=until)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    return sorted(rows, key=lambda m: (m.next_attempt_at, m.id))
+
+
+async def mark_sending(
+    session: AsyncSession, ids: Sequence[int], *, worker: str, until: datetime
+) -> set[int]:
+    """Record that these messages are about to be sent (committed before the request); returns the ids
+    still ours (a message whose claim lapsed and went to another process is left alone)."""
+    if not ids:
+        return set()
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.claimed_by == worker, OutboxMessage.state == "pending")
+        .values(state="sending", claimed_until=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def record_sent(
+    session: AsyncSession, sent: Sequence[tuple[int, int | None]], *, worker: str, at: datetime
+) -> None:
+    """These sends succeeded: (outbox id, Telegram message id) pairs, in one executemany. Also overrides
+    'uncertain' if our lease lapsed meanwhile, since now we know."""
+    if not sent:
+        return
+    table = OutboxMessage.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker,
+               or_(table.c.state == "sending", table.c.state == "uncertain"))
+        .values(state="sent", sent_at=at, sent_message_id=bindparam("telegram_id"), attempts=table.c.attempts + 1,
+                claimed_by=None, claimed_until=None, last_error="")
+    )
+    await session.execute(stmt, [{"row_id": row_id, "telegram_id": telegram_id} for row_id, telegram_id in sent])
+
+
+async def record_outcome(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    worker: str,
+    state: str,
+    error: str,
+    next_attempt_at: datetime | None = None,
+    count_attempt: bool = True,
+) -> None:
+    """A send that did not succeed: back to pending at `next_attempt_at`, or failed/unreachable/uncertain."""
+    values: dict[str, Any] = {"state": state, "last_error": error[:256], "claimed_by": None, "claimed_until": None}
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, ids: Sequence[int], *, worker: str, at: dict[int, datetime]) -> None:
+    """Give back claimed messages not sent in this pass (their chat is busy), each due again at its time."""
+    for message_id in ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker, OutboxMessage.state == "pending")
+            # never earlier than a retry_after recorded for the chat meanwhile
+            .values(claimed_by=None, claimed_until=None, next_attempt_at=case(
+                (OutboxMessage.next_attempt_at < at[message_id], at[message_id]), else_=OutboxMessage.next_attempt_at))
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def defer_chat(session: AsyncSession, channel: str, chat_id: str, until: datetime) -> int:
+    """Telegram said retry_after for this chat: every pending message to it waits (other chats do not)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
+               OutboxMessage.state == "pending", OutboxMessage.next_attempt_at < until)
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def close_chat(session: AsyncSession, channel: str, chat_id: str, error: str) -> int:
+    """The recipient blocked the bot (or the chat is gone): the rest of their queue is unreachable too."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.state == "pending",
+               OutboxMessage.claimed_by.is_(None))
+        .values(state="unreachable", last_error=error[:256])
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def recover(session: AsyncSession, *, now: datetime, at_most_once: Sequence[str]) -> dict[str, int]:
+    """Messages of a dead process (lease run out): claimed but unsent ones are simply due again; ones caught
+    mid-send become 'uncertain' when their purpose is at-most-once, else pending again (sent at least once)."""
+    lapsed = (OutboxMessage.claimed_until.is_not(None), OutboxMessage.claimed_until < now)
+    once = or_(*[OutboxMessage.purpose.startswith(f"{prefix}:", autoescape=True) for prefix in at_most_once]) \
+        if at_most_once else None
+    counts: dict[str, int] = {}
+    result = await session.execute(
+        update(OutboxMessage).where(OutboxMessage.state == "pending", *lapsed)
+        .values(claimed_by=None, claimed_until=None).execution_options(synchronize_session=False)
+    )
+    counts["reclaimed"] = result.rowcount or 0
+    sending = [OutboxMessage.state == "sending", *lapsed]
+    if once is not None:
+        result = await session.execute(
+            update(OutboxMessage).where(*sending, once)
+            .values(state="uncertain", claimed_by=None, claimed_until=None,
+                    last_error="caught mid-send by a crash; not re-sent (at most once)")
+            .execution_options(synchronize_session=False)
+        )
+        counts["uncertain"] = result.rowcount or 0
+    result = await session.execute(
+        update(OutboxMessage).where(*sending)
+        .values(state="pending", claimed_by=None, claimed_until=None, next_attempt_at=now,
+                last_error="caught mid-send by a crash; re-sent (at least once)")
+        .execution_options(synchronize_session=False)
+    )
+    counts["resent"] = result.rowcount or 0
+    return counts
+
+
+async def state_counts(
+    session: AsyncSession, *, purpose_prefix: str | None = None, broadcast_id: int | None = None
+) -> dict[str, int]:
+    """How many messages are in each state (a broadcast's or a purpose's delivery report)."""
+    stmt = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if purpose_prefix is not None:
+        stmt = stmt.where(OutboxMessage.purpose.startswith(purpose_prefix, autoescape=True))
+    if broadcast_id is not None:
+        stmt = stmt.where(OutboxMessage.broadcast_id == broadcast_id)
+    return {state: count for state, count in (await session.execute(stmt)).all()}

@@ -70,3 +70,8 @@ async def staff_private_chats(session: AsyncSession, channel: str) -> list[int]:
         )
     )
     return [int(chat) for chat in (await session.execute(stmt)).scalars() if chat and chat.lstrip("-").isdigit()]
+
+
+async def person_with_profile(session: AsyncSession, person_id: int) -> Person | None:
+    stmt = select(Person).where(Person.id == person_id).options(selectinload(Person.profile))
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,285 @@
+"""Outbox delivery: claim due messages, pace them to Telegram's limits, send, record — crash-safe.
+
+One pass (`Delivery.run_once`): recover messages of dead processes → claim a batch (row locks with SKIP LOCKED on
+PostgreSQL, one atomic UPDATE on SQLite) → for each message reserve a slot in the rate limiter (global, per chat,
+per group) → mark the chunk 'sending' and COMMIT → send → record 'sent' with Telegram's message id, or schedule
+a retry (exponential backoff with jitter), honour `retry_after` for that chat only, mark failed or unreachable.
+
+The crash rule. Telegram has no idempotent send, so a message a crash catches between 'sending' and its recorded
+answer may or may not have gone out. When its lease runs out another pass decides: purposes listed in
+`outbox.at_most_once` (pushes, digests, broadcasts) become 'uncertain' — never re-sent, counted in the report —
+and the others (secretary prompts, reminders) are sent again (at least once). Nothing is ever 'lost': every
+message ends sent, failed, unreachable, uncertain or cancelled, and `state_counts` reports each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from bot.settings import OutboxSettings
+from flows.messages import Reply, reply_from_dict
+from flows.outbox_events import recipient_unreachable
+from storage.db import Database
+from storage.models import OutboxMessage, utcnow
+from storage.queries import outbox as q
+
+log = logging.getLogger(__name__)
+
+Status = Literal["sent", "retry", "retry_after", "unreachable", "failed", "uncertain"]
+# A chat that cannot take a message within this many seconds is given back for a later pass.
+HOLD_SECONDS = 0.25
+# A chunk (one 'sending' commit, one result commit) covers the slots due within this many seconds.
+TICK_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send attempt came to, as a `Sender` reports it."""
+
+    status: Status
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str = ""
+
+
+class Sender(Protocol):
+    """A channel's way of sending one message (Telegram, or a test double)."""
+
+    channel: str
+
+    async def send(self, chat_id: str, reply: Reply) -> Outcome: ...
+
+
+def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with 'equal jitter': half the delay fixed, half random, so retries spread out."""
+    delay = min(cap, base * 2 ** max(attempt - 1, 0))
+    return delay / 2 + (rng or random).uniform(0, delay / 2)
+
+
+class RateLimiter:
+    """Evenly spaced send slots (GCRA without burst): global, per chat, per group, at `fraction` of the limits.
+
+    `reserve` hands out the next slot at or after now, so a stall never lets a burst through afterwards.
+    """
+
+    def __init__(
+        self, per_bot_per_second: float, per_chat_per_second: float, per_group_per_minute: float,
+        *, fraction: float = 1.0, clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.global_interval = 1 / (per_bot_per_second * fraction)
+        self.chat_interval = 1 / (per_chat_per_second * fraction)
+        self.group_interval = max(60 / (per_group_per_minute * fraction), self.chat_interval)
+        self.clock = clock
+        self._global_next = 0.0
+        self._chat_next: dict[str, float] = {}
+
+    def chat_ready(self, chat: str) -> float:
+        """The clock time from which this chat can take a message."""
+        return self._chat_next.get(chat, 0.0)
+
+    def reserve(self, chat: str, *, group: bool = False) -> float:
+        """Take the next slot for a message to `chat`; returns the clock time to send it at."""
+        now = self.clock()
+        slot = max(now, self._global_next, self._chat_next.get(chat, 0.0))
+        self._global_next = slot + self.global_interval
+        self._chat_next[chat] = slot + (self.group_interval if group else self.chat_interval)
+        if len(self._chat_next) > 50_000:
+            self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+        return slot
+
+    def block(self, chat: str, seconds: float) -> None:
+        """Telegram asked this chat to wait (`retry_after`); other chats carry on."""
+        self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), self.clock() + seconds)
+
+
+@dataclass
+class PassReport:
+    """What one delivery pass did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    uncertain: int = 0
+    released: int = 0
+    recovered: dict[str, int] = field(default_factory=dict)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Delivery:
+    """The outbox worker for one channel: `await Delivery(db, sender, settings).run_forever()`."""
+
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        settings: Any,
+        *,
+        worker: str | None = None,
+        default_language: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        # `settings` is the whole Settings or just its OutboxSettings section.
+        self.config: OutboxSettings = getattr(settings, "outbox", settings)
+        language = getattr(getattr(settings, "language", None), "default", None)
+        self.default_language = default_language or language or "zh-hans"
+        self.db = db
+        self.sender = sender
+        self.worker = worker or worker_name()
+        self.clock = clock
+        self.rng = rng or random.Random()
+        c = self.config
+        self.limiter = RateLimiter(
+            c.per_bot_per_second, c.per_chat_per_second, c.per_group_per_minute, fraction=c.pace_fraction, clock=clock
+        )
+        self._last_recovery = float("-inf")
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.config.claim_lease_seconds)
+
+    def at_most_once(self, message: OutboxMessage) -> bool:
+        return message.purpose.split(":", 1)[0] in self.config.at_most_once
+
+    async def recover(self) -> dict[str, int]:
+        """Settle messages of processes whose lease ran out (see the crash rule above)."""
+        async with self.db.session() as session:
+            counts = await q.recover(session, now=utcnow(), at_most_once=self.config.at_most_once)
+        if counts.get("uncertain") or counts.get("resent"):
+            log.warning("outbox recovery after a crash: %s", counts)
+        return counts
+
+    async def run_once(self) -> PassReport:
+        """One pass: recover if due, claim a batch, send it at the allowed pace, record every result."""
+        report = PassReport()
+        if self.clock() - self._last_recovery >= min(self.config.claim_lease_seconds / 3, 30):
+            report.recovered = await self.recover()
+            self._last_recovery = self.clock()
+        now = utcnow()
+        async with self.db.session() as session:
+            batch = await q.claim(
+                session, channel=self.sender.channel, worker=self.worker, now=now, until=now + self.lease,
+                limit=self.config.batch_size,
+            )
+        report.claimed = len(batch)
+        queue = list(batch)
+        released: dict[int, datetime] = {}
+        while queue:
+            chunk: list[tuple[OutboxMessage, float]] = []
+            horizon = self.clock() + TICK_SECONDS
+            while queue and len(chunk) < self.config.max_in_flight:
+                message = queue[0]
+                wait = self.limiter.chat_ready(message.chat_id) - self.clock()
+                if wait > HOLD_SECONDS:
+                    queue.pop(0)
+                    released[message.id] = utcnow() + timedelta(seconds=wait)
+                    continue
+                slot = self.limiter.reserve(message.chat_id, group=message.chat_type != "private")
+                chunk.append((queue.pop(0), slot))
+                if slot > horizon:
+                    break
+            if chunk:
+                await self._send_chunk(chunk, report)
+        if released:
+            async with self.db.session() as session:
+                await q.release(session, list(released), worker=self.worker, at=released)
+            report.released = len(released)
+        return report
+
+    async def _send_chunk(self, chunk: list[tuple[OutboxMessage, float]], report: PassReport) -> None:
+        async with self.db.session() as session:
+            ours = await q.mark_sending(
+                session, [m.id for m, _ in chunk], worker=self.worker, until=utcnow() + self.lease
+            )
+        # Committed: from here a crash leaves these rows in 'sending' for recovery to settle.
+        chunk = [(m, slot) for m, slot in chunk if m.id in ours]
+        outcomes = await asyncio.gather(*(self._send_at(m, slot) for m, slot in chunk))
+        async with self.db.session() as session:
+            sent = [(m.id, o.message_id) for (m, _), o in zip(chunk, outcomes, strict=True) if o.status == "sent"]
+            await q.record_sent(session, sent, worker=self.worker, at=utcnow())
+            report.sent += len(sent)
+            for (message, _), outcome in zip(chunk, outcomes, strict=True):
+                if outcome.status != "sent":
+                    await self._record(session, message, outcome, report)
+
+    async def _send_at(self, message: OutboxMessage, slot: float) -> Outcome:
+        delay = slot - self.clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            return await self.sender.send(message.chat_id, reply_from_dict(message.payload))
+        except Exception as exc:  # a sender bug or an unforeseen error: we cannot tell whether it went out
+            log.exception("sender raised for outbox message %s", message.id)
+            return Outcome("uncertain", error=f"{type(exc).__name__}: {exc}")
+
+    async def _record(self, session: Any, message: OutboxMessage, outcome: Outcome, report: PassReport) -> None:
+        """Settle one send that did not succeed."""
+        now = utcnow()
+        status = outcome.status
+        if status == "uncertain" and not self.at_most_once(message):
+            status = "retry"  # at least once: sending again is the lesser harm
+        if status == "retry_after":
+            until = now + timedelta(seconds=outcome.retry_after)
+            self.limiter.block(message.chat_id, outcome.retry_after)
+            await q.record_outcome(
+                session, message.id, worker=self.worker, state="pending", error=outcome.error,
+                next_attempt_at=until, count_attempt=False,
+            )
+            await q.defer_chat(session, message.channel, message.chat_id, until)
+            report.retried += 1
+        elif status == "retry":
+            attempt = message.attempts + 1
+            if attempt >= self.config.max_attempts:
+                await q.record_outcome(session, message.id, worker=self.worker, state="failed", error=outcome.error)
+                report.failed += 1
+            else:
+                delay = backoff_seconds(attempt, self.config.retry_base_seconds, self.config.retry_max_seconds, self.rng)
+                await q.record_outcome(
+                    session, message.id, worker=self.worker, state="pending", error=outcome.error,
+                    next_attempt_at=now + timedelta(seconds=delay),
+                )
+                report.retried += 1
+        elif status == "unreachable":
+            await q.record_outcome(session, message.id, worker=self.worker, state="unreachable", error=outcome.error)
+            await q.close_chat(session, message.channel, message.chat_id, outcome.error)
+            await recipient_unreachable(
+                session, person_id=message.person_id, channel=message.channel, chat_id=message.chat_id,
+                chat_type=message.chat_type, now=now, default_language=self.default_language,
+            )
+            report.unreachable += 1
+        else:  # failed, or uncertain for an at-most-once purpose
+            await q.record_outcome(session, message.id, worker=self.worker, state=status, error=outcome.error)
+            if status == "uncertain":
+                report.uncertain += 1
+            else:
+                report.failed += 1
+
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        """Deliver until `stop` is set; sleeps `poll_seconds` when there is nothing to do."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                report = await self.run_once()
+            except Exception:  # the database may be restarting: keep the loop alive
+                log.exception("outbox delivery pass failed")
+                report = PassReport()
+            if report.claimed < self.config.batch_size:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.config.poll_seconds)
+                except TimeoutError:
+                    pass

@@ -1,0 +1,226 @@
+"""Outbox delivery: pacing, retries, retry_after per chat, blocked recipients, crash recovery, claiming."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.telegram.render import render_reply, render_text
+from bot.channels.telegram.sender import BotApiSender, TelegramSender
+from bot.deliver import telegram_bot
+from bot.delivery import Delivery, RateLimiter, backoff_seconds
+from bot.settings import load_settings
+from flows.messages import Button, Reply, reply_to_dict
+from storage.models import ChannelIdentity, OutboxMessage, Person, WorkerProfile, utcnow
+from storage.queries.outbox import enqueue, state_counts
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+
+def settings(**outbox: object):  # type: ignore[no-untyped-def]
+    values = {"per_bot_per_second": 1000, "per_chat_per_second": 1000, "per_group_per_minute": 60000, **outbox}
+    return load_settings(**{f"outbox__{k}": v for k, v in values.items()})
+
+
+@pytest.fixture
+async def fake():  # type: ignore[no-untyped-def]
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(params=["aiogram", "api"])
+async def sender(request: pytest.FixtureRequest, fake: FakeTelegram):  # type: ignore[no-untyped-def]
+    """Both Telegram senders must sort Telegram's answers the same way."""
+    if request.param == "api":
+        api = BotApiSender(TOKEN, fake.base)
+        yield api
+        await api.close()
+        return
+    bot = telegram_bot(TOKEN, fake.base)
+    yield TelegramSender(bot)
+    await bot.session.close()
+
+
+async def add_person(db, chat_id: str, *, role: str = "worker", secretary_id: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    async with db.session() as s:
+        person = Person(role=role, name=f"张{chat_id}", township="双福镇")
+        person.identities.append(ChannelIdentity(channel="telegram", external_id=chat_id, chat_id=chat_id))
+        if role == "worker":
+            person.profile = WorkerProfile(secretary_id=secretary_id)
+        s.add(person)
+        await s.flush()
+        return person.id
+
+
+async def put(db, purpose: str, chat_id: str, text: str | None = None, person_id: int | None = None,  # type: ignore[no-untyped-def]
+              chat_type: str = "private") -> bool:
+    async with db.session() as s:
+        return await enqueue(s, purpose=purpose, channel="telegram", chat_id=chat_id, chat_type=chat_type,
+                             payload=reply_to_dict(Reply(text=text or f"{purpose}→{chat_id}")), person_id=person_id)
+
+
+async def rows(db) -> dict[str, OutboxMessage]:  # type: ignore[no-untyped-def]
+    async with db.session() as s:
+        return {m.purpose + "|" + m.chat_id: m for m in (await s.execute(select(OutboxMessage))).scalars()}
+
+
+class TestRender:
+    def test_bold_becomes_html_and_the_rest_is_escaped(self) -> None:
+        assert render_text("**春茶<采摘>** a&b <i>") == "<b>春茶&lt;采摘&gt;</b> a&amp;b &lt;i&gt;"
+
+    def test_buttons_become_an_inline_keyboard(self) -> None:
+        reply = Reply("x", buttons=[[Button("报名", callback="tok1"), Button("地图", url="https://m.example")]])
+        _, markup = render_reply(reply)
+        row = markup.inline_keyboard[0]  # type: ignore[union-attr]
+        assert (row[0].text, row[0].callback_data, row[1].url) == ("报名", "tok1", "https://m.example")
+
+    def test_contact_request_is_a_reply_keyboard(self) -> None:
+        _, markup = render_reply(Reply("电话？", request_contact="发送我的手机号"))
+        button = markup.keyboard[0][0]  # type: ignore[union-attr]
+        assert button.request_contact is True and button.text == "发送我的手机号"
+
+
+class TestPacing:
+    @pytest.mark.parametrize("attempt", [1, 2, 3, 4, 8])
+    def test_backoff_doubles_with_jitter_within_half_to_full(self, attempt: int) -> None:
+        rng = random.Random(attempt)
+        full = min(600, 2 * 2 ** (attempt - 1))
+        delays = [backoff_seconds(attempt, 2, 600, rng) for _ in range(200)]
+        assert all(full / 2 <= d <= full for d in delays)
+        assert len({round(d, 3) for d in delays}) > 50  # jittered, not one value
+
+    def test_backoff_is_capped(self) -> None:
+        assert backoff_seconds(30, 2, 600) <= 600
+
+    def test_slots_respect_global_chat_and_group_spacing(self) -> None:
+        clock = [100.0]
+        limiter = RateLimiter(30, 1, 20, clock=lambda: clock[0])
+        slots = [limiter.reserve(f"chat{i}") for i in range(60)]
+        gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+        assert min(gaps) == pytest.approx(1 / 30)
+        assert limiter.reserve("chat0") >= slots[0] + 1.0  # same private chat: one a second
+        first = limiter.reserve("-100", group=True)
+        assert limiter.reserve("-100", group=True) >= first + 3.0 - 1e-9  # group: 20 a minute
+
+    def test_a_stall_does_not_release_a_burst(self) -> None:
+        clock = [0.0]
+        limiter = RateLimiter(30, 1, 20, clock=lambda: clock[0])
+        limiter.reserve("a")
+        clock[0] = 5.0  # nothing sent for five seconds
+        slots = [limiter.reserve(f"c{i}") for i in range(30)]
+        assert slots[0] == 5.0 and slots[-1] == pytest.approx(5.0 + 29 / 30)
+
+    def test_retry_after_blocks_only_that_chat(self) -> None:
+        clock = [0.0]
+        limiter = RateLimiter(30, 1, 20, clock=lambda: clock[0])
+        limiter.block("slow", 7)
+        assert limiter.chat_ready("slow") == 7 and limiter.reserve("other") == 0.0
+
+
+class TestDelivery:
+    async def test_sends_and_keeps_the_telegram_message_id(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        assert await put(any_db, "push:1", "501", "**新岗位** 采茶")
+        assert not await put(any_db, "push:1", "501", "again")  # same (purpose, recipient): once
+        report = await Delivery(any_db, sender, settings()).run_once()
+        assert report.sent == 1
+        [row] = (await rows(any_db)).values()
+        assert row.state == "sent" and row.sent_message_id == fake.journal[0].message_id
+        assert fake.journal[0].text == "<b>新岗位</b> 采茶"
+        again = await Delivery(any_db, sender, settings()).run_once()
+        assert (again.claimed, len(fake.journal)) == (0, 1)  # nothing left, nothing twice
+
+    async def test_retry_after_delays_that_chat_only(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        fake.fault("601", "429", 5)
+        for chat in ("601", "602", "603"):
+            await put(any_db, "push:1", chat)
+        await put(any_db, "push:2", "601")
+        before = utcnow()
+        report = await Delivery(any_db, sender, settings(per_chat_per_second=1)).run_once()
+        assert report.sent == 2 and sorted(r.chat_id for r in fake.journal) == ["602", "603"]
+        state = await rows(any_db)
+        for key in ("push:1|601", "push:2|601"):
+            assert state[key].state == "pending"
+            assert state[key].next_attempt_at >= before + timedelta(seconds=5)
+        assert state["push:1|601"].attempts == 0  # flood control is not the message's fault
+        assert (await Delivery(any_db, sender, settings()).run_once()).claimed == 0
+
+    async def test_blocked_bot_marks_unreachable_and_tells_the_secretary(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        secretary = await add_person(any_db, "900", role="secretary")
+        worker = await add_person(any_db, "701", secretary_id=secretary)
+        fake.blocked.add("701")
+        await put(any_db, "push:1", "701", person_id=worker)
+        await put(any_db, "push:2", "701", person_id=worker)
+        report = await Delivery(any_db, sender, settings(batch_size=1)).run_once()
+        assert report.unreachable == 1
+        state = await rows(any_db)
+        assert state["push:1|701"].state == "unreachable"
+        assert state["push:2|701"].state == "unreachable"  # the rest of their queue too
+        notice = next(m for k, m in state.items() if k.startswith("unreachable:"))
+        assert notice.chat_id == "900" and "张701" in notice.payload["text"]
+        async with any_db.session() as s:
+            assert (await s.get(Person, worker)).reachable is False
+        await Delivery(any_db, sender, settings()).run_once()
+        assert "张701" in fake.texts_for("900")[0]
+
+    async def test_server_errors_back_off_then_fail(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(3):
+            fake.fault("801", "500")
+        await put(any_db, "prompt:1", "801")
+        delivery = Delivery(any_db, sender, settings(max_attempts=3, retry_base_seconds=10))
+        start = utcnow()
+        await delivery.run_once()
+        row = (await rows(any_db))["prompt:1|801"]
+        assert row.state == "pending" and row.attempts == 1
+        assert start + timedelta(seconds=5) <= row.next_attempt_at <= utcnow() + timedelta(seconds=10)
+        for _ in range(2):
+            async with any_db.session() as s:
+                (await s.get(OutboxMessage, row.id)).next_attempt_at = utcnow()
+            await delivery.run_once()
+        row = (await rows(any_db))["prompt:1|801"]
+        assert row.state == "failed" and row.attempts == 3 and fake.journal == []
+
+
+class TestCrashRecovery:
+    @pytest.mark.parametrize(("purpose", "after"), [("push:9", "uncertain"), ("broadcast:2", "uncertain"),
+                                                     ("prompt:4", "sent")])
+    async def test_caught_mid_send(self, any_db, fake, sender, purpose: str, after: str) -> None:  # type: ignore[no-untyped-def]
+        await put(any_db, purpose, "301")
+        async with any_db.session() as s:
+            row = (await s.execute(select(OutboxMessage))).scalar_one()
+            row.state, row.claimed_by, row.claimed_until = "sending", "dead:1", utcnow() - timedelta(seconds=1)
+        report = await Delivery(any_db, sender, settings()).run_once()
+        assert (await rows(any_db))[f"{purpose}|301"].state == after
+        assert len(fake.journal) == (1 if after == "sent" else 0)
+        async with any_db.session() as s:
+            counts = await state_counts(s, purpose_prefix=purpose.split(":")[0] + ":")
+        assert counts == {after: 1}
+        assert report.recovered["uncertain" if after == "uncertain" else "resent"] == 1
+
+    async def test_a_live_claim_is_left_alone(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        await put(any_db, "push:1", "302")
+        async with any_db.session() as s:
+            row = (await s.execute(select(OutboxMessage))).scalar_one()
+            row.state, row.claimed_by, row.claimed_until = "sending", "alive:1", utcnow() + timedelta(seconds=60)
+        await Delivery(any_db, sender, settings()).run_once()
+        assert (await rows(any_db))["push:1|302"].state == "sending" and fake.journal == []
+
+
+class TestClaiming:
+    async def test_concurrent_workers_share_without_overlap(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        for i in range(200):
+            await put(any_db, f"push:{i}", str(1000 + i % 40))
+        workers = [Delivery(any_db, sender, settings(batch_size=20)) for _ in range(4)]
+
+        async def drain(delivery: Delivery) -> None:
+            while (await delivery.run_once()).claimed:
+                pass
+
+        await asyncio.gather(*(drain(w) for w in workers))
+        texts = [r.text for r in fake.journal]
+        assert len(texts) == 200 and len(set(texts)) == 200
+        async with any_db.session() as s:
+            assert await state_counts(s) == {"sent": 200}
