@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
-from bot.deliver import telegram_bot
 from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.channels.telegram.service import build_dispatcher, identify
+from bot.deliver import telegram_bot
 from bot.settings import load_settings
 from storage.demo import load_demo
 from storage.models import Application, ChatGroup, Person
@@ -91,14 +91,20 @@ async def served(bot_api: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Serve
         await app.close()
 
 
+def _shown(message: dict[str, Any]) -> str:
+    labels = [b.get("text", "") for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+    return "\n".join([message.get("text", ""), *labels])
+
+
 async def step(served: Served, user: int, action: Any, expect: str, chat: int | None = None) -> str:
-    """Do one thing in the chat and wait for a bot message containing `expect`; returns all new text."""
+    """Do one thing in the chat and wait until a new or edited bot message shows `expect`; returns that text."""
     chat = chat or user
-    before = await served.count(chat)
+    old = {m["message_id"]: _shown(m) for m in await served.emulator.bot_messages(chat)}
     await action
-    for _ in range(100):
-        new = (await served.emulator.bot_messages(chat))[before:]
-        text = "\n".join(m.get("text", "") for m in new)
+    text = ""
+    for _ in range(200):
+        changed = [_shown(m) for m in await served.emulator.bot_messages(chat) if old.get(m["message_id"]) != _shown(m)]
+        text = "\n".join(changed)
         if expect in text:
             return text
         await asyncio.sleep(0.05)
@@ -115,11 +121,11 @@ class TestPrivateChat:
         await step(served, u, served.emulator.send_message(u, contact=contact), "乡镇")
         await step(served, u, served.press(u, "双福镇"), "村")
         await step(served, u, served.press(u, "永兴村"), "工作")
-        await step(served, u, served.press(u, "采茶工"), "采茶工")
+        await step(served, u, served.press(u, "采茶工"), "✓ 采茶工")
         await step(served, u, served.press(u, "选好了"), "工资")
         await step(served, u, served.say(u, "三千以上"), "什么时候")
         await step(served, u, served.press(u, "明天"), "返乡")
-        done = await step(served, u, served.press(u, "本地"), "登记好了")
+        done = await step(served, u, served.press(u, "没有外出"), "登记好了")
         assert "秘书" in done
         async with served.app.db.session() as session:
             person = (await session.execute(select(Person).where(Person.phone == "13812345678"))).scalar_one()

@@ -14,16 +14,12 @@ from bot.channels.telegram.replies import show
 from flows.assistant import Assistant
 from flows.messages import ChatType
 
-router = Router(name="telegram")
 
-
-@router.message(F.migrate_to_chat_id)
 async def on_migrated(message: Message, assistant: Assistant) -> None:
     """A group became a supergroup: its stored settings follow it to the new id."""
     await assistant.group_moved(CHANNEL, str(message.chat.id), str(message.migrate_to_chat_id))
 
 
-@router.message(F.text | F.contact | F.caption)
 async def on_message(message: Message, bot: Bot, assistant: Assistant, me: BotIdentity) -> None:
     inbound = message_to_inbound(message, me)
     replies = await assistant.handle(inbound)
@@ -32,7 +28,6 @@ async def on_message(message: Message, bot: Bot, assistant: Assistant, me: BotId
         await show(bot, inbound.chat_id, replies, reply_to=reply_to)
 
 
-@router.callback_query()
 async def on_button(query: CallbackQuery, bot: Bot, assistant: Assistant) -> None:
     inbound = callback_to_inbound(query)
     replies = await assistant.handle(inbound)
@@ -41,7 +36,16 @@ async def on_button(query: CallbackQuery, bot: Bot, assistant: Assistant) -> Non
     await show(bot, inbound.chat_id, replies, pressed=pressed)
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER))
 async def on_removed(event: ChatMemberUpdated, assistant: Assistant) -> None:
     if event.chat.type != "private":
         await assistant.group_left(CHANNEL, str(event.chat.id))
+
+
+def telegram_router() -> Router:
+    """A fresh router (aiogram attaches a router to one dispatcher only; tests build several)."""
+    router = Router(name="telegram")
+    router.message.register(on_migrated, F.migrate_to_chat_id)
+    router.message.register(on_message, F.text | F.contact | F.caption)
+    router.callback_query.register(on_button)
+    router.my_chat_member.register(on_removed, ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER))
+    return router

@@ -20,7 +20,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import App, build_app
-from bot.channels.telegram.handlers import router
+from bot.channels.telegram.handlers import telegram_router
 from bot.channels.telegram.inbound import BotIdentity
 from bot.channels.telegram.menus import set_menus
 from bot.channels.telegram.middlewares import ChatOrderMiddleware, ErrorMiddleware
@@ -35,11 +35,14 @@ log = logging.getLogger(__name__)
 
 def build_dispatcher(app: App, me: BotIdentity) -> tuple[Dispatcher, ChatOrderMiddleware]:
     """A dispatcher with our routers and middlewares; dependencies travel in its data, not in globals."""
+    if me.username and not app.assistant.settings.bot_username:
+        # Deep links ("continue in private") need the bot's @username, known only once getMe answered.
+        app.assistant.settings = replace(app.assistant.settings, bot_username=me.username)
     dispatcher = Dispatcher()
     order = ChatOrderMiddleware()
     dispatcher.update.outer_middleware(order)
     dispatcher.update.outer_middleware(ErrorMiddleware())
-    dispatcher.include_router(router)
+    dispatcher.include_router(telegram_router())
     dispatcher["assistant"] = app.assistant
     dispatcher["me"] = me
     return dispatcher, order
@@ -74,8 +77,6 @@ async def serve(settings: Settings, *, api_base: str | None = None) -> None:
     tasks: list[asyncio.Task[Any]] = []
     try:
         me = await identify(bot, settings)
-        if me.username and not app.assistant.settings.bot_username:
-            app.assistant.settings = replace(app.assistant.settings, bot_username=me.username)
         dispatcher, order = build_dispatcher(app, me)
         async with app.db.session() as session:
             staff = await staff_private_chats(session, "telegram")

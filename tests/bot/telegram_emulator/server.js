@@ -214,13 +214,14 @@ bot.getUpdates = async (token, p, req) => {
       const done = () => {
         clearTimeout(timer);
         tg.off('userUpdate', onUpdate);
-        req.off('close', done);
+        req.res.off('close', done);
         resolve();
       };
       const onUpdate = (t) => { if (t === token) done(); };
       const timer = setTimeout(done, timeout * 1000);
       tg.on('userUpdate', onUpdate);
-      req.on('close', done);
+      // The response's close, not the request's: a fully read request stream counts as closed in Node 20.
+      req.res.on('close', done);
     });
     found = pending();
   }
@@ -528,7 +529,7 @@ front.all('/bot:token/:method', async (req, res) => {
     if (out.error) return fail(res, out.error[0], out.error[1], out.error[2]);
     const body = { ok: true, result: out.result };
     if (out.description) body.description = out.description;
-    if (!res.headersSent && !req.destroyed) res.status(200).json(body);
+    if (!res.headersSent && !res.destroyed) res.status(200).json(body);
     return undefined;
   } catch (e) {
     return fail(res, 500, `Internal Server Error: ${e.message}`);
