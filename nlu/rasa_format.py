@@ -45,13 +45,14 @@ class TrainingData:
     """Everything a set of Rasa NLU files holds."""
 
     examples: list[Example] = field(default_factory=list)
-    synonyms: dict[str, str] = field(default_factory=dict)  # surface form → canonical value
+    synonyms: dict[str, list[str]] = field(default_factory=dict)  # canonical value → surface forms
     lookups: dict[str, list[str]] = field(default_factory=dict)
     regexes: dict[str, list[str]] = field(default_factory=dict)
 
     def merge(self, other: TrainingData) -> None:
         self.examples.extend(other.examples)
-        self.synonyms.update(other.synonyms)
+        for value, items in other.synonyms.items():
+            self.synonyms.setdefault(value, []).extend(items)
         for name, items in other.lookups.items():
             self.lookups.setdefault(name, []).extend(items)
         for name, items in other.regexes.items():
@@ -165,8 +166,7 @@ def load_file(path: Path) -> TrainingData:
                     raise NLUDataError(f"{path}:{line + offset + 1}: empty example")
                 data.examples.append(Example(text, name, spans))
         elif kind == "synonym":
-            for item in items:
-                data.synonyms[item] = name
+            data.synonyms.setdefault(name, []).extend(items)
         elif kind == "lookup":
             data.lookups.setdefault(name, []).extend(items)
         else:
@@ -221,10 +221,7 @@ def dump_data(data: TrainingData) -> str:
         by_intent.setdefault(ex.intent, []).append(annotate(ex))
     for intent, items in by_intent.items():
         parts.append(_block("intent", intent, items))
-    canon: dict[str, list[str]] = {}
-    for surface, value in data.synonyms.items():
-        canon.setdefault(value, []).append(surface)
-    for value, items in canon.items():
+    for value, items in data.synonyms.items():
         parts.append(_block("synonym", value, items))
     for name, items in data.lookups.items():
         parts.append(_block("lookup", name, items))

@@ -1,0 +1,336 @@
+"""The NLU's trainable parts, Rasa graph-component style: each has defaults, `train` and `process`."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from nlu.dates import find_dates
+from nlu.normalise import Normalised, normalise
+from nlu.rasa_format import TrainingData
+from nlu.salary import find_salaries
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@dataclass
+class FoundEntity:
+    """An entity found in the normalised text; spans index the normalised text until the end of the pipeline."""
+
+    entity: str
+    value: Any
+    start: int
+    end: int
+    extractor: str
+
+
+@dataclass
+class Message:
+    """What flows through the pipeline: the text and everything learned about it."""
+
+    text: str
+    today: date | None = None
+    intent: str | None = None  # the gold intent while training
+    norm: Normalised | None = None
+    tokens: list[str] = field(default_factory=list)
+    features: Any = None
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+    entities: list[FoundEntity] = field(default_factory=list)
+
+
+class Component:
+    """A pipeline part: configured by defaults plus overrides, trained on data, applied to one message."""
+
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **config: Any) -> None:
+        unknown = set(config) - set(self.defaults)
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown option(s) {sorted(unknown)}")
+        self.config = {**self.defaults, **config}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        """Learn from the training data; `messages` are the examples already processed by earlier parts."""
+        for message in messages:
+            self.process(message)
+
+    def process(self, message: Message) -> None:
+        raise NotImplementedError
+
+
+class Normaliser(Component):
+    """Traditional → simplified, full-width → half-width, pinyin annotations and emoji out, numerals to digits."""
+
+    def process(self, message: Message) -> None:
+        message.norm = normalise(message.text)
+
+
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[\u4e00-\u9fff]|[^\s\w]", re.IGNORECASE)
+
+
+class CharTokenizer(Component):
+    """Latin words and numbers as tokens, each CJK character a token (no dictionary to load)."""
+
+    def process(self, message: Message) -> None:
+        message.tokens = _TOKEN.findall(message.norm.text)
+
+
+class JiebaTokenizer(Component):
+    """Words by jieba with the domain's names added to its dictionary (loaded once per process)."""
+
+    defaults: ClassVar[dict[str, Any]] = {"lookups": ("job_category", "location", "policy", "training")}
+    _words: ClassVar[set[str]] = set()
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        self.words = sorted({normalise(w).text for name in self.config["lookups"] for w in data.lookups.get(name, [])})
+        self.ready = False
+        super().train(data, messages)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "ready": False}
+
+    def _ensure_words(self) -> None:
+        import jieba
+
+        # jieba's dictionary is process-wide: add the domain words once, whatever model is loaded.
+        new = [w for w in self.words if w not in JiebaTokenizer._words]
+        for word in new:
+            jieba.add_word(word, freq=2000)
+        JiebaTokenizer._words.update(new)
+        jieba.initialize()
+
+    def process(self, message: Message) -> None:
+        import jieba
+
+        if not self.ready:
+            self._ensure_words()
+            self.ready = True
+        message.tokens = [t for t in jieba.lcut(message.norm.text) if t.strip()]
+
+
+class NgramFeaturizer(Component):
+    """Sparse tf-idf features: character n-grams of the normalised text plus the tokens."""
+
+    defaults: ClassVar[dict[str, Any]] = {"char_ngrams": (1, 3), "word_ngrams": (1, 2), "use_tokens": True}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        lo, hi = self.config["char_ngrams"]
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True, min_df=1,
+                                     lowercase=False)
+        self.chars.fit([self._padded(m) for m in messages])
+        self.words = None
+        if self.config["use_tokens"]:
+            lo, hi = self.config["word_ngrams"]
+            self.words = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True, lowercase=False)
+            self.words.fit([self._grams(m.tokens, lo, hi) for m in messages])
+        for message in messages:
+            self.process(message)
+
+    @staticmethod
+    def _padded(message: Message) -> str:
+        # Start and end markers let short replies (好, 不) differ from the same character inside a sentence.
+        return f"^{message.norm.text}$"
+
+    @staticmethod
+    def _grams(tokens: list[str], lo: int, hi: int) -> list[str]:
+        return [" ".join(tokens[i:i + n]) for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
+
+    def process(self, message: Message) -> None:
+        parts = [self.chars.transform([self._padded(message)])]
+        if self.words is not None:
+            lo, hi = self.config["word_ngrams"]
+            parts.append(self.words.transform([self._grams(message.tokens, lo, hi)]))
+        message.features = sparse.hstack(parts).tocsr()
+
+    def transform_many(self, messages: list[Message]) -> Any:
+        return sparse.vstack([m.features for m in messages]).tocsr()
+
+
+class LinearIntentClassifier(Component):
+    """Multinomial logistic regression over the features; probabilities give the ranking."""
+
+    defaults: ClassVar[dict[str, Any]] = {"C": 20.0, "ranking_length": 10, "max_iter": 2000}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        x = sparse.vstack([m.features for m in messages]).tocsr()
+        y = [m.intent for m in messages]
+        self.model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])
+        self.model.fit(x, y)
+        self.labels = [str(label) for label in self.model.classes_]
+
+    def process(self, message: Message) -> None:
+        if message.norm is None or not message.norm.text.strip():
+            # Nothing left after normalisation (emoji only, blanks): there is no intent to rank.
+            message.ranking = [(label, 0.0) for label in self.labels[: self.config["ranking_length"]]]
+            return
+        probs = self.model.predict_proba(message.features)[0]
+        order = np.argsort(-probs)[: self.config["ranking_length"]]
+        message.ranking = [(self.labels[i], float(probs[i])) for i in order]
+
+
+class FallbackClassifier(Component):
+    """Like Rasa's: below the threshold, or too close to the runner-up, the intent is nlu_fallback."""
+
+    defaults: ClassVar[dict[str, Any]] = {"threshold": 0.45, "ambiguity_threshold": 0.08}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        """Nothing to learn: training keeps the gold intents."""
+
+    def process(self, message: Message) -> None:
+        ranking = message.ranking
+        top = ranking[0][1] if ranking else 0.0
+        second = ranking[1][1] if len(ranking) > 1 else 0.0
+        if top < self.config["threshold"] or top - second < self.config["ambiguity_threshold"]:
+            message.intent = FALLBACK_INTENT
+        else:
+            message.intent = ranking[0][0]
+
+
+class RegexEntityExtractor(Component):
+    """Entities from the data's regexes (phone numbers); matches must not sit inside a longer number."""
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        self.patterns = [(name, re.compile(rf"(?<![0-9])(?:{p})(?![0-9])")) for name, items in data.regexes.items()
+                         for p in items]
+
+    def process(self, message: Message) -> None:
+        for name, pattern in self.patterns:
+            for m in pattern.finditer(message.norm.text):
+                message.entities.append(FoundEntity(name, m.group(0), m.start(), m.end(), "RegexEntityExtractor"))
+
+
+class LookupEntityExtractor(Component):
+    """Longest matches of lookup-table entries and annotated examples; a name of two kinds is decided by intent."""
+
+    defaults: ClassVar[dict[str, Any]] = {"entities": ("job_category", "location", "policy", "training"),
+                                          "min_length": 2}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        kinds: dict[str, set[str]] = defaultdict(set)
+        for name in self.config["entities"]:
+            for item in data.lookups.get(name, []):
+                kinds[normalise(item).text].add(name)
+        usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        for example in data.examples:
+            for span in example.entities:
+                if span.entity in self.config["entities"]:
+                    surface = normalise(span.text).text
+                    kinds[surface].add(span.entity)
+                    usage[(surface, example.intent)][span.entity] += 1
+                    usage[(surface, "*")][span.entity] += 1
+                    usage[("*", example.intent)][span.entity] += 1
+        self.kinds = {k: sorted(v) for k, v in kinds.items() if len(k) >= self.config["min_length"]}
+        self.usage = dict(usage)
+        self.max_len = max((len(k) for k in self.kinds), default=0)
+
+    def _choose(self, surface: str, options: list[str], intent: str | None) -> str:
+        if len(options) == 1:
+            return options[0]
+        for key in ((surface, intent), ("*", intent), (surface, "*")):
+            counts = self.usage.get(key)
+            if counts:
+                best = max(options, key=lambda kind: counts.get(kind, 0))
+                if counts.get(best, 0):
+                    return best
+        return options[0]
+
+    def process(self, message: Message) -> None:
+        text = message.norm.text
+        i = 0
+        while i < len(text):
+            for length in range(min(self.max_len, len(text) - i), self.config["min_length"] - 1, -1):
+                surface = text[i:i + length]
+                options = self.kinds.get(surface)
+                if options is None:
+                    continue
+                # Latin names must be whole words: "driver" is not inside "drivers licence".
+                if surface[0].isascii() and surface[0].isalpha():
+                    before = text[i - 1] if i else " "
+                    after = text[i + length] if i + length < len(text) else " "
+                    if before.isascii() and before.isalnum() or after.isascii() and after.isalnum():
+                        continue
+                top = message.ranking[0][0] if message.ranking else None
+                kind = self._choose(surface, options, top)
+                message.entities.append(FoundEntity(kind, surface, i, i + length, "LookupEntityExtractor"))
+                i += length - 1
+                break
+            i += 1
+
+
+class SalaryExtractor(Component):
+    """Salary mentions parsed to {"min", "max", "unit"}."""
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        """Rules only."""
+
+    def process(self, message: Message) -> None:
+        for m in find_salaries(message.norm.text):
+            if not _overlaps(message.entities, m.start, m.end, ("phone",)):
+                message.entities.append(FoundEntity("salary", m.value, m.start, m.end, "SalaryExtractor"))
+
+
+class DateExtractor(Component):
+    """Dates to ISO strings relative to the message's today (Asia/Shanghai by default)."""
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        """Rules only."""
+
+    def process(self, message: Message) -> None:
+        for m in find_dates(message.norm.text, message.today):
+            if not _overlaps(message.entities, m.start, m.end, ("phone", "salary")):
+                message.entities.append(FoundEntity("date", m.value, m.start, m.end, "DateExtractor"))
+
+
+def _overlaps(entities: list[FoundEntity], start: int, end: int, kinds: tuple[str, ...]) -> bool:
+    return any(e.entity in kinds and e.start < end and start < e.end for e in entities)
+
+
+class EntitySynonymMapper(Component):
+    """Surface forms to canonical values (采茶的活路 → 采茶工; 穩崗補貼 → 稳岗返还), per entity kind.
+
+    Rasa's synonyms are global, but 电焊 is a training topic of its own and also a name of the job 电焊工;
+    so a synonym applies to an entity only when its canonical value belongs to that entity's lookup table
+    or annotations. Synonyms whose value belongs to no entity apply to all.
+    """
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        owners: dict[str, set[str]] = defaultdict(set)
+        for name, items in data.lookups.items():
+            for item in items:
+                owners[normalise(item).text].add(name)
+        for example in data.examples:
+            for span in example.entities:
+                if isinstance(span.value, str):
+                    owners[normalise(span.value).text].add(span.entity)
+        self.maps: dict[str, dict[str, str]] = defaultdict(dict)
+        for value, surfaces in data.synonyms.items():
+            kinds = owners.get(normalise(value).text) or {"*"}
+            for kind in kinds:
+                for surface in surfaces:
+                    self.maps[kind][normalise(surface).text] = value
+        for example in data.examples:
+            for span in example.entities:
+                if isinstance(span.value, str) and span.value != span.text:
+                    self.maps[span.entity].setdefault(normalise(span.text).text, span.value)
+        self.maps = dict(self.maps)
+
+    def process(self, message: Message) -> None:
+        general = self.maps.get("*", {})
+        for entity in message.entities:
+            if isinstance(entity.value, str):
+                own = self.maps.get(entity.entity, {})
+                entity.value = own.get(entity.value, general.get(entity.value, entity.value))
+
+
+REGISTRY: dict[str, type[Component]] = {cls.__name__: cls for cls in (
+    Normaliser, CharTokenizer, JiebaTokenizer, NgramFeaturizer, LinearIntentClassifier, FallbackClassifier,
+    RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, EntitySynonymMapper,
+)}
