@@ -116,6 +116,11 @@ class JiebaTokenizer(Component):
         message.tokens = [t for t in jieba.lcut(message.norm.text) if t.strip()]
 
 
+def _as_is(tokens: list[str]) -> list[str]:
+    """The analyser for already-made token n-grams (a module function, so the model pickles)."""
+    return tokens
+
+
 class NgramFeaturizer(Component):
     """Sparse tf-idf features: character n-grams of the normalised text plus the tokens."""
 
@@ -129,7 +134,7 @@ class NgramFeaturizer(Component):
         self.words = None
         if self.config["use_tokens"]:
             lo, hi = self.config["word_ngrams"]
-            self.words = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True, lowercase=False)
+            self.words = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, lowercase=False)
             self.words.fit([self._grams(m.tokens, lo, hi) for m in messages])
         for message in messages:
             self.process(message)
