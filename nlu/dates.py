@@ -96,3 +96,11 @@ def find_dates(text: str, today: date | None = None) -> list[DateMatch]:
         if value is not None:
             found.append(DateMatch(m.start(), m.end(), value.isoformat()))
     return found
+
+
+def parse_date(text: str, today: date | None = None) -> str | None:
+    """The first date in raw text (normalised first) as an ISO string: 明天 → tomorrow in Asia/Shanghai."""
+    from nlu.normalise import normalise
+
+    found = find_dates(normalise(text).text, today)
+    return found[0].value if found else None

@@ -43,6 +43,14 @@ class Parse:
     intent_ranking: list[tuple[str, float]] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
 
+    def entity(self, name: str) -> Entity | None:
+        """The first entity of this kind, or None."""
+        return next((e for e in self.entities if e.entity == name), None)
+
+    def values(self, name: str) -> list[Any]:
+        """The values of every entity of this kind, in text order."""
+        return [e.value for e in self.entities if e.entity == name]
+
     def as_rasa(self) -> dict[str, Any]:
         """`{"text", "intent": {"name", "confidence"}, "intent_ranking": [...], "entities": [...]}`."""
         return {

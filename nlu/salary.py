@@ -82,3 +82,11 @@ def find_salaries(text: str) -> list[SalaryMatch]:
             end -= 1
         found.append(SalaryMatch(start, end, value))
     return found
+
+
+def parse_salary(text: str) -> dict[str, Any] | None:
+    """The first salary in raw text (normalised first): 五千以上 → {"min": 5000, "max": None, "unit": "month"}."""
+    from nlu.normalise import normalise
+
+    found = find_salaries(normalise(text).text)
+    return found[0].value if found else None
