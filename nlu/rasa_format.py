@@ -70,6 +70,11 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    # The 1-based line where each value's text begins: a block scalar (`|`) starts on the line after its key.
+    mapping["__lines__"] = {
+        key.value: value.start_mark.line + (2 if getattr(value, "style", None) in ("|", ">") else 1)
+        for key, value in node.value if isinstance(key, yaml.ScalarNode)
+    }
     return mapping
 
 
@@ -110,19 +115,20 @@ def parse_annotated(text: str, where: str = "<text>") -> tuple[str, list[EntityS
     return result, spans
 
 
-def _items(block: dict[str, Any], key: str, where: str) -> list[str]:
+def _items(block: dict[str, Any], key: str, path: Path) -> list[tuple[int, str]]:
+    """The `- item` lines of a block's `examples`, each with its line number in the file."""
     raw = block.get("examples")
     if not isinstance(raw, str):
-        raise NLUDataError(f"{where}: {key} needs `examples: |` with one `- item` a line")
+        raise NLUDataError(f"{path}:{block.get('__line__', 0)}: {key} needs `examples: |` with one `- item` a line")
+    first = block.get("__lines__", {}).get("examples", block.get("__line__", 0) + 1)
     items = []
     for offset, line in enumerate(raw.splitlines()):
         line = line.strip()
         if not line:
             continue
         if not line.startswith("- "):
-            raise NLUDataError(f"{where.rsplit(':', 1)[0]}:{int(where.rsplit(':', 1)[1]) + offset + 1}: "
-                               f"an example must start with '- ', got {line[:30]!r}")
-        items.append(line[2:].strip())
+            raise NLUDataError(f"{path}:{first + offset}: an example must start with '- ', got {line[:30]!r}")
+        items.append((first + offset, line[2:].strip()))
     return items
 
 
@@ -158,23 +164,24 @@ def load_file(path: Path) -> TrainingData:
         name = block[kind]
         if not isinstance(name, str) or not name.strip():
             raise NLUDataError(f"{where}: `{kind}` needs a name")
-        items = _items(block, kind, where)
+        numbered = _items(block, kind, path)
+        items = [item for _, item in numbered]
         if kind == "intent":
-            for offset, item in enumerate(items):
-                text, spans = parse_annotated(item, f"{path}:{line + offset + 1}")
+            for number, item in numbered:
+                text, spans = parse_annotated(item, f"{path}:{number}")
                 if not text.strip():
-                    raise NLUDataError(f"{path}:{line + offset + 1}: empty example")
+                    raise NLUDataError(f"{path}:{number}: empty example")
                 data.examples.append(Example(text, name, spans))
         elif kind == "synonym":
             data.synonyms.setdefault(name, []).extend(items)
         elif kind == "lookup":
             data.lookups.setdefault(name, []).extend(items)
         else:
-            for item in items:
+            for number, item in numbered:
                 try:
                     re.compile(item)
                 except re.error as exc:
-                    raise NLUDataError(f"{where}: bad regex {item!r}: {exc}") from None
+                    raise NLUDataError(f"{path}:{number}: bad regex {item!r}: {exc}") from None
             data.regexes.setdefault(name, []).extend(items)
     return data
 
