@@ -33,9 +33,10 @@ app.add_typer(demo_app, name="demo")
 
 def _mount_commands() -> None:
     """Sub-apps living in bot/commands/, one module per topic."""
-    from bot.commands import imports
+    from bot.commands import imports, nlu
 
     app.add_typer(imports.app, name="import")
+    app.add_typer(nlu.app, name="nlu")
 
 
 err = Console(stderr=True, soft_wrap=True)
