@@ -283,6 +283,15 @@ class LookupEntityExtractor(Component):
         self.kinds = {k: sorted(v) for k, v in kinds.items() if len(k) >= self.config["min_length"]}
         self.usage = dict(usage)
         self.max_len = max((len(k) for k in self.kinds), default=0)
+        # A name the annotators left unmarked under an intent (厂里 in "厂里欠我工资") is not wanted there:
+        # count, per intent, how often each name occurs without an annotation.
+        self.unmarked: Counter = Counter()
+        for example in data.examples:
+            norm = normalise(example.text)
+            for start, end, surface in self._matches(norm.text):
+                o_start, o_end = norm.original_span(start, end)
+                if not any(s.start < o_end and o_start < s.end for s in example.entities):
+                    self.unmarked[(surface, example.intent)] += 1
 
     def _choose(self, surface: str, options: list[str], intent: str | None) -> str:
         if len(options) == 1:
@@ -295,14 +304,14 @@ class LookupEntityExtractor(Component):
                     return best
         return options[0]
 
-    def process(self, message: Message) -> None:
-        text = message.norm.text
+    def _matches(self, text: str) -> list[tuple[int, int, str]]:
+        """Longest gazetteer matches, left to right, without overlaps."""
+        found = []
         i = 0
         while i < len(text):
             for length in range(min(self.max_len, len(text) - i), self.config["min_length"] - 1, -1):
                 surface = text[i:i + length]
-                options = self.kinds.get(surface)
-                if options is None:
+                if surface not in self.kinds:
                     continue
                 # Latin names must be whole words: "driver" is not inside "drivers licence".
                 if surface[0].isascii() and surface[0].isalpha():
@@ -310,12 +319,20 @@ class LookupEntityExtractor(Component):
                     after = text[i + length] if i + length < len(text) else " "
                     if before.isascii() and before.isalnum() or after.isascii() and after.isalnum():
                         continue
-                top = message.ranking[0][0] if message.ranking else None
-                kind = self._choose(surface, options, top)
-                message.entities.append(FoundEntity(kind, surface, i, i + length, "LookupEntityExtractor"))
+                found.append((i, i + length, surface))
                 i += length - 1
                 break
             i += 1
+        return found
+
+    def process(self, message: Message) -> None:
+        top = message.ranking[0][0] if message.ranking else None
+        for start, end, surface in self._matches(message.norm.text):
+            marked = sum(self.usage.get((surface, top), {}).values())
+            if self.unmarked.get((surface, top), 0) > marked:
+                continue
+            kind = self._choose(surface, self.kinds[surface], top)
+            message.entities.append(FoundEntity(kind, surface, start, end, "LookupEntityExtractor"))
 
 
 class SalaryExtractor(Component):
