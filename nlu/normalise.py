@@ -22,12 +22,17 @@ _UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 # so words like 一起, 统一, 万一, 一下 keep their characters.
 _NUM_CHARS = "零〇一二两三四五六七八九十百千万"
 _NUMERAL = re.compile(
-    rf"(?<![{_NUM_CHARS}])([一二两三四五六七八九十][{_NUM_CHARS}]*)(?=块|元|号|日|天|岁|个|小时|月|年|k|以上|以下|左右|多|来|到|至|-|~)"
+    rf"(?<![\d{_NUM_CHARS}])([一二两三四五六七八九十][{_NUM_CHARS}]*)(?=块|元|号|日|天|岁|个|小时|月|年|k|以上|以下|左右|多|来|到|至|-|~)"
 )
 # At the end of a phrase a numeral is a number only after a word that takes one (周一, 第三, 工资四千),
 # or standing alone; 统一 and 唯一 keep their characters.
 _NUMERAL_END = re.compile(
     rf"(?:(?<=[周期拜第薪资到至])|(?<![\u4e00-\u9fff]))([一二两三四五六七八九十][{_NUM_CHARS}]*)(?=$|[^\u4e00-\u9fff])"
+)
+# A numeral with a magnitude in it (两百, 五千, 三十) is a number wherever it stands: 一天两百 → 1天200.
+_NUMERAL_MAGNITUDE = re.compile(
+    r"(?<![\d零〇一二两三四五六七八九十百千万])"
+    r"((?:[一二两三四五六七八九][十百千万]|十[一二三四五六七八九])(?:零?[一二两三四五六七八九][十百千万])*零?[一二三四五六七八九]?)"
 )
 _PAIR = re.compile(r"([一二三四五六七八九])([二三四五六七八九十])([十百千万])")
 _DIGIT_MAGNITUDE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)([千万kw])(?![a-z])", re.IGNORECASE)
@@ -157,6 +162,7 @@ def normalise(text: str) -> Normalised:
         (_PINYIN_PAREN, lambda m: ""),
         (_REPEAT_PUNCT, lambda m: m.group(1)),
         (_PAIR, _pair),
+        (_NUMERAL_MAGNITUDE, _numeral),
         (_NUMERAL, _numeral),
         (_NUMERAL_END, _numeral),
         (_DIGIT_MAGNITUDE, _magnitude),

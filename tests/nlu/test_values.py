@@ -28,12 +28,18 @@ class TestSalary:
             ("5000以下", {"min": None, "max": 5000, "unit": "month"}),
             ("４ｋ", {"min": 4000, "max": None, "unit": "month"}),
             ("1.2万", {"min": 12000, "max": None, "unit": "month"}),
+            ("工资一天两百", {"min": 200, "max": None, "unit": "day"}),
+            ("有没得五千的活路", {"min": 5000, "max": None, "unit": "month"}),
+            ("一千五一个月", {"min": 1500, "max": None, "unit": "month"}),
+            ("月薪一万零五百", {"min": 10500, "max": None, "unit": "month"}),
         ],
     )
     def test_parsed(self, text: str, value: dict) -> None:
         assert parse_salary(text) == value
 
-    @pytest.mark.parametrize("text", ["45岁", "3月5号", "2个人", "13812345678", "下周一", "你好"])
+    @pytest.mark.parametrize(
+        "text", ["45岁", "3月5号", "2个人", "13812345678", "下周一", "你好", "万一不行", "千万别去", "十分好", "三十多岁"]
+    )
     def test_not_a_salary(self, text: str) -> None:
         assert parse_salary(text) is None
 
