@@ -108,7 +108,8 @@ class TestOddInput:
 
 class TestFallback:
     def test_below_the_threshold_is_nlu_fallback_and_keeps_the_ranking(self, nlu: NLU, model_path: Path) -> None:
-        strict = load_nlu(model_path=model_path, fallback_threshold=0.999, ambiguity_margin=0.0)
+        confident = nlu.parse("你好，我想问下", today=TODAY).intent_ranking[0][1]
+        strict = load_nlu(model_path=model_path, fallback_threshold=confident + 0.001, ambiguity_margin=0.0)
         parse = strict.parse("你好，我想问下", today=TODAY)
         assert parse.intent == "nlu_fallback"
         assert parse.intent_ranking and parse.intent_ranking[0][0] != "nlu_fallback"
