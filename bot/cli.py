@@ -33,12 +33,13 @@ app.add_typer(demo_app, name="demo")
 
 def _mount_commands() -> None:
     """Sub-apps living in bot/commands/, one module per topic."""
-    from bot.commands import broadcast, exports, imports, users
+    from bot.commands import broadcast, exports, imports, nlu, users
 
     app.add_typer(imports.app, name="import")
     app.add_typer(exports.app, name="export")
     app.add_typer(broadcast.app, name="broadcast")
     app.add_typer(users.app, name="user")
+    app.add_typer(nlu.app, name="nlu")
 
 
 err = Console(stderr=True, soft_wrap=True)

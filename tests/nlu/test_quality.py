@@ -1,0 +1,96 @@
+"""Model quality on the held-out file, and the shape of the shipped training data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlu import NLU
+from nlu.normalise import normalise
+from nlu.rasa_format import load_data
+from tests.nlu.conftest import HELDOUT, TODAY
+
+INTENTS = (
+    "greet goodbye thanks affirm deny help bot_challenge job_search job_apply register update_profile report_employed "
+    "policy_question training_question training_enroll transport_question wage_arrears human_handoff subscribe "
+    "unsubscribe out_of_scope"
+).split()
+ENTITIES = {"job_category", "location", "salary", "policy", "training", "phone", "date"}
+POLICIES = ("稳岗返还 社保免减缓 公益性岗位 一次性吸纳就业补贴 创业担保贷款 职业培训补贴 失业保险金 以工代训补贴 返乡创业补贴 交通补贴 "
+            "就业见习补贴 灵活就业社保补贴 失业补助金 求职创业补贴 技能提升补贴").split()
+TRAININGS = "采茶技术 制茶技术 电焊 家政服务 电工 厨师 养老护理 电商直播 挖掘机驾驶 农业种植".split()
+DEMO = Path(__file__).resolve().parents[2] / "storage" / "demo"
+
+
+@pytest.fixture(scope="module")
+def report(nlu: NLU) -> dict:
+    return nlu.evaluate(load_data(HELDOUT).examples, today=TODAY)
+
+
+class TestHeldOut:
+    def test_intent_macro_f1(self, report: dict) -> None:
+        assert report["intent_macro_f1"] >= 0.95, report["confusions"]
+
+    def test_entity_f1(self, report: dict) -> None:
+        assert report["entities"]["f1"] >= 0.90, [e for e in report["errors"] if "gold" not in e]
+
+    def test_heldout_is_not_training_data(self) -> None:
+        trained = {normalise(e.text).text for e in load_data(Path("nlu/data")).examples}
+        held = load_data(HELDOUT).examples
+        assert not [e.text for e in held if normalise(e.text).text in trained]
+        counts = Counter(e.intent for e in held)
+        assert set(counts) == set(INTENTS) and min(counts.values()) >= 4
+
+
+class TestTrainingData:
+    @pytest.fixture(scope="class")
+    def data(self):
+        return load_data(Path("nlu/data"))
+
+    def test_every_intent_has_fifty_examples(self, data) -> None:
+        counts = Counter(e.intent for e in data.examples)
+        assert set(counts) == set(INTENTS)
+        assert min(counts.values()) >= 50, counts
+
+    def test_entities_are_the_contracts(self, data) -> None:
+        used = {s.entity for e in data.examples for s in e.entities}
+        assert used == ENTITIES
+
+    def test_canonical_job_categories_and_places(self, data) -> None:
+        categories = yaml.safe_load((DEMO / "job_categories.yaml").read_text(encoding="utf-8"))
+        geography = yaml.safe_load((DEMO / "geography.yaml").read_text(encoding="utf-8"))
+        assert set(categories) <= set(data.lookups["job_category"])
+        places = set(data.lookups["location"])
+        assert set(geography["townships"]) <= places
+        assert {v for t in geography["townships"].values() for v in t["villages"]} <= places
+        assert set(geography["destinations"]) <= places
+        values = {s.value for e in data.examples for s in e.entities if s.entity == "job_category"}
+        values |= {v for v, items in data.synonyms.items() if v in categories}
+        assert {v for v in values if v in categories}, "job_category values are canonical names"
+
+    def test_policies_and_trainings_are_known(self, data) -> None:
+        assert set(POLICIES) <= set(data.lookups["policy"])
+        assert set(TRAININGS) <= set(data.lookups["training"])
+
+    def test_a_phone_regex(self, data) -> None:
+        assert data.regexes.get("phone")
+
+
+class TestValuesAreCanonical:
+    @pytest.mark.parametrize(
+        ("text", "entity", "value"),
+        [
+            ("穩崗補貼咋個申請", "policy", "稳岗返还"),
+            ("社保缓交咋个弄", "policy", "社保免减缓"),
+            ("想学挖机", "training", "挖掘机驾驶"),
+            ("有没得进厂的活路", "job_category", "普工"),
+            ("双福有活路没", "location", "双福镇"),
+            ("想去广东打工", "location", "广东"),
+            ("我電話是13812345678", "phone", "13812345678"),
+        ],
+    )
+    def test_value(self, nlu: NLU, text: str, entity: str, value: str) -> None:
+        assert value in nlu.parse(text, today=TODAY).values(entity)
