@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.settings import Settings
 from flows.assistant import Assistant, Understanding
@@ -31,10 +32,15 @@ def flow_settings(settings: Settings) -> FlowSettings:
 
 
 def load_understanding(settings: Settings) -> Understanding:
-    """The NLU engine (trained from nlu/data, cached on disk)."""
-    from nlu.keywords import KeywordNLU
+    """The NLU engine, trained from nlu/data and cached on disk (retrained by itself when the data changes)."""
+    from nlu import load_nlu
 
-    return KeywordNLU()
+    model_path = Path(settings.nlu.model_dir).expanduser() / "nlu.pkl" if settings.nlu.model_dir else None
+    return load_nlu(
+        model_path=model_path,
+        fallback_threshold=settings.nlu.fallback_threshold,
+        ambiguity_margin=settings.nlu.ambiguity_margin,
+    )
 
 
 @dataclass

@@ -65,5 +65,13 @@ async def sqlite_db(tmp_path) -> AsyncIterator[Database]:  # type: ignore[no-unt
     await db.dispose()
 
 
+@pytest.fixture(scope="session")
+def trained_nlu():  # type: ignore[no-untyped-def]
+    """The real NLU, trained once from nlu/data (cached on disk like the product does)."""
+    from nlu import load_nlu
+
+    return load_nlu()
+
+
 def run(coroutine):  # type: ignore[no-untyped-def]
     return asyncio.run(coroutine)

@@ -89,10 +89,10 @@ class TestStart:
         from bot.scheduler import start
         from bot.settings import load_settings
         from flows.assistant import Assistant
-        from nlu.keywords import KeywordNLU
+        from tests.scripted_nlu import ScriptedNLU
 
         settings = load_settings()
-        app = App(settings=settings, db=sqlite_db, assistant=Assistant(sqlite_db, KeywordNLU(), flow_settings(settings)))
+        app = App(settings=settings, db=sqlite_db, assistant=Assistant(sqlite_db, ScriptedNLU(), flow_settings(settings)))
         scheduler = await start(app)
         try:
             assert scheduler.running

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from bot.harness import Conversation
 from flows.assistant import Assistant
 from flows.messages import ChatType
-from nlu.keywords import KeywordNLU
 from storage.db import Database
 from storage.models import ServiceRecord
 from tests.conftest import NOW
@@ -16,9 +15,9 @@ from tests.factories import add_postings
 
 
 @pytest.fixture
-async def assistant(sqlite_db: Database) -> Assistant:
+async def assistant(sqlite_db: Database, trained_nlu) -> Assistant:  # type: ignore[no-untyped-def]
     await add_postings(sqlite_db, NOW.date())
-    return Assistant(sqlite_db, KeywordNLU())
+    return Assistant(sqlite_db, trained_nlu)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from flows.followups import FollowUpRules, next_due, schedule_first_checkin
 from flows.messages import ChatType
 from flows.turn import FlowSettings
 from flows.workcal import WorkingTime, add_working_days, in_working_hours
-from nlu.keywords import KeywordNLU
 from storage.db import Database
 from storage.models import (
     Case,
@@ -31,6 +30,7 @@ from storage.models import (
     WorkerProfile,
 )
 from tests.factories import add_people
+from tests.scripted_nlu import ScriptedNLU
 
 ZONE = ZoneInfo("Asia/Shanghai")
 SETTINGS = FlowSettings()
@@ -78,7 +78,7 @@ async def people(sqlite_db: Database) -> dict[str, int]:
 
 @pytest.fixture
 def assistant(sqlite_db: Database) -> Assistant:
-    return Assistant(sqlite_db, KeywordNLU(), SETTINGS)
+    return Assistant(sqlite_db, ScriptedNLU(), SETTINGS)
 
 
 def chat(assistant: Assistant, user: str, now: datetime) -> Conversation:
