@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -38,14 +39,17 @@ def _sheet_command(kind: str) -> None:
         if dry_run:
             typer.echo(f"{path.name}: {len(rows)} rows are valid; nothing imported (--dry-run)")
             return
-        result = run_async(_write_sheet)(settings, kind, rows)
+        result, queued = run_async(_write_sheet)(settings, kind, rows)
         typer.echo(f"{kind}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+        if kind == "postings":
+            typer.echo(f"push: {queued} messages queued to matching workers for the {result.added} new postings")
 
 
-async def _write_sheet(settings: Settings, kind: str, rows: list) -> object:  # type: ignore[type-arg]
+async def _write_sheet(settings: Settings, kind: str, rows: list) -> tuple[Any, int]:  # type: ignore[type-arg]
     from rich.progress import Progress
 
     from bot.app import open_database
+    from flows.push import push_posting_in
     from storage.importing.importer import import_rows
 
     database = await open_database(settings)
@@ -53,11 +57,16 @@ async def _write_sheet(settings: Settings, kind: str, rows: list) -> object:  # 
         with Progress(transient=True) as progress:
             task = progress.add_task(f"importing {kind}", total=len(rows))
             async with database.session() as session:
+                now = datetime.now(UTC)
                 report = await import_rows(
-                    session, kind, rows, now=datetime.now(UTC),
+                    session, kind, rows, now=now,
                     progress=lambda done, total: progress.update(task, completed=done),
                 )
-        return report
+                # New postings go to matching workers in the same transaction: all or nothing, pushes included.
+                queued = 0
+                for posting_id in report.added_posting_ids:
+                    queued += (await push_posting_in(session, posting_id, now, settings)).queued
+        return report, queued
     finally:
         await database.dispose()
 

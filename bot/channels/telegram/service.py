@@ -29,6 +29,7 @@ from bot.deliver import telegram_bot
 from bot.delivery import Delivery
 from bot.settings import ConfigError, Settings
 from storage.queries.people import staff_private_chats
+from storage.queries.roles import bootstrap_admins
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ async def serve(settings: Settings, *, api_base: str | None = None) -> None:
         me = await identify(bot, settings)
         dispatcher, order = build_dispatcher(app, me)
         async with app.db.session() as session:
+            await bootstrap_admins(session, settings.roles.admins)
             staff = await staff_private_chats(session, "telegram")
         await set_menus(bot, staff, settings.language.default)
         delivery = Delivery(app.db, TelegramSender(bot), settings)
@@ -120,9 +122,18 @@ def _stop_polling_on_signals(dispatcher: Dispatcher, stop: asyncio.Event) -> Non
 
 
 async def _start_scheduler(app: App) -> Any:
+    """The ticks: due follow-ups, digests, the daily push and training reminders."""
     from bot.scheduler import start
+    from flows.push import daily_push
+    from flows.training import send_training_reminders
 
-    return await start(app)
+    async def push(now: Any) -> Any:
+        return await daily_push(app.db, now, app.settings)
+
+    async def reminders(now: Any) -> Any:
+        return await send_training_reminders(app.db, now, app.assistant.settings)
+
+    return await start(app, push=push, training_reminders=reminders)
 
 
 async def _serve_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings, stop: asyncio.Event) -> None:
