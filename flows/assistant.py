@@ -86,6 +86,8 @@ class Assistant:
             )
             if inbound.chat_type == ChatType.GROUP:
                 await remember_group(session, inbound.channel, inbound.chat_id, inbound.chat_title)
+            elif not person.reachable:
+                person.reachable = True  # they wrote to us privately: the bot is no longer blocked
             state = await load_state(session, inbound.channel, inbound.user_id)
             turn = Turn(
                 session=session, settings=self.settings, inbound=inbound, person=person, state=state,

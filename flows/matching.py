@@ -114,16 +114,16 @@ class Candidates:
         if n == 0:
             return cls.empty()
         ids, towns, wanted, pay, avail, born, hit = zip(*rows, strict=True)
-        wants = np.fromiter((bool(w) for w in wanted), bool, n)
+        wants = np.array(wanted, dtype=bool)
         return cls(
-            ids=np.fromiter(ids, np.int64, n),
+            ids=np.array(ids, dtype=np.int64),
             wants=wants,
             skilled=~wants,
-            township=np.fromiter((index.get(x, -1) for x in towns), np.int16, n),
-            min_pay=np.fromiter((math.nan if p is None else p for p in pay), np.float64, n),
+            township=np.fromiter(map(index.get, towns, [-1] * n), np.int16, n),
+            min_pay=np.array(pay, dtype=np.float64),  # None becomes nan
             available=np.fromiter((a.toordinal() if a else 0 for a in avail), np.int64, n),
-            birth_year=np.fromiter((b or 0 for b in born), np.int32, n),
-            hardest_hit=np.fromiter((bool(h) for h in hit), bool, n),
+            birth_year=np.nan_to_num(np.array(born, dtype=np.float64)).astype(np.int32),
+            hardest_hit=np.array(hit, dtype=bool),
         )
 
     @classmethod

@@ -15,7 +15,7 @@ from bot.deliver import telegram_bot
 from bot.delivery import Delivery, RateLimiter, backoff_seconds
 from bot.settings import load_settings
 from flows.messages import Button, Reply, reply_to_dict
-from storage.models import ChannelIdentity, OutboxMessage, Person, WorkerProfile, utcnow
+from storage.models import ChannelIdentity, ChatGroup, OutboxMessage, Person, WorkerProfile, utcnow
 from storage.queries.outbox import enqueue, state_counts
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -165,6 +165,15 @@ class TestDelivery:
             assert (await s.get(Person, worker)).reachable is False
         await Delivery(any_db, sender, settings()).run_once()
         assert "张701" in fake.texts_for("900")[0]
+
+    async def test_bot_removed_from_a_group_deactivates_it(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        async with any_db.session() as s:
+            s.add(ChatGroup(channel="telegram", chat_id="-100777", title="双福镇求职群"))
+        fake.blocked.add("-100777")
+        await put(any_db, "broadcast:1", "-100777", chat_type="group")
+        assert (await Delivery(any_db, sender, settings()).run_once()).unreachable == 1
+        async with any_db.session() as s:
+            assert (await s.execute(select(ChatGroup.active))).scalar_one() is False
 
     async def test_server_errors_back_off_then_fail(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
         for _ in range(3):
