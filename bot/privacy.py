@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TextIO
 
 # 18-digit resident ID numbers (last char may be X) and 11-digit mainland mobiles, also with +86 and spaces/dashes.
 _ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
@@ -31,11 +32,12 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str = "INFO") -> None:
-    """Log to stderr with personal numbers masked on every handler, including libraries' records."""
-    handler = logging.StreamHandler()
+def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
+    """Log to stderr (or `stream`) with personal numbers masked in every record, libraries' included."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    return handler
