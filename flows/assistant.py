@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flows import (
     account,
     alerts,
     applications,
+    broadcasting,
     cases,
     employment,
     forms,
@@ -58,7 +59,7 @@ def default_router() -> Router:
     root.include(
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
-        secretary.router, push.router,
+        secretary.router, push.router, broadcasting.router,
     )
     return root
 
@@ -231,8 +232,3 @@ class Assistant:
         turn.token = token
         turn.handled_as = f"button:{token.action}"
         await handler(turn)
-
-
-def form_expiry(turn: Turn) -> datetime:
-    """When a form started or continued now is forgotten if the person goes quiet."""
-    return turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)

@@ -19,7 +19,7 @@ from typing import Any
 
 from flows.messages import Button
 from flows.router import Router
-from flows.turn import Turn
+from flows.turn import Turn, form_expiry
 
 router = Router("forms")
 
@@ -110,8 +110,6 @@ def register_form(form: Form) -> Form:
 
 
 def _expiry(turn: Turn) -> Any:
-    from flows.assistant import form_expiry  # the assistant owns the timeout rule
-
     return form_expiry(turn)
 
 

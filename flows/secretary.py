@@ -6,6 +6,7 @@ Staff commands check the role on every call and work only in private chat (cards
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ from storage.queries.followups import (
 )
 
 router = Router("secretary")
+log = logging.getLogger(__name__)
 
 STAFF = ("secretary", "admin")
 LIST_LIMIT = 20
@@ -51,6 +53,8 @@ LIST_LIMIT = 20
 def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
     """True when the person may use staff commands here; otherwise says why not."""
     if turn.person.role not in roles:
+        # Recorded for the bureau: someone tried a staff command (or replayed a staff button) without the role.
+        log.warning("staff action refused: person %s with role %s", turn.person.id, turn.person.role)
         turn.say(turn.t("secretary.refused" if roles == STAFF else "secretary.admins_only"))
         return False
     if turn.in_group:

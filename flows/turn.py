@@ -118,3 +118,8 @@ class Turn:
         if self.parse is None:
             return []
         return [e.value for e in self.parse.entities if e.entity == name]
+
+
+def form_expiry(turn: Turn) -> datetime:
+    """When a form started or continued now is forgotten if the person goes quiet."""
+    return turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
