@@ -53,11 +53,12 @@ class TestHeldOut:
         assert report["intent_macro_f1"] >= 0.90
 
 
-class TestTrainingData:
-    @pytest.fixture(scope="class")
-    def data(self):
-        return load_data(Path("nlu/data"))
+@pytest.fixture(scope="module")
+def data():  # type: ignore[no-untyped-def]
+    return load_data(Path("nlu/data"))
 
+
+class TestTrainingData:
     def test_every_intent_has_fifty_examples(self, data) -> None:
         counts = Counter(e.intent for e in data.examples)
         assert set(counts) == set(INTENTS)
