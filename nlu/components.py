@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,7 +47,7 @@ class Message:
     entities: list[FoundEntity] = field(default_factory=list)
 
 
-class Component:
+class Component(ABC):
     """A pipeline part: configured by defaults plus overrides, trained on data, applied to one message."""
 
     defaults: ClassVar[dict[str, Any]] = {}
@@ -62,8 +63,9 @@ class Component:
         for message in messages:
             self.process(message)
 
+    @abstractmethod
     def process(self, message: Message) -> None:
-        raise NotImplementedError
+        """Add this part's output (features, intent, entities) to the message."""
 
 
 class Normaliser(Component):
