@@ -136,15 +136,21 @@ async def _start_scheduler(app: App) -> Any:
     return await start(app, push=push, training_reminders=reminders)
 
 
+def webhook_application(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> web.Application:
+    """The aiohttp app Telegram posts updates to: the secret-token header is checked, work runs in the background."""
+    application = web.Application()
+    SimpleRequestHandler(
+        dispatcher=dispatcher, bot=bot, secret_token=settings.webhook_secret, handle_in_background=True
+    ).register(application, path=settings.telegram.webhook.path)
+    setup_application(application, dispatcher, bot=bot)
+    return application
+
+
 async def _serve_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings, stop: asyncio.Event) -> None:
     hook = settings.telegram.webhook
     if not hook.url:
         raise ConfigError("telegram.webhook.url is empty: set the public HTTPS URL for webhook mode")
-    application = web.Application()
-    SimpleRequestHandler(
-        dispatcher=dispatcher, bot=bot, secret_token=settings.webhook_secret, handle_in_background=True
-    ).register(application, path=hook.path)
-    setup_application(application, dispatcher, bot=bot)
+    application = webhook_application(bot, dispatcher, settings)
     runner = web.AppRunner(application)
     await runner.setup()
     site = web.TCPSite(runner, hook.listen_host, hook.listen_port)
