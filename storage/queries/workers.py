@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -18,11 +18,11 @@ from storage.models import (
     FollowUp,
     OutboxMessage,
     Person,
-    SecretaryCoverage,
     StatusChange,
     WorkerNote,
     WorkerProfile,
 )
+from storage.queries import followups as followup_queries
 
 # Follow-ups still to happen (a cancelled or finished one is left alone).
 OPEN_FOLLOW_UP_STATES = ("pending", "asked_worker", "answered", "prompted")
@@ -39,22 +39,9 @@ class SecretaryLoad:
 
 async def secretary_loads(session: AsyncSession) -> list[SecretaryLoad]:
     """Every secretary with their coverage and current number of assigned workers."""
-    secretaries = list((await session.execute(select(Person.id).where(Person.role == "secretary"))).scalars())
-    if not secretaries:
-        return []
-    coverage: dict[int, set[str]] = {sid: set() for sid in secretaries}
-    for sid, township in await session.execute(select(SecretaryCoverage.secretary_id, SecretaryCoverage.township)):
-        coverage.setdefault(sid, set()).add(township)
-    loads = dict(
-        (
-            await session.execute(
-                select(WorkerProfile.secretary_id, func.count())
-                .where(WorkerProfile.secretary_id.is_not(None))
-                .group_by(WorkerProfile.secretary_id)
-            )
-        ).all()
-    )
-    return [SecretaryLoad(sid, frozenset(coverage.get(sid, ())), int(loads.get(sid, 0))) for sid in secretaries]
+
+    covers = await followup_queries.coverage(session)
+    return [SecretaryLoad(sid, frozenset(covers.get(sid, ())), load) for sid, load in (await followup_queries.secretary_loads(session)).items()]
 
 
 async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
