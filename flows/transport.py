@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 from flows import access
 from flows.router import Router
 from flows.turn import Turn
-from flows.when import local_time
+from flows.when import local_day, local_time
 from storage.queries.transport import BookResult, Departure, book, booking_of, cancel_booking, departure
 from storage.queries.transport import upcoming_departures as departures_query
 
@@ -46,10 +48,25 @@ def card(turn: Turn, item: Departure) -> str:
     return "\n".join(lines)
 
 
-async def show_departures(turn: Turn, places: list[str] | None = None) -> None:
+async def _departures_from(turn: Turn, places: list[str], day: date | None, size: int) -> list[Departure]:
+    """Buses from the day asked about (正月初八的车), else the coming ones, with a note saying which."""
+    if day is None or day < turn.today:
+        return await departures_query(turn.session, now=turn.now, places=places, limit=size)
+    since = datetime.combine(day, time.min, tzinfo=turn.settings.zone)
+    found = await departures_query(turn.session, now=turn.now, places=places, since=since, limit=size)
+    if not found:
+        found = await departures_query(turn.session, now=turn.now, places=places, limit=size)
+        if found:
+            turn.say(turn.t("transport.none_from_day", day=local_day(day, turn.language)))
+    elif all(item.bus.departs_at.astimezone(turn.settings.zone).date() != day for item in found):
+        turn.say(turn.t("transport.none_on_day", day=local_day(day, turn.language)))
+    return found
+
+
+async def show_departures(turn: Turn, places: list[str] | None = None, day: date | None = None) -> None:
     size = GROUP_LIST_SIZE if turn.in_group else LIST_SIZE
     places = places or []
-    found = await departures_query(turn.session, now=turn.now, places=places, limit=size)
+    found = await _departures_from(turn, places, day, size)
     if places and not found:
         found = await departures_query(turn.session, now=turn.now, limit=size)
         if not found:
@@ -81,7 +98,8 @@ async def show_departures(turn: Turn, places: list[str] | None = None) -> None:
 
 @router.intent("transport_question")
 async def transport_question(turn: Turn) -> None:
-    await show_departures(turn, [str(v) for v in turn.entity_values("location")])
+    days = [date.fromisoformat(v) for v in turn.entity_values("date") if isinstance(v, str)]
+    await show_departures(turn, [str(v) for v in turn.entity_values("location")], days[0] if days else None)
 
 
 @router.action("transport.list")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flows.i18n import t
@@ -21,6 +21,20 @@ def local_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
         day=local.day,
         weekday=weekdays[local.weekday()],
         time=local.strftime("%H:%M"),
+    )
+
+
+def local_day(day: date, language: str) -> str:
+    """A calendar day without a time, e.g. "2月13日(周六)" or "Sat 13 Feb"."""
+    weekdays = t("when.weekdays", language).split(",")
+    months = t("when.months", language).split(",")
+    return t(
+        "when.day_format",
+        language,
+        month=day.month,
+        month_name=months[day.month - 1],
+        day=day.day,
+        weekday=weekdays[day.weekday()],
     )
 
 

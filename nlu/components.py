@@ -307,56 +307,28 @@ class RegexEntityExtractor(Component):
                 message.entities.append(FoundEntity(name, m.group(0), m.start(), m.end(), "RegexEntityExtractor"))
 
 
-class LookupEntityExtractor(Component):
-    """Longest matches of lookup-table entries and annotated examples; a name of two kinds is decided by intent."""
+class Gazetteer:
+    """Names of the lookup tables and of annotated examples, normalised, each with the entity kinds it can be."""
 
-    defaults: ClassVar[dict[str, Any]] = {"entities": ("job_category", "location", "policy", "training"),
-                                          "min_length": 2}
-
-    def train(self, data: TrainingData, messages: list[Message]) -> None:
+    def __init__(self, data: TrainingData, entities: tuple[str, ...], min_length: int) -> None:
         kinds: dict[str, set[str]] = defaultdict(set)
-        for name in self.config["entities"]:
+        for name in entities:
             for item in data.lookups.get(name, []):
                 kinds[normalise(item).text].add(name)
-        usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
         for example in data.examples:
             for span in example.entities:
-                if span.entity in self.config["entities"]:
-                    surface = normalise(span.text).text
-                    kinds[surface].add(span.entity)
-                    usage[(surface, example.intent)][span.entity] += 1
-                    usage[(surface, "*")][span.entity] += 1
-                    usage[("*", example.intent)][span.entity] += 1
-        self.kinds = {k: sorted(v) for k, v in kinds.items() if len(k) >= self.config["min_length"]}
-        self.usage = dict(usage)
+                if span.entity in entities:
+                    kinds[normalise(span.text).text].add(span.entity)
+        self.min_length = min_length
+        self.kinds = {k: sorted(v) for k, v in kinds.items() if len(k) >= min_length}
         self.max_len = max((len(k) for k in self.kinds), default=0)
-        # A name the annotators left unmarked under an intent (厂里 in "厂里欠我工资") is not wanted there:
-        # count, per intent, how often each name occurs without an annotation.
-        self.unmarked: Counter = Counter()
-        for example in data.examples:
-            norm = normalise(example.text)
-            for start, end, surface in self._matches(norm.text):
-                o_start, o_end = norm.original_span(start, end)
-                if not any(s.start < o_end and o_start < s.end for s in example.entities):
-                    self.unmarked[(surface, example.intent)] += 1
 
-    def _choose(self, surface: str, options: list[str], intent: str | None) -> str:
-        if len(options) == 1:
-            return options[0]
-        for key in ((surface, intent), ("*", intent), (surface, "*")):
-            counts = self.usage.get(key)
-            if counts:
-                best = max(options, key=lambda kind: counts.get(kind, 0))
-                if counts.get(best, 0):
-                    return best
-        return options[0]
-
-    def _matches(self, text: str) -> list[tuple[int, int, str]]:
-        """Longest gazetteer matches, left to right, without overlaps."""
+    def matches(self, text: str) -> list[tuple[int, int, str]]:
+        """Longest matches, left to right, without overlaps."""
         found = []
         i = 0
         while i < len(text):
-            for length in range(min(self.max_len, len(text) - i), self.config["min_length"] - 1, -1):
+            for length in range(min(self.max_len, len(text) - i), self.min_length - 1, -1):
                 surface = text[i:i + length]
                 if surface not in self.kinds:
                     continue
@@ -372,13 +344,88 @@ class LookupEntityExtractor(Component):
             i += 1
         return found
 
+
+class LookupFeaturizer(Component):
+    """Rasa's lookup-table features: which kinds of name a message contains, and whether it is little else.
+
+    A worker who types only 采茶 or 保安 wants work in that trade; character n-grams alone cannot tell that
+    from the few such one-word examples, but "the message is a job category" generalises to every category
+    in the lookup tables. Features are appended after the n-gram space.
+    """
+
+    defaults: ClassVar[dict[str, Any]] = {"entities": ("job_category", "location", "policy", "training"),
+                                          "min_length": 2, "whole_message": 0.6, "weight": 0.5}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        self.gazetteer = Gazetteer(data, tuple(self.config["entities"]), self.config["min_length"])
+        self.offset = max((int(m.features[0].max()) + 1 for m in messages if len(m.features[0])), default=0)
+        names = [f"{prefix}:{kind}" for kind in self.config["entities"] for prefix in ("has", "whole")]
+        self.index = {name: self.offset + i for i, name in enumerate(names)}
+        for message in messages:
+            self.process(message)
+
+    def process(self, message: Message) -> None:
+        text = message.norm.text[:2000]
+        letters = sum(ch.isalnum() for ch in text)
+        covered: Counter = Counter()
+        for start, end, surface in self.gazetteer.matches(text):
+            for kind in self.gazetteer.kinds[surface]:
+                covered[kind] += sum(ch.isalnum() for ch in text[start:end])
+        if not covered:
+            return
+        extra = [self.index[f"has:{kind}"] for kind in covered]
+        extra += [self.index[f"whole:{kind}"] for kind, n in covered.items()
+                  if n >= self.config["whole_message"] * letters]
+        index, values = message.features
+        message.features = (np.concatenate([index, np.array(extra, dtype=np.int64)]),
+                            np.concatenate([values, np.full(len(extra), self.config["weight"])]))
+
+
+class LookupEntityExtractor(Component):
+    """Longest matches of lookup-table entries and annotated examples; a name of two kinds is decided by intent."""
+
+    defaults: ClassVar[dict[str, Any]] = {"entities": ("job_category", "location", "policy", "training"),
+                                          "min_length": 2}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        self.gazetteer = Gazetteer(data, tuple(self.config["entities"]), self.config["min_length"])
+        usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        for example in data.examples:
+            for span in example.entities:
+                if span.entity in self.config["entities"]:
+                    surface = normalise(span.text).text
+                    usage[(surface, example.intent)][span.entity] += 1
+                    usage[(surface, "*")][span.entity] += 1
+                    usage[("*", example.intent)][span.entity] += 1
+        self.usage = dict(usage)
+        # A name the annotators left unmarked under an intent (厂里 in "厂里欠我工资") is not wanted there:
+        # count, per intent, how often each name occurs without an annotation.
+        self.unmarked: Counter = Counter()
+        for example in data.examples:
+            norm = normalise(example.text)
+            for start, end, surface in self.gazetteer.matches(norm.text):
+                o_start, o_end = norm.original_span(start, end)
+                if not any(s.start < o_end and o_start < s.end for s in example.entities):
+                    self.unmarked[(surface, example.intent)] += 1
+
+    def _choose(self, surface: str, options: list[str], intent: str | None) -> str:
+        if len(options) == 1:
+            return options[0]
+        for key in ((surface, intent), ("*", intent), (surface, "*")):
+            counts = self.usage.get(key)
+            if counts:
+                best = max(options, key=lambda kind: counts.get(kind, 0))
+                if counts.get(best, 0):
+                    return best
+        return options[0]
+
     def process(self, message: Message) -> None:
         top = message.ranking[0][0] if message.ranking else None
-        for start, end, surface in self._matches(message.norm.text):
+        for start, end, surface in self.gazetteer.matches(message.norm.text):
             marked = sum(self.usage.get((surface, top), {}).values())
             if self.unmarked.get((surface, top), 0) > marked:
                 continue
-            kind = self._choose(surface, self.kinds[surface], top)
+            kind = self._choose(surface, self.gazetteer.kinds[surface], top)
             message.entities.append(FoundEntity(kind, surface, start, end, "LookupEntityExtractor"))
 
 
@@ -448,6 +495,7 @@ class EntitySynonymMapper(Component):
 
 
 REGISTRY: dict[str, type[Component]] = {cls.__name__: cls for cls in (
-    Normaliser, CharTokenizer, JiebaTokenizer, NgramFeaturizer, LinearIntentClassifier, FallbackClassifier,
+    Normaliser, CharTokenizer, JiebaTokenizer, NgramFeaturizer, LookupFeaturizer, LinearIntentClassifier,
+    FallbackClassifier,
     RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, EntitySynonymMapper,
 )}

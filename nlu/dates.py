@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from nlu import lunar
+
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 _RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3, "昨天": -1, "前天": -2,
              "today": 0, "tomorrow": 1, "yesterday": -1}
@@ -14,6 +16,7 @@ _WEEKDAY = {"1": 0, "一": 0, "2": 1, "二": 1, "3": 2, "三": 2, "4": 3, "四":
             "6": 5, "六": 5, "7": 6, "日": 6, "天": 6}
 _EN_WEEKDAY = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
 _DATE = re.compile(
+    lunar.PATTERN + "|"  # first, so that 农历3月15 is not read as March 15th
     r"(?P<ymd>(?P<y>20\d\d)\s*[年\-/.]\s*(?P<m>1[0-2]|0?[1-9])\s*[月\-/.]\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*[日号]?)"
     r"|(?P<md>(?P<m2>1[0-2]|0?[1-9])\s*月\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*[日号]?)"
     r"|(?P<md_slash>(?<![\d/])(?P<m3>1[0-2]|0?[1-9])/(?P<d3>3[01]|[12]\d|0?[1-9])(?![\d/]))"
@@ -74,7 +77,9 @@ def find_dates(text: str, today: date | None = None) -> list[DateMatch]:
     found: list[DateMatch] = []
     for m in _DATE.finditer(text):
         value: date | None
-        if m.group("ymd"):
+        if m.group("lunar"):
+            value = lunar.resolve(m, today)
+        elif m.group("ymd"):
             value = _safe(int(m.group("y")), int(m.group("m")), int(m.group("d")))
         elif m.group("md"):
             value = _upcoming(today, int(m.group("m2")), int(m.group("d2")))

@@ -42,9 +42,15 @@ def _booked_seats():  # type: ignore[no-untyped-def]
 
 
 async def upcoming_departures(
-    session: AsyncSession, *, now: datetime, places: Sequence[str] = (), limit: int = 20
+    session: AsyncSession,
+    *,
+    now: datetime,
+    places: Sequence[str] = (),
+    since: datetime | None = None,
+    limit: int = 20,
 ) -> list[Departure]:
-    """Buses not yet gone, soonest first, to any of the places given (city or province, prefix allowed)."""
+    """Buses not yet gone (and leaving at or after `since`), soonest first, to any of the places given
+    (city or province, prefix allowed)."""
     taken = _booked_seats()
     stmt = (
         select(BusDeparture, func.coalesce(taken.c.taken, 0))
@@ -53,6 +59,8 @@ async def upcoming_departures(
         .order_by(BusDeparture.departs_at, BusDeparture.id)
         .limit(limit)
     )
+    if since is not None:
+        stmt = stmt.where(BusDeparture.departs_at >= since)
     if places:
         wanted = [p for p in places if p]
         stmt = stmt.where(

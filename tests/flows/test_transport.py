@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +31,11 @@ def nlu() -> ScriptedNLU:
             "去东莞的车几号走": ("transport_question", {"location": "东莞"}),
             "去浙江的车": ("transport_question", {"location": "浙江"}),
             "去新疆的车": ("transport_question", {"location": "新疆"}),
+            "8号的车": ("transport_question", {"date": "2026-03-08"}),
+            "6号有车没": ("transport_question", {"date": "2026-03-06"}),
+            "4月1号的车": ("transport_question", {"date": "2026-04-01"}),
+            "6号去东莞的车": ("transport_question", {"location": "东莞", "date": "2026-03-06"}),
+            "昨天的车": ("transport_question", {"date": "2026-03-01"}),
         }
     )
 
@@ -94,6 +99,40 @@ class TestDepartures:
         chat = Conversation(assistant, user_id="worker1", now=NOW)
         await chat.say("去新疆的车")
         assert "没有去“新疆”" in chat.text() and "→ 东莞" in chat.text()
+
+    async def test_a_day_lists_the_buses_from_that_day(self, setup) -> None:
+        assistant, _ = setup
+        chat = Conversation(assistant, user_id="worker1", now=NOW)
+        await chat.say("8号的车")
+        assert "→ 绍兴" in chat.text() and "→ 东莞" not in chat.text()  # 东莞's leaves on the 4th
+        assert "没有专车" not in chat.text()
+
+    async def test_no_bus_on_the_day_says_so_and_shows_the_next(self, setup) -> None:
+        assistant, _ = setup
+        chat = Conversation(assistant, user_id="worker1", now=NOW)
+        await chat.say("6号有车没")
+        assert "3月6日(周五)没有专车" in chat.text()
+        assert "→ 绍兴" in chat.text() and "→ 东莞" not in chat.text()
+
+    async def test_nothing_from_the_day_on_shows_the_coming_buses(self, setup) -> None:
+        assistant, _ = setup
+        chat = Conversation(assistant, user_id="worker1", now=NOW)
+        await chat.say("4月1号的车")
+        assert "4月1日(周三)及以后暂时没有专车" in chat.text()
+        assert "→ 绍兴" in chat.text() and "→ 东莞" in chat.text()
+
+    async def test_a_place_and_a_day_with_nothing_from_then_shows_that_places_buses(self, setup) -> None:
+        assistant, _ = setup
+        chat = Conversation(assistant, user_id="worker1", now=NOW)
+        await chat.say("6号去东莞的车")
+        assert "及以后暂时没有专车" in chat.text()
+        assert "→ 东莞" in chat.text() and "→ 绍兴" not in chat.text()
+
+    async def test_a_day_gone_lists_the_coming_buses_without_a_note(self, setup) -> None:
+        assistant, _ = setup
+        chat = Conversation(assistant, user_id="worker1", now=NOW)
+        await chat.say("昨天的车")
+        assert "→ 绍兴" in chat.text() and "→ 东莞" in chat.text() and "没有专车" not in chat.text()
 
     async def test_a_group_gets_the_list_without_booking_buttons(self, setup) -> None:
         assistant, _ = setup
@@ -230,3 +269,17 @@ class TestNoOverbooking:
         await asyncio.gather(*(chat.press("确认订座") for chat in chats))
         assert sum("订座成功" in chat.text() for chat in chats) == 4
         assert await _seats_booked(any_db, bus) == 4
+
+
+class TestLunarNewYear:
+    """Through the real NLU: workers name the day by the lunar calendar."""
+
+    async def test_a_lunar_day_finds_the_bus_that_leaves_then(self, sqlite_db: Database, trained_nlu) -> None:
+        winter = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+        await add_departure(sqlite_db, "东莞", "广东", datetime(2027, 2, 9, 23, 0, tzinfo=UTC))  # 初四 07:00
+        await add_departure(sqlite_db, "东莞", "广东", datetime(2027, 2, 12, 23, 0, tzinfo=UTC))  # 初八 07:00
+        await add_person(sqlite_db, "worker1", name="张三", registered=True)
+        chat = Conversation(Assistant(sqlite_db, trained_nlu), user_id="worker1", now=winter)
+        await chat.say("正月初八有没得去东莞的车")
+        assert "2月13日(周六) 07:00" in chat.text() and "2月10日" not in chat.text()
+        assert "没有专车" not in chat.text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,11 @@ class TestOffsets:
         day = parse.entity("date")
         assert day is not None and day.value == "2026-03-03" and text[day.start:day.end] == "明天"
         assert parse.intent == "transport_question"
+
+    def test_lunar_date_offsets_cover_the_characters_typed(self, nlu: NLU) -> None:
+        text = "正月十五過後有沒得去廣東的車"
+        day = nlu.parse(text, today=date(2026, 11, 29)).entity("date")
+        assert day is not None and day.value == "2027-02-20" and text[day.start:day.end] == "正月十五"
 
 
 class TestOddInput:

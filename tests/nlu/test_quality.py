@@ -47,10 +47,11 @@ class TestHeldOut:
         assert set(counts) == set(INTENTS) and min(counts.values()) >= 4
         unseen = [e for e in held if e not in same]
         report = nlu.evaluate(unseen, today=TODAY)
-        # Recorded, not asserted against the target: see docs/BENCHMARKS.md for both figures.
+        # The strict measure: only phrasings the model never saw (docs/BENCHMARKS.md records both figures).
         print(f"held-out: {len(held)} examples; {len(unseen)} unseen phrasings, macro-F1 "
               f"{report['intent_macro_f1']:.3f}, entity F1 {report['entities']['f1']:.3f}")
-        assert report["intent_macro_f1"] >= 0.90
+        assert report["intent_macro_f1"] >= 0.95, report["confusions"]
+        assert report["entities"]["f1"] >= 0.90
 
 
 @pytest.fixture(scope="module")

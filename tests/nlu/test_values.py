@@ -69,3 +69,39 @@ class TestDate:
 
     def test_default_today_is_shanghai(self) -> None:
         assert parse_date("今天") is not None
+
+
+class TestLunarDate:
+    """Workers count the year by the lunar calendar: 春节 2027 is 6 February, 除夕 (腊月 has 29 days) the 5th."""
+
+    WINTER = date(2026, 11, 29)  # lunar 2026-10-21
+
+    @pytest.mark.parametrize(
+        ("text", "iso"),
+        [
+            ("正月十五回来", "2027-02-20"),
+            ("正月初八的车", "2027-02-13"),
+            ("大年初六走", "2027-02-11"),
+            ("腊月二十八回家", "2027-02-04"),
+            ("除夕", "2027-02-05"),
+            ("大年三十", "2027-02-05"),  # the last day of 腊月 even when it is the 29th
+            ("元宵节后", "2027-02-20"),
+            ("春节", "2027-02-06"),
+            ("農曆三月初三", "2027-04-09"),
+            ("农历3月15", "2027-04-21"),  # lunar, not March 15th
+            ("冬月初八", "2026-12-16"),
+            ("初八", "2026-12-16"),  # the coming 初八: this lunar month's is past
+            ("中秋节", "2027-09-15"),
+        ],
+    )
+    def test_parsed(self, text: str, iso: str) -> None:
+        assert parse_date(text, self.WINTER) == iso
+
+    def test_just_after_the_festival_it_is_still_this_year(self) -> None:
+        assert parse_date("正月初八", date(2027, 2, 10)) == "2027-02-13"
+        assert parse_date("元宵", date(2027, 2, 25)) == "2027-02-20"  # five days ago, not next year
+
+    @pytest.mark.parametrize("text", ["初三毕业", "初中文化", "正月", "农历闰六月初一"])
+    def test_not_a_date(self, text: str) -> None:
+        # 2025 had the leap sixth month; none comes within the next year from the winter of 2026.
+        assert parse_date(text, self.WINTER) is None
