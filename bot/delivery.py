@@ -32,10 +32,11 @@ from flows.outbox_events import recipient_unreachable
 from storage.db import Database
 from storage.models import OutboxMessage, utcnow
 from storage.queries import outbox as q
+from storage.queries.groups import move_group
 
 log = logging.getLogger(__name__)
 
-Status = Literal["sent", "retry", "retry_after", "unreachable", "failed", "uncertain"]
+Status = Literal["sent", "retry", "retry_after", "unreachable", "moved", "failed", "uncertain"]
 # A chat that cannot take a message within this many seconds is given back for a later pass.
 HOLD_SECONDS = 0.25
 # A chunk (one 'sending' commit, one result commit) covers the slots due within this many seconds.
@@ -50,6 +51,7 @@ class Outcome:
     message_id: int | None = None
     retry_after: float = 0.0
     error: str = ""
+    moved_to: str = ""  # "moved": the chat's new id (Telegram: a group upgraded to a supergroup)
 
 
 class Sender(Protocol):
@@ -254,6 +256,16 @@ class Delivery:
                     next_attempt_at=now + timedelta(seconds=delay),
                 )
                 report.retried += 1
+        elif status == "moved" and outcome.moved_to and outcome.moved_to != message.chat_id:
+            # The group lives on under a new id: it, this message and the rest of its queue follow, and the
+            # message goes again at once (counted as an attempt, so a chat that keeps moving cannot loop).
+            await q.record_outcome(
+                session, message.id, worker=self.worker, state="pending", error=outcome.error, next_attempt_at=now,
+            )
+            await q.move_chat(session, message.channel, message.chat_id, outcome.moved_to)
+            await move_group(session, message.channel, message.chat_id, outcome.moved_to)
+            log.info("chat %s moved to %s; its pending messages follow", message.chat_id, outcome.moved_to)
+            report.retried += 1
         elif status == "unreachable":
             await q.record_outcome(session, message.id, worker=self.worker, state="unreachable", error=outcome.error)
             await q.close_chat(session, message.channel, message.chat_id, outcome.error)
@@ -262,7 +274,8 @@ class Delivery:
                 chat_type=message.chat_type, now=now, default_language=self.default_language,
             )
             report.unreachable += 1
-        else:  # failed, or uncertain for an at-most-once purpose
+        else:  # failed (a move without a usable new id too), or uncertain for an at-most-once purpose
+            status = "failed" if status == "moved" else status
             await q.record_outcome(session, message.id, worker=self.worker, state=status, error=outcome.error)
             if status == "uncertain":
                 report.uncertain += 1

@@ -38,6 +38,7 @@ class FakeTelegram:
     # chat id → faults to answer to its next calls, e.g. [("429", 3)], [("403",)], [("500",)]
     chat_faults: dict[str, deque[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(deque))
     blocked: set[str] = field(default_factory=set)
+    migrated: dict[str, int] = field(default_factory=dict)  # group → its supergroup id (400 migrate_to_chat_id)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -96,6 +97,9 @@ class FakeTelegram:
                 return self._error(500, "Internal Server Error")
             if kind == "403":
                 return self._error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            return self._error(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                               migrate_to_chat_id=self.migrated[chat_id])
         if chat_id in self.blocked:
             return self._error(403, "Forbidden: bot was blocked by the user")
         message_id = next(self._ids)

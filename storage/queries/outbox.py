@@ -189,6 +189,18 @@ async def defer_chat(session: AsyncSession, channel: str, chat_id: str, until: d
     return result.rowcount or 0
 
 
+async def move_chat(session: AsyncSession, channel: str, old_chat_id: str, new_chat_id: str) -> int:
+    """A group got a new id (Telegram: upgraded to a supergroup): its pending messages go to the new id."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == old_chat_id,
+               OutboxMessage.state == "pending")
+        .values(chat_id=new_chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 async def close_chat(session: AsyncSession, channel: str, chat_id: str, error: str) -> int:
     """The recipient blocked the bot (or the chat is gone): the rest of their queue is unreachable too."""
     result = await session.execute(

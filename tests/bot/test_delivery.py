@@ -175,6 +175,23 @@ class TestDelivery:
         async with any_db.session() as s:
             assert (await s.execute(select(ChatGroup.active))).scalar_one() is False
 
+    async def test_a_group_upgraded_to_a_supergroup_is_followed(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        async with any_db.session() as s:
+            s.add(ChatGroup(channel="telegram", chat_id="-777", title="双福镇求职群"))
+        fake.migrated["-777"] = -1009990777
+        await put(any_db, "broadcast:1", "-777", chat_type="group")
+        await put(any_db, "broadcast:2", "-777", chat_type="group")
+        delivery = Delivery(any_db, sender, settings())
+        first = await delivery.run_once()
+        await delivery.run_once()
+        assert first.retried >= 1 and first.failed == 0
+        state = await rows(any_db)
+        assert {k: m.state for k, m in state.items()} == {
+            "broadcast:1|-1009990777": "sent", "broadcast:2|-1009990777": "sent"}
+        assert len(fake.texts_for("-1009990777")) == 2 and fake.texts_for("-777") == []
+        async with any_db.session() as s:
+            assert (await s.execute(select(ChatGroup.chat_id))).scalar_one() == "-1009990777"
+
     async def test_server_errors_back_off_then_fail(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
         for _ in range(3):
             fake.fault("801", "500")

@@ -44,8 +44,8 @@ class TelegramSender:
         except TelegramForbiddenError as exc:
             return Outcome("unreachable", error=exc.message)
         except TelegramMigrateToChat as exc:
-            # The group became a supergroup; the new id is in the error (broadcast code updates ChatGroup).
-            return Outcome("failed", error=f"migrated to {exc.migrate_to_chat_id}")
+            # The group became a supergroup: delivery moves the group and its queue to the new id.
+            return Outcome("moved", moved_to=str(exc.migrate_to_chat_id), error=exc.message)
         except TelegramBadRequest as exc:
             gone = any(marker in exc.message.lower() for marker in _GONE)
             return Outcome("unreachable" if gone else "failed", error=exc.message)
@@ -101,6 +101,8 @@ def outcome_of(data: dict[str, Any]) -> Outcome:
     parameters = data.get("parameters") or {}
     if code == 429:
         return Outcome("retry_after", retry_after=float(parameters.get("retry_after", 1)), error=description)
+    if parameters.get("migrate_to_chat_id"):
+        return Outcome("moved", moved_to=str(parameters["migrate_to_chat_id"]), error=description)
     if code == 403 or (code == 400 and any(marker in description.lower() for marker in _GONE)):
         return Outcome("unreachable", error=description)
     if code >= 500 or code == 0:
