@@ -11,6 +11,8 @@ from datetime import date, timedelta
 import cn2an
 from opencc import OpenCC
 
+from nlu.dates import parse_date as find_date
+
 _t2s = OpenCC("t2s")
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -70,7 +72,8 @@ def _number(text: str) -> int:
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """A date from 今天/明天/后天/下周/下个月, 2026-03-10, 3月10号, 3/10; None when it is not a date."""
+    """A date from 今天/明天/后天/下周/下个月, 2026-03-10, 3月10号, 3/10, and whatever the NLU's date reader
+    knows (周五, 正月初八, 元宵节后); None when it is not a date."""
     plain = _plain(text).strip("。.!！ ")
     words = {
         "今天": 0, "现在": 0, "马上": 0, "随时": 0, "today": 0, "now": 0,
@@ -97,7 +100,8 @@ def parse_date(text: str, today: date) -> date | None:
             return found if found >= today - timedelta(days=31) else date(today.year + 1, month, day)
     except ValueError:
         return None
-    return None
+    found = find_date(text, today)
+    return date.fromisoformat(found) if found else None
 
 
 def match_name(text: str, names: Iterable[str], suffixes: tuple[str, ...] = ()) -> str | None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flows import access
 from flows.i18n import t
+from flows.listing import narrowed_else_all
 from flows.messages import Reply
 from flows.notify import notify, recipient
 from flows.router import Router
@@ -87,15 +88,14 @@ def card(turn: Turn, offer: Offer) -> str:
 async def show_catalogue(turn: Turn, topics: Sequence[str] = (), *, enrolling: bool = False) -> None:
     """The upcoming courses (of the topics given, else all), each with details and enrol buttons."""
     size = GROUP_CATALOGUE_SIZE if turn.in_group else CATALOGUE_SIZE
-    offers = await upcoming_trainings(turn.session, now=turn.now, topics=topics, limit=size)
-    if topics and not offers:
-        offers = await upcoming_trainings(turn.session, now=turn.now, limit=size)
-        if not offers:
-            turn.say(turn.t("training.none"))
-            return
-        turn.say(turn.t("training.none_for_topic", topic="、".join(topics)))
-    elif not offers:
-        turn.say(turn.t("training.none"))
+    offers = await narrowed_else_all(
+        turn,
+        lambda narrowed: upcoming_trainings(turn.session, now=turn.now, topics=topics if narrowed else (), limit=size),
+        narrowed=bool(topics),
+        nothing_for_that=turn.t("training.none_for_topic", topic="、".join(topics)),
+        nothing_at_all=turn.t("training.none"),
+    )
+    if not offers:
         return
     intro = "training.choose" if enrolling else "training.intro"
     turn.say(turn.t(intro, count=len(offers)))

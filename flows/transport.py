@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flows import access
+from flows.listing import narrowed_else_all
 from flows.router import Router
 from flows.turn import Turn
 from flows.when import local_day, local_time
@@ -66,15 +67,14 @@ async def _departures_from(turn: Turn, places: list[str], day: date | None, size
 async def show_departures(turn: Turn, places: list[str] | None = None, day: date | None = None) -> None:
     size = GROUP_LIST_SIZE if turn.in_group else LIST_SIZE
     places = places or []
-    found = await _departures_from(turn, places, day, size)
-    if places and not found:
-        found = await departures_query(turn.session, now=turn.now, limit=size)
-        if not found:
-            turn.say(turn.t("transport.none"))
-            return
-        turn.say(turn.t("transport.none_for_place", place="、".join(places)))
-    elif not found:
-        turn.say(turn.t("transport.none"))
+    found = await narrowed_else_all(
+        turn,
+        lambda narrowed: _departures_from(turn, places if narrowed else [], day, size),
+        narrowed=bool(places),
+        nothing_for_that=turn.t("transport.none_for_place", place="、".join(places)),
+        nothing_at_all=turn.t("transport.none"),
+    )
+    if not found:
         return
     turn.say(turn.t("transport.intro", count=len(found)))
     for item in found:

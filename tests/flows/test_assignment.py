@@ -52,7 +52,8 @@ class TestAnswers:
         "text, expected",
         [("今天", date(2026, 3, 2)), ("明天", date(2026, 3, 3)), ("下周", date(2026, 3, 9)),
          ("下个月", date(2026, 4, 1)), ("3月10号", date(2026, 3, 10)), ("三月十号", date(2026, 3, 10)),
-         ("2026-04-01", date(2026, 4, 1)), ("1月5日", date(2027, 1, 5)), ("13月1日", None), ("hello", None)],
+         ("2026-04-01", date(2026, 4, 1)), ("1月5日", date(2027, 1, 5)), ("13月1日", None), ("hello", None),
+         ("周五", date(2026, 3, 6)), ("正月十五", date(2026, 3, 3)), ("元宵节以后", date(2026, 3, 3))],
     )
     def test_date(self, text: str, expected: date | None) -> None:
         assert parse_date(text, date(2026, 3, 2)) == expected
