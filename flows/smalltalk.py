@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from flows import cases, jobs, training, transport
 from flows.router import Router
 from flows.turn import Turn
@@ -34,23 +37,66 @@ async def bot_challenge(turn: Turn) -> None:
     turn.say(turn.t("bot_challenge"))
 
 
+# What a message the assistant did not understand may still have named, kept for the menu's buttons:
+# "双福" → 找工作 searches 双福镇's postings, 返岗专车 its buses.
+CARRIED = ("job_category", "location", "training", "salary", "date")
+
+
+@dataclass
+class _Entity:
+    entity: str
+    value: Any
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
+class _Carried:
+    """A parse made of the entities a not-understood message named, replayed when a menu button is pressed."""
+
+    entities: list[_Entity] = field(default_factory=list)
+    text: str = ""
+    intent: str = ""
+    confidence: float = 1.0
+
+
+def _named(turn: Turn) -> list[dict[str, Any]]:
+    if turn.parse is None:
+        return []
+    return [{"entity": e.entity, "value": e.value} for e in turn.parse.entities if e.entity in CARRIED]
+
+
+def _labelled(turn: Turn, key: str, values: list[str]) -> str:
+    label = turn.t(key)
+    return turn.t("fallback.about", label=label, what="、".join(values[:2])) if values else label
+
+
 @router.intent("nlu_fallback", "out_of_scope")
 async def fallback(turn: Turn) -> None:
-    """Say we did not understand and offer the main things we can do; each button starts that flow."""
-    menu = [
-        ("fallback.jobs", "menu.jobs"),
-        ("fallback.policy", "menu.policy"),
-        ("fallback.training", "menu.training"),
-        ("fallback.transport", "menu.transport"),
-        ("fallback.person", "menu.person"),
+    """Say we did not understand and offer the main things we can do; each button starts that flow, with
+    the places, trades, courses and days the message did name."""
+    named = _named(turn)
+    values = {kind: [str(n["value"]) for n in named if n["entity"] == kind] for kind in CARRIED}
+    topics = training.wanted_topics(values["training"], values["job_category"])
+    buttons = [
+        turn.button(_labelled(turn, "fallback.jobs", values["location"] + values["job_category"]), "menu.jobs",
+                    named=named),
+        turn.button(turn.t("fallback.policy"), "menu.policy"),
+        turn.button(_labelled(turn, "fallback.training", topics), "menu.training", named=named),
+        turn.button(_labelled(turn, "fallback.transport", values["location"]), "menu.transport", named=named),
+        turn.button(turn.t("fallback.person"), "menu.person"),
     ]
-    buttons = [turn.button(turn.t(label), action) for label, action in menu]
     turn.say(turn.t("fallback.text"), [buttons[:2], buttons[2:4], buttons[4:]])
+
+
+def _replay(turn: Turn) -> None:
+    """A pressed button has no text: its parse is what the not-understood message named, if anything."""
+    turn.parse = _Carried([_Entity(n["entity"], n["value"]) for n in turn.args.get("named", [])])
 
 
 @router.action("menu.jobs")
 async def menu_jobs(turn: Turn) -> None:
-    turn.parse = None  # a pressed button has no text: all open postings, newest first
+    _replay(turn)  # nothing named: all open postings, newest first
     await jobs.job_search(turn)
 
 
@@ -61,12 +107,14 @@ async def menu_policy(turn: Turn) -> None:
 
 @router.action("menu.training")
 async def menu_training(turn: Turn) -> None:
-    await training.show_catalogue(turn)
+    _replay(turn)
+    await training.training_question(turn)
 
 
 @router.action("menu.transport")
 async def menu_transport(turn: Turn) -> None:
-    await transport.show_departures(turn)
+    _replay(turn)
+    await transport.transport_question(turn)
 
 
 @router.action("menu.person")
