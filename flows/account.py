@@ -38,8 +38,9 @@ async def mydata(turn: Turn) -> None:
     person = turn.person
     rows = [
         ("name", person.name), ("phone", person.phone), ("id_number", person.id_number),
-        ("township", person.township), ("village", person.village), ("language", person.language),
-        ("role", person.role),
+        ("township", person.township), ("village", person.village),
+        ("language", turn.t(f"account.lang_{person.language}") if person.language else None),
+        ("role", turn.t(f"account.role_{person.role}")),
     ]
     profile = person.profile if person.forgotten_at is None else None
     if profile is not None:
@@ -55,7 +56,8 @@ async def mydata(turn: Turn) -> None:
              if profile.consent_at else None),
         ]
     identities = await identities_of(turn.session, person.id)
-    rows.append(("accounts", [f"{i.channel}:{i.display_name or '-'}" for i in identities]))
+    rows.append(("accounts", [" ".join(filter(None, (turn.t(f"account.channel_{i.channel}"), i.display_name)))
+                              for i in identities]))
     if profile is not None:
         applications = await applications_of(turn.session, person.id)
         rows.append(("applications", [a.posting.title for a in applications]))

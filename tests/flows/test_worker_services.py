@@ -167,6 +167,7 @@ class TestDataRights:
         text = chat.text()
         for expected in ("刘大姐", "13812345678", "双福镇", "永兴村", "采茶工", "3000", "王秘书", "湖北"):
             assert expected in text
+        assert "身份: 求职者" in text and "聊天账号: 终端" in text and "worker" not in text  # words, not codes
 
     async def test_mydata_in_a_group_redirects(self, sqlite_db: Database) -> None:
         assistant, _ = await make_assistant(sqlite_db)
