@@ -91,6 +91,9 @@ async def more(turn: Turn) -> None:
     if offset >= len(ids):
         turn.say(turn.t("jobs.no_more"))
         return
+    # The "…" message loses its button (pressing it again would repeat this page) and says what follows.
+    last = min(offset + turn.settings.page_size, len(ids))
+    turn.say(turn.t("jobs.page", first=offset + 1, last=last, total=len(ids)), edit=True)
     await show_page(turn, ids, offset, filters=args.get("filters", ""), total=len(ids))
 
 

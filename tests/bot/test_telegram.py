@@ -135,6 +135,8 @@ class TestPrivateChat:
         found = await step(served, u, served.say(u, "有没有采茶的工作"), "岗位")
         assert "采茶" in found
         await step(served, u, served.press(u, "再看几个"), "元")
+        edits = await served.emulator.journal("editMessageText")
+        assert edits and edits[-1]["ok"] and str(edits[-1]["params"]["text"]).startswith("第 4–")  # "…" edited
         await step(served, u, served.press(u, "我要报名"), "报名")
         async with served.app.db.session() as session:
             applications = (await session.execute(select(Application).where(Application.worker_id == person.id))).all()

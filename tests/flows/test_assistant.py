@@ -62,6 +62,7 @@ class TestJobSearch:
         first = chat.text()
         await chat.press("再看几个")
         assert chat.text() and chat.text() != first
+        assert chat.last[0].edit and chat.last[0].text.startswith("第 4–")  # the "…" no longer offers more
 
 
 class TestButtons:
