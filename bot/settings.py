@@ -58,6 +58,7 @@ class WebhookSettings(_Section):
     listen_host: str
     listen_port: int
     path: str
+    health_path: str
 
 
 class TelegramSettings(_Section):

@@ -244,6 +244,17 @@ async def recover(session: AsyncSession, *, now: datetime, at_most_once: Sequenc
     return counts
 
 
+async def backlog(session: AsyncSession, *, now: datetime) -> tuple[int, float | None]:
+    """Pending messages, and how many seconds the longest-due one has waited (None when none is due)."""
+    count = int(await session.scalar(select(func.count()).where(OutboxMessage.state == "pending")) or 0)
+    oldest = await session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now
+        )
+    )
+    return count, (now - oldest).total_seconds() if oldest is not None else None
+
+
 async def state_counts(
     session: AsyncSession, *, purpose_prefix: str | None = None, broadcast_id: int | None = None
 ) -> dict[str, int]:

@@ -47,8 +47,41 @@ async def test_webhook_checks_the_secret_and_answers(bot_api: BotApiEmulator, tm
         assert accepted.status == 200
         messages = await bot_api.wait_for_bot_messages(5151, 1, timeout=15)
         assert "就业秘书" in messages[0]["text"] and len(messages) == 1
+        health = await client.get(settings.telegram.webhook.health_path)  # no secret needed: no personal data
+        report = await health.json()
+        assert health.status == 200 and report["database"] == "ok" and isinstance(report["outbox_pending"], int)
     finally:
         await client.close()
         await asyncio.sleep(0)
         await bot.session.close()
+        await app.close()
+
+
+async def test_health_is_503_when_the_database_cannot_be_reached(tmp_path: Path) -> None:
+    from bot.health import health_report
+    from storage.db import Database
+
+    missing = Database(f"sqlite:///{tmp_path / 'no-such-folder' / 'mishu.db'}")
+    healthy, report = await health_report(missing)
+    await missing.dispose()
+    assert healthy is False and report["status"] == "unavailable"
+
+
+async def test_health_reports_how_long_delivery_has_been_waiting(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.health import health_report
+    from flows.messages import Reply, reply_to_dict
+    from storage.models import utcnow
+    from storage.queries.outbox import enqueue
+
+    settings = load_settings(database__url=f"sqlite:///{tmp_path / 'health.db'}")
+    app = await build_app(settings, create_if_empty=True)
+    try:
+        async with app.db.session() as session:
+            await enqueue(session, purpose="push:1", channel="telegram", chat_id="1", chat_type="private",
+                          payload=reply_to_dict(Reply("x")), person_id=None)
+        healthy, report = await health_report(app.db, now=utcnow() + timedelta(minutes=10))
+        assert healthy and report["outbox_pending"] == 1 and report["outbox_oldest_due_seconds"] >= 590
+    finally:
         await app.close()

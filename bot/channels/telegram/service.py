@@ -27,6 +27,7 @@ from bot.channels.telegram.middlewares import ChatOrderMiddleware, ErrorMiddlewa
 from bot.channels.telegram.sender import TelegramSender
 from bot.deliver import telegram_bot
 from bot.delivery import Delivery
+from bot.health import health_handler
 from bot.settings import ConfigError, Settings
 from storage.queries.people import staff_private_chats
 from storage.queries.roles import bootstrap_admins
@@ -137,8 +138,10 @@ async def _start_scheduler(app: App) -> Any:
 
 
 def webhook_application(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> web.Application:
-    """The aiohttp app Telegram posts updates to: the secret-token header is checked, work runs in the background."""
+    """The aiohttp app Telegram posts updates to: the secret-token header is checked, work runs in the background.
+    A GET on the health path tells a load balancer whether this process can work (`bot.health`)."""
     application = web.Application()
+    application.router.add_get(settings.telegram.webhook.health_path, health_handler(dispatcher["assistant"].db))
     SimpleRequestHandler(
         dispatcher=dispatcher, bot=bot, secret_token=settings.webhook_secret, handle_in_background=True
     ).register(application, path=settings.telegram.webhook.path)
