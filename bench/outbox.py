@@ -6,7 +6,8 @@ runs as its own process (`python -m bot.deliver`), as in production. Phases, eac
 
 1. limited: N_LIMITED messages (default 2,000) spread over 100 private chats at config limits (30/s per bot,
    1/s per chat); rate = messages / (last arrival − first arrival); violations = 1-second windows holding more
-   than 30 arrivals + same-chat arrivals less than 1 s apart.
+   than 30 arrivals + same-chat arrivals less than 1 s apart. Then the same with 3 delivery processes at once
+   (`shared_*`): they split the bot's rate by heartbeats and do not share chats, so the limits must still hold.
 2. unlimited: 10,000 messages with the limits lifted, with the plain-JSON `BotApiSender` (the headline figure)
    and again with aiogram's `Bot.send_message` (`unlimited_aiogram_msgs_per_s`).
 3. crash: 10,000 messages (limits lifted), the delivery process SIGKILLed after 3,000 arrivals and restarted;
@@ -87,16 +88,20 @@ def violations(arrivals: list[tuple[float, str]], per_second: float, per_chat_ga
     return over + close
 
 
-async def limited(db: Database, url: str, fake: FakeTelegram, count: int) -> dict[str, float]:
-    await fill(db, count, 100, "limited")
+async def limited(db: Database, url: str, fake: FakeTelegram, count: int, processes: int = 1) -> dict[str, float]:
+    tag = "limited" if processes == 1 else "shared"
+    await fill(db, count, 100, tag)
     start = len(fake.journal)
-    await run_until_settled(db, url, fake.base, {})
+    await run_until_settled(db, url, fake.base, {}, processes=processes)
     got = fake.journal[start:]
     arrivals = [(r.at, r.chat_id) for r in got]
     rate = (len(got) - 1) / (got[-1].at - got[0].at)
     bad = violations(arrivals, 30, 1.0)
-    print(f"limited: {len(got)} messages to 100 chats at {rate:.1f}/s, {bad} limit violations")
-    return {"limited_msgs_per_s": round(rate, 2), "limit_violations": bad, "limited_messages": len(got)}
+    print(f"{tag}: {len(got)} messages to 100 chats at {rate:.1f}/s from {processes} delivery process(es), "
+          f"{bad} limit violations")
+    if processes == 1:
+        return {"limited_msgs_per_s": round(rate, 2), "limit_violations": bad, "limited_messages": len(got)}
+    return {"shared_msgs_per_s": round(rate, 2), "shared_limit_violations": bad, "shared_processes": processes}
 
 
 async def unlimited(db: Database, url: str, fake: FakeTelegram, count: int, processes: int,
@@ -155,7 +160,7 @@ async def run(args: argparse.Namespace, server_url: str | None = None) -> dict[s
     figures: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory() as folder:
-            for name in ("limited", "unlimited", "unlimited-aiogram", "crash"):
+            for name in ("limited", "limited-shared", "unlimited", "unlimited-aiogram", "crash"):
                 if server_url:
                     url = await fresh_postgres(server_url, name.replace("-", "_"))
                 else:
@@ -164,6 +169,8 @@ async def run(args: argparse.Namespace, server_url: str | None = None) -> dict[s
                 await upgrade(db)
                 if name == "limited":
                     figures |= await limited(db, url, fake, args.limited)
+                elif name == "limited-shared":
+                    figures |= await limited(db, url, fake, args.limited, processes=3)
                 elif name.startswith("unlimited"):
                     sender = "aiogram" if name.endswith("aiogram") else "api"
                     figures |= await unlimited(db, url, fake, args.messages, args.processes, sender)

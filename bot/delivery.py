@@ -78,12 +78,17 @@ class RateLimiter:
         self, per_bot_per_second: float, per_chat_per_second: float, per_group_per_minute: float,
         *, fraction: float = 1.0, clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.global_interval = 1 / (per_bot_per_second * fraction)
+        self.per_bot = per_bot_per_second * fraction
+        self.global_interval = 1 / self.per_bot
         self.chat_interval = 1 / (per_chat_per_second * fraction)
         self.group_interval = max(60 / (per_group_per_minute * fraction), self.chat_interval)
         self.clock = clock
         self._global_next = 0.0
         self._chat_next: dict[str, float] = {}
+
+    def share(self, processes: int) -> None:
+        """This process sends its 1/`processes` share of the bot's rate (the others take the rest)."""
+        self.global_interval = max(processes, 1) / self.per_bot
 
     def chat_ready(self, chat: str) -> float:
         """The clock time from which this chat can take a message."""
@@ -150,6 +155,8 @@ class Delivery:
             c.per_bot_per_second, c.per_chat_per_second, c.per_group_per_minute, fraction=c.pace_fraction, clock=clock
         )
         self._last_recovery = float("-inf")
+        self._last_heartbeat = float("-inf")
+        self.processes = 1
 
     @property
     def lease(self) -> timedelta:
@@ -166,9 +173,37 @@ class Delivery:
             log.warning("outbox recovery after a crash: %s", counts)
         return counts
 
+    async def heartbeat(self) -> int:
+        """Say this process is alive and take an equal share of the bot's rate with the other live ones."""
+        now = utcnow()
+        alive_after = now - timedelta(seconds=3 * self.config.heartbeat_seconds)
+        async with self.db.session() as session:
+            processes = await q.heartbeat(
+                session, worker=self.worker, channel=self.sender.channel, now=now, alive_after=alive_after
+            )
+        if processes != self.processes:
+            log.info("outbox delivery: %d live processes share the rate limit", processes)
+        self.processes = processes
+        self.limiter.share(processes)
+        self._last_heartbeat = self.clock()
+        return processes
+
+    def _chat_gaps(self) -> tuple[timedelta, timedelta] | None:
+        """Alone, this process paces every chat itself; with others, chats are not shared between processes."""
+        if self.processes <= 1:
+            return None
+        return timedelta(seconds=self.limiter.chat_interval), timedelta(seconds=self.limiter.group_interval)
+
+    async def sign_off(self) -> None:
+        """Leave the shared rate to the other processes (called when the loop stops)."""
+        async with self.db.session() as session:
+            await q.sign_off(session, self.worker)
+
     async def run_once(self) -> PassReport:
         """One pass: recover if due, claim a batch, send it at the allowed pace, record every result."""
         report = PassReport()
+        if self.clock() - self._last_heartbeat >= self.config.heartbeat_seconds:
+            await self.heartbeat()
         if self.clock() - self._last_recovery >= min(self.config.claim_lease_seconds / 3, 30):
             report.recovered = await self.recover()
             self._last_recovery = self.clock()
@@ -176,7 +211,7 @@ class Delivery:
         async with self.db.session() as session:
             batch = await q.claim(
                 session, channel=self.sender.channel, worker=self.worker, now=now, until=now + self.lease,
-                limit=self.config.batch_size,
+                limit=self.config.batch_size, chat_gaps=self._chat_gaps(),
             )
         report.claimed = len(batch)
         queue = list(batch)
@@ -296,3 +331,7 @@ class Delivery:
                     await asyncio.wait_for(stop.wait(), timeout=self.config.poll_seconds)
                 except TimeoutError:
                     pass
+        try:
+            await self.sign_off()
+        except Exception:  # stopping anyway; the row ages out and the others notice within 3 heartbeats
+            log.warning("outbox delivery: could not sign off", exc_info=True)

@@ -85,6 +85,7 @@ class OutboxSettings(_Section):
     claim_lease_seconds: float = Field(gt=0)
     request_timeout_seconds: float = Field(gt=0)
     poll_seconds: float = Field(gt=0)
+    heartbeat_seconds: float = Field(gt=0)
     at_most_once: list[str]
 
 

@@ -517,6 +517,16 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
 
 
+class DeliveryWorker(Base):
+    """A delivery process, seen at its last heartbeat: the live ones share the bot's rate limit equally."""
+
+    __tablename__ = "delivery_worker"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # the same name as OutboxMessage.claimed_by
+    channel: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ConversationState(Base):
     """Where a person is in a form, per channel user (in a group too: per user, not per group)."""
 

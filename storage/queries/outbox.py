@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage, utcnow
+from storage.models import DeliveryWorker, OutboxMessage, utcnow
 
 
 def idempotency_key(purpose: str, channel: str, chat_id: str) -> str:
@@ -78,10 +79,20 @@ def mark_sent(message: OutboxMessage, *, at: datetime, message_id: int | None = 
 
 
 async def claim(
-    session: AsyncSession, *, channel: str, worker: str, now: datetime, until: datetime, limit: int
+    session: AsyncSession,
+    *,
+    channel: str,
+    worker: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    chat_gaps: tuple[timedelta, timedelta] | None = None,
 ) -> list[OutboxMessage]:
     """Take up to `limit` due messages for this worker: row locks skipped by others on PostgreSQL,
-    one atomic UPDATE on SQLite (its single writer makes the same statement safe)."""
+    one atomic UPDATE on SQLite (its single writer makes the same statement safe).
+
+    With `chat_gaps` (private, group) — when several delivery processes run — a chat another process holds
+    claims for, or that was sent to within its gap, is left alone, so each chat's pace is kept by one process."""
     due = (
         select(OutboxMessage.id)
         .where(
@@ -94,6 +105,19 @@ async def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)  # rendered on PostgreSQL only
     )
+    if chat_gaps is not None:
+        private_gap, group_gap = chat_gaps
+        other = aliased(OutboxMessage)
+        busy = exists().where(
+            other.channel == OutboxMessage.channel,
+            other.chat_id == OutboxMessage.chat_id,
+            or_(
+                and_(other.claimed_by.is_not(None), other.claimed_by != worker, other.claimed_until >= now),
+                and_(OutboxMessage.chat_type == "private", other.sent_at > now - private_gap),
+                and_(OutboxMessage.chat_type != "private", other.sent_at > now - group_gap),
+            ),
+        )
+        due = due.where(~busy)
     stmt = (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()))
@@ -242,6 +266,28 @@ async def recover(session: AsyncSession, *, now: datetime, at_most_once: Sequenc
     )
     counts["resent"] = result.rowcount or 0
     return counts
+
+
+async def heartbeat(session: AsyncSession, *, worker: str, channel: str, now: datetime, alive_after: datetime) -> int:
+    """Record that this delivery process is alive; returns how many of the channel's are (itself included).
+
+    Rows not seen for a day are removed (processes killed without signing off)."""
+    row = await session.get(DeliveryWorker, worker)
+    if row is None:
+        session.add(DeliveryWorker(name=worker, channel=channel, seen_at=now))
+    else:
+        row.seen_at = now
+    await session.flush()
+    await session.execute(delete(DeliveryWorker).where(DeliveryWorker.seen_at < now - timedelta(days=1)))
+    alive = await session.scalar(
+        select(func.count()).where(DeliveryWorker.channel == channel, DeliveryWorker.seen_at >= alive_after)
+    )
+    return max(int(alive or 0), 1)
+
+
+async def sign_off(session: AsyncSession, worker: str) -> None:
+    """A delivery process stops: the others take its share at their next heartbeat."""
+    await session.execute(delete(DeliveryWorker).where(DeliveryWorker.name == worker))
 
 
 async def backlog(session: AsyncSession, *, now: datetime) -> tuple[int, float | None]:

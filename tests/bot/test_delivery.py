@@ -15,7 +15,15 @@ from bot.deliver import telegram_bot
 from bot.delivery import Delivery, RateLimiter, backoff_seconds
 from bot.settings import load_settings
 from flows.messages import Button, Reply, reply_to_dict
-from storage.models import ChannelIdentity, ChatGroup, OutboxMessage, Person, WorkerProfile, utcnow
+from storage.models import (
+    ChannelIdentity,
+    ChatGroup,
+    DeliveryWorker,
+    OutboxMessage,
+    Person,
+    WorkerProfile,
+    utcnow,
+)
 from storage.queries.outbox import enqueue, state_counts
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -113,6 +121,13 @@ class TestPacing:
         clock[0] = 5.0  # nothing sent for five seconds
         slots = [limiter.reserve(f"c{i}") for i in range(30)]
         assert slots[0] == 5.0 and slots[-1] == pytest.approx(5.0 + 29 / 30)
+
+    def test_a_share_of_the_rate_spaces_slots_by_the_number_of_processes(self) -> None:
+        clock = [0.0]
+        limiter = RateLimiter(30, 1, 20, clock=lambda: clock[0])
+        limiter.share(3)
+        slots = [limiter.reserve(f"c{i}") for i in range(4)]
+        assert slots[1] - slots[0] == pytest.approx(3 / 30)
 
     def test_retry_after_blocks_only_that_chat(self) -> None:
         clock = [0.0]
@@ -250,3 +265,93 @@ class TestClaiming:
         assert len(texts) == 200 and len(set(texts)) == 200
         async with any_db.session() as s:
             assert await state_counts(s) == {"sent": 200}
+
+
+class TestSharedRate:
+    """Several delivery processes split the bot's 30 messages/s instead of each taking all of it."""
+
+    async def test_live_processes_share_and_a_stopped_one_gives_its_share_back(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        first = Delivery(any_db, sender, settings(), worker="host:1")
+        second = Delivery(any_db, sender, settings(), worker="host:2")
+        assert await first.heartbeat() == 1
+        assert await second.heartbeat() == 2
+        assert await first.heartbeat() == 2
+        assert first.limiter.global_interval == pytest.approx(2 / first.limiter.per_bot)
+        await second.sign_off()
+        assert await first.heartbeat() == 1 and first.limiter.global_interval == pytest.approx(1 / first.limiter.per_bot)
+
+    async def test_a_process_not_seen_for_three_heartbeats_is_presumed_gone(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        async with any_db.session() as s:
+            s.add(DeliveryWorker(name="killed:9", channel="telegram", seen_at=utcnow() - timedelta(seconds=16)))
+            s.add(DeliveryWorker(name="alive:8", channel="telegram", seen_at=utcnow() - timedelta(seconds=4)))
+        delivery = Delivery(any_db, sender, settings(heartbeat_seconds=5))
+        assert await delivery.heartbeat() == 2
+
+    async def test_the_delivery_loop_signs_in_and_off(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        delivery = Delivery(any_db, sender, settings(poll_seconds=0.05), worker="loop:1")
+        stop = asyncio.Event()
+        task = asyncio.create_task(delivery.run_forever(stop))
+        await asyncio.sleep(0.3)
+        async with any_db.session() as s:
+            assert (await s.execute(select(DeliveryWorker.name))).scalars().all() == ["loop:1"]
+        stop.set()
+        await task
+        async with any_db.session() as s:
+            assert (await s.execute(select(DeliveryWorker))).scalars().all() == []
+
+
+class TestChatsAreNotShared:
+    """With several processes, a chat's messages go through one of them, so its per-chat pace holds."""
+
+    GAPS = (timedelta(seconds=1), timedelta(seconds=3))
+
+    async def _claim(self, db, worker: str, limit: int = 10, gaps=GAPS):  # type: ignore[no-untyped-def]
+        from storage.queries.outbox import claim
+
+        now = utcnow()
+        async with db.session() as s:
+            rows = await claim(s, channel="telegram", worker=worker, now=now, until=now + timedelta(seconds=60),
+                               limit=limit, chat_gaps=gaps)
+        return [m.chat_id for m in rows]
+
+    async def test_a_chat_claimed_by_one_process_is_left_to_it(self, any_db) -> None:  # type: ignore[no-untyped-def]
+        for i in range(3):
+            await put(any_db, f"push:a{i}", "501")
+            await put(any_db, f"push:b{i}", "502")
+        first = await self._claim(any_db, "a", limit=2)
+        assert first == ["501", "502"]
+        assert await self._claim(any_db, "b") == []  # both chats are held by "a"
+        assert sorted(await self._claim(any_db, "a")) == ["501", "501", "502", "502"]  # its own claims don't block it
+
+    async def test_a_chat_just_sent_to_waits_for_its_gap(self, any_db) -> None:  # type: ignore[no-untyped-def]
+        await put(any_db, "push:1", "601")
+        await put(any_db, "push:2", "601")
+        await put(any_db, "broadcast:1", "-602", chat_type="group")
+        await put(any_db, "broadcast:2", "-602", chat_type="group")
+        async with any_db.session() as s:
+            for m in (await s.execute(select(OutboxMessage))).scalars():
+                if m.purpose in ("push:1", "broadcast:1"):
+                    m.state, m.sent_at = "sent", utcnow() - timedelta(seconds=2)
+        assert await self._claim(any_db, "b") == ["601"]  # the private chat's 1 s has passed, the group's 3 s not
+        assert await self._claim(any_db, "c", gaps=None) == ["-602"]  # alone, a process paces chats itself
+
+    async def test_two_processes_deliver_everything_once(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        for i in range(60):
+            await put(any_db, f"push:{i}", str(700 + i % 6))
+        workers = [Delivery(any_db, sender, settings(batch_size=10), worker=f"w:{n}") for n in range(2)]
+        for w in workers:
+            await w.heartbeat()
+        assert [w.processes for w in workers] == [1, 2]
+        await workers[0].heartbeat()
+
+        async def drain(delivery: Delivery) -> None:
+            for _ in range(200):
+                await delivery.run_once()
+                async with any_db.session() as s:
+                    if (await state_counts(s)).get("pending", 0) == 0:
+                        return
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(*(drain(w) for w in workers))
+        texts = [r.text for r in fake.journal]
+        assert len(texts) == 60 and len(set(texts)) == 60
