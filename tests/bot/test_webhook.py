@@ -57,11 +57,11 @@ async def test_webhook_checks_the_secret_and_answers(bot_api: BotApiEmulator, tm
         await app.close()
 
 
-async def test_health_is_503_when_the_database_cannot_be_reached(tmp_path: Path) -> None:
+async def test_health_is_503_when_the_database_cannot_be_reached() -> None:
     from bot.health import health_report
     from storage.db import Database
 
-    missing = Database(f"sqlite:///{tmp_path / 'no-such-folder' / 'mishu.db'}")
+    missing = Database("postgresql://nobody@127.0.0.1:1/mishu")  # nothing listens on port 1
     healthy, report = await health_report(missing)
     await missing.dispose()
     assert healthy is False and report["status"] == "unavailable"
