@@ -156,6 +156,7 @@ class Delivery:
         )
         self._last_recovery = float("-inf")
         self._last_heartbeat = float("-inf")
+        self._sending_from = float("-inf")
         self.processes = 1
 
     @property
@@ -183,10 +184,18 @@ class Delivery:
             )
         if processes != self.processes:
             log.info("outbox delivery: %d live processes share the rate limit", processes)
+        if self._last_heartbeat == float("-inf") and processes > 1:
+            # Joining running processes: send nothing until each has had a heartbeat to see us and slow down,
+            # or together we would run over the bot's limit meanwhile.
+            self._sending_from = self.clock() + self.config.heartbeat_seconds
         self.processes = processes
         self.limiter.share(processes)
         self._last_heartbeat = self.clock()
         return processes
+
+    async def _heartbeat_if_due(self) -> None:
+        if self.clock() - self._last_heartbeat >= self.config.heartbeat_seconds:
+            await self.heartbeat()
 
     def _chat_gaps(self) -> tuple[timedelta, timedelta] | None:
         """Alone, this process paces every chat itself; with others, chats are not shared between processes."""
@@ -202,8 +211,9 @@ class Delivery:
     async def run_once(self) -> PassReport:
         """One pass: recover if due, claim a batch, send it at the allowed pace, record every result."""
         report = PassReport()
-        if self.clock() - self._last_heartbeat >= self.config.heartbeat_seconds:
-            await self.heartbeat()
+        await self._heartbeat_if_due()
+        if self.clock() < self._sending_from:
+            return report
         if self.clock() - self._last_recovery >= min(self.config.claim_lease_seconds / 3, 30):
             report.recovered = await self.recover()
             self._last_recovery = self.clock()
@@ -217,6 +227,7 @@ class Delivery:
         queue = list(batch)
         released: dict[int, datetime] = {}
         while queue:
+            await self._heartbeat_if_due()  # a pass at a small share can outlast a heartbeat period
             chunk: list[tuple[OutboxMessage, float]] = []
             horizon = self.clock() + TICK_SECONDS
             while queue and len(chunk) < self.config.max_in_flight:

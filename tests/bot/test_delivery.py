@@ -29,7 +29,10 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 
 
 def settings(**outbox: object):  # type: ignore[no-untyped-def]
-    values = {"per_bot_per_second": 1000, "per_chat_per_second": 1000, "per_group_per_minute": 60000, **outbox}
+    # Deliveries made one after another in a test never sign off; with a tiny heartbeat the earlier ones
+    # count as gone at once (TestSharedRate sets a real one).
+    values = {"per_bot_per_second": 1000, "per_chat_per_second": 1000, "per_group_per_minute": 60000,
+              "heartbeat_seconds": 0.001, **outbox}
     return load_settings(**{f"outbox__{k}": v for k, v in values.items()})
 
 
@@ -254,11 +257,15 @@ class TestClaiming:
     async def test_concurrent_workers_share_without_overlap(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
         for i in range(200):
             await put(any_db, f"push:{i}", str(1000 + i % 40))
-        workers = [Delivery(any_db, sender, settings(batch_size=20)) for _ in range(4)]
+        workers = [Delivery(any_db, sender, settings(batch_size=20, heartbeat_seconds=0.05)) for _ in range(4)]
 
         async def drain(delivery: Delivery) -> None:
-            while (await delivery.run_once()).claimed:
-                pass
+            for _ in range(500):
+                await delivery.run_once()
+                async with any_db.session() as s:
+                    if not (await state_counts(s)).get("pending"):
+                        return
+                await asyncio.sleep(0.01)
 
         await asyncio.gather(*(drain(w) for w in workers))
         texts = [r.text for r in fake.journal]
@@ -271,14 +278,24 @@ class TestSharedRate:
     """Several delivery processes split the bot's 30 messages/s instead of each taking all of it."""
 
     async def test_live_processes_share_and_a_stopped_one_gives_its_share_back(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
-        first = Delivery(any_db, sender, settings(), worker="host:1")
-        second = Delivery(any_db, sender, settings(), worker="host:2")
+        first = Delivery(any_db, sender, settings(heartbeat_seconds=5), worker="host:1")
+        second = Delivery(any_db, sender, settings(heartbeat_seconds=5), worker="host:2")
         assert await first.heartbeat() == 1
         assert await second.heartbeat() == 2
         assert await first.heartbeat() == 2
         assert first.limiter.global_interval == pytest.approx(2 / first.limiter.per_bot)
         await second.sign_off()
         assert await first.heartbeat() == 1 and first.limiter.global_interval == pytest.approx(1 / first.limiter.per_bot)
+
+    async def test_a_joining_process_waits_until_the_others_have_seen_it(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        clock = [0.0]
+        running = Delivery(any_db, sender, settings(heartbeat_seconds=5), worker="run:1", clock=lambda: clock[0])
+        await running.run_once()
+        await put(any_db, "push:1", "801")
+        joining = Delivery(any_db, sender, settings(heartbeat_seconds=5), worker="join:2", clock=lambda: clock[0])
+        assert (await joining.run_once()).claimed == 0 and joining.processes == 2
+        clock[0] = 5.0
+        assert (await joining.run_once()).sent == 1
 
     async def test_a_process_not_seen_for_three_heartbeats_is_presumed_gone(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
         async with any_db.session() as s:
@@ -338,7 +355,8 @@ class TestChatsAreNotShared:
     async def test_two_processes_deliver_everything_once(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
         for i in range(60):
             await put(any_db, f"push:{i}", str(700 + i % 6))
-        workers = [Delivery(any_db, sender, settings(batch_size=10), worker=f"w:{n}") for n in range(2)]
+        workers = [Delivery(any_db, sender, settings(batch_size=10, heartbeat_seconds=0.1), worker=f"w:{n}")
+                   for n in range(2)]
         for w in workers:
             await w.heartbeat()
         assert [w.processes for w in workers] == [1, 2]
