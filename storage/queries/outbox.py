@@ -78,6 +78,10 @@ def mark_sent(message: OutboxMessage, *, at: datetime, message_id: int | None = 
 # --- delivery: claiming, state changes, crash recovery, report ------------------------------------------
 
 
+# The advisory lock that serialises claims when several delivery processes share chats' limits ("mish").
+CLAIM_LOCK = 0x6D697368
+
+
 async def claim(
     session: AsyncSession,
     *,
@@ -106,6 +110,11 @@ async def claim(
         .with_for_update(skip_locked=True)  # rendered on PostgreSQL only
     )
     if chat_gaps is not None:
+        if session.bind.dialect.name == "postgresql":
+            # Two claims at the same moment could each see a chat as free and take different messages of it;
+            # claims are a few milliseconds, so taking them one at a time costs nothing (SQLite's single
+            # writer already does this).
+            await session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
         private_gap, group_gap = chat_gaps
         other = aliased(OutboxMessage)
         busy = exists().where(
