@@ -6,12 +6,14 @@ from flows.ranking import SearchCriteria, rank
 from flows.router import Router
 from flows.turn import Turn
 from storage.models import Posting
-from storage.queries.postings import open_postings, posting_by_id
+from storage.queries.postings import count_open_postings, open_postings, posting_by_id
 
 router = Router("jobs")
 
 # How many ranked posting ids a result list remembers for "more".
 RESULT_MEMORY = 60
+# How many of the newest matching postings are ranked for one question (a province may have 100,000s open).
+SEARCH_LIMIT = 500
 
 
 def salary_text(turn: Turn, posting: Posting) -> str:
@@ -45,7 +47,7 @@ def describe_criteria(criteria: SearchCriteria) -> str:
     return "、".join([*criteria.places, *criteria.categories])
 
 
-async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, total: int) -> None:
+async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, total: int | str) -> None:
     page = ids[offset : offset + turn.settings.page_size]
     if offset == 0:
         filters_text = turn.t("jobs.filters", what=filters) if filters else ""
@@ -71,9 +73,14 @@ async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, to
 async def job_search(turn: Turn) -> None:
     criteria = SearchCriteria.from_entities(turn.parse.entities if turn.parse else [])
     postings = await open_postings(
-        turn.session, today=turn.today, categories=criteria.categories, places=criteria.places
+        turn.session, today=turn.today, categories=criteria.categories, places=criteria.places, limit=SEARCH_LIMIT
     )
     ranked = rank(postings, criteria)
+    total: int | str = len(ranked)
+    if len(postings) >= SEARCH_LIMIT:  # more matched than were ranked: say how many there are
+        total = await count_open_postings(
+            turn.session, today=turn.today, categories=criteria.categories, places=criteria.places
+        ) if criteria.min_pay is None else f"{len(ranked)}+"
     filters = describe_criteria(criteria)
     if not ranked:
         filters_text = turn.t("jobs.filters", what=filters) if filters else ""
@@ -81,7 +88,7 @@ async def job_search(turn: Turn) -> None:
         turn.say(turn.t("jobs.none", filters=filters_text), [[subscribe]])
         return
     ids = [p.id for p in ranked[:RESULT_MEMORY]]
-    await show_page(turn, ids, 0, filters=filters, total=len(ranked))
+    await show_page(turn, ids, 0, filters=filters, total=total)
 
 
 @router.action("job.more")

@@ -56,6 +56,13 @@ class TestJobSearch:
         await chat.press("详情")
         assert "13800001111" in chat.text()
 
+    async def test_the_count_covers_postings_beyond_those_ranked(self, chat: Conversation, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        from flows import jobs
+
+        monkeypatch.setattr(jobs, "SEARCH_LIMIT", 1)  # as if a province had more open postings than are ranked
+        await chat.say("有没有采茶的工作")
+        assert "为您找到 2 个岗位" in chat.text()
+
     async def test_more_pages_through_results(self, assistant: Assistant) -> None:
         chat = Conversation(assistant, user_id="u2", now=NOW)
         await chat.say("有什么工作")
