@@ -1,4 +1,4 @@
-"""Chinese lunar dates (正月十五, 腊月二十八, 大年初六, 元宵, 初八) → Gregorian dates.
+"""Chinese lunar dates (正月十五, 腊月二十八, 大年初六, 元宵, 初八, 过完年) → Gregorian dates.
 
 Returning migrant workers count the year by the lunar calendar: they leave "after 初八" and come home
 "before 腊月二十". This module turns those mentions into calendar dates, looking forward from today the
@@ -25,6 +25,8 @@ PATTERN = (
     rf"|(?P<lm2>[正冬腊])\s*月\s*(?P<ld2>{DAY})"
     rf"|大年\s*(?P<ld3>{DAY})"
     r"|(?P<feast>除夕|大年夜|年三十|春节|元宵节?|端午节?|中秋节?|重阳节?|腊八节?)"
+    # "After the new year" is when workers leave: from 春节 on (a bus list starts there, a start date is then).
+    r"|(?P<after_new_year>过完年|过了年|(?<![0-9一二三四五六七八九十几两半今明去前每当])年后|开年)"
     # A bare 初八 means the coming 初八; 初三毕业 is a school year, not a date.
     r"|(?<![月年])(?P<ld4>初\s*(?:10|[1-9]|十|[一二三四五六七八九]))(?!\s*(?:毕业|文化|学历|年级|的学生|学生)))"
 )
@@ -99,6 +101,8 @@ def resolve(match: re.Match[str], today: date) -> date | None:
         if text.startswith("初"):  # 大年初六: the sixth day of the new year
             return upcoming(today, 1, day)
         return upcoming(today, 12, _LAST_DAY if day == 30 else day)  # 大年三十, 大年二十九: the old year's end
+    if match.group("after_new_year"):
+        return upcoming(today, 1, 1)
     if match.group("feast"):
         feast = match.group("feast")
         return upcoming(today, *_FEASTS[feast if feast in _FEASTS else feast.removesuffix("节")])
