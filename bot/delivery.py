@@ -124,7 +124,30 @@ class PassReport:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
+    return f"{_host()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _host() -> str:
+    return socket.gethostname()[:32]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+async def _forget_dead_neighbours(session: Any, me: str) -> None:
+    """Processes of this host that are gone (a restart after a crash) stop counting at once, instead of for
+    three more heartbeats during which the new process would take too small a share."""
+    for name in await q.workers_named(session, f"{_host()}:"):
+        parts = name.split(":")
+        if name != me and len(parts) == 3 and parts[1].isdigit() and not _process_alive(int(parts[1])):
+            await q.sign_off(session, name)
 
 
 class Delivery:
@@ -179,6 +202,8 @@ class Delivery:
         now = utcnow()
         alive_after = now - timedelta(seconds=3 * self.config.heartbeat_seconds)
         async with self.db.session() as session:
+            if self._last_heartbeat == float("-inf"):
+                await _forget_dead_neighbours(session, self.worker)
             processes = await q.heartbeat(
                 session, worker=self.worker, channel=self.sender.channel, now=now, alive_after=alive_after
             )

@@ -294,6 +294,12 @@ async def heartbeat(session: AsyncSession, *, worker: str, channel: str, now: da
     return max(int(alive or 0), 1)
 
 
+async def workers_named(session: AsyncSession, prefix: str) -> list[str]:
+    """Delivery processes whose names start with `prefix` (those of one host)."""
+    stmt = select(DeliveryWorker.name).where(DeliveryWorker.name.startswith(prefix, autoescape=True))
+    return list((await session.execute(stmt)).scalars())
+
+
 async def sign_off(session: AsyncSession, worker: str) -> None:
     """A delivery process stops: the others take its share at their next heartbeat."""
     await session.execute(delete(DeliveryWorker).where(DeliveryWorker.name == worker))

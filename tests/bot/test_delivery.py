@@ -297,6 +297,24 @@ class TestSharedRate:
         clock[0] = 5.0
         assert (await joining.run_once()).sent == 1
 
+    async def test_a_crashed_process_of_this_host_stops_counting_at_once(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
+        import os
+        import socket
+        import subprocess
+
+        gone = subprocess.Popen(["true"])
+        gone.wait()
+        host = socket.gethostname()[:32]
+        async with any_db.session() as s:
+            s.add(DeliveryWorker(name=f"{host}:{gone.pid}:dead00", channel="telegram", seen_at=utcnow()))
+            s.add(DeliveryWorker(name=f"{host}:{os.getpid()}:live00", channel="telegram", seen_at=utcnow()))
+            s.add(DeliveryWorker(name="elsewhere:1:abcdef", channel="telegram", seen_at=utcnow()))
+        delivery = Delivery(any_db, sender, settings(heartbeat_seconds=5))
+        assert await delivery.heartbeat() == 3  # itself, the live neighbour and the other host's
+        async with any_db.session() as s:
+            names = set((await s.execute(select(DeliveryWorker.name))).scalars())
+        assert f"{host}:{gone.pid}:dead00" not in names
+
     async def test_a_process_not_seen_for_three_heartbeats_is_presumed_gone(self, any_db, fake, sender) -> None:  # type: ignore[no-untyped-def]
         async with any_db.session() as s:
             s.add(DeliveryWorker(name="killed:9", channel="telegram", seen_at=utcnow() - timedelta(seconds=16)))
