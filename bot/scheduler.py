@@ -1,5 +1,5 @@
 """The scheduler's ticks (APScheduler 3.11 AsyncIOScheduler): the follow-up due scan every minute, the
-secretaries' morning digest, the daily push and training reminders when those are wired in.
+secretaries' morning digest, the daily push and the training and bus reminders when those are wired in.
 
 APScheduler only wakes the code up. What is due lives in the database (follow_up rows, claimed with row
 locks), so its in-memory job store is all we need: several processes may each run this scheduler, and a
@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 JOB_DUE_SCAN = "followups.due_scan"
 JOB_DIGEST = "followups.digest"
 JOB_PUSH = "push.daily"
-JOB_TRAININGS = "trainings.reminders"
-TRAINING_REMINDER_MINUTES = 15
+JOB_REMINDERS = "reminders"  # training courses and buses
+REMINDER_MINUTES = 15
 
 Tick = Callable[[datetime], Awaitable[Any]]
 Clock = Callable[[], datetime]
@@ -55,12 +55,12 @@ class Ticks:
 
     def __init__(
         self, db: Database, settings: FlowSettings, *, push: Tick | None = None,
-        training_reminders: Tick | None = None, clock: Clock = utc_now, claimer: str | None = None,
+        reminders: Tick | None = None, clock: Clock = utc_now, claimer: str | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.push = push
-        self.training_reminders = training_reminders
+        self.reminders = reminders
         self.clock = clock
         self.claimer = claimer or claimer_name()
 
@@ -79,9 +79,9 @@ class Ticks:
         if self.push is not None:
             await self.push(self.clock())
 
-    async def trainings(self) -> None:
-        if self.training_reminders is not None:
-            await self.training_reminders(self.clock())
+    async def send_reminders(self) -> None:
+        if self.reminders is not None:
+            await self.reminders(self.clock())
 
     async def catch_up(self) -> None:
         """After downtime: today's digest if its time has passed (queued once per secretary and day, however
@@ -115,14 +115,14 @@ def add_jobs(scheduler: AsyncIOScheduler, ticks: Ticks, *, push_at: Any = None) 
     if ticks.push is not None and push_at is not None:
         scheduler.add_job(ticks.daily_push, CronTrigger(hour=push_at.hour, minute=push_at.minute, timezone=zone),
                           id=JOB_PUSH, name="daily push", replace_existing=True)
-    if ticks.training_reminders is not None:
-        scheduler.add_job(ticks.trainings, IntervalTrigger(minutes=TRAINING_REMINDER_MINUTES, timezone=zone),
-                          id=JOB_TRAININGS, name="training reminders", replace_existing=True)
+    if ticks.reminders is not None:
+        scheduler.add_job(ticks.send_reminders, IntervalTrigger(minutes=REMINDER_MINUTES, timezone=zone),
+                          id=JOB_REMINDERS, name="training and bus reminders", replace_existing=True)
 
 
-async def start(app: App, *, push: Tick | None = None, training_reminders: Tick | None = None) -> AsyncIOScheduler:
+async def start(app: App, *, push: Tick | None = None, reminders: Tick | None = None) -> AsyncIOScheduler:
     """For `mishu run`: the scheduler of a running app, started, after one catch-up (digest, due scan)."""
-    ticks = Ticks(app.db, app.assistant.settings, push=push, training_reminders=training_reminders)
+    ticks = Ticks(app.db, app.assistant.settings, push=push, reminders=reminders)
     scheduler = build_scheduler(ticks, push_at=app.settings.push.daily_run_at)
     await ticks.catch_up()
     scheduler.start()

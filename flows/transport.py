@@ -1,15 +1,29 @@
-"""Return-to-work buses (春风行动): departures, requirements, booking seats and cancelling."""
+"""Return-to-work buses (春风行动): departures, requirements, booking seats and cancelling, and a reminder the
+day before."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flows import access
+from flows.i18n import t
 from flows.listing import narrowed_else_all
+from flows.messages import Reply
+from flows.notify import notify, recipient
 from flows.router import Router
-from flows.turn import Turn
+from flows.turn import FlowSettings, Turn
 from flows.when import local_day, local_time
-from storage.queries.transport import BookResult, Departure, book, booking_of, cancel_booking, departure
+from storage.db import Database
+from storage.models import Booking, Person
+from storage.queries.transport import (
+    BookResult,
+    Departure,
+    book,
+    booking_of,
+    cancel_booking,
+    departure,
+    reminder_candidates,
+)
 from storage.queries.transport import upcoming_departures as departures_query
 
 router = Router("transport")
@@ -18,6 +32,9 @@ router = Router("transport")
 MAX_SEATS = 4
 LIST_SIZE = 5
 GROUP_LIST_SIZE = 3
+# The reminder goes out this long before the bus leaves: a 07:00 bus is reminded at 13:00 the day before,
+# in time to pack, get the health certificate and tell the secretary.
+REMINDER_LEAD = timedelta(hours=18)
 
 
 def seat_choices(seats_left: int, most: int = MAX_SEATS) -> list[int]:
@@ -207,3 +224,42 @@ async def cancel(turn: Turn) -> None:
         return
     when = local_time(booking.departure.departs_at, turn.settings.zone, turn.language)
     turn.say(turn.t("transport.cancelled", destination=booking.departure.destination, when=when))
+
+
+# --- reminders (called by the scheduler) ----------------------------------------------------------------
+
+
+def reminder(booking: Booking, person: Person | None, settings: FlowSettings) -> Reply:
+    language = (person.language if person else None) or settings.default_language
+    bus = booking.departure
+    return Reply(
+        t(
+            "transport.reminder",
+            language,
+            destination=bus.destination,
+            when=local_time(bus.departs_at, settings.zone, language),
+            seats=booking.seats,
+            pickup="、".join(bus.pickup_points) or t("transport.pickup_ask", language),
+            requirements=bus.requirements or t("transport.no_requirements", language),
+        )
+    )
+
+
+async def send_bus_reminders(db: Database, now: datetime, settings: FlowSettings | None = None) -> int:
+    """Queue a reminder for every booking whose bus leaves within the lead time; returns how many.
+
+    A booking made inside that window is not reminded: its confirmation said all of it a few hours ago."""
+    settings = settings or FlowSettings()
+    queued = 0
+    async with db.session() as session:
+        for booking in await reminder_candidates(session, now=now, until=now + REMINDER_LEAD):
+            booking.reminded_at = now
+            if booking.created_at >= booking.departure.departs_at - REMINDER_LEAD:
+                continue
+            to = await recipient(session, booking.worker_id)
+            if to is None:
+                continue
+            person = await session.get(Person, booking.worker_id)
+            if await notify(session, to, reminder(booking, person, settings), purpose=f"bus-reminder:{booking.id}"):
+                queued += 1
+    return queued

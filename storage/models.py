@@ -390,6 +390,7 @@ class Booking(Base):
     seats: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column()  # the day-before reminder went out
 
     departure: Mapped[BusDeparture] = relationship()
 

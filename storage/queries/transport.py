@@ -113,7 +113,7 @@ async def book(
     if bus.seats - await seats_taken(session, departure_id) < seats:
         return BookResult.FULL, None
     if existing is not None:
-        existing.status, existing.seats, existing.created_at = "booked", seats, now
+        existing.status, existing.seats, existing.created_at, existing.reminded_at = "booked", seats, now, None
         await session.flush()
         return BookResult.BOOKED, existing
     booking = Booking(departure_id=departure_id, worker_id=worker_id, seats=seats, created_at=now)
@@ -139,3 +139,25 @@ async def cancel_booking(session: AsyncSession, *, booking_id: int, worker_id: i
         booking.status = "cancelled"
         await session.flush()
     return booking
+
+
+async def reminder_candidates(
+    session: AsyncSession, *, now: datetime, until: datetime, limit: int = 500
+) -> list[Booking]:
+    """Bookings not yet reminded whose bus leaves in (now, until], with the bus loaded.
+
+    On PostgreSQL the rows are locked and rows another process holds are skipped, so two schedulers never
+    remind the same booking at the same time.
+    """
+    stmt = (
+        select(Booking)
+        .join(BusDeparture, BusDeparture.id == Booking.departure_id)
+        .where(Booking.status == "booked", Booking.reminded_at.is_(None),
+               BusDeparture.departs_at > now, BusDeparture.departs_at <= until)
+        .options(selectinload(Booking.departure))
+        .order_by(BusDeparture.departs_at, Booking.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Booking, skip_locked=True)
+    return list((await session.execute(stmt)).scalars())

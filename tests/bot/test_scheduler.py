@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import func, select
 
-from bot.scheduler import JOB_DIGEST, JOB_DUE_SCAN, JOB_PUSH, JOB_TRAININGS, Ticks, add_jobs, build_scheduler
+from bot.scheduler import JOB_DIGEST, JOB_DUE_SCAN, JOB_PUSH, JOB_REMINDERS, Ticks, add_jobs, build_scheduler
 from flows.followups import schedule_first_checkin
 from flows.turn import FlowSettings
 from storage.db import Database
@@ -31,7 +31,7 @@ class TestWiring:
         async def push(now: datetime) -> None:
             calls.append(now)
 
-        ticks = Ticks(sqlite_db, FlowSettings(), push=push, training_reminders=push, clock=lambda: local(2026, 3, 5, 9, 0))
+        ticks = Ticks(sqlite_db, FlowSettings(), push=push, reminders=push, clock=lambda: local(2026, 3, 5, 9, 0))
         scheduler = build_scheduler(ticks, push_at=time(9, 0))
         add_jobs(scheduler, ticks, push_at=time(9, 0))  # a second wiring replaces, never doubles
         scheduler.start(paused=True)  # pending jobs reach the job store (replace_existing applies) on start
@@ -39,7 +39,7 @@ class TestWiring:
             jobs = scheduler.get_jobs()
         finally:
             scheduler.shutdown(wait=False)
-        assert sorted(job.id for job in jobs) == sorted([JOB_DUE_SCAN, JOB_DIGEST, JOB_PUSH, JOB_TRAININGS])
+        assert sorted(job.id for job in jobs) == sorted([JOB_DUE_SCAN, JOB_DIGEST, JOB_PUSH, JOB_REMINDERS])
         for job in jobs:
             assert job.coalesce is True and job.max_instances == 1
         await scheduler.get_job(JOB_PUSH).func()

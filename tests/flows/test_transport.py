@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from bot.harness import Conversation
 from flows.assistant import Assistant
 from flows.messages import ChatType
-from flows.transport import seat_choices
+from flows.transport import seat_choices, send_bus_reminders
 from storage.db import Database
-from storage.models import Booking
-from storage.queries.transport import BookResult, book
+from storage.models import Booking, Person
+from storage.queries.transport import BookResult, book, cancel_booking
 from tests.conftest import NOW
-from tests.flows.factories import add_departure, add_person
+from tests.flows.factories import add_departure, add_person, outbox_for
 from tests.scripted_nlu import ScriptedNLU
 
 # 07:00 on Wednesday 4 March in Shanghai.
@@ -283,3 +283,40 @@ class TestLunarNewYear:
         await chat.say("正月初八有没得去东莞的车")
         assert "2月13日(周六) 07:00" in chat.text() and "2月10日" not in chat.text()
         assert "没有专车" not in chat.text()
+
+
+class TestReminders:
+    """The day before: time, pick-up point and requirements, once per booking, in the worker's language."""
+
+    async def test_reminded_once_within_the_lead_time_with_pickup_and_requirements(self, any_db: Database) -> None:
+        soon = await add_departure(any_db, "东莞", "广东", NOW + timedelta(hours=12))
+        later = await add_departure(any_db, "绍兴", "浙江", NOW + timedelta(days=3))
+        worker = await add_person(any_db, "worker1", registered=True)
+        english = await add_person(any_db, "worker2", registered=True)
+        async with any_db.session() as session:
+            (await session.get(Person, english)).language = "en"
+            for bus in (soon, later):
+                for person in (worker, english):
+                    await book(session, departure_id=bus, worker_id=person, seats=2, now=NOW - timedelta(days=2))
+        assert await send_bus_reminders(any_db, NOW) == 2
+        assert await send_bus_reminders(any_db, NOW + timedelta(minutes=15)) == 0
+        (chinese,) = await outbox_for(any_db, "worker1")
+        (english_message,) = await outbox_for(any_db, "worker2")
+        assert chinese.purpose.startswith("bus-reminder:")
+        text = chinese.payload["text"]
+        assert "去东莞" in text and "2 个座位" in text and "符溪镇政府门口" in text and "核酸" in text
+        assert "Bus reminder" in english_message.payload["text"]
+        assert await send_bus_reminders(any_db, NOW + timedelta(days=2, hours=10)) == 2  # the later bus, in time
+
+    async def test_cancelled_bookings_and_late_bookings_are_not_reminded(self, sqlite_db: Database) -> None:
+        bus = await add_departure(sqlite_db, "东莞", "广东", NOW + timedelta(hours=10))
+        cancelled = await add_person(sqlite_db, "worker1", registered=True)
+        late = await add_person(sqlite_db, "worker2", registered=True)
+        async with sqlite_db.session() as session:
+            _, booking = await book(session, departure_id=bus, worker_id=cancelled, seats=1, now=NOW - timedelta(days=1))
+            assert booking is not None
+            await cancel_booking(session, booking_id=booking.id, worker_id=cancelled)
+            # booked an hour ago, well inside the 18 hours: the confirmation said it all
+            await book(session, departure_id=bus, worker_id=late, seats=1, now=NOW - timedelta(hours=1))
+        assert await send_bus_reminders(sqlite_db, NOW) == 0
+        assert await outbox_for(sqlite_db, "worker1") == [] and await outbox_for(sqlite_db, "worker2") == []

@@ -123,18 +123,21 @@ def _stop_polling_on_signals(dispatcher: Dispatcher, stop: asyncio.Event) -> Non
 
 
 async def _start_scheduler(app: App) -> Any:
-    """The ticks: due follow-ups, digests, the daily push and training reminders."""
+    """The ticks: due follow-ups, digests, the daily push, training and bus reminders."""
     from bot.scheduler import start
     from flows.push import daily_push
     from flows.training import send_training_reminders
+    from flows.transport import send_bus_reminders
 
     async def push(now: Any) -> Any:
         return await daily_push(app.db, now, app.settings)
 
     async def reminders(now: Any) -> Any:
-        return await send_training_reminders(app.db, now, app.assistant.settings)
+        courses = await send_training_reminders(app.db, now, app.assistant.settings)
+        buses = await send_bus_reminders(app.db, now, app.assistant.settings)
+        return courses + buses
 
-    return await start(app, push=push, training_reminders=reminders)
+    return await start(app, push=push, reminders=reminders)
 
 
 def webhook_application(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> web.Application:
