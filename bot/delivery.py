@@ -132,6 +132,8 @@ def _host() -> str:
 
 
 def _process_alive(pid: int) -> bool:
+    if os.name != "posix":  # signal 0 is a probe only on POSIX (on Windows os.kill would end the process)
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
