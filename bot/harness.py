@@ -37,6 +37,12 @@ class Conversation:
         self.last = await self.assistant.handle(self._inbound(text=text, addressed=addressed), now=self.now)
         return self.last
 
+    async def send(self, attachment: str, *, addressed: bool = False) -> list[Reply]:
+        """Send something that is not text: "voice", "photo", "sticker" … (flows.messages.ATTACHMENTS)."""
+        inbound = self._inbound(attachment=attachment, addressed=addressed)
+        self.last = await self.assistant.handle(inbound, now=self.now)
+        return self.last
+
     async def share_contact(self, phone: str) -> list[Reply]:
         contact = Contact(phone=phone, user_id=self.user_id)
         self.last = await self.assistant.handle(self._inbound(contact=contact), now=self.now)

@@ -142,6 +142,12 @@ class Assistant:
             return
         # Forms continue in private chat only: personal answers never go through a group.
         private = inbound.chat_type == ChatType.PRIVATE
+        if inbound.attachment and not text:
+            # A voice note, photo or sticker: say what we can read instead (a form stays where it was).
+            if private or inbound.addressed:
+                turn.handled_as = "attachment"
+                await self.router.intents["attachment"](turn)
+            return
         if turn.state.form and self._form_alive(turn) and private:
             if text.lower() in CANCEL_WORDS:
                 self._end_form(turn)

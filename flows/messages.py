@@ -26,9 +26,13 @@ class Contact:
     user_id: str | None = None
 
 
+# What people send besides text that the assistant cannot read yet (a voice note is the common one).
+ATTACHMENTS = ("voice", "photo", "video", "sticker", "document", "location")
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One thing a person did: typed text, pressed a button, or shared a contact."""
+    """One thing a person did: typed text, pressed a button, shared a contact, or sent something else."""
 
     channel: str  # "telegram", "terminal", "test"
     user_id: str  # the person's id on that channel
@@ -41,6 +45,7 @@ class Inbound:
     display_name: str = ""
     language_hint: str | None = None  # the channel's idea of the user's language ("zh-hans", "en" ...)
     chat_title: str = ""
+    attachment: str | None = None  # sent instead of (or with) text: one of ATTACHMENTS
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,17 @@ def _replay(turn: Turn) -> None:
     turn.parse = _Carried([_Entity(n["entity"], n["value"]) for n in turn.args.get("named", [])])
 
 
+@router.intent("attachment")
+async def attachment(turn: Turn) -> None:
+    """Something we cannot read (most often a voice note): say so, show what to type, offer a person."""
+    kind = turn.inbound.attachment or "other"
+    lines = [turn.t(f"attachment.{kind}"), turn.t("attachment.hint")]
+    if turn.state.form:
+        lines.append(turn.t("attachment.in_form"))
+    person = turn.button(turn.t("fallback.person"), "menu.person")
+    turn.say("\n".join(lines), [] if turn.in_group else [[person]])
+
+
 @router.action("menu.jobs")
 async def menu_jobs(turn: Turn) -> None:
     _replay(turn)  # nothing named: all open postings, newest first

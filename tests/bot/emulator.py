@@ -95,8 +95,10 @@ class BotApiEmulator:
         self, user_id: int, text: str = "", *, chat_id: int | None = None, chat_type: str = "private",
         chat_title: str = "", entities: list[dict[str, Any]] | None = None, contact: dict[str, Any] | None = None,
         reply_to: int | None = None, first_name: str = "测试用户", language_code: str = "zh-hans",
+        extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """What a person types (or shares) in a chat; returns the update and message ids."""
+        """What a person types (or shares) in a chat; `extra` adds Message fields as Telegram sends them
+        (a voice note: {"voice": {...}}). Returns the update and message ids."""
         body: dict[str, Any] = {
             "token": self.token, "user_id": user_id, "chat_id": chat_id or user_id, "chat_type": chat_type,
             "first_name": first_name, "language_code": language_code,
@@ -111,7 +113,7 @@ class BotApiEmulator:
             body["contact"] = contact
         if reply_to:
             body["reply_to"] = reply_to
-        return await self._call("POST", "/sendMessage", json=body)
+        return await self._call("POST", "/sendMessage", json={**(extra or {}), **body})
 
     async def press(self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None) -> dict[str, Any]:
         """Press an inline button of one of the bot's messages."""

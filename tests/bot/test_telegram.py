@@ -142,6 +142,11 @@ class TestPrivateChat:
             applications = (await session.execute(select(Application).where(Application.worker_id == person.id))).all()
         assert len(applications) == 1
 
+    async def test_a_voice_note_is_answered_not_ignored(self, served: Served) -> None:
+        voice = {"voice": {"file_id": "AwACAgUAAxkBAAIB", "file_unique_id": "AgADBQ", "duration": 4}}
+        text = await step(served, WORKER, served.emulator.send_message(WORKER, extra=voice), "语音")
+        assert "听不懂语音" in text and "打字" in text
+
     async def test_a_staff_command_is_refused_to_a_worker(self, served: Served) -> None:
         text = await step(served, STAFFLESS_WORKER, served.say(STAFFLESS_WORKER, "/today"), "秘书")
         assert "只有" in text

@@ -14,6 +14,10 @@ from bot.channels.telegram.replies import show
 from flows.assistant import Assistant
 from flows.messages import ChatType
 
+# Content the assistant cannot read yet: passed on so the person is told, not silently ignored.
+UNREADABLE = (F.voice | F.audio | F.video_note | F.photo | F.video | F.animation | F.sticker | F.document
+              | F.location | F.venue)
+
 
 async def on_migrated(message: Message, assistant: Assistant) -> None:
     """A group became a supergroup: its stored settings follow it to the new id."""
@@ -45,7 +49,7 @@ def telegram_router() -> Router:
     """A fresh router (aiogram attaches a router to one dispatcher only; tests build several)."""
     router = Router(name="telegram")
     router.message.register(on_migrated, F.migrate_to_chat_id)
-    router.message.register(on_message, F.text | F.contact | F.caption)
+    router.message.register(on_message, F.text | F.contact | F.caption | UNREADABLE)
     router.callback_query.register(on_button)
     router.my_chat_member.register(on_removed, ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER))
     return router

@@ -56,6 +56,23 @@ def _strip_mentions(text: str, message: Message, me: BotIdentity) -> tuple[str, 
     return " ".join(kept.decode("utf-16-le").split()), mentioned
 
 
+def _attachment(message: Message) -> str | None:
+    """What the message carries besides text, in the channel-neutral words of flows.messages.ATTACHMENTS."""
+    if message.voice or message.audio or message.video_note:
+        return "voice"
+    if message.photo:
+        return "photo"
+    if message.video or message.animation:
+        return "video"
+    if message.sticker:
+        return "sticker"
+    if message.document:
+        return "document"
+    if message.location or message.venue:
+        return "location"
+    return None
+
+
 def message_to_inbound(message: Message, me: BotIdentity) -> Inbound:
     user = message.from_user
     text = message.text or message.caption or ""
@@ -81,6 +98,7 @@ def message_to_inbound(message: Message, me: BotIdentity) -> Inbound:
         display_name=(user.full_name if user else "") or "",
         language_hint=_language_hint(user),
         chat_title=message.chat.title or "",
+        attachment=_attachment(message),
     )
 
 
