@@ -115,8 +115,17 @@ async def show_departures(turn: Turn, places: list[str] | None = None, day: date
 
 @router.intent("transport_question")
 async def transport_question(turn: Turn) -> None:
-    days = [date.fromisoformat(v) for v in turn.entity_values("date") if isinstance(v, str)]
-    await show_departures(turn, [str(v) for v in turn.entity_values("location")], days[0] if days else None)
+    await show_departures(turn, [str(v) for v in turn.entity_values("location")], _first_day(turn.entity_values("date")))
+
+
+def _first_day(values: list[object]) -> date | None:
+    """The first ISO date among the NLU's date values (a value it could not date is skipped)."""
+    for value in values:
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            continue
+    return None
 
 
 @router.action("transport.list")
