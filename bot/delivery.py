@@ -10,6 +10,10 @@ answer may or may not have gone out. When its lease runs out another pass decide
 `outbox.at_most_once` (pushes, digests, broadcasts) become 'uncertain' — never re-sent, counted in the report —
 and the others (secretary prompts, reminders) are sent again (at least once). Nothing is ever 'lost': every
 message ends sent, failed, unreachable, uncertain or cancelled, and `state_counts` reports each.
+
+Several processes. Each records a heartbeat (`delivery_worker`); the live ones split the bot's rate equally, a
+joining one waits a heartbeat so the others slow down first, and while more than one runs a chat is claimed by
+one process at a time, so the per-chat and per-group limits hold across processes too.
 """
 
 from __future__ import annotations
