@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows import cases, jobs, training, transport
+from flows.messages import ATTACHMENTS
 from flows.router import Router
 from flows.turn import Turn
 
@@ -97,7 +98,7 @@ def _replay(turn: Turn) -> None:
 @router.intent("attachment")
 async def attachment(turn: Turn) -> None:
     """Something we cannot read (most often a voice note): say so, show what to type, offer a person."""
-    kind = turn.inbound.attachment or "other"
+    kind = turn.inbound.attachment if turn.inbound.attachment in ATTACHMENTS else "other"
     lines = [turn.t(f"attachment.{kind}"), turn.t("attachment.hint")]
     if turn.state.form:
         lines.append(turn.t("attachment.in_form"))
