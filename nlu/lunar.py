@@ -18,19 +18,20 @@ _NAMED_MONTHS = {"正": 1, "冬": 11, "腊": 12}
 _LAST_DAY = 0  # marker for 除夕 / 大年三十: the last day of 腊月, whether it has 29 or 30 days
 
 # Lunar days as they look after normalisation: 初八 stays in characters, 十五 has become 15, 廿八 may remain.
-DAY = r"(?:初\s*(?:10|[1-9]|十|[一二三四五六七八九])|30|[12]\d|[1-9]|廿[一二三四五六七八九]?|二?十[一二三四五六七八九]?|三十)"
+DAY = r"(?:初\s*(?:10|[1-9](?!\d)|十|[一二三四五六七八九])|30|[12]\d|[1-9]|廿[一二三四五六七八九]?|二?十[一二三四五六七八九]?|三十)"
 MONTH = r"(?:闰\s*)?(?:正|冬|腊|1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
 PATTERN = (
     rf"(?P<lunar>(?:农历|阴历|旧历)\s*(?P<lm>{MONTH})\s*月\s*(?P<ld>{DAY})"
     rf"|(?P<lm2>[正冬腊])\s*月\s*(?P<ld2>{DAY})"
     rf"|大年\s*(?P<ld3>{DAY})"
-    r"|(?P<feast>除夕|大年夜|年三十|春节|元宵节?|端午节?|中秋节?|重阳节?|腊八节?)"
+    r"|(?P<feast>除夕|大年夜|(?<![0-9一二三四五六七八九十几两半今明去前每当])年(?:三十|30)|春节|元宵节?|端午节?|中秋节?|重阳节?|腊八节?)"
     # "After the new year" is when workers leave: from 春节 on (a bus list starts there, a start date is then).
     r"|(?P<after_new_year>过完年|过了年|(?<![0-9一二三四五六七八九十几两半今明去前每当])年后|开年)"
     # A bare 初八 means the coming 初八; 初三毕业 is a school year, not a date.
-    r"|(?<![月年])(?P<ld4>初\s*(?:10|[1-9]|十|[一二三四五六七八九]))(?!\s*(?:毕业|文化|学历|年级|的学生|学生)))"
+    r"|(?<![月年])(?P<ld4>初\s*(?:10|[1-9](?!\d)|十|[一二三四五六七八九]))(?!\s*(?:毕业|文化|学历|年级|的学生|学生)))"
 )
-_FEASTS = {"除夕": (12, _LAST_DAY), "大年夜": (12, _LAST_DAY), "年三十": (12, _LAST_DAY), "春节": (1, 1),
+_FEASTS = {"除夕": (12, _LAST_DAY), "大年夜": (12, _LAST_DAY), "年三十": (12, _LAST_DAY), "年30": (12, _LAST_DAY),
+           "春节": (1, 1),
            "元宵": (1, 15), "端午": (5, 5), "中秋": (8, 15), "重阳": (9, 9), "腊八": (12, 8)}
 
 

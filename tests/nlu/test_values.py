@@ -92,6 +92,7 @@ class TestLunarDate:
             ("冬月初八", "2026-12-16"),
             ("初八", "2026-12-16"),  # the coming 初八: this lunar month's is past
             ("中秋节", "2027-09-15"),
+            ("年三十晚上到家", "2027-02-05"),
             ("过完年就走", "2027-02-06"),  # from 春节 on
             ("年后有没得车", "2027-02-06"),
         ],
@@ -103,7 +104,8 @@ class TestLunarDate:
         assert parse_date("正月初八", date(2027, 2, 10)) == "2027-02-13"
         assert parse_date("元宵", date(2027, 2, 25)) == "2027-02-20"  # five days ago, not next year
 
-    @pytest.mark.parametrize("text", ["初三毕业", "初中文化", "正月", "农历闰六月初一", "两年后", "3年后再说"])
+    @pytest.mark.parametrize("text", ["初三毕业", "初中文化", "正月", "农历闰六月初一", "两年后", "3年后再说",
+                                      "初十五", "两年三十天"])
     def test_not_a_date(self, text: str) -> None:
         # 2025 had the leap sixth month; none comes within the next year from the winter of 2026.
         assert parse_date(text, self.WINTER) is None
