@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.settings import ConfigError, Settings, load_settings
-from storage.db import DatabaseError
+from storage.db import Database, DatabaseError
 
 app = typer.Typer(
     help="Mishu (秘书): the employment-secretary assistant.", no_args_is_help=True, pretty_exceptions_show_locals=False
@@ -244,6 +244,26 @@ def stats(
     for key, value in figures.items():
         table.add_row(f"{t('stats.' + key)} / {t('stats.' + key, 'en')}", f"{value:,}")
     Console().print(table)
+
+
+@app.command()
+def health(db: str | None = DbOption) -> None:
+    """Can Mishu work? One JSON line (database reachable, outbox backlog); exit 0 healthy, 1 not.
+
+    The same report as webhook mode's GET /healthz, for polling deployments (systemd, cron, monitoring)."""
+    healthy, report = run_async(_health)(settings_for(db))
+    print(json.dumps(report, ensure_ascii=False))
+    raise typer.Exit(0 if healthy else 1)
+
+
+async def _health(settings: Settings) -> tuple[bool, dict[str, Any]]:
+    from bot.health import health_report
+
+    database = Database(settings.database.url)
+    try:
+        return await health_report(database)
+    finally:
+        await database.dispose()
 
 
 async def _stats(settings: Settings) -> dict[str, int]:

@@ -74,6 +74,15 @@ class TestDemoChat:
         figures = json.loads(result.stdout)
         assert figures["enterprises"] >= 60 and figures["postings_open"] >= 300 and figures["workers"] >= 200
 
+    def test_health_is_one_json_line_and_an_exit_code(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+        assert mishu("demo", "load", "--db", url).returncode == 0
+        result = mishu("health", "--db", url)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["database"] == "ok"
+        down = mishu("health", "--db", "postgresql://nobody@127.0.0.1:1/mishu")
+        assert down.returncode == 1 and json.loads(down.stdout)["status"] == "unavailable"
+
     def test_outdated_database_is_refused(self, tmp_path: Path) -> None:
         import sqlite3
 
