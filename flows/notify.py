@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.messages import Button, Reply, reply_to_dict
+from storage.models import Person
 from storage.queries.conversation import issue_token
 from storage.queries.outbox import enqueue
 from storage.queries.people import private_chat_of
@@ -49,3 +51,14 @@ async def notify(
         session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply),
         person_id=to.person_id, not_before=not_before,
     )
+
+
+async def notify_person(
+    session: AsyncSession, person_id: int, reply_for: Callable[[Person | None], Reply], *, purpose: str
+) -> bool:
+    """Queue a message written for the person (their language, their name) to their private chat; False when
+    they never opened one or already got this purpose."""
+    to = await recipient(session, person_id)
+    if to is None:
+        return False
+    return await notify(session, to, reply_for(await session.get(Person, person_id)), purpose=purpose)

@@ -9,7 +9,7 @@ from flows import access
 from flows.i18n import t
 from flows.listing import narrowed_else_all
 from flows.messages import Reply
-from flows.notify import notify, recipient
+from flows.notify import notify_person
 from flows.router import Router
 from flows.turn import FlowSettings, Turn
 from flows.when import local_span, local_time
@@ -197,15 +197,11 @@ async def send_training_reminders(db: Database, now: datetime, settings: FlowSet
         for enrollment in await reminder_candidates(session, now=now, until=now + REMINDER_LEAD):
             if not reminder_due(enrollment.training.starts_at, enrollment.reminded_at, now):
                 continue
-            enrollment.reminded_at = now
-            to = await recipient(session, enrollment.worker_id)
-            if to is None:
-                continue  # never opened a private chat: nothing to send, but do not try again every tick
-            person = await session.get(Person, enrollment.worker_id)
-            if await notify(
+            enrollment.reminded_at = now  # also when they cannot be reached: not tried again every tick
+            if await notify_person(
                 session,
-                to,
-                reminder(enrollment, person, settings),
+                enrollment.worker_id,
+                lambda person, enrollment=enrollment: reminder(enrollment, person, settings),
                 purpose=f"training-reminder:{enrollment.id}",
             ):
                 queued += 1

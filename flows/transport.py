@@ -9,7 +9,7 @@ from flows import access
 from flows.i18n import t
 from flows.listing import narrowed_else_all
 from flows.messages import Reply
-from flows.notify import notify, recipient
+from flows.notify import notify_person
 from flows.router import Router
 from flows.turn import FlowSettings, Turn
 from flows.when import local_day, local_time
@@ -265,10 +265,11 @@ async def send_bus_reminders(db: Database, now: datetime, settings: FlowSettings
             booking.reminded_at = now
             if booking.created_at >= booking.departure.departs_at - REMINDER_LEAD:
                 continue
-            to = await recipient(session, booking.worker_id)
-            if to is None:
-                continue
-            person = await session.get(Person, booking.worker_id)
-            if await notify(session, to, reminder(booking, person, settings), purpose=f"bus-reminder:{booking.id}"):
+            if await notify_person(
+                session,
+                booking.worker_id,
+                lambda person, booking=booking: reminder(booking, person, settings),
+                purpose=f"bus-reminder:{booking.id}",
+            ):
                 queued += 1
     return queued
