@@ -26,6 +26,12 @@ class Conversation:
     display_name: str = ""
     now: datetime | None = None
     last: list[Reply] = field(default_factory=list)
+    handled_as: str = ""  # what the last message was handled as ("job_search", "form:registration" …)
+
+    async def _send(self, inbound: Inbound) -> list[Reply]:
+        response = await self.assistant.respond(inbound, now=self.now)
+        self.last, self.handled_as = response.replies, response.handled_as
+        return self.last
 
     def _inbound(self, **fields: object) -> Inbound:
         return Inbound(
@@ -34,25 +40,20 @@ class Conversation:
         )
 
     async def say(self, text: str, *, addressed: bool = False) -> list[Reply]:
-        self.last = await self.assistant.handle(self._inbound(text=text, addressed=addressed), now=self.now)
-        return self.last
+        return await self._send(self._inbound(text=text, addressed=addressed))
 
     async def send(self, attachment: str, *, addressed: bool = False) -> list[Reply]:
         """Send something that is not text: "voice", "photo", "sticker" … (flows.messages.ATTACHMENTS)."""
-        inbound = self._inbound(attachment=attachment, addressed=addressed)
-        self.last = await self.assistant.handle(inbound, now=self.now)
-        return self.last
+        return await self._send(self._inbound(attachment=attachment, addressed=addressed))
 
     async def share_contact(self, phone: str) -> list[Reply]:
         contact = Contact(phone=phone, user_id=self.user_id)
-        self.last = await self.assistant.handle(self._inbound(contact=contact), now=self.now)
-        return self.last
+        return await self._send(self._inbound(contact=contact))
 
     async def press(self, label: str | int) -> list[Reply]:
         """Press a button of the last replies, by its label (or a part of it) or its number from 1."""
         button = self.find_button(label)
-        self.last = await self.assistant.handle(self._inbound(callback=button.callback), now=self.now)
-        return self.last
+        return await self._send(self._inbound(callback=button.callback))
 
     async def inbox(self, *, due_only: bool = True) -> list[Reply]:
         """Outbox messages for this person whose time has come by the conversation's clock (asks, prompts,

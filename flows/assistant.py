@@ -50,6 +50,15 @@ HISTORY_LENGTH = 10
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    """What one inbound message produced: the replies, and what the turn was handled as (an intent such as
+    "job_search", "form:registration", "button:job.apply", "command:today"; empty when nothing answered)."""
+
+    replies: list[Reply]
+    handled_as: str
+
+
 class Understanding(Protocol):
     def parse(self, text: str, **options: Any) -> ParseLike: ...
 
@@ -76,6 +85,10 @@ class Assistant:
         self.router = router or default_router()
 
     async def handle(self, inbound: Inbound, *, now: datetime | None = None) -> list[Reply]:
+        return (await self.respond(inbound, now=now)).replies
+
+    async def respond(self, inbound: Inbound, *, now: datetime | None = None) -> Response:
+        """Handle one message and say what it was handled as (tests and the dialogue scorer read that)."""
         now = now or datetime.now(UTC)
         if _CONTROL.search(inbound.text):
             inbound = dataclasses.replace(inbound, text=_CONTROL.sub("", inbound.text))
@@ -101,7 +114,7 @@ class Assistant:
                     chat_type=str(inbound.chat_type), at=now,
                 )
                 self._remember(turn)
-            return turn.replies
+            return Response(turn.replies, turn.handled_as)
 
     async def group_moved(self, channel: str, old_chat_id: str, new_chat_id: str) -> None:
         """The channel moved a group to a new id (Telegram: group → supergroup)."""
