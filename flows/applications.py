@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.dialogue import Topic
 from flows.jobs import job_search, salary_text
 from flows.registration import (
     assign_secretary,
@@ -80,6 +81,15 @@ async def apply_command(turn: Turn) -> None:
         turn.say(turn.t("apply.how"))
         return
     await apply_or_register(turn, int(argument))
+
+
+@router.continuation(Topic.JOBS, act=True)
+async def apply_typed(turn: Turn) -> None:
+    """"我要报第一个", or "我要报名" after a posting's details: apply as the button would (once)."""
+    resolution = turn.resolution
+    assert resolution is not None and resolution.item is not None
+    turn.look_at(Topic.JOBS, int(resolution.item))
+    await apply_or_register(turn, int(resolution.item))
 
 
 @router.intent("job_apply")

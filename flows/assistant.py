@@ -1,8 +1,10 @@
 """The assistant: one inbound message in, channel-neutral replies out, everything in one transaction.
 
 Order of business for a message: a pressed button runs its stored action; a person in the middle of a
-form continues it (unless they cancel); otherwise the text is understood by the NLU and routed by
-intent, with low confidence going to the fallback. Every handled message is a service contact.
+form continues it (unless they cancel); otherwise the text is understood by the NLU, read in the light of
+what this chat was about (flows/dialogue.py: a follow-up continues the last topic, "第一个" names an item of
+the last list), and routed by intent or to the topic's continuation, with low confidence going to the
+fallback. Every handled message is a service contact.
 """
 
 from __future__ import annotations
@@ -25,15 +27,17 @@ from flows import (
     policy,
     push,
     registration,
+    resume,
     secretary,
     smalltalk,
     training,
     transport,
 )
 from flows.commands import command_of
+from flows.dialogue import Move, Resolution, read_context, resolve, store_context
 from flows.i18n import LANGUAGES, detect_language
 from flows.messages import ChatType, Inbound, Reply
-from flows.router import Router
+from flows.router import Router, continuation_key
 from flows.turn import FlowSettings, ParseLike, Turn
 from storage.db import Database
 from storage.queries.conversation import find_token, load_state, record_service
@@ -68,7 +72,7 @@ def default_router() -> Router:
     root.include(
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
-        secretary.router, push.router, broadcasting.router,
+        secretary.router, push.router, broadcasting.router, resume.router,
     )
     return root
 
@@ -103,11 +107,17 @@ class Assistant:
             elif not person.reachable:
                 person.reachable = True  # they wrote to us privately: the bot is no longer blocked
             state = await load_state(session, inbound.channel, inbound.user_id)
+            context = read_context(state.context, inbound.chat_id, now, self.settings.context_minutes)
             turn = Turn(
                 session=session, settings=self.settings, inbound=inbound, person=person, state=state,
-                language=self._language(inbound, person.language, state.language), now=now,
+                language=self._language(inbound, person.language, state.language), now=now, context=context,
             )
+            turn.continue_topic = lambda resolution: self._continue(turn, resolution)
             await self._dispatch(turn)
+            if turn.context is not context or (turn.resolution is not None and turn.resolution.follows_up):
+                # Saved with the rest of the state row (updated every turn anyway): no statement of its own.
+                kept = dataclasses.replace(turn.context, at=now) if turn.context is not None else None
+                state.context = store_context(state.context, inbound.chat_id, kept)
             if turn.handled_as:
                 record_service(
                     session, person_id=person.id, channel=inbound.channel, kind=turn.handled_as,
@@ -189,12 +199,33 @@ class Assistant:
                 turn.handled_as = "empty"
             return
         turn.parse = self.nlu.parse(text, today=turn.today)
-        intent = self._intent(turn.parse)
+        resolution = resolve(turn.parse, turn.context, self._intent(turn.parse))
         if inbound.chat_type == ChatType.GROUP and not inbound.addressed:
-            if intent not in GROUP_TOPICS or turn.parse.confidence < self.settings.group_threshold:
+            # Unasked, a group hears only confident questions on its topics, and a person's follow-ups of
+            # what they just asked (their context in this group).
+            if resolution.move is Move.NEW:
+                if resolution.intent not in GROUP_TOPICS or turn.parse.confidence < self.settings.group_threshold:
+                    return
+            elif resolution.move is Move.UNDO or resolution.problem:
                 return
-        handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
-        turn.handled_as = intent
+        turn.resolution = resolution
+        turn.handled_as = resolution.intent
+        await self._continue(turn, resolution)
+
+    async def _continue(self, turn: Turn, resolution: Resolution) -> None:
+        """Answer a resolved message: a new question by its intent, a follow-up by its topic's continuation."""
+        turn.resolution = resolution
+        if resolution.problem:
+            context = turn.context
+            seen = context.shown.seen if context and context.shown else 0
+            turn.say(turn.t(f"dialogue.{resolution.problem}", seen=seen))
+            return
+        if resolution.move is Move.NEW or resolution.topic is None:
+            handler = self.router.intents.get(resolution.intent) or self.router.intents["nlu_fallback"]
+        else:
+            continuations = self.router.continuations
+            handler = continuations.get(continuation_key(resolution.topic, act=resolution.act)) or continuations[
+                continuation_key(resolution.topic)]
         await handler(turn)
 
     async def _route(self, turn: Turn, intent: str) -> None:

@@ -1,7 +1,8 @@
 """Commands and fixed phrases that name an action directly (/mydata, 我的资料, /start register …).
 
 A command maps to an intent name handled by some router, so a command and the NLU reach the same
-handler. `/start <payload>` is a Telegram deep link: `register` registers, `apply_12` applies for posting 12.
+handler. `/start <payload>` is a Telegram deep link: `register` registers, `apply_12` applies for posting 12,
+`ctx_<token>` picks up in the private chat the list a group was shown (flows/resume.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "village": "village_list",
     "secretary": "my_secretary",
     "apply": "apply_posting",
+    "ctx": "resume_context",
     "employed": "report_employed",
     "jobs": "job_search",
     "policy": "policy_question",

@@ -1,12 +1,23 @@
-"""Job search in chat: entities filter and rank open postings; results page by page with details."""
+"""Job search in chat: entities filter and rank open postings; results page by page with details.
+
+Follow-ups continue the last search (flows/dialogue.py): "符溪镇的呢" and "工资高点的" refine it, "还有吗"
+pages on, "第二个" shows a posting, "要带啥" asks about what was shown, "不是这个" goes back. Lists are
+numbered across pages so a typed number names the posting; groups and channels without buttons get the
+whole page as one numbered message.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from flows.dialogue import Move, Topic
 from flows.ranking import SearchCriteria, rank
+from flows.resume import continue_in_private
 from flows.router import Router
 from flows.turn import Turn
 from storage.models import Posting
-from storage.queries.postings import count_open_postings, open_postings, posting_by_id
+from storage.queries.postings import count_open_postings, open_postings, posting_by_id, postings_by_ids
 
 router = Router("jobs")
 
@@ -43,77 +54,227 @@ def posting_card(turn: Turn, posting: Posting) -> str:
     ).rstrip()
 
 
-def describe_criteria(criteria: SearchCriteria) -> str:
-    return "、".join([*criteria.places, *criteria.categories])
+def compact_line(turn: Turn, number: int, posting: Posting) -> str:
+    """One posting on one line of a numbered list."""
+    return turn.t(
+        "jobs.line", number=number, title=posting.title, place=place_text(posting), salary=salary_text(turn, posting)
+    )
 
 
-async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, total: int | str) -> None:
-    page = ids[offset : offset + turn.settings.page_size]
-    if offset == 0:
-        filters_text = turn.t("jobs.filters", what=filters) if filters else ""
-        turn.say(turn.t("jobs.found", total=total, filters=filters_text))
-    for posting_id in page:
-        posting = await posting_by_id(turn.session, posting_id)
-        if posting is None:
-            continue
+def describe_criteria(turn: Turn, criteria: SearchCriteria) -> str:
+    """What is being looked for, in words: "双福镇的采茶工（包吃住，工资高的排前面）"."""
+    sep = turn.t("jobs.separator")
+    places, categories = sep.join(criteria.places), sep.join(criteria.categories)
+    if places and categories:
+        what = turn.t("jobs.what_place_category", places=places, categories=categories)
+    elif places:
+        what = turn.t("jobs.what_place", places=places)
+    else:
+        what = categories
+    extras = list(criteria.benefits)
+    if criteria.min_pay:
+        amount = int(criteria.min_pay) if float(criteria.min_pay).is_integer() else criteria.min_pay
+        extras.append(turn.t("jobs.min_pay", amount=amount, unit=turn.t(f"jobs.per_{criteria.pay_unit}")))
+    if criteria.order != "relevance":
+        extras.append(turn.t(f"jobs.order_{criteria.order}"))
+    if extras:
+        what = (what or turn.t("jobs.what_any")) + turn.t("jobs.what_extras", extras=sep.join(extras))
+    return what
+
+
+def _hint(turn: Turn, rest: bool) -> str:
+    """How to go on by typing, under a numbered list."""
+    return turn.t("jobs.hint_more" if rest else "jobs.hint")
+
+
+async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str, criteria: dict[str, Any]) -> None:
+    """One page of a result list, numbered from offset + 1: cards with buttons, or one numbered message."""
+    page_ids = list(ids[offset : offset + turn.settings.page_size])
+    postings = await postings_by_ids(turn.session, page_ids)
+    rest = len(ids) > offset + len(page_ids)
+    if turn.compact:
+        lines = [heading, *(compact_line(turn, offset + i + 1, p) for i, p in enumerate(postings))]
+        lines.append(_hint(turn, rest))
+        turn.say("\n".join(line for line in lines if line), continue_in_private(turn) if turn.in_group else [])
+        return
+    turn.say(heading)
+    for number, posting in enumerate(postings, start=offset + 1):
         buttons = [
-            turn.button(turn.t("jobs.details"), "job.details", posting=posting_id),
-            turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting_id),
+            turn.button(turn.t("jobs.details"), "job.details", posting=posting.id),
+            turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting.id),
         ]
-        turn.say(posting_card(turn, posting), [buttons])
-    rest = ids[offset + len(page) :]
+        turn.say(f"{number}. {posting_card(turn, posting)}", [buttons])
     if rest:
-        turn.say(
-            "…",
-            [[turn.button(turn.t("jobs.more"), "job.more", ids=ids, offset=offset + len(page), filters=filters)]],
+        more = turn.button(
+            turn.t("jobs.more"), "job.more", ids=list(ids), offset=offset + len(page_ids), criteria=criteria
         )
+        turn.say("…", [[more]])
 
 
-@router.intent("job_search")
-async def job_search(turn: Turn) -> None:
-    criteria = SearchCriteria.from_entities(turn.parse.entities if turn.parse else [])
+async def search(turn: Turn, criteria: SearchCriteria, *, move: Move = Move.NEW,
+                 previous: dict[str, Any] | None = None) -> None:
+    """Search, show the first page, and remember the list; the heading says what was understood."""
     postings = await open_postings(
         turn.session, today=turn.today, categories=criteria.categories, places=criteria.places, limit=SEARCH_LIMIT
     )
-    ranked = rank(postings, criteria)
+    township = turn.person.township
+    if criteria.order == "near" and not township:
+        turn.say(turn.t("jobs.near_unknown"))
+    ranked = rank(postings, criteria, township=township)
     total: int | str = len(ranked)
     if len(postings) >= SEARCH_LIMIT:  # more matched than were ranked: say how many there are
         total = await count_open_postings(
             turn.session, today=turn.today, categories=criteria.categories, places=criteria.places
-        ) if criteria.min_pay is None else f"{len(ranked)}+"
-    filters = describe_criteria(criteria)
-    if not ranked:
-        filters_text = turn.t("jobs.filters", what=filters) if filters else ""
-        subscribe = turn.button(turn.t("jobs.subscribe"), "jobs.subscribe", categories=criteria.categories)
-        turn.say(turn.t("jobs.none", filters=filters_text), [[subscribe]])
-        return
+        ) if criteria.min_pay is None and not criteria.benefits else f"{len(ranked)}+"
+    what = describe_criteria(turn, criteria)
     ids = [p.id for p in ranked[:RESULT_MEMORY]]
-    await show_page(turn, ids, 0, filters=filters, total=total)
+    turn.remember(Topic.JOBS, criteria.to_dict(), ids, seen=min(turn.settings.page_size, len(ids)), previous=previous)
+    filters = turn.t("jobs.filters", what=what) if what else ""
+    if not ranked:
+        text = turn.t("jobs.none", filters=filters)
+        if move is not Move.NEW:
+            text = turn.t("jobs.understood", what=what or turn.t("jobs.what_any")) + "\n" + text
+        buttons = [] if turn.in_group else [
+            [turn.button(turn.t("jobs.subscribe"), "jobs.subscribe", categories=criteria.categories)]
+        ]
+        turn.say(text, buttons)
+        return
+    if move is Move.NEW:
+        heading = turn.t("jobs.found", total=total, filters=filters)
+    else:
+        key = "jobs.back_to" if move is Move.UNDO else "jobs.refined"
+        heading = turn.t(key, what=what or turn.t("jobs.what_any"), total=total)
+    await show_page(turn, ids, 0, heading=heading, criteria=criteria.to_dict())
+
+
+@router.intent("job_search")
+async def job_search(turn: Turn) -> None:
+    await search(turn, SearchCriteria.from_entities(turn.parse.entities if turn.parse else []))
+
+
+async def next_page(turn: Turn, ids: list[int], offset: int, criteria: dict[str, Any], *, edit: bool) -> None:
+    if offset >= len(ids):
+        turn.say(turn.t("jobs.no_more"))
+        return
+    last = min(offset + turn.settings.page_size, len(ids))
+    heading = turn.t("jobs.page", first=offset + 1, last=last, total=len(ids))
+    if turn.context is None or turn.context.topic != Topic.JOBS or list(turn.context.shown.items if
+                                                                        turn.context.shown else ()) != ids:
+        turn.remember(Topic.JOBS, criteria, ids, seen=last, page_start=offset)
+    else:
+        turn.paged(offset, last)
+    if edit and not turn.compact:
+        # The "…" message loses its button (pressing it again would repeat this page) and says what follows.
+        turn.say(heading, edit=True)
+        heading = ""
+    await show_page(turn, ids, offset, heading=heading, criteria=criteria)
 
 
 @router.action("job.more")
 async def more(turn: Turn) -> None:
     args = turn.args
-    ids, offset = list(args["ids"]), int(args["offset"])
-    if offset >= len(ids):
-        turn.say(turn.t("jobs.no_more"))
-        return
-    # The "…" message loses its button (pressing it again would repeat this page) and says what follows.
-    last = min(offset + turn.settings.page_size, len(ids))
-    turn.say(turn.t("jobs.page", first=offset + 1, last=last, total=len(ids)), edit=True)
-    await show_page(turn, ids, offset, filters=args.get("filters", ""), total=len(ids))
+    await next_page(turn, list(args["ids"]), int(args["offset"]), dict(args.get("criteria") or {}), edit=True)
 
 
-@router.action("job.details")
-async def details(turn: Turn) -> None:
-    posting = await posting_by_id(turn.session, int(turn.args["posting"]))
+async def show_posting(turn: Turn, posting_id: int, number: int | None = None) -> None:
+    """A posting in full (phone only in private), with the apply button or, in a group, the private link."""
+    posting = await posting_by_id(turn.session, posting_id)
     if posting is None or posting.status != "open":
-        turn.say(turn.t("common.unknown_button"))
+        turn.say(turn.t("apply.closed"))
         return
-    lines = [posting_card(turn, posting)]
+    turn.look_at(Topic.JOBS, posting.id)
+    card = posting_card(turn, posting)
+    lines = [f"{number}. {card}" if number else card]
     for text in (posting.description, posting.requirements):
         if text:
             lines.append(text)
     if not turn.in_group and posting.contact_phone:
         lines.append(f"☎ {posting.contact_name} {posting.contact_phone}")
-    turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting.id)]])
+    if turn.in_group:
+        turn.say("\n".join(lines), continue_in_private(turn))
+    elif turn.compact:
+        turn.say("\n".join([*lines, turn.t("jobs.hint_apply", number=number or 1)]))
+    else:
+        turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", single_use=True,
+                                                 posting=posting.id)]])
+
+
+@router.action("job.details")
+async def details(turn: Turn) -> None:
+    shown = turn.context.shown if turn.context and turn.context.topic == Topic.JOBS else None
+    posting_id = int(turn.args["posting"])
+    number = shown.items.index(posting_id) + 1 if shown and posting_id in shown.items else None
+    await show_posting(turn, posting_id, number)
+
+
+def _attribute_text(turn: Turn, posting: Posting, attribute: str) -> str:
+    if attribute == "requirements":
+        return posting.requirements or turn.t("jobs.no_requirements")
+    if attribute == "seats":
+        return turn.t("jobs.openings", openings=posting.openings)
+    if attribute == "pay":
+        return salary_text(turn, posting)
+    if attribute == "place":
+        return place_text(posting)
+    if attribute == "time" and posting.deadline:
+        return turn.t("jobs.deadline", day=posting.deadline.isoformat())
+    if attribute == "contact" and not turn.in_group and posting.contact_phone:
+        return f"☎ {posting.contact_name} {posting.contact_phone}"
+    return posting.description or posting.benefits or "—"
+
+
+async def answer_about(turn: Turn, attribute: str, item: int | None) -> None:
+    """"要带啥", "工资多少", "还招人吗" about the posting looked at, else about each posting of the page shown."""
+    if attribute == "how":
+        turn.say(turn.t("jobs.how_to_apply"))
+        return
+    if item is not None and attribute in ("details", "contact", "requirements"):
+        await show_posting(turn, int(item))
+        return
+    shown = turn.context.shown if turn.context else None
+    if item is not None:
+        ids = [int(item)]
+    elif shown:
+        ids = [int(i) for i in shown.items[shown.page_start : shown.seen]]
+    else:
+        ids = []
+    postings = await postings_by_ids(turn.session, ids)
+    if not postings:
+        turn.say(turn.t("jobs.no_more"))
+        return
+    lines = [turn.t(f"jobs.about_{attribute}") if attribute in ("requirements", "seats", "pay", "place", "time",
+                                                               "contact") else turn.t("jobs.about_details")]
+    for posting in postings:
+        number = shown.items.index(posting.id) + 1 if shown and posting.id in shown.items else 1
+        lines.append(turn.t("jobs.about_line", number=number, title=posting.title,
+                            text=_attribute_text(turn, posting, attribute)))
+    if attribute == "contact" and turn.in_group:
+        lines.append(turn.t("jobs.contact_in_private"))
+    turn.say("\n".join(lines), continue_in_private(turn) if turn.in_group else [])
+
+
+@router.continuation(Topic.JOBS)
+async def continue_jobs(turn: Turn) -> None:
+    """A follow-up of a job search: refine, go back, page on, show one, or answer about what was shown."""
+    resolution = turn.resolution
+    context = turn.context
+    assert resolution is not None and context is not None
+    if resolution.move in (Move.REFINE, Move.UNDO) and resolution.criteria is not None:
+        previous = context.criteria if resolution.move is Move.REFINE else None
+        await search(turn, SearchCriteria.from_dict(resolution.criteria), move=resolution.move, previous=previous)
+    elif resolution.move is Move.UNDO:
+        turn.say(turn.t("jobs.say_again"))
+    elif resolution.move is Move.MORE and context.shown:
+        await next_page(turn, [int(i) for i in context.shown.items], context.shown.seen, context.criteria, edit=False)
+    elif resolution.move is Move.SHOW and context.shown:
+        shown = context.shown
+        last = shown.seen
+        heading = turn.t("jobs.page", first=shown.page_start + 1, last=last, total=len(shown.items))
+        await show_page(turn, [int(i) for i in shown.items], shown.page_start, heading=heading,
+                        criteria=context.criteria)
+    elif resolution.move is Move.REFER and resolution.item is not None:
+        await show_posting(turn, int(resolution.item), resolution.number)
+    elif resolution.move is Move.ASK and resolution.attribute:
+        await answer_about(turn, resolution.attribute, int(resolution.item) if resolution.item is not None else None)
+    else:
+        await job_search(turn)

@@ -46,6 +46,9 @@ class Inbound:
     language_hint: str | None = None  # the channel's idea of the user's language ("zh-hans", "en" ...)
     chat_title: str = ""
     attachment: str | None = None  # sent instead of (or with) text: one of ATTACHMENTS
+    # The channel shows buttons under a message (Telegram, the terminal); SMS and some WeChat replies do not, so
+    # lists come as one numbered message that is answered by typing "1" or "第一个".
+    buttons: bool = True
 
 
 @dataclass(frozen=True, slots=True)

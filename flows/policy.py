@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.dialogue import Move, Topic
 from flows.policy_search import PolicyHit, PolicyIndex
 from flows.router import Router
 from flows.turn import Turn
@@ -81,6 +82,25 @@ def group_text(turn: Turn, doc: PolicyDoc) -> str:
     return "\n".join(parts)
 
 
+def _choices(turn: Turn, index: PolicyIndex, keys: list[str]) -> None:
+    """Policies it may be, numbered: buttons, or one numbered message answered by typing the number."""
+    turn.remember(Topic.POLICY, {}, keys, seen=len(keys))
+    titles = [index.policies[key].title for key in keys]
+    text = turn.t("policy.unsure", hotline=turn.settings.hotline)
+    if turn.compact:
+        lines = [text, *(f"{n}. {title}" for n, title in enumerate(titles, start=1)), turn.t("policy.hint")]
+        turn.say("\n".join(lines))
+        return
+    buttons = [[turn.button(f"{n}. {title}", "policy.show", key=key)]
+               for n, (key, title) in enumerate(zip(keys, titles, strict=True), start=1)]
+    turn.say(text, buttons)
+
+
+def _answer(turn: Turn, doc: PolicyDoc, hit: PolicyHit | None) -> None:
+    turn.look_at(Topic.POLICY, doc.key)
+    turn.say(group_text(turn, doc) if turn.in_group else answer_text(turn, doc, hit))
+
+
 @router.intent("policy_question")
 async def policy_question(turn: Turn) -> None:
     index = await policy_index(turn.session)
@@ -92,11 +112,9 @@ async def policy_question(turn: Turn) -> None:
         return
     best = hits[0]
     if best.confident:
-        doc = index.policies[best.key]
-        turn.say(group_text(turn, doc) if turn.in_group else answer_text(turn, doc, best))
+        _answer(turn, index.policies[best.key], best)
         return
-    buttons = [[turn.button(index.policies[hit.key].title, "policy.show", key=hit.key)] for hit in hits]
-    turn.say(turn.t("policy.unsure", hotline=turn.settings.hotline), buttons)
+    _choices(turn, index, [hit.key for hit in hits])
 
 
 @router.action("policy.show")
@@ -106,4 +124,34 @@ async def show_policy(turn: Turn) -> None:
     if doc is None:
         turn.say(turn.t("common.unknown_button"))
         return
-    turn.say(group_text(turn, doc) if turn.in_group else answer_text(turn, doc, None))
+    _answer(turn, doc, None)
+
+
+# What a follow-up about the policy just shown asks for, and the part of the policy that answers it.
+_PARTS = {"requirements": "eligibility", "how": "how_to_apply"}
+
+
+@router.continuation(Topic.POLICY)
+async def continue_policy(turn: Turn) -> None:
+    """"第二个" after the choices, "怎么申请" / "要什么条件" after a policy: that policy, or that part of it."""
+    resolution, context = turn.resolution, turn.context
+    assert resolution is not None and context is not None
+    index = await policy_index(turn.session)
+    key = resolution.item if resolution.item is not None else context.focus
+    doc = index.policies.get(str(key)) if key is not None else None
+    if resolution.move is Move.SHOW and context.shown:
+        _choices(turn, index, [str(k) for k in context.shown.items if str(k) in index.policies])
+    elif doc is None:
+        await policy_question(turn)
+    elif resolution.move is Move.ASK and resolution.attribute in _PARTS and not turn.in_group:
+        turn.look_at(Topic.POLICY, doc.key)
+        part = _PARTS[resolution.attribute]
+        items = getattr(doc, part)
+        title = turn.t("policy.title", title=doc.title, name=doc.key)
+        body = turn.t(f"policy.{part}") + "\n" + _bullets(items) if items else answer_text(turn, doc, None)
+        turn.say(title + "\n\n" + body)
+    elif resolution.move is Move.ASK and resolution.attribute == "time":
+        turn.look_at(Topic.POLICY, doc.key)
+        turn.say(turn.t("policy.title", title=doc.title, name=doc.key) + "\n" + _dates(turn, doc))
+    else:
+        _answer(turn, doc, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -20,33 +20,88 @@ class PostingLike(Protocol):
     salary_min: int | None
     salary_max: int | None
     salary_unit: str
+    benefits: str
     created_at: datetime
+
+
+ORDERS = ("relevance", "pay", "near", "newest")
+
+# What a worker asking for a benefit wants to find in a posting's benefits text: every group must have a match.
+# Keys are the NLU's canonical `benefit` values (nlu/data/dialogue.yml).
+BENEFIT_TERMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "包吃住": (("包吃住", "包住", "免费住宿", "住宿免费", "宿舍", "夫妻房"), ("包吃住", "包吃", "包午饭", "工作餐", "管饭")),
+    "包住": (("包吃住", "包住", "免费住宿", "住宿免费", "宿舍", "夫妻房"),),
+    "包吃": (("包吃住", "包吃", "包午饭", "工作餐", "管饭"),),
+    "五险": (("五险", "社会保险", "社保"),),
+    "日结": (("日结",),),
+    "接送": (("接送", "交通补贴", "报销车费", "交通车"),),
+    "夫妻房": (("夫妻房",),),
+}
 
 
 @dataclass(frozen=True)
 class SearchCriteria:
-    """What a job question asked for, from the NLU's entities."""
+    """What a job question asked for, from the NLU's entities (and, for a follow-up, the question before it)."""
 
     categories: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     min_pay: float | None = None  # in `pay_unit`
     pay_unit: str = "month"
+    benefits: tuple[str, ...] = ()  # canonical benefit names, all wanted (BENEFIT_TERMS)
+    order: str = "relevance"  # one of ORDERS: "pay" higher pay first, "near" the worker's township first
 
     @classmethod
     def from_entities(cls, entities: Iterable[Any]) -> SearchCriteria:
+        return cls().refined(entities)
+
+    def refined(self, entities: Iterable[Any]) -> SearchCriteria:
+        """These criteria with what the entities name put in: a named kind replaces the old values (benefits
+        add up), kinds not named stay as they were."""
         categories: list[str] = []
         places: list[str] = []
-        min_pay: float | None = None
-        unit = "month"
+        benefits: list[str] = list(self.benefits)
+        changes: dict[str, Any] = {}
         for entity in entities:
-            if entity.entity == "job_category" and entity.value not in categories:
-                categories.append(str(entity.value))
-            elif entity.entity == "location" and entity.value not in places:
-                places.append(str(entity.value))
-            elif entity.entity == "salary" and isinstance(entity.value, dict):
-                min_pay = entity.value.get("min") or entity.value.get("max")
-                unit = entity.value.get("unit") or "month"
-        return cls(tuple(categories), tuple(places), min_pay, unit)
+            value = entity.value
+            if entity.entity == "job_category" and value not in categories:
+                categories.append(str(value))
+            elif entity.entity == "location" and value not in places:
+                places.append(str(value))
+            elif entity.entity == "salary" and isinstance(value, dict) and (value.get("min") or value.get("max")):
+                changes["min_pay"] = value.get("min") or value.get("max")
+                changes["pay_unit"] = value.get("unit") or "month"
+            elif entity.entity == "benefit" and value in BENEFIT_TERMS and value not in benefits:
+                benefits.append(str(value))
+            elif entity.entity == "order" and value in ORDERS:
+                changes["order"] = str(value)
+        if categories:
+            changes["categories"] = tuple(categories)
+        if places:
+            changes["places"] = tuple(places)
+        if benefits != list(self.benefits):
+            changes["benefits"] = tuple(benefits)
+        return replace(self, **changes) if changes else self
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, for the dialogue context."""
+        return {
+            "categories": list(self.categories), "places": list(self.places), "min_pay": self.min_pay,
+            "pay_unit": self.pay_unit, "benefits": list(self.benefits), "order": self.order,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SearchCriteria:
+        """Criteria saved by `to_dict`; unknown or malformed parts fall back to the defaults."""
+        min_pay = data.get("min_pay")
+        order = data.get("order")
+        return cls(
+            categories=tuple(str(v) for v in data.get("categories") or ()),
+            places=tuple(str(v) for v in data.get("places") or ()),
+            min_pay=float(min_pay) if isinstance(min_pay, int | float) else None,
+            pay_unit=str(data.get("pay_unit") or "month"),
+            benefits=tuple(str(v) for v in data.get("benefits") or () if v in BENEFIT_TERMS),
+            order=order if order in ORDERS else "relevance",
+        )
 
 
 def monthly(amount: float, unit: str) -> float:
@@ -80,7 +135,32 @@ def score(posting: PostingLike, criteria: SearchCriteria) -> float:
     return value
 
 
-def rank(postings: Sequence[PostingLike], criteria: SearchCriteria) -> list[PostingLike]:
-    """The postings that fit, best first, newest first among equals."""
-    fitting = [p for p in postings if pays_enough(p, criteria)]
-    return sorted(fitting, key=lambda p: (-score(p, criteria), -p.created_at.timestamp()))
+def offers(posting: PostingLike, benefits: Iterable[str]) -> bool:
+    """Whether the posting's benefits text offers every benefit asked for."""
+    text = posting.benefits or ""
+    return all(
+        any(term in text for term in group) for name in benefits for group in BENEFIT_TERMS.get(name, ())
+    )
+
+
+def best_monthly_pay(posting: PostingLike) -> float:
+    """The most the posting pays per month (0 when it names no figure or pays by the piece)."""
+    best = posting.salary_max or posting.salary_min
+    if best is None or posting.salary_unit == "piece":
+        return 0.0
+    return monthly(best, posting.salary_unit)
+
+
+def rank(postings: Sequence[PostingLike], criteria: SearchCriteria, *, township: str | None = None) -> list[PostingLike]:
+    """The postings that fit, in the order asked for: best match first (newest among equals), or higher pay
+    first, or newest first, or — with the worker's `township` — postings in that township first."""
+    fitting = [p for p in postings if pays_enough(p, criteria) and offers(p, criteria.benefits)]
+    newest = sorted(fitting, key=lambda p: -p.created_at.timestamp())
+    if criteria.order == "newest":
+        return newest
+    if criteria.order == "pay":
+        return sorted(newest, key=lambda p: (-best_monthly_pay(p), -score(p, criteria)))
+    relevant = sorted(newest, key=lambda p: -score(p, criteria))
+    if criteria.order == "near" and township:
+        return sorted(relevant, key=lambda p: p.township != township)
+    return relevant

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 Handler = Callable[["Turn"], Awaitable[None]]
 
 
+def continuation_key(topic: str, *, act: bool = False) -> str:
+    return f"{topic}:act" if act else str(topic)
+
+
 class Router:
     """Maps intent names, button actions and form names to handlers."""
 
@@ -24,6 +28,7 @@ class Router:
         self.actions: dict[str, Handler] = {}
         self.forms: dict[str, Handler] = {}
         self.commands: dict[str, Handler] = {}
+        self.continuations: dict[str, Handler] = {}
 
     def _register(self, table: dict[str, Handler], keys: tuple[str, ...]) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
@@ -51,11 +56,16 @@ class Router:
         """Handle texts starting with /name (staff commands), before the NLU sees them."""
         return self._register(self.commands, names)
 
+    def continuation(self, topic: str, *, act: bool = False) -> Callable[[Handler], Handler]:
+        """Handle follow-ups of a topic's questions (`turn.resolution` says which: flows/dialogue.py); with `act`,
+        the references that act on an item (apply, enrol, book)."""
+        return self._register(self.continuations, (continuation_key(topic, act=act),))
+
     def include(self, *routers: Router) -> None:
         for router in routers:
             tables = (
                 (self.intents, router.intents), (self.actions, router.actions), (self.forms, router.forms),
-                (self.commands, router.commands),
+                (self.commands, router.commands), (self.continuations, router.continuations),
             )
             for table, other in tables:
                 for key, handler in other.items():

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flows import access
+from flows.dialogue import Move, Topic, criteria_of
 from flows.i18n import t
 from flows.listing import narrowed_else_all
 from flows.messages import Reply
 from flows.notify import notify_person
+from flows.resume import continue_in_private
 from flows.router import Router
 from flows.turn import FlowSettings, Turn
-from flows.when import local_span, local_time
+from flows.when import local_day, local_span, local_time
 from storage.db import Database
 from storage.models import Enrollment, Person
 from storage.queries.training import (
@@ -31,6 +34,10 @@ REMINDER_LEAD = timedelta(hours=24)
 # How many courses one catalogue answer lists (groups get fewer).
 CATALOGUE_SIZE = 5
 GROUP_CATALOGUE_SIZE = 3
+# How many upcoming courses a catalogue answer remembers for "还有吗".
+CATALOGUE_MEMORY = 20
+# What `answer_about` can say of each course.
+ABOUT = ("seats", "time", "place", "pay", "requirements")
 
 # Which training topic suits a worker asking about a job category (canonical names on both sides).
 TOPIC_OF_CATEGORY = {
@@ -85,43 +92,93 @@ def card(turn: Turn, offer: Offer) -> str:
     )
 
 
-async def show_catalogue(turn: Turn, topics: Sequence[str] = (), *, enrolling: bool = False) -> None:
-    """The upcoming courses (of the topics given, else all), each with details and enrol buttons."""
-    size = GROUP_CATALOGUE_SIZE if turn.in_group else CATALOGUE_SIZE
-    offers = await narrowed_else_all(
+def compact_line(turn: Turn, number: int, offer: Offer) -> str:
+    """One course on one line of a numbered list."""
+    training = offer.training
+    seats = turn.t("training.seats", left=offer.seats_left) if offer.seats_left else turn.t("training.full_short")
+    when = local_time(training.starts_at, turn.settings.zone, turn.language)
+    return turn.t("training.line", number=number, title=training.title, when=when, place=_place(turn, offer),
+                  seats=seats)
+
+
+def _day(criteria: dict[str, Any]) -> date | None:
+    try:
+        return date.fromisoformat(str(criteria["date"])) if criteria.get("date") else None
+    except ValueError:
+        return None
+
+
+def topics_of(criteria: dict[str, Any]) -> list[str]:
+    return wanted_topics(criteria.get("training") or (), criteria.get("job_category") or ())
+
+
+async def _offers(turn: Turn, topics: Sequence[str], day: date | None) -> list[Offer]:
+    since = datetime.combine(day, time.min, tzinfo=turn.settings.zone) if day and day > turn.today else None
+    return await narrowed_else_all(
         turn,
-        lambda narrowed: upcoming_trainings(turn.session, now=turn.now, topics=topics if narrowed else (), limit=size),
+        lambda narrowed: upcoming_trainings(
+            turn.session, now=turn.now, topics=topics if narrowed else (), since=since, limit=CATALOGUE_MEMORY
+        ),
         narrowed=bool(topics),
         nothing_for_that=turn.t("training.none_for_topic", topic="、".join(topics)),
         nothing_at_all=turn.t("training.none"),
     )
+
+
+def _show_offers(turn: Turn, offers: Sequence[Offer], first: int, heading: str, rest: bool) -> None:
+    """Courses numbered from `first`: cards with details and enrol buttons, or one numbered message."""
+    if turn.compact:
+        lines = [heading, *(compact_line(turn, first + i, offer) for i, offer in enumerate(offers))]
+        lines.append(turn.t("training.hint_more" if rest else "training.hint"))
+        turn.say("\n".join(line for line in lines if line), continue_in_private(turn) if turn.in_group else [])
+        return
+    if heading:
+        turn.say(heading)
+    for number, offer in enumerate(offers, start=first):
+        row = [turn.button(turn.t("training.details"), "training.details", training=offer.training.id)]
+        if offer.seats_left:
+            row.append(turn.button(turn.t("training.enroll"), "training.enroll", training=offer.training.id))
+        turn.say(f"{number}. {card(turn, offer)}", [row])
+
+
+async def show_catalogue(
+    turn: Turn, topics: Sequence[str] = (), *, enrolling: bool = False, criteria: dict[str, Any] | None = None,
+    move: Move = Move.NEW, previous: dict[str, Any] | None = None,
+) -> None:
+    """The upcoming courses (of the topics given, from the day asked, else all), numbered; remembered as the
+    list "第一个" and "还有吗" refer to."""
+    criteria = dict(criteria or {})
+    size = GROUP_CATALOGUE_SIZE if turn.in_group else CATALOGUE_SIZE
+    offers = await _offers(turn, topics, _day(criteria))
+    turn.remember(Topic.TRAINING, criteria, [o.training.id for o in offers], seen=size, previous=previous)
     if not offers:
         return
-    intro = "training.choose" if enrolling else "training.intro"
-    turn.say(turn.t(intro, count=len(offers)))
-    for offer in offers:
-        row = [turn.button(turn.t("training.details"), "training.details", training=offer.training.id)]
-        if not turn.in_group and offer.seats_left:
-            row.append(turn.button(turn.t("training.enroll"), "training.enroll", training=offer.training.id))
-        turn.say(card(turn, offer), [row])
-    if turn.in_group:
-        turn.say(turn.t("training.enrol_in_private"), access.private_chat_buttons(turn))
+    page = offers[:size]
+    heading = turn.t("training.choose" if enrolling else "training.intro", count=len(page))
+    if move is not Move.NEW:
+        what = "、".join([*topics, *([local_day(d, turn.language)] if (d := _day(criteria)) else [])])
+        heading = turn.t("training.understood", what=what or turn.t("training.all")) + heading
+    _show_offers(turn, page, 1, heading, len(offers) > size)
 
 
 def _topics(turn: Turn) -> list[str]:
     return wanted_topics(turn.entity_values("training"), turn.entity_values("job_category"))
 
 
+def _criteria(turn: Turn) -> dict[str, Any]:
+    return criteria_of(Topic.TRAINING, turn.parse.entities if turn.parse else [])
+
+
 @router.intent("training_question")
 async def training_question(turn: Turn) -> None:
-    await show_catalogue(turn, _topics(turn))
+    await show_catalogue(turn, _topics(turn), criteria=_criteria(turn))
 
 
 @router.intent("training_enroll")
 async def training_enroll(turn: Turn) -> None:
     if not access.require_private_and_registered(turn):
         return
-    await show_catalogue(turn, _topics(turn), enrolling=True)
+    await show_catalogue(turn, _topics(turn), enrolling=True, criteria=_criteria(turn))
 
 
 @router.action("training.list")
@@ -129,33 +186,48 @@ async def catalogue_button(turn: Turn) -> None:
     await show_catalogue(turn)
 
 
-@router.action("training.details")
-async def details(turn: Turn) -> None:
-    offer = await training_offer(turn.session, int(turn.args["training"]))
+async def show_training(turn: Turn, training_id: int, number: int | None = None) -> None:
+    """A course in full, with the enrol button (in a group: the way to the private chat)."""
+    offer = await training_offer(turn.session, training_id)
     if offer is None:
         turn.say(turn.t("common.unknown_button"))
         return
+    turn.look_at(Topic.TRAINING, training_id)
     training = offer.training
-    parts = [card(turn, offer)]
+    parts = [f"{number}. {card(turn, offer)}" if number else card(turn, offer)]
     if training.organiser:
         parts.append(turn.t("training.organiser", organiser=training.organiser))
     parts.extend(text for text in (training.description, training.requirements) if text)
-    buttons = []
-    if not turn.in_group and offer.seats_left and training.starts_at > turn.now:
-        buttons = [[turn.button(turn.t("training.enroll"), "training.enroll", training=training.id)]]
-    turn.say("\n".join(parts), buttons)
+    open_for_enrolment = offer.seats_left and training.starts_at > turn.now
+    if turn.in_group:
+        turn.say("\n".join(parts), continue_in_private(turn))
+    elif turn.compact:
+        hint = [turn.t("training.hint_enrol")] if open_for_enrolment else []
+        turn.say("\n".join([*parts, *hint]))
+    else:
+        buttons = [[turn.button(turn.t("training.enroll"), "training.enroll", training=training.id)]] \
+            if open_for_enrolment else []
+        turn.say("\n".join(parts), buttons)
 
 
-@router.action("training.enroll")
-async def enroll_button(turn: Turn) -> None:
+@router.action("training.details")
+async def details(turn: Turn) -> None:
+    training_id = int(turn.args["training"])
+    shown = turn.context.shown if turn.context and turn.context.topic == Topic.TRAINING else None
+    await show_training(turn, training_id, shown.items.index(training_id) + 1 if shown and training_id in shown.items
+                        else None)
+
+
+async def enrol_in(turn: Turn, training_id: int) -> None:
+    """Enrol the person speaking (once), and say how it went."""
     if not access.require_private_and_registered(turn):
         return
-    training_id = int(turn.args["training"])
     result = await enrol(turn.session, training_id=training_id, worker_id=turn.person.id, now=turn.now)
     offer = await training_offer(turn.session, training_id)
     if result is EnrolResult.MISSING or offer is None:
         turn.say(turn.t("common.unknown_button"))
         return
+    turn.look_at(Topic.TRAINING, training_id)
     training = offer.training
     when = local_time(training.starts_at, turn.settings.zone, turn.language)
     if result is EnrolResult.ENROLLED:
@@ -165,10 +237,98 @@ async def enroll_button(turn: Turn) -> None:
     elif result is EnrolResult.FULL:
         turn.say(
             turn.t("training.full", title=training.title),
-            [[turn.button(turn.t("training.others"), "training.list")]],
+            [] if turn.compact else [[turn.button(turn.t("training.others"), "training.list")]],
         )
     else:
         turn.say(turn.t("training.started", title=training.title))
+
+
+@router.action("training.enroll")
+async def enroll_button(turn: Turn) -> None:
+    await enrol_in(turn, int(turn.args["training"]))
+
+
+def _attribute_text(turn: Turn, offer: Offer, attribute: str) -> str:
+    training = offer.training
+    if attribute == "seats":
+        return turn.t("training.seats", left=offer.seats_left) if offer.seats_left else turn.t("training.full_short")
+    if attribute == "time":
+        return local_span(training.starts_at, training.ends_at, turn.settings.zone, turn.language)
+    if attribute == "place":
+        return _place(turn, offer)
+    if attribute == "pay":
+        return training.subsidy or turn.t("training.no_subsidy")
+    if attribute == "requirements":
+        return training.requirements or turn.t("training.no_requirements")
+    return training.description or training.title
+
+
+async def answer_about(turn: Turn, attribute: str, item: int | None) -> None:
+    """"还有名额吗", "什么时候开课", "要带啥" about the course looked at, else about each course shown."""
+    context = turn.context
+    if attribute == "how":
+        turn.say(turn.t("training.how_to_enrol"))
+        return
+    if item is not None and attribute == "details":
+        await show_training(turn, item)
+        return
+    if item is not None:
+        offer = await training_offer(turn.session, item)
+        offers = [offer] if offer else []
+    else:
+        shown = context.shown if context else None
+        wanted = list(shown.items[shown.page_start : shown.seen]) if shown else []
+        found = await upcoming_trainings(turn.session, now=turn.now, limit=CATALOGUE_MEMORY)
+        offers = sorted((o for o in found if o.training.id in wanted), key=lambda o: wanted.index(o.training.id))
+    if not offers:
+        await show_catalogue(turn)
+        return
+    items = list(context.shown.items) if context and context.shown else []
+    lines = [turn.t(f"training.about_{attribute}" if attribute in ABOUT else "training.about_details")]
+    for offer in offers:
+        number = items.index(offer.training.id) + 1 if offer.training.id in items else 1
+        lines.append(turn.t("training.about_line", number=number, title=offer.training.title,
+                            text=_attribute_text(turn, offer, attribute)))
+    turn.say("\n".join(lines), continue_in_private(turn) if turn.in_group else [])
+
+
+@router.continuation(Topic.TRAINING)
+async def continue_training(turn: Turn) -> None:
+    """A follow-up of a training question: refine, go back, page on, show one, or answer about them."""
+    resolution, context = turn.resolution, turn.context
+    assert resolution is not None and context is not None
+    move = resolution.move
+    if move in (Move.REFINE, Move.UNDO) and resolution.criteria is not None:
+        previous = context.criteria if move is Move.REFINE else None
+        await show_catalogue(turn, topics_of(resolution.criteria), criteria=resolution.criteria, move=move,
+                             previous=previous)
+    elif move in (Move.MORE, Move.SHOW) and context.shown:
+        shown = context.shown
+        offers = await _offers(turn, topics_of(context.criteria), _day(context.criteria))
+        start = shown.seen if move is Move.MORE else shown.page_start
+        size = GROUP_CATALOGUE_SIZE if turn.in_group else CATALOGUE_SIZE
+        page = offers[start : start + size]
+        if not page:
+            turn.say(turn.t("training.no_more"))
+            return
+        turn.remember(Topic.TRAINING, context.criteria, [o.training.id for o in offers], seen=start + len(page),
+                      page_start=start, previous=context.previous)
+        heading = turn.t("training.page", first=start + 1, last=start + len(page), total=len(offers))
+        _show_offers(turn, page, start + 1, heading, len(offers) > start + len(page))
+    elif move is Move.REFER and resolution.item is not None:
+        await show_training(turn, int(resolution.item), resolution.number)
+    elif move is Move.ASK and resolution.attribute:
+        await answer_about(turn, resolution.attribute, int(resolution.item) if resolution.item is not None else None)
+    else:
+        turn.say(turn.t("training.say_again"))
+
+
+@router.continuation(Topic.TRAINING, act=True)
+async def enrol_typed(turn: Turn) -> None:
+    """"报第一个" after a catalogue, or "我要报名" after a course's details: enrol as the button would (once)."""
+    resolution = turn.resolution
+    assert resolution is not None and resolution.item is not None
+    await enrol_in(turn, int(resolution.item))
 
 
 # --- reminders (called by the scheduler) ----------------------------------------------------------------

@@ -3,13 +3,17 @@ day before."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flows import access
+from flows.dialogue import Move, Topic, criteria_of
 from flows.i18n import t
 from flows.listing import narrowed_else_all
-from flows.messages import Reply
+from flows.messages import Button, Reply
 from flows.notify import notify_person
+from flows.resume import continue_in_private
 from flows.router import Router
 from flows.turn import FlowSettings, Turn
 from flows.when import local_day, local_time
@@ -32,6 +36,8 @@ router = Router("transport")
 MAX_SEATS = 4
 LIST_SIZE = 5
 GROUP_LIST_SIZE = 3
+# How many coming buses one answer remembers for "还有吗".
+LIST_MEMORY = 20
 # The reminder goes out this long before the bus leaves: a 07:00 bus is reminded at 13:00 the day before,
 # in time to pack, get the health certificate and tell the secretary.
 REMINDER_LEAD = timedelta(hours=18)
@@ -66,6 +72,27 @@ def card(turn: Turn, item: Departure) -> str:
     return "\n".join(lines)
 
 
+def compact_line(turn: Turn, number: int, item: Departure) -> str:
+    """One bus on one line of a numbered list."""
+    bus = item.bus
+    seats = turn.t("transport.seats", left=item.seats_left) if item.seats_left else turn.t("transport.full_short")
+    return turn.t(
+        "transport.line", number=number, origin=bus.origin, destination=bus.destination,
+        when=local_time(bus.departs_at, turn.settings.zone, turn.language), seats=seats, price=bus.price,
+    )
+
+
+def price_rank(price: str) -> tuple[int, float]:
+    """Free buses first, then by the first amount in the price text ("免费（企业承担）" → free)."""
+    if not price or "免费" in price or "free" in price.lower():
+        return 0, 0.0
+    digits = "".join(ch if ch.isdigit() or ch == "." else " " for ch in price).split()
+    try:
+        return 1, float(digits[0]) if digits else float("inf")
+    except ValueError:
+        return 1, float("inf")
+
+
 async def _departures_from(turn: Turn, places: list[str], day: date | None, size: int) -> list[Departure]:
     """Buses from the day asked about (正月初八的车), else the coming ones, with a note saying which."""
     if day is None or day < turn.today:
@@ -81,41 +108,75 @@ async def _departures_from(turn: Turn, places: list[str], day: date | None, size
     return found
 
 
-async def show_departures(turn: Turn, places: list[str] | None = None, day: date | None = None) -> None:
-    size = GROUP_LIST_SIZE if turn.in_group else LIST_SIZE
-    places = places or []
+async def _find(turn: Turn, criteria: dict[str, Any]) -> list[Departure]:
+    places = [str(p) for p in criteria.get("location") or ()]
     found = await narrowed_else_all(
         turn,
-        lambda narrowed: _departures_from(turn, places if narrowed else [], day, size),
+        lambda narrowed: _departures_from(turn, places if narrowed else [], _first_day([criteria.get("date")]),
+                                          LIST_MEMORY),
         narrowed=bool(places),
         nothing_for_that=turn.t("transport.none_for_place", place="、".join(places)),
         nothing_at_all=turn.t("transport.none"),
     )
+    if criteria.get("order") == "cheap":
+        found = sorted(found, key=lambda item: price_rank(item.bus.price))
+    return found
+
+
+async def _show(turn: Turn, found: Sequence[Departure], first: int, heading: str, rest: bool) -> None:
+    """Buses numbered from `first`: cards with book / give-back buttons, or one numbered message."""
+    if turn.compact:
+        lines = [heading, *(compact_line(turn, first + i, item) for i, item in enumerate(found))]
+        lines.append(turn.t("transport.hint_more" if rest else "transport.hint"))
+        turn.say("\n".join(line for line in lines if line), continue_in_private(turn) if turn.in_group else [])
+        return
+    turn.say(heading)
+    for number, item in enumerate(found, start=first):
+        turn.say(f"{number}. {card(turn, item)}", await _buttons(turn, item))
+
+
+async def _buttons(turn: Turn, item: Departure) -> list[list[Button]]:
+    mine = await booking_of(turn.session, item.bus.id, turn.person.id)
+    if mine is not None and mine.status == "booked":
+        return [[turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id)]]
+    if item.seats_left:
+        return [[turn.button(turn.t("transport.book"), "transport.book", departure=item.bus.id)]]
+    return []
+
+
+async def show_departures(
+    turn: Turn, criteria: dict[str, Any] | None = None, *, move: Move = Move.NEW,
+    previous: dict[str, Any] | None = None,
+) -> None:
+    """The coming buses (to the places, from the day asked), numbered; remembered for "第一个" and "要带啥"."""
+    criteria = dict(criteria or {})
+    size = GROUP_LIST_SIZE if turn.in_group else LIST_SIZE
+    found = await _find(turn, criteria)
+    turn.remember(Topic.BUS, criteria, [item.bus.id for item in found], seen=size, previous=previous)
     if not found:
         return
-    turn.say(turn.t("transport.intro", count=len(found)))
-    for item in found:
-        buttons = []
-        if not turn.in_group:
-            mine = await booking_of(turn.session, item.bus.id, turn.person.id)
-            if mine is not None and mine.status == "booked":
-                buttons = [
-                    [
-                        turn.button(
-                            turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id
-                        )
-                    ]
-                ]
-            elif item.seats_left:
-                buttons = [[turn.button(turn.t("transport.book"), "transport.book", departure=item.bus.id)]]
-        turn.say(card(turn, item), buttons)
-    if turn.in_group:
-        turn.say(turn.t("transport.book_in_private"), access.private_chat_buttons(turn))
+    page = found[:size]
+    heading = turn.t("transport.intro", count=len(page))
+    if move is not Move.NEW:
+        heading = turn.t("transport.understood", what=describe(turn, criteria)) + heading
+    await _show(turn, page, 1, heading, len(found) > size)
+
+
+def describe(turn: Turn, criteria: dict[str, Any]) -> str:
+    """What buses are being looked for, in words: "去浙江、12月4日起、便宜的排前面"."""
+    parts = [turn.t("transport.to_place", place="、".join(str(p) for p in criteria.get("location") or ()))] \
+        if criteria.get("location") else []
+    day = _first_day([criteria.get("date")])
+    if day is not None:
+        parts.append(turn.t("transport.from_day", day=local_day(day, turn.language)))
+    if criteria.get("order") == "cheap":
+        parts.append(turn.t("transport.order_cheap"))
+    return "、".join(parts) or turn.t("transport.all")
 
 
 @router.intent("transport_question")
 async def transport_question(turn: Turn) -> None:
-    await show_departures(turn, [str(v) for v in turn.entity_values("location")], _first_day(turn.entity_values("date")))
+    await show_departures(turn, criteria_of(Topic.BUS, turn.parse.entities if turn.parse else []))
 
 
 def _first_day(values: list[object]) -> date | None:
@@ -133,11 +194,112 @@ async def list_button(turn: Turn) -> None:
     await show_departures(turn)
 
 
+def _attribute_text(turn: Turn, item: Departure, attribute: str) -> str:
+    bus = item.bus
+    if attribute == "requirements":
+        return bus.requirements or turn.t("transport.no_requirements")
+    if attribute == "seats":
+        return turn.t("transport.seats", left=item.seats_left) if item.seats_left else turn.t("transport.full_short")
+    if attribute == "time":
+        return local_time(bus.departs_at, turn.settings.zone, turn.language)
+    if attribute == "place":
+        return "、".join(bus.pickup_points) or bus.origin
+    if attribute == "pay":
+        return bus.price
+    return card(turn, item)
+
+
+async def answer_about(turn: Turn, attribute: str, item_id: int | None) -> None:
+    """"要带啥", "还有座位吗", "几点走", "在哪上车" about the bus looked at, else about each bus shown."""
+    if attribute == "how":
+        turn.say(turn.t("transport.how_to_book"))
+        return
+    context = turn.context
+    shown = context.shown if context else None
+    if item_id is not None:
+        found = [d for d in [await departure(turn.session, item_id)] if d is not None]
+    else:
+        wanted = list(shown.items[shown.page_start : shown.seen]) if shown else []
+        found = [d for d in await _find(turn, context.criteria if context else {}) if d.bus.id in wanted]
+    if not found:
+        await show_departures(turn)
+        return
+    items = list(shown.items) if shown else []
+    key = f"transport.about_{attribute}" if attribute in ("requirements", "seats", "time", "place", "pay") \
+        else "transport.about_details"
+    lines = [turn.t(key)]
+    for item in found:
+        number = items.index(item.bus.id) + 1 if item.bus.id in items else 1
+        lines.append(turn.t("transport.about_line", number=number, destination=item.bus.destination,
+                            text=_attribute_text(turn, item, attribute)))
+    turn.say("\n".join(lines), continue_in_private(turn) if turn.in_group else [])
+
+
+async def show_departure(turn: Turn, departure_id: int, number: int | None = None) -> None:
+    """One bus in full, with its book (or give back) button; in a group, the way to the private chat."""
+    item = await departure(turn.session, departure_id)
+    if item is None or item.bus.departs_at <= turn.now:
+        turn.say(turn.t("transport.departed_or_gone"))
+        return
+    turn.look_at(Topic.BUS, departure_id)
+    text = f"{number}. {card(turn, item)}" if number else card(turn, item)
+    if turn.in_group:
+        turn.say(text, continue_in_private(turn))
+    elif turn.compact:
+        turn.say(text + ("\n" + turn.t("transport.hint_book", number=number or 1) if item.seats_left else ""))
+    else:
+        turn.say(text, await _buttons(turn, item))
+
+
+@router.continuation(Topic.BUS)
+async def continue_buses(turn: Turn) -> None:
+    """A follow-up of a bus question: refine, go back, page on, show one, or answer about them."""
+    resolution, context = turn.resolution, turn.context
+    assert resolution is not None and context is not None
+    move = resolution.move
+    if move in (Move.REFINE, Move.UNDO) and resolution.criteria is not None:
+        previous = context.criteria if move is Move.REFINE else None
+        await show_departures(turn, resolution.criteria, move=move, previous=previous)
+    elif move in (Move.MORE, Move.SHOW) and context.shown:
+        shown = context.shown
+        found = await _find(turn, context.criteria)
+        start = shown.seen if move is Move.MORE else shown.page_start
+        size = GROUP_LIST_SIZE if turn.in_group else LIST_SIZE
+        page = found[start : start + size]
+        if not page:
+            turn.say(turn.t("transport.no_more"))
+            return
+        turn.remember(Topic.BUS, context.criteria, [item.bus.id for item in found], seen=start + len(page),
+                      page_start=start, previous=context.previous)
+        heading = turn.t("transport.page", first=start + 1, last=start + len(page), total=len(found))
+        await _show(turn, page, start + 1, heading, len(found) > start + len(page))
+    elif move is Move.REFER and resolution.item is not None:
+        await show_departure(turn, int(resolution.item), resolution.number)
+    elif move is Move.ASK and resolution.attribute:
+        await answer_about(turn, resolution.attribute, int(resolution.item) if resolution.item is not None else None)
+    else:
+        turn.say(turn.t("transport.say_again"))
+
+
+@router.continuation(Topic.BUS, act=True)
+async def book_typed(turn: Turn) -> None:
+    """"订第一个", or "我要订" after a bus's details: as if its "book" button was pressed."""
+    resolution = turn.resolution
+    assert resolution is not None and resolution.item is not None
+    turn.look_at(Topic.BUS, int(resolution.item))
+    await ask_seats_for(turn, int(resolution.item))
+
+
 @router.action("transport.book")
 async def ask_seats(turn: Turn) -> None:
+    await ask_seats_for(turn, int(turn.args["departure"]))
+
+
+async def ask_seats_for(turn: Turn, departure_id: int) -> None:
+    """How many seats, for a bus the person wants to book (registered, in private)."""
     if not access.require_private_and_registered(turn):
         return
-    item = await departure(turn.session, int(turn.args["departure"]))
+    item = await departure(turn.session, departure_id)
     if item is None or item.bus.departs_at <= turn.now:
         turn.say(turn.t("common.unknown_button"))
         return

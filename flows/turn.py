@@ -7,14 +7,15 @@ data cannot be forged to act on someone else's data.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.dialogue import Context, Resolution, Shown
 from flows.followups import FollowUpRules
 from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
@@ -52,6 +53,7 @@ class FlowSettings:
     form_timeout_minutes: int = 60
     page_size: int = 3
     button_ttl_hours: int = 72
+    context_minutes: int = 30
     bot_username: str = ""
     followups: FollowUpRules = field(default_factory=FollowUpRules)
 
@@ -79,6 +81,12 @@ class Turn:
     # Set by the assistant while a form is open: answers `turn.parse` as this intent would be outside the form.
     route: Callable[[str], Awaitable[None]] | None = None
     command_argument: str = ""  # what followed a command ("/start apply_12" → "12")
+    # What this chat's conversation is about (flows/dialogue.py), and how the message was read against it;
+    # handlers set `context` to what the person now sees, and the assistant saves it after the turn.
+    context: Context | None = None
+    resolution: Resolution | None = None
+    # Set by the assistant: continues the context's topic as a resolution says (a deep link's "show it again").
+    continue_topic: Callable[[Resolution], Awaitable[None]] | None = None
 
     @property
     def today(self) -> date:
@@ -87,6 +95,12 @@ class Turn:
     @property
     def in_group(self) -> bool:
         return self.inbound.chat_type == ChatType.GROUP
+
+    @property
+    def compact(self) -> bool:
+        """Lists go as one numbered message: in groups (one message per answer, not five) and on channels
+        without buttons."""
+        return self.in_group or not self.inbound.buttons
 
     @property
     def args(self) -> dict[str, Any]:
@@ -113,6 +127,28 @@ class Turn:
             single_use=single_use,
         )
         return Button(label=label, callback=token)
+
+    def remember(
+        self, topic: str, criteria: dict[str, Any], items: Sequence[int | str], *, seen: int, page_start: int = 0,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        """The person now sees this list: "第一个" … "第{seen}个" name its items, "还有吗" pages on."""
+        shown = Shown(topic, tuple(items), min(seen, len(items)), page_start)
+        self.context = Context(topic, dict(criteria), self.now, shown, None, previous)
+
+    def paged(self, page_start: int, seen: int) -> None:
+        """The person paged on in the list they were shown."""
+        if self.context is not None and self.context.shown is not None:
+            shown = replace(self.context.shown, page_start=page_start, seen=min(max(seen, self.context.shown.seen),
+                                                                               len(self.context.shown.items)))
+            self.context = replace(self.context, shown=shown, at=self.now)
+
+    def look_at(self, topic: str, item: int | str) -> None:
+        """The person is looking at one item: "这个", "我要报名" and "要带啥" now mean it."""
+        if self.context is None or self.context.topic != topic:
+            self.context = Context(topic, {}, self.now, Shown(topic, (item,), 1), item)
+        else:
+            self.context = replace(self.context, focus=item, previous=None, at=self.now)
 
     def entity_values(self, name: str) -> list[Any]:
         if self.parse is None:

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 from nlu.dates import find_dates
 from nlu.normalise import Normalised, normalise
+from nlu.ordinals import find_ordinals
 from nlu.rasa_format import TrainingData
 from nlu.salary import find_salaries
 
@@ -453,6 +454,39 @@ class DateExtractor(Component):
                 message.entities.append(FoundEntity("date", m.value, m.start, m.end, "DateExtractor"))
 
 
+class OrdinalExtractor(Component):
+    """References to a listed item (第一个, 二号, 最后那个, 这个, "the first one") as `ordinal`: 1, 2 … or
+    "last" / "this". A 2号 that is also a date keeps both entities: the dialogue rules pick by what was shown."""
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        """Rules only."""
+
+    def process(self, message: Message) -> None:
+        for m in find_ordinals(message.norm.text):
+            if not _overlaps(message.entities, m.start, m.end, ("phone", "salary")):
+                message.entities.append(FoundEntity("ordinal", m.value, m.start, m.end, "OrdinalExtractor"))
+
+
+class CueEntityExtractor(Component):
+    """Words that refine or continue the last question, from the data's lookup tables (nlu/data/dialogue.yml):
+    `order` (工资高点 → pay), `attribute` (要带啥 → requirements), `more` (还有吗), `benefit` (包吃住).
+
+    Longest matches, skipping what another extractor already named (社保补贴 stays a policy)."""
+
+    defaults: ClassVar[dict[str, Any]] = {"entities": ("order", "attribute", "more", "benefit"), "min_length": 2}
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        self.gazetteer = Gazetteer(data, tuple(self.config["entities"]), self.config["min_length"])
+
+    def process(self, message: Message) -> None:
+        taken = [e for e in message.entities if e.entity not in self.config["entities"]]
+        for start, end, surface in self.gazetteer.matches(message.norm.text):
+            if any(e.start < end and start < e.end for e in taken):
+                continue
+            for kind in self.gazetteer.kinds[surface]:
+                message.entities.append(FoundEntity(kind, surface, start, end, "CueEntityExtractor"))
+
+
 def _overlaps(entities: list[FoundEntity], start: int, end: int, kinds: tuple[str, ...]) -> bool:
     return any(e.entity in kinds and e.start < end and start < e.end for e in entities)
 
@@ -497,5 +531,6 @@ class EntitySynonymMapper(Component):
 REGISTRY: dict[str, type[Component]] = {cls.__name__: cls for cls in (
     Normaliser, CharTokenizer, JiebaTokenizer, NgramFeaturizer, LookupFeaturizer, LinearIntentClassifier,
     FallbackClassifier,
-    RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, EntitySynonymMapper,
+    RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, OrdinalExtractor, CueEntityExtractor,
+    EntitySynonymMapper,
 )}

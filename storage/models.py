@@ -529,7 +529,8 @@ class DeliveryWorker(Base):
 
 
 class ConversationState(Base):
-    """Where a person is in a form, per channel user (in a group too: per user, not per group)."""
+    """Where a person is in a form, per channel user (in a group too: per user, not per group), and what each of
+    their chats is about."""
 
     __tablename__ = "conversation_state"
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
@@ -541,6 +542,8 @@ class ConversationState(Base):
     step: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     history: Mapped[list[Any]] = mapped_column(default=list)  # the last messages, for hand-off context
+    # What the conversation is about, per chat (flows/dialogue.py): the last topic, its criteria, the list shown.
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     language: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column()

@@ -50,6 +50,15 @@ async def count_open_postings(
                or 0)
 
 
+async def postings_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Posting]:
+    """The postings with these ids (a page of a result list), in the order given; missing ones left out."""
+    if not ids:
+        return []
+    stmt = select(Posting).where(Posting.id.in_(list(ids))).options(selectinload(Posting.enterprise))
+    found = {posting.id: posting for posting in (await session.execute(stmt)).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
 async def posting_by_id(session: AsyncSession, posting_id: int) -> Posting | None:
     stmt = select(Posting).where(Posting.id == posting_id).options(selectinload(Posting.enterprise))
     return (await session.execute(stmt)).scalar_one_or_none()

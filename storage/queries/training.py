@@ -41,9 +41,11 @@ def _enrolled_count():  # type: ignore[no-untyped-def]
 
 
 async def upcoming_trainings(
-    session: AsyncSession, *, now: datetime, topics: Sequence[str] = (), limit: int = 20
+    session: AsyncSession, *, now: datetime, topics: Sequence[str] = (), since: datetime | None = None,
+    limit: int = 20,
 ) -> list[Offer]:
-    """Trainings not yet started, soonest first, narrowed to the topics given (any of them)."""
+    """Trainings not yet started (and starting at or after `since`), soonest first, narrowed to the topics given
+    (any of them)."""
     taken = _enrolled_count()
     stmt = (
         select(Training, func.coalesce(taken.c.taken, 0))
@@ -54,6 +56,8 @@ async def upcoming_trainings(
     )
     if topics:
         stmt = stmt.where(Training.topic.in_(list(topics)))
+    if since is not None:
+        stmt = stmt.where(Training.starts_at >= since)
     rows = (await session.execute(stmt)).all()
     return [Offer(training, max(training.capacity - int(used), 0)) for training, used in rows]
 
