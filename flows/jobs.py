@@ -84,7 +84,7 @@ def describe_criteria(turn: Turn, criteria: SearchCriteria) -> str:
 
 def _hint(turn: Turn, rest: bool) -> str:
     """How to go on by typing, under a numbered list."""
-    return turn.t("jobs.hint_more" if rest else "jobs.hint")
+    return turn.t("jobs.hint_group" if turn.in_group else "jobs.hint_more" if rest else "jobs.hint")
 
 
 async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str, criteria: dict[str, Any]) -> None:

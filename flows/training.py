@@ -129,7 +129,7 @@ def _show_offers(turn: Turn, offers: Sequence[Offer], first: int, heading: str, 
     """Courses numbered from `first`: cards with details and enrol buttons, or one numbered message."""
     if turn.compact:
         lines = [heading, *(compact_line(turn, first + i, offer) for i, offer in enumerate(offers))]
-        lines.append(turn.t("training.hint_more" if rest else "training.hint"))
+        lines.append(turn.t("training.hint_group" if turn.in_group else "training.hint_more" if rest else "training.hint"))
         turn.say("\n".join(line for line in lines if line), continue_in_private(turn) if turn.in_group else [])
         return
     if heading:

@@ -127,7 +127,7 @@ async def _show(turn: Turn, found: Sequence[Departure], first: int, heading: str
     """Buses numbered from `first`: cards with book / give-back buttons, or one numbered message."""
     if turn.compact:
         lines = [heading, *(compact_line(turn, first + i, item) for i, item in enumerate(found))]
-        lines.append(turn.t("transport.hint_more" if rest else "transport.hint"))
+        lines.append(turn.t("transport.hint_group" if turn.in_group else "transport.hint_more" if rest else "transport.hint"))
         turn.say("\n".join(line for line in lines if line), continue_in_private(turn) if turn.in_group else [])
         return
     turn.say(heading)

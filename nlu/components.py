@@ -21,6 +21,8 @@ from nlu.rasa_format import TrainingData
 from nlu.salary import find_salaries
 
 FALLBACK_INTENT = "nlu_fallback"
+# Entities that say how a message continues the conversation rather than what it asks about (flows/dialogue.py).
+CUE_ENTITIES = ("ordinal", "order", "attribute", "more", "benefit")
 
 
 @dataclass
@@ -473,7 +475,8 @@ class CueEntityExtractor(Component):
 
     Longest matches, skipping what another extractor already named (社保补贴 stays a policy)."""
 
-    defaults: ClassVar[dict[str, Any]] = {"entities": ("order", "attribute", "more", "benefit"), "min_length": 2}
+    defaults: ClassVar[dict[str, Any]] = {"entities": tuple(e for e in CUE_ENTITIES if e != "ordinal"),
+                                          "min_length": 2}
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
         self.gazetteer = Gazetteer(data, tuple(self.config["entities"]), self.config["min_length"])

@@ -14,6 +14,7 @@ SCRIPT: dict[str, str | tuple[str, dict[str, object]]] = {
     "有没有采茶的工作": ("job_search", {"job_category": "采茶工"}),
     "有没有厨师的活路": ("job_search", {"job_category": "厨师"}),
     "我要报名": "job_apply",
+    "报第一个": ("job_apply", {"ordinal": 1}),
     "改资料": "update_profile",
     "我找到工作了": "report_employed",
     "订阅": "subscribe",

@@ -139,6 +139,7 @@ class TestDepartures:
         group = Conversation(assistant, user_id="worker1", chat_id="-100", chat_type=ChatType.GROUP, now=NOW)
         await group.say("有没有返岗专车")
         assert "→ 东莞" in group.text() and "私聊" in group.text() and group.buttons() == []
+        assert len(group.last) == 1
 
 
 class TestBooking:
