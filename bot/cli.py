@@ -90,6 +90,9 @@ def chat(
     as_: Role = typer.Option(Role.worker, "--as", help="Who is talking."),
     user: str | None = typer.Option(None, "--user", help="The terminal user id (default per role)."),
     db: str | None = DbOption,
+    plain: bool = typer.Option(
+        False, "--plain", help="Talk as a channel without buttons (SMS, WeChat): lists come as one numbered message."
+    ),
     now: str | None = typer.Option(
         None, "--now", help="Pretend it is this moment (bureau time, e.g. 2026-12-03T10:00): follow-ups due by then "
         "are handled before each turn; type `/clock 2026-12-10T10:00` to move the clock on."
@@ -103,7 +106,7 @@ def chat(
             clock = parse_moment(now, settings.timezone)
         except ValueError as exc:
             fail(str(exc))
-    run_async(_chat)(settings, as_, user or DEFAULT_TERMINAL_USER[as_], clock)
+    run_async(_chat)(settings, as_, user or DEFAULT_TERMINAL_USER[as_], clock, plain)
 
 
 def parse_moment(text: str, timezone: str) -> datetime:
@@ -117,7 +120,9 @@ def parse_moment(text: str, timezone: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-async def _chat(settings: Settings, role: Role, user: str, clock: datetime | None = None) -> None:
+async def _chat(
+    settings: Settings, role: Role, user: str, clock: datetime | None = None, plain: bool = False
+) -> None:
     from bot.app import build_app
     from bot.channels.terminal import run_terminal
     from bot.harness import Conversation
@@ -135,7 +140,7 @@ async def _chat(settings: Settings, role: Role, user: str, clock: datetime | Non
         if sys.stdin.isatty():
             err.print(f"[dim]Mishu chat on {app_.db.describe()} as {role.value} '{user}'. Ctrl-D to leave; "
                       "press a button by typing its number in brackets, e.g. [1].[/dim]")
-        conversation = Conversation(app_.assistant, user_id=user, now=clock)
+        conversation = Conversation(app_.assistant, user_id=user, now=clock, buttons_shown=not plain)
         if clock is None:
             await run_terminal(conversation, sys.stdin)
             return

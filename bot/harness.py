@@ -27,6 +27,7 @@ class Conversation:
     now: datetime | None = None
     last: list[Reply] = field(default_factory=list)
     handled_as: str = ""  # what the last message was handled as ("job_search", "form:registration" …)
+    buttons_shown: bool = True  # False: a channel without buttons (SMS, some WeChat replies) — lists come numbered
 
     async def _send(self, inbound: Inbound) -> list[Reply]:
         response = await self.assistant.respond(inbound, now=self.now)
@@ -36,7 +37,8 @@ class Conversation:
     def _inbound(self, **fields: object) -> Inbound:
         return Inbound(
             channel=self.channel, user_id=self.user_id, chat_id=self.chat_id or self.user_id,
-            chat_type=self.chat_type, display_name=self.display_name, **fields,  # type: ignore[arg-type]
+            chat_type=self.chat_type, display_name=self.display_name, buttons=self.buttons_shown,
+            **fields,  # type: ignore[arg-type]
         )
 
     async def say(self, text: str, *, addressed: bool = False) -> list[Reply]:

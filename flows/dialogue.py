@@ -86,7 +86,7 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     Topic.POLICY: frozenset({"requirements", "how", "details", "time"}),
 }
 # Cue entities: they say how to continue, not what the question is about.
-CUES = frozenset({"ordinal", "order", "attribute", "more"})
+CUES = frozenset({"ordinal", "order", "attribute", "more", "act"})
 # Elliptical cues that mean a job search even with nothing before them ("工资高点的", "包吃住的").
 JOB_CUES = frozenset({"order", "benefit", "salary"})
 
@@ -307,8 +307,9 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     elliptical = not residual(parse.text, taken, topic)
     attributes = _values(entities, "attribute")
     details = "details" in attributes
-    # Words besides the reference and the cues ("我要报第一个": 报) make an act intent an act.
-    act = intent in ACT_INTENTS and not elliptical and not details
+    # An act cue (订座, 报名, book), or words besides the reference and the cues with an act intent
+    # ("我要报第一个": 报), make it an act; a bare "第一个" only shows details.
+    act = ("act" in kinds or intent in ACT_INTENTS and not elliptical) and not details
     if ordinal is not None and ordinal.value == "this" and not (elliptical or act):
         ordinal = None  # 那个… as a hesitation, 这个政策怎么… as a demonstrative: not a pick from a list
 

@@ -131,9 +131,10 @@ async def search(turn: Turn, criteria: SearchCriteria, *, move: Move = Move.NEW,
     turn.remember(Topic.JOBS, criteria.to_dict(), ids, seen=min(turn.settings.page_size, len(ids)), previous=previous)
     filters = turn.t("jobs.filters", what=what) if what else ""
     if not ranked:
-        text = turn.t("jobs.none", filters=filters)
-        if move is not Move.NEW:
-            text = turn.t("jobs.understood", what=what or turn.t("jobs.what_any")) + "\n" + text
+        if move is Move.NEW:
+            text = turn.t("jobs.none", filters=filters)
+        else:
+            text = turn.t("jobs.none_refined", what=what or turn.t("jobs.what_any"))
         buttons = [] if turn.in_group else [
             [turn.button(turn.t("jobs.subscribe"), "jobs.subscribe", categories=criteria.categories)]
         ]

@@ -15,6 +15,13 @@ from flows.turn import Turn
 Item = TypeVar("Item")
 
 
+def take_notes(turn: Turn, mark: int) -> list[str]:
+    """The lines said since reply number `mark`, taken back to open the list that follows in one message."""
+    notes = [reply.text for reply in turn.replies[mark:]]
+    del turn.replies[mark:]
+    return notes
+
+
 async def narrowed_else_all(
     turn: Turn,
     fetch: Callable[[bool], Awaitable[list[Item]]],

@@ -9,7 +9,7 @@ from typing import Any
 from flows import access
 from flows.dialogue import Move, Topic, criteria_of
 from flows.i18n import t
-from flows.listing import narrowed_else_all
+from flows.listing import narrowed_else_all, take_notes
 from flows.messages import Reply
 from flows.notify import notify_person
 from flows.resume import continue_in_private
@@ -149,16 +149,17 @@ async def show_catalogue(
     list "第一个" and "还有吗" refer to."""
     criteria = dict(criteria or {})
     size = GROUP_CATALOGUE_SIZE if turn.in_group else CATALOGUE_SIZE
+    mark = len(turn.replies)
     offers = await _offers(turn, topics, _day(criteria))
     turn.remember(Topic.TRAINING, criteria, [o.training.id for o in offers], seen=size, previous=previous)
     if not offers:
         return
     page = offers[:size]
-    heading = turn.t("training.choose" if enrolling else "training.intro", count=len(page))
+    lines = [*take_notes(turn, mark), turn.t("training.choose" if enrolling else "training.intro", count=len(page))]
     if move is not Move.NEW:
         what = "、".join([*topics, *([local_day(d, turn.language)] if (d := _day(criteria)) else [])])
-        heading = turn.t("training.understood", what=what or turn.t("training.all")) + heading
-    _show_offers(turn, page, 1, heading, len(offers) > size)
+        lines.insert(0, turn.t("training.understood", what=what or turn.t("training.all")))
+    _show_offers(turn, page, 1, "\n".join(lines), len(offers) > size)
 
 
 def _topics(turn: Turn) -> list[str]:

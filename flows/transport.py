@@ -10,7 +10,7 @@ from typing import Any
 from flows import access
 from flows.dialogue import Move, Topic, criteria_of
 from flows.i18n import t
-from flows.listing import narrowed_else_all
+from flows.listing import narrowed_else_all, take_notes
 from flows.messages import Button, Reply
 from flows.notify import notify_person
 from flows.resume import continue_in_private
@@ -151,15 +151,16 @@ async def show_departures(
     """The coming buses (to the places, from the day asked), numbered; remembered for "第一个" and "要带啥"."""
     criteria = dict(criteria or {})
     size = GROUP_LIST_SIZE if turn.in_group else LIST_SIZE
+    mark = len(turn.replies)
     found = await _find(turn, criteria)
     turn.remember(Topic.BUS, criteria, [item.bus.id for item in found], seen=size, previous=previous)
     if not found:
         return
     page = found[:size]
-    heading = turn.t("transport.intro", count=len(page))
+    lines = [*take_notes(turn, mark), turn.t("transport.intro", count=len(page))]
     if move is not Move.NEW:
-        heading = turn.t("transport.understood", what=describe(turn, criteria)) + heading
-    await _show(turn, page, 1, heading, len(found) > size)
+        lines.insert(0, turn.t("transport.understood", what=describe(turn, criteria)))
+    await _show(turn, page, 1, "\n".join(lines), len(found) > size)
 
 
 def describe(turn: Turn, criteria: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from nlu.salary import find_salaries
 
 FALLBACK_INTENT = "nlu_fallback"
 # Entities that say how a message continues the conversation rather than what it asks about (flows/dialogue.py).
-CUE_ENTITIES = ("ordinal", "order", "attribute", "more", "benefit")
+CUE_ENTITIES = ("ordinal", "order", "attribute", "more", "act", "benefit")
 
 
 @dataclass
