@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows import access
+from flows.dialogue import Context, Topic
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
@@ -90,7 +91,8 @@ async def wage_arrears(turn: Turn) -> None:
         turn.say(turn.t("cases.arrears_group", hotline=hotline), access.private_chat_buttons(turn))
         return
     turn.say(turn.t("cases.arrears_guidance", hotline=hotline))
-    _, notified = await open_and_notify(turn, "wage_arrears")
+    case, notified = await open_and_notify(turn, "wage_arrears")
+    remember_case(turn, case)
     turn.say(turn.t("cases.arrears_followup") if notified else turn.t("cases.nobody", hotline=hotline))
 
 
@@ -99,10 +101,38 @@ async def start_handoff(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
-    _, notified = await open_and_notify(turn, "handoff")
+    case, notified = await open_and_notify(turn, "handoff")
+    remember_case(turn, case)
     turn.say(
         turn.t("cases.handoff_done") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline)
     )
+
+
+def remember_case(turn: Turn, case: Case) -> None:
+    """What the worker says next (more details, "欠了三个月了") belongs to this case (flows/dialogue.py)."""
+    turn.context = Context(Topic.CASE, {"kind": case.kind}, turn.now, focus=case.id)
+
+
+@router.continuation(Topic.CASE)
+async def add_to_case(turn: Turn) -> None:
+    """More about the case just opened: kept with it and passed to its secretary, not a second case."""
+    resolution = turn.resolution
+    case = await turn.session.get(Case, int(resolution.item)) if resolution and resolution.item is not None else None
+    text = turn.inbound.text.strip()
+    if case is None or case.worker_id != turn.person.id or case.status == "closed":
+        await (start_handoff(turn) if resolution and resolution.intent == "human_handoff" else wage_arrears(turn))
+        return
+    case.context = [*case.context, {"at": turn.now.isoformat(), "text": text[:500]}][-CONTEXT_MESSAGES * 2:]
+    to = await recipient(turn.session, case.secretary_id) if case.secretary_id else None
+    notified = False
+    if to is not None:
+        secretary = await turn.session.get(Person, case.secretary_id)
+        language = _language_of(secretary, turn.settings.default_language)
+        who = turn.person.name or turn.inbound.display_name or t("cases.unregistered", language)
+        notice = Reply(t("cases.added", language, name=who, case=case.id, text=text[:500]),
+                       [[to.button(turn.session, t("cases.reply", language), "case.reply", now=turn.now, case=case.id)]])
+        notified = await notify(turn.session, to, notice, purpose=f"case:{case.id}:more:{len(case.context)}")
+    turn.say(turn.t("cases.added_ack") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline))
 
 
 @router.intent("human_handoff")

@@ -15,8 +15,12 @@ conversation state row (a person's group context is separate from their private 
    the first item of the second page; only items already shown can be named.
 3. A message that is only cues and slots — nothing left once its entities, particles and the topic's own
    nouns are taken out ("符溪镇的呢", "有没有工资高点的", "要带啥子东西", "还有吗", "明天的呢") — continues the
-   topic: `more` pages on, an `attribute` asks about what was shown, slots the topic takes refine it.
+   topic: `more` pages on, an `attribute` asks about what was shown, slots the topic takes refine it. One that
+   names the topic's noun without a follow-up mark (…呢, 那…) is a whole question: "有没有工厂的活" replaces.
 4. Anything else is a new question, routed by its own intent (a topic question replaces the context).
+
+Right after a wage-arrears or hand-off case is opened, more of the same (or words the NLU does not follow) add
+to that case for its secretary rather than opening another.
 
 An elliptical job cue with no context ("工资高点的", classified as wage_arrears for its 工资) is a job search.
 """
@@ -42,6 +46,7 @@ class Topic(StrEnum):
     TRAINING = "training"
     BUS = "bus"
     POLICY = "policy"
+    CASE = "case"  # a wage-arrears or hand-off case just opened: what follows adds to it
 
 
 class Move(StrEnum):
@@ -54,14 +59,17 @@ class Move(StrEnum):
     REFER = "refer"  # an item of the list shown: details, or act on it
     ASK = "ask"  # a question about what was shown (requirements, seats, time …)
     SHOW = "show"  # show the remembered list again (a deep link into the private chat)
+    ADD = "add"  # more about the case just opened, for its secretary
 
 
 # The intent a topic's questions are handled as, and the intent of its single-use act.
 TOPIC_INTENT: dict[str, str] = {
     Topic.JOBS: "job_search", Topic.TRAINING: "training_question", Topic.BUS: "transport_question",
-    Topic.POLICY: "policy_question",
+    Topic.POLICY: "policy_question", Topic.CASE: "wage_arrears",
 }
-INTENT_TOPIC = {intent: topic for topic, intent in TOPIC_INTENT.items()}
+INTENT_TOPIC = {intent: topic for topic, intent in TOPIC_INTENT.items() if topic != Topic.CASE}
+# After a case is opened, these add to it ("欠了三个月了", words the NLU does not follow) instead of opening another.
+CASE_INTENTS = frozenset({"wage_arrears", "human_handoff", "nlu_fallback", "out_of_scope"})
 ACT_INTENT: dict[str, str] = {
     Topic.JOBS: "job_apply", Topic.TRAINING: "training_enroll", Topic.BUS: "transport_question",
     Topic.POLICY: "policy_question",
@@ -74,6 +82,7 @@ SLOTS: dict[str, frozenset[str]] = {
     Topic.TRAINING: frozenset({"training", "job_category", "date"}),
     Topic.BUS: frozenset({"location", "date", "order"}),
     Topic.POLICY: frozenset(),
+    Topic.CASE: frozenset(),
 }
 ORDERS: dict[str, frozenset[str]] = {
     Topic.JOBS: frozenset({"pay", "near", "newest"}),
@@ -101,15 +110,18 @@ _FILLER_WORDS = (
     "or", "those", "these", "them", "it", "only", "just", "ok", "okay", "then", "also", "have", "has", "you",
     "got", "what", "about", "s", "from", "no", "not", "wrong", "but",
 )
-_FILLER_CHARS = set("的呢吗嘛啊呀哦吧了么喃嘞噻哈咧哇嗯诶哎呗啦咯喔呐滴撒哟嘿有没得还要那这就是我想你们请问也都些点再又在多更呃额")
+_FILLER_CHARS = set("的呢吗嘛啊呀哦吧了么喃嘞噻哈咧哇嗯诶哎呗啦咯喔呐滴撒哟嘿有没得还要那这就是我想你们请问也都些点再又在多更呃额啥")
 # A topic's own nouns are not new content within it ("双福镇的活呢" continues a job search; 车 would not).
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     Topic.JOBS: ("工作", "岗位", "活路", "活儿", "活", "事做", "事情", "招工", "招人", "work", "jobs", "job", "positions"),
-    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "班", "课", "training", "course", "courses", "class"),
+    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "班", "课", "training", "course", "courses",
+                     "class", "start", "starts"),
     Topic.BUS: ("专车", "班车", "大巴", "汽车", "车次", "车", "趟", "出发", "发车", "走", "bus", "buses", "coach", "leave"),
     Topic.POLICY: ("政策", "补贴", "policy", "subsidy"),
 }
 _LATIN_WORD = re.compile(r"[a-z]+")
+# Marks of an elliptical follow-up: "符溪镇的呢" / "那双福镇的活" / "what about …", "and tomorrow's?".
+_FOLLOW_UP = re.compile(r"[呢喃嘞咧哩][\s?？!！。.~～]*$|^\s*那(?![个条家项趟班])|^\s*(?:what about|how about|and)\b")
 
 
 @dataclass(frozen=True)
@@ -206,8 +218,8 @@ class Resolution:
         return self.move is not Move.NEW
 
 
-def residual(text: str, entities: Iterable[Any], topic: str | None = None) -> str:
-    """What a message says besides its entities, particles, fillers and the topic's own nouns ("" = nothing)."""
+def _outside(text: str, entities: Iterable[Any]) -> str:
+    """The normalised text with the entities' spans cut out."""
     spans = sorted((max(int(e.start), 0), max(int(e.end), 0)) for e in entities)
     kept, position = [], 0
     for start, end in spans:
@@ -215,13 +227,29 @@ def residual(text: str, entities: Iterable[Any], topic: str | None = None) -> st
             kept.append(text[position:start])
         position = max(position, end)
     kept.append(text[position:])
-    rest = " ".join(normalise(" ".join(kept)).text.split())
+    return " ".join(normalise(" ".join(kept)).text.split())
+
+
+def residual(text: str, entities: Iterable[Any], topic: str | None = None) -> str:
+    """What a message says besides its entities, particles, fillers and the topic's own nouns ("" = nothing)."""
+    rest = _outside(text, entities)
     words = [*(TOPIC_WORDS.get(topic, ()) if topic else ()), *_FILLER_WORDS]
     latin = {w for w in words if w.isascii()}
     rest = _LATIN_WORD.sub(lambda m: " " if m.group(0) in latin else m.group(0), rest)
     for word in sorted((w for w in words if not w.isascii()), key=len, reverse=True):
         rest = rest.replace(word, " ")
     return "".join(ch for ch in rest if ch.isalnum() and ch not in _FILLER_CHARS)
+
+
+def asks_afresh(text: str, entities: Iterable[Any], topic: str) -> bool:
+    """A whole question of the topic's own ("有没有工厂的活", "去宁波的车有吗"): it names the topic's noun and has
+    no mark of a follow-up (…呢, 那…, "what about …"), so it replaces the last question instead of refining it."""
+    if _FOLLOW_UP.search(normalise(text).text):
+        return False
+    rest = _outside(text, entities)
+    words = TOPIC_WORDS.get(topic, ())
+    latin = set(_LATIN_WORD.findall(rest))
+    return any(word in latin if word.isascii() else word in rest for word in words)
 
 
 def _values(entities: Sequence[Any], kind: str) -> list[Any]:
@@ -320,6 +348,11 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
             return Resolution(Move.NEW, "job_search")
         return Resolution(Move.NEW, intent)
 
+    if topic == Topic.CASE:
+        if intent in CASE_INTENTS and ordinal is None:
+            kind = "human_handoff" if context.criteria.get("kind") == "handoff" else "wage_arrears"
+            return Resolution(Move.ADD, kind, topic, item=context.focus)
+        return Resolution(Move.NEW, intent)
     if INTENT_TOPIC.get(intent, topic) != topic and parse.confidence >= confident and not elliptical:
         return Resolution(Move.NEW, intent)  # a question about another topic
     asked = TOPIC_INTENT[topic]
@@ -351,13 +384,15 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
         item, number, problem = point("this", context)
         return Resolution(Move.REFER, ACT_INTENT[topic], topic, item=item, number=number, act=True, problem=problem)
 
-    if not elliptical:
+    if not elliptical or not kinds & CUES and asks_afresh(parse.text, taken, topic):
         return Resolution(Move.NEW, intent)
 
     # 3. continuing the topic
     if "more" in kinds and not slots and context.shown:
         return Resolution(Move.MORE, asked, topic)
     if asked_about and not slots:
+        if topic == Topic.POLICY and context.focus is None:
+            return Resolution(Move.REFER, asked, topic, problem="which")  # several policies offered: which one?
         return Resolution(Move.ASK, asked, topic, item=context.focus, attribute=asked_about[0])
     if details and not slots and context.focus is not None:
         return Resolution(Move.REFER, asked, topic, item=context.focus)

@@ -202,6 +202,26 @@ class TestFollowUps:
         assert titles[1] in in_group.text()
 
 
+    async def test_more_about_unpaid_wages_goes_to_the_same_case(self, assistant: Assistant) -> None:
+        chat = private(assistant, "worker1")
+        before = await count(assistant, Case)
+        await chat.say("老板欠我工资")
+        assert chat.handled_as == "wage_arrears"
+        await chat.say("欠了三个月了")
+        assert chat.handled_as == "wage_arrears" and "补充给您的就业秘书" in chat.text()
+        assert await count(assistant, Case) == before + 1
+        async with assistant.db.session() as session:
+            case = (await session.execute(select(Case).order_by(Case.id.desc()))).scalars().first()
+            assert case is not None and case.context[-1]["text"] == "欠了三个月了"
+
+    async def test_the_fare_of_the_buses_shown_is_not_unpaid_wages(self, assistant: Assistant) -> None:
+        chat = private(assistant)
+        await chat.say("去广东的车有吗")
+        await chat.say("要钱吗")
+        assert chat.handled_as == "transport_question" and "免费" in chat.text()
+        assert await count(assistant, Case) == 0
+
+
 class TestReferences:
     @pytest.mark.parametrize(
         ("text", "number"),

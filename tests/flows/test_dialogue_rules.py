@@ -118,6 +118,26 @@ class TestRefinements:
         assert result.move is Move.ASK and result.attribute == "requirements" and result.intent == "transport_question"
 
 
+    def test_a_whole_question_of_the_same_topic_replaces_it(self) -> None:
+        """"有没有工厂的活" names the topic's noun without a follow-up mark: a new search, not 工厂 in the old place."""
+        whole = parse("有没有工厂的活", "job_search", 0.99, job_category=("工厂", "普工"))
+        assert resolve(whole, jobs(), "job_search").move is Move.NEW
+        follow = parse("工厂的活呢", "job_search", 0.9, job_category=("工厂", "普工"))
+        assert resolve(follow, jobs(), "job_search").move is Move.REFINE
+
+
+class TestCases:
+    CASE = Context("case", {"kind": "wage_arrears"}, NOW, focus=42)
+
+    @pytest.mark.parametrize("intent", ["wage_arrears", "nlu_fallback", "out_of_scope"])
+    def test_more_about_the_case_adds_to_it(self, intent: str) -> None:
+        result = resolve(parse("欠了三个月了", intent, 0.9), self.CASE, intent)
+        assert result.move is Move.ADD and result.item == 42 and result.intent == "wage_arrears"
+
+    def test_another_question_after_a_case_is_new(self) -> None:
+        assert resolve(parse("谢谢", "thanks", 0.99), self.CASE, "thanks").move is Move.NEW
+
+
 class TestUndo:
     def test_not_this_goes_back_to_the_criteria_before(self) -> None:
         before = SearchCriteria(categories=("采茶工",)).to_dict()
@@ -169,6 +189,12 @@ class TestReferences:
 
     def test_enrol_with_several_shown_and_none_looked_at_asks_which(self) -> None:
         result = resolve(parse("我要报名", "job_apply", 0.82, act=("报名", "act")), COURSES, "job_apply")
+        assert result.problem == "which"
+
+    def test_asking_about_one_of_several_policies_asks_which(self) -> None:
+        choices = Context("policy", {}, NOW, Shown("policy", ("稳岗返还", "社保免减缓"), 2))
+        result = resolve(parse("要什么材料", "policy_question", 0.6, attribute=("材料", "requirements")), choices,
+                         "policy_question")
         assert result.problem == "which"
 
     def test_a_number_with_nothing_shown(self) -> None:
@@ -246,7 +272,7 @@ def parses(draw: st.DrawFn) -> P:
 
 @st.composite
 def contexts(draw: st.DrawFn) -> Context | None:
-    topic = draw(st.sampled_from(["jobs", "training", "bus", "policy", None]))
+    topic = draw(st.sampled_from(["jobs", "training", "bus", "policy", "case", None]))
     if topic is None:
         return None
     items = tuple(draw(st.lists(st.integers(min_value=1, max_value=500), max_size=8, unique=True)))
