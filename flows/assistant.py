@@ -208,6 +208,8 @@ class Assistant:
                     return
             elif resolution.move is Move.UNDO or resolution.problem:
                 return
+        if turn.context is not None and turn.context.awaiting and resolution.move is not Move.ANSWER:
+            turn.context = dataclasses.replace(turn.context, awaiting=None)  # the question went unanswered
         turn.resolution = resolution
         turn.handled_as = resolution.intent
         await self._continue(turn, resolution)

@@ -4,6 +4,7 @@ day before."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -278,8 +279,22 @@ async def continue_buses(turn: Turn) -> None:
         await show_departure(turn, int(resolution.item), resolution.number)
     elif move is Move.ASK and resolution.attribute:
         await answer_about(turn, resolution.attribute, int(resolution.item) if resolution.item is not None else None)
+    elif move is Move.ANSWER and resolution.item is not None and context.awaiting:
+        await _answered(turn, int(resolution.item), context.awaiting, resolution.answer)
     else:
         turn.say(turn.t("transport.say_again"))
+
+
+async def _answered(turn: Turn, departure_id: int, question: dict[str, Any], answer: object) -> None:
+    """A typed answer to "how many seats?" or "book them?"."""
+    if question.get("ask") == "seats" and isinstance(answer, int) and not isinstance(answer, bool):
+        await confirm_seats_for(turn, departure_id, answer)
+    elif question.get("ask") == "confirm" and answer is True:
+        await book_seats(turn, departure_id, int(question.get("seats") or 1))
+    else:
+        if turn.context is not None:
+            turn.context = replace(turn.context, awaiting=None)
+        turn.say(turn.t("common.cancelled"))
 
 
 @router.continuation(Topic.BUS, act=True)
@@ -297,7 +312,7 @@ async def ask_seats(turn: Turn) -> None:
 
 
 async def ask_seats_for(turn: Turn, departure_id: int) -> None:
-    """How many seats, for a bus the person wants to book (registered, in private)."""
+    """How many seats, for a bus the person wants to book (registered, in private); typing "2" answers too."""
     if not access.require_private_and_registered(turn):
         return
     item = await departure(turn.session, departure_id)
@@ -308,22 +323,42 @@ async def ask_seats_for(turn: Turn, departure_id: int) -> None:
     if not choices:
         turn.say(turn.t("transport.full", destination=item.bus.destination))
         return
+    text = turn.t("transport.how_many", destination=item.bus.destination)
+    _await(turn, item.bus.id, {"ask": "seats", "most": len(choices)})
+    if turn.compact:
+        turn.say(text + "\n" + turn.t("transport.how_many_typed", most=len(choices)))
+        return
     buttons = [
         [turn.button(str(n), "transport.seats", departure=item.bus.id, seats=n) for n in choices],
         [turn.button(turn.t("common.cancel"), "transport.abort")],
     ]
-    turn.say(turn.t("transport.how_many", destination=item.bus.destination), buttons)
+    turn.say(text, buttons)
+
+
+def _await(turn: Turn, departure_id: int, question: dict[str, Any]) -> None:
+    """The bus question just asked, so a typed answer ("2", "好的") settles it (flows/dialogue.py)."""
+    turn.look_at(Topic.BUS, departure_id)
+    if turn.context is not None:
+        turn.context = replace(turn.context, awaiting=question)
 
 
 @router.action("transport.seats")
 async def confirm_seats(turn: Turn) -> None:
+    await confirm_seats_for(turn, int(turn.args["departure"]), int(turn.args["seats"]))
+
+
+async def confirm_seats_for(turn: Turn, departure_id: int, seats: int) -> None:
     if not access.require_private_and_registered(turn):
         return
-    item = await departure(turn.session, int(turn.args["departure"]))
+    item = await departure(turn.session, departure_id)
     if item is None:
         turn.say(turn.t("common.unknown_button"))
         return
-    seats = int(turn.args["seats"])
+    text = turn.t("transport.confirm_question", seats=seats) + "\n" + card(turn, item)
+    _await(turn, item.bus.id, {"ask": "confirm", "seats": seats})
+    if turn.compact:
+        turn.say(text + "\n" + turn.t("transport.confirm_typed"))
+        return
     buttons = [
         [
             turn.button(
@@ -336,7 +371,7 @@ async def confirm_seats(turn: Turn) -> None:
             turn.button(turn.t("common.cancel"), "transport.abort"),
         ]
     ]
-    turn.say(turn.t("transport.confirm_question", seats=seats) + "\n" + card(turn, item), buttons)
+    turn.say(text, buttons)
 
 
 @router.action("transport.abort")
@@ -346,9 +381,15 @@ async def abort(turn: Turn) -> None:
 
 @router.action("transport.confirm")
 async def confirm(turn: Turn) -> None:
+    await book_seats(turn, int(turn.args["departure"]), int(turn.args["seats"]))
+
+
+async def book_seats(turn: Turn, departure_id: int, seats: int) -> None:
+    """Book (once: a second confirmation finds the booking already made)."""
     if not access.require_private_and_registered(turn):
         return
-    departure_id, seats = int(turn.args["departure"]), int(turn.args["seats"])
+    if turn.context is not None and turn.context.awaiting:
+        turn.context = replace(turn.context, awaiting=None)
     result, booking = await book(
         turn.session, departure_id=departure_id, worker_id=turn.person.id, seats=seats, now=turn.now
     )
@@ -359,7 +400,7 @@ async def confirm(turn: Turn) -> None:
     bus = item.bus
     when = local_time(bus.departs_at, turn.settings.zone, turn.language)
     if result is BookResult.BOOKED and booking is not None:
-        cancel = [
+        cancel = [] if turn.compact else [
             [turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]
         ]
         turn.say(
@@ -378,7 +419,7 @@ async def confirm(turn: Turn) -> None:
     elif result is BookResult.FULL:
         turn.say(
             turn.t("transport.not_enough", left=item.seats_left, destination=bus.destination),
-            [[turn.button(turn.t("transport.other_buses"), "transport.list")]],
+            [] if turn.compact else [[turn.button(turn.t("transport.other_buses"), "transport.list")]],
         )
     else:
         turn.say(turn.t("transport.departed", destination=bus.destination))

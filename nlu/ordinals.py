@@ -51,8 +51,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
           "ninth": 9, "tenth": 10, "last": "last"}
-# A message that is only a number (or a number and a full stop): "1", "2.", "3号" is handled above.
-_BARE = re.compile(r"^\s*(?:选|要|我要|我选)?\s*(\d{1,2})\s*[.。)）!！]?\s*$")
+# A message that is only a number: "1", "2.", "选3" — or a count answering "how many?" ("2个", "两个座位").
+_BARE = re.compile(
+    r"^\s*(?:选|要|我要|我选|订)?\s*(\d{1,2})\s*(?:个座位|个位子|个人|个|位|张|seats?|people)?\s*[.。)）!！]?\s*$"
+)
 # A whole-message English ordinal: "first", "second!", "last".
 _BARE_WORD = re.compile(r"^\s*(first|second|third|fourth|fifth|last)\s*[.!]?\s*$")
 

@@ -267,6 +267,31 @@ class TestReferences:
         await chat.say("我要订第一个")
         assert "要订几个座位" in chat.text()
 
+    @pytest.mark.parametrize("buttons_shown", [True, False])
+    async def test_booking_by_typing_the_seats_and_yes(self, assistant: Assistant, buttons_shown: bool) -> None:
+        """Where a channel has no buttons, "how many seats?" and "book them?" are answered by typing (and may be
+        where it has them)."""
+        chat = private(assistant, "worker1", buttons_shown=buttons_shown)
+        await chat.say("有没有去浙江的车")
+        await chat.say("订第一个")
+        await chat.say("2个")
+        assert "确认订 2 个座位吗" in chat.text()
+        await chat.say("好的")
+        assert chat.handled_as == "transport_question" and "订座成功" in chat.text()
+        await chat.say("订第一个")
+        await chat.say("1")
+        await chat.say("确认")
+        assert "您已经订了这趟车" in chat.text()
+
+    async def test_no_after_how_many_seats_cancels(self, assistant: Assistant) -> None:
+        chat = private(assistant, "worker1")
+        await chat.say("有没有去浙江的车")
+        await chat.say("订第一个")
+        await chat.say("不要了")
+        assert "取消" in chat.text()
+        await chat.say("1")
+        assert "→" in chat.text() and "确认订" not in chat.text()  # a number is a bus again, not seats
+
     async def test_a_number_beyond_the_list_and_a_number_with_no_list(self, assistant: Assistant) -> None:
         chat = private(assistant)
         await chat.say("第一个")
