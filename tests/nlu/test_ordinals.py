@@ -36,13 +36,18 @@ class TestWhatPeopleType:
     @pytest.mark.parametrize(
         "text",
         [
-            "第2天", "第三年", "第一次来", "第一时间告诉我", "3月2号", "二号的车", "7号走", "我要一个", "两个人",
-            "订2个座位", "这个月", "那个时候", "最后一天", "最后", "12345", "第0个", "第100个", "first aid training",
+            "第2天", "第三年", "第一次来", "第一时间告诉我", "3月2号", "二号的车", "7号走", "要两个人的", "帮我订2个座位吧",
+            "这个月", "那个时候", "最后一天", "最后", "12345", "第0个", "第100个", "first aid training",
             "有没有采茶的工作", "工资五千以上",
         ],
     )
     def test_days_counts_and_words_are_not_references(self, text: str) -> None:
         assert ordinals(text) == []
+
+    @pytest.mark.parametrize(("text", "value"), [("2个", 2), ("两个", 2), ("我要一个", 1), ("订2个座位", 2), ("3 seats", 3)])
+    def test_a_count_alone_is_a_number(self, text: str, value: int) -> None:
+        """A message that is only a count answers "how many seats?" (the dialogue rules decide what it counts)."""
+        assert ordinals(text) == [value]
 
     def test_the_span_after_a_verb_is_the_number_alone(self) -> None:
         """"报1": the verb stays outside the reference, so the dialogue rules see that something is asked."""
