@@ -97,7 +97,8 @@ async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str
         lines.append(_hint(turn, rest))
         turn.say("\n".join(line for line in lines if line), continue_in_private(turn) if turn.in_group else [])
         return
-    turn.say(heading)
+    if heading:
+        turn.say(heading)
     for number, posting in enumerate(postings, start=offset + 1):
         buttons = [
             turn.button(turn.t("jobs.details"), "job.details", posting=posting.id),
@@ -159,11 +160,11 @@ async def next_page(turn: Turn, ids: list[int], offset: int, criteria: dict[str,
         return
     last = min(offset + turn.settings.page_size, len(ids))
     heading = turn.t("jobs.page", first=offset + 1, last=last, total=len(ids))
-    if turn.context is None or turn.context.topic != Topic.JOBS or list(turn.context.shown.items if
-                                                                        turn.context.shown else ()) != ids:
-        turn.remember(Topic.JOBS, criteria, ids, seen=last, page_start=offset)
-    else:
+    shown = turn.context.shown if turn.context is not None and turn.context.topic == Topic.JOBS else None
+    if shown is not None and list(shown.items) == ids:
         turn.paged(offset, last)
+    else:  # an older list's "more" button: that list is what the person sees now
+        turn.remember(Topic.JOBS, criteria, ids, seen=last, page_start=offset)
     if edit and not turn.compact:
         # The "…" message loses its button (pressing it again would repeat this page) and says what follows.
         turn.say(heading, edit=True)

@@ -153,6 +153,7 @@ class TestFollowUps:
         chat = private(assistant)
         await chat.say("有没有采茶的工作")
         await chat.press("再看几个")
+        assert all(reply.text for reply in chat.last) and chat.last[0].edit
         await chat.say("more")
         assert sorted(numbered(chat)) == [7, 8, 9]
 
