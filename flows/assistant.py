@@ -31,7 +31,7 @@ from flows import (
     transport,
 )
 from flows.commands import command_of
-from flows.i18n import LANGUAGES, detect_language
+from flows.i18n import LANGUAGES, detect_language, in_script
 from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router
 from flows.turn import FlowSettings, ParseLike, Turn
@@ -114,7 +114,8 @@ class Assistant:
                     chat_type=str(inbound.chat_type), at=now,
                 )
                 self._remember(turn)
-            return Response(turn.replies, turn.handled_as)
+            # The one place a turn's replies are put in the reader's script, data from the database included.
+            return Response([in_script(reply, turn.language) for reply in turn.replies], turn.handled_as)
 
     async def group_moved(self, channel: str, old_chat_id: str, new_chat_id: str) -> None:
         """The channel moved a group to a new id (Telegram: group → supergroup)."""
