@@ -18,6 +18,7 @@ from flows import (
     alerts,
     applications,
     broadcasting,
+    bureau,
     cases,
     employment,
     forms,
@@ -68,7 +69,7 @@ def default_router() -> Router:
     root.include(
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
-        secretary.router, push.router, broadcasting.router,
+        secretary.router, push.router, broadcasting.router, bureau.router,
     )
     return root
 

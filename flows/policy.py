@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.policy_search import PolicyHit, PolicyIndex
+from flows.policy_search import PolicyHit, PolicyIndex, normalize_query
 from flows.router import Router
 from flows.turn import Turn
 from storage.policy_files import PolicyDoc
+from storage.queries.bureau import bureau_services
 from storage.queries.policies import knowledge_version, policy_docs
 
 router = Router("policy")
@@ -40,6 +41,19 @@ async def policy_index(session: AsyncSession) -> PolicyIndex:
         cached = _Cached(version, PolicyIndex.build(await policy_docs(session)))
         _cache[key] = cached
     return cached.index
+
+
+async def _sent_elsewhere(turn: Turn, text: str) -> bool:
+    """A question about a service the bureau file lists as not handled here (医保报销, 社保卡补办 …) gets that
+    honest answer, never the nearest policy: the knowledge base has 社保免减缓, not medical reimbursement."""
+    from flows import bureau  # bureau answers policy questions named outright, so it imports this module
+
+    services = await bureau_services(turn.session)
+    service = bureau.match_service(normalize_query(text), services) if services else None
+    if service is None:
+        return False
+    await bureau.say_not_handled(turn, service, await bureau.facts_of(turn))
+    return True
 
 
 def _dates(turn: Turn, doc: PolicyDoc) -> str:
@@ -83,9 +97,11 @@ def group_text(turn: Turn, doc: PolicyDoc) -> str:
 
 @router.intent("policy_question")
 async def policy_question(turn: Turn) -> None:
-    index = await policy_index(turn.session)
     hints = turn.entity_values("policy")
     text = turn.parse.text if turn.parse else turn.inbound.text
+    if not hints and await _sent_elsewhere(turn, text):
+        return
+    index = await policy_index(turn.session)
     hits = index.search(text, policy_hint=hints[0] if hints else None, limit=3, today=turn.today)
     if not hits:
         turn.say(turn.t("policy.not_found", hotline=turn.settings.hotline))

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from storage.bureau_file import load_bureau_file
 from storage.db import Database
 from storage.demo.county import DemoCounty, build_county
 from storage.demo.reference import BUREAU_FILE, POLICY_FOLDER, local_time
@@ -22,7 +23,6 @@ from storage.models import (
     StatusChange,
     WorkerNote,
 )
-from storage.bureau_file import load_bureau_file
 from storage.policy_files import load_policy_files
 from storage.queries.bureau import replace_bureau_facts
 from storage.queries.policies import upsert_policies

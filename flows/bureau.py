@@ -1,0 +1,337 @@
+"""The bureau's own facts when asked, and honest answers for the bureau's services the assistant does not handle.
+
+`bureau_info`: where the offices and township stations are, when they are open (today, tomorrow, Saturday,
+a public holiday and its make-up days), their phones and map links, the hotline. `other_service`: 社保卡补办,
+医保报销, 个税, 户口, 低保, 养老金 … are named as understood, with where to go (another department, the hotline,
+the counter, the worker's township station) and a one-tap hand-off to a person. Everything comes from the
+bureau file (`mishu import bureau`); the calendar from chinesecalendar.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+import jieba
+
+from flows import cases, policy
+from flows.messages import Button
+from flows.office_hours import (
+    DayPlan,
+    HolidayBreak,
+    day_plan,
+    holiday_break,
+    holiday_named,
+    next_open_day,
+    status_at,
+)
+from flows.policy_search import normalize_query
+from flows.router import Router
+from flows.turn import Turn
+from flows.when import local_day
+from storage.bureau_file import BureauFacts, Hours, Office, Service
+from storage.queries.bureau import bureau_facts
+from storage.vocabulary import geography
+
+router = Router("bureau")
+
+# "The station nearest to me": the worker's own township, when we know it.
+NEAREST = re.compile(r"最近|附近|离我近|近点|近一点|近的|我们镇|我们这|我们那|我们乡|本镇|我这|nearest|near me|closest|nearby")
+STATION = re.compile(r"服务站|保障所|便民服务|镇上|乡上|街道办|station")
+WEEKEND = re.compile(r"周末|weekend")
+# How many days ahead a question about a day is answered (beyond it the calendar may not know yet anyway).
+DAYS_AHEAD = 400
+
+
+# --- understanding the question (pure) -----------------------------------------------------------------
+
+
+def _parts(alias: str) -> list[str]:
+    return [part for part in jieba.lcut(alias) if part.strip()]
+
+
+def _span(text: str, parts: list[str], gap: int = 6) -> int:
+    """How much of `text` the alias covers when its words appear in order with small gaps (医保…报销); 0 if not."""
+    position, covered = 0, 0
+    for index, part in enumerate(parts):
+        found = text.find(part, position)
+        if found < 0 or (index and found - position > gap):
+            return 0
+        position, covered = found + len(part), covered + len(part)
+    return covered
+
+
+def match_service(text: str, services: list[Service] | tuple[Service, ...]) -> Service | None:
+    """The service a (normalised) question is about: the one whose name or alias covers most of it."""
+    best: tuple[int, int, Service] | None = None
+    for order, service in enumerate(services):
+        for alias in (service.name, *service.aliases):
+            alias = normalize_query(alias)
+            score = len(alias) * 2 if alias in text else _span(text, _parts(alias))
+            if score and (best is None or (score, -order) > (best[0], best[1])):
+                best = (score, -order, service)
+    return best[2] if best else None
+
+
+def _townships(turn: Turn) -> list[str]:
+    names = [geography().township_of(str(value)) for value in turn.entity_values("location")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _dates(turn: Turn, text: str) -> list[date]:
+    days: list[date] = []
+    for value in turn.entity_values("date"):
+        try:
+            days.append(date.fromisoformat(str(value)[:10]))
+        except ValueError:
+            continue
+    if WEEKEND.search(text):
+        saturday = turn.today + timedelta(days=(5 - turn.today.weekday()) % 7)
+        days += [saturday, saturday + timedelta(days=1)]
+    return [d for d in dict.fromkeys(days) if turn.today <= d <= turn.today + timedelta(days=DAYS_AHEAD)]
+
+
+# --- saying it ----------------------------------------------------------------------------------------
+
+
+def _clock(moment: time | None) -> str:
+    return f"{moment.hour}:{moment.minute:02d}" if moment else ""
+
+
+def hours_text(turn: Turn, hours: Hours) -> str:
+    return turn.t("bureau.join").join(f"{_clock(a)}–{_clock(b)}" for a, b in hours.sessions)
+
+
+def _day_label(turn: Turn, day: date) -> str:
+    offset = (day - turn.today).days
+    label = local_day(day, turn.language)
+    return turn.t(f"bureau.relative.{offset}", day=label) if offset in (0, 1, 2) else label
+
+
+def _holiday_name(turn: Turn, english_name: str) -> str:
+    key = english_name.lower().replace("'", "").replace("-", "_").replace(" ", "_")
+    known = {"new_years_day", "spring_festival", "tomb_sweeping_day", "labour_day", "dragon_boat_festival",
+             "national_day", "mid_autumn_festival"}
+    return turn.t(f"bureau.holidays.{key}") if key in known else english_name
+
+
+def _closed_why(turn: Turn, plan: DayPlan) -> str:
+    if plan.note:
+        return turn.t("bureau.why_note", note=plan.note)
+    if plan.holiday:
+        return turn.t("bureau.why_holiday", holiday=_holiday_name(turn, plan.holiday))
+    return turn.t("bureau.why_weekend") if plan.day.weekday() >= 5 else ""
+
+
+def day_sentence(turn: Turn, office: Office, plan: DayPlan, facts: BureauFacts) -> str:
+    label = _day_label(turn, plan.day)
+    if plan.open and plan.hours is not None:
+        hours = hours_text(turn, plan.hours)
+        if plan.note:
+            return turn.t("bureau.day_open_special", day=label, hours=hours, note=plan.note)
+        if plan.makeup:
+            return turn.t("bureau.day_open_makeup", day=label, hours=hours,
+                          holiday=_holiday_name(turn, plan.holiday) if plan.holiday else "")
+        return turn.t("bureau.day_open", day=label, hours=hours)
+    following = next_open_day(office, plan.day, facts.special_days)
+    return turn.t("bureau.day_closed", day=label, why=_closed_why(turn, plan),
+                  next=_day_label(turn, following.day),
+                  hours=hours_text(turn, following.hours or office.hours))
+
+
+def today_line(turn: Turn, office: Office, facts: BureauFacts) -> str:
+    local = turn.now.astimezone(turn.settings.zone)
+    plan = day_plan(office, local.date(), facts.special_days)
+    status = status_at(plan, local.time())
+    if status.state in ("open", "lunch", "later"):
+        return turn.t(f"bureau.now_{status.state}", at=_clock(status.at))
+    following = next_open_day(office, plan.day, facts.special_days)
+    key = "bureau.now_closed" if plan.open else "bureau.now_day_off"
+    return turn.t(key, why=_closed_why(turn, plan), next=_day_label(turn, following.day),
+                  hours=hours_text(turn, following.hours or office.hours))
+
+
+def office_card(turn: Turn, office: Office, facts: BureauFacts) -> str:
+    lines = [turn.t("bureau.card", name=office.name, address=office.address,
+                    hours=turn.t("bureau.usual_hours", hours=hours_text(turn, office.hours)),
+                    today=today_line(turn, office, facts), phone=office.phone)]
+    if office.note:
+        lines.append(office.note)
+    return "\n".join(lines)
+
+
+def holiday_text(turn: Turn, holiday_break_: HolidayBreak, halls: list[Office], facts: BureauFacts) -> str:
+    name = turn.t(f"bureau.holidays.{holiday_break_.holiday.name}")
+    first, last = local_day(holiday_break_.first, turn.language), local_day(holiday_break_.last, turn.language)
+    makeup = ""
+    if holiday_break_.makeup:
+        makeup = turn.t("bureau.makeup", days=turn.t("bureau.join").join(
+            local_day(d, turn.language) for d in holiday_break_.makeup))
+    lines = [turn.t("bureau.holiday", name=name, first=first, last=last, days=holiday_break_.days, makeup=makeup)]
+    if holiday_break_.first <= turn.today <= holiday_break_.last:
+        lines.insert(0, turn.t("bureau.holiday_now", name=name))
+    office = halls[0] if halls else None
+    back = holiday_break_.back_to_work
+    if office is not None:
+        plan = day_plan(office, back, facts.special_days)
+        if not plan.open:
+            plan = next_open_day(office, back, facts.special_days)
+        back = plan.day
+    hours = hours_text(turn, office.hours) if office else ""
+    lines.append(turn.t("bureau.back_to_work", day=local_day(back, turn.language), hours=hours))
+    return "\n".join(lines)
+
+
+def hotline_line(turn: Turn, facts: BureauFacts) -> str:
+    if facts.hotline_hours:
+        return turn.t("bureau.hotline_hours", hotline=facts.hotline, hours=facts.hotline_hours)
+    return turn.t("bureau.hotline", hotline=facts.hotline)
+
+
+def _footer(turn: Turn, facts: BureauFacts, *lines: str) -> str:
+    parts = [line for line in lines if line]
+    parts.append(hotline_line(turn, facts))
+    if facts.notice:
+        parts.append(turn.t("bureau.notice", notice=facts.notice))
+    return "\n".join(parts)
+
+
+@dataclass
+class _Answer:
+    """The offices an answer is about, and what it says before the footer."""
+
+    offices: list[Office]
+    lines: list[str]
+
+
+def _which_offices(turn: Turn, facts: BureauFacts, text: str) -> _Answer:
+    """The stations named, else the worker's own when asked for the nearest, else the bureau's halls."""
+    named = _townships(turn)
+    if named:
+        stations = [s for s in (facts.station_of(name) for name in named) if s is not None]
+        missing = [name for name in named if facts.station_of(name) is None]
+        lines = [turn.t("bureau.no_station", township=name) for name in missing]
+        return _Answer(stations or facts.halls, lines)
+    wants_station = STATION.search(text) or NEAREST.search(text)
+    if wants_station:
+        own = facts.station_of(turn.person.township or "") if not turn.in_group else None
+        if own is not None:
+            return _Answer([own], [])
+        return _Answer(facts.halls, [turn.t("bureau.ask_township")])
+    return _Answer(facts.halls, [])
+
+
+def _map_buttons(turn: Turn, offices: list[Office]) -> list[list[Button]]:
+    return [[Button(label=turn.t("bureau.map", name=o.name), url=o.map_url)] for o in offices if o.map_url]
+
+
+async def facts_of(turn: Turn) -> BureauFacts | None:
+    """The bureau file's facts, special days from today on."""
+    return await bureau_facts(turn.session, special_days_from=turn.today)
+
+
+@router.intent("bureau_info")
+async def bureau_info(turn: Turn) -> None:
+    """Where, when and how to reach the bureau: the halls, a township's station, a day, a public holiday."""
+    facts = await facts_of(turn)
+    if facts is None:
+        turn.say(turn.t("bureau.no_facts", bureau=turn.settings.bureau_name, hotline=turn.settings.hotline))
+        return
+    text = normalize_query(turn.parse.text if turn.parse else turn.inbound.text)
+    answer = _which_offices(turn, facts, text)
+    holiday = holiday_named(text)
+    days = [] if holiday else _dates(turn, text)
+    if holiday is not None:
+        found = holiday_break(holiday, turn.today)
+        if found is None:
+            body = turn.t("bureau.holiday_unknown", name=turn.t(f"bureau.holidays.{holiday.name}"),
+                          statutory=turn.t(f"bureau.statutory.{holiday.name}"), hotline=facts.hotline)
+        else:
+            body = holiday_text(turn, found, facts.halls, facts)
+        turn.say(_footer(turn, facts, body, *answer.lines))
+        return
+    if days:
+        lines: list[str] = []
+        for day in days:
+            plans = [(office, day_plan(office, day, facts.special_days)) for office in answer.offices]
+            sentences = [day_sentence(turn, office, plan, facts) for office, plan in plans]
+            if len(set(sentences)) == 1:
+                lines.append(sentences[0])
+            else:
+                lines += [turn.t("bureau.for_office", name=o.name, text=s) for (o, _), s in zip(plans, sentences,
+                                                                                               strict=True)]
+        turn.say(_footer(turn, facts, *lines, *answer.lines), _map_buttons(turn, answer.offices))
+        return
+    cards = [office_card(turn, office, facts) for office in answer.offices]
+    extra = list(answer.lines)
+    own = facts.station_of(turn.person.township or "") if not turn.in_group else None
+    if own is not None and own not in answer.offices:
+        extra.append(turn.t("bureau.your_station", name=own.name, address=own.address, phone=own.phone))
+    elif not answer.lines and all(o.kind != "station" for o in answer.offices) and facts.stations:
+        extra.append(turn.t("bureau.stations_hint", example=facts.stations[0].township))
+    turn.say(_footer(turn, facts, "\n\n".join(cards), *extra), _map_buttons(turn, answer.offices))
+
+
+# --- services the assistant does not handle ------------------------------------------------------------
+
+
+def service_lines(turn: Turn, service: Service | None, facts: BureauFacts) -> list[str]:
+    """Where to go for `service` (or for anything the assistant does not do, when none was recognised)."""
+    if service is None:
+        lines = [turn.t("other.not_here_unknown")]
+    elif turn.language == "en" and service.en:
+        lines = [turn.t("other.not_here_en", service=service.name, en=service.en)]
+    else:
+        lines = [turn.t("other.not_here", service=service.name)]
+    if service is not None and service.elsewhere:
+        lines.append(turn.t("other.elsewhere", where=service.elsewhere))
+    lines.append(turn.t("other.hotline", hotline=service.hotline if service and service.hotline else facts.hotline))
+    offices = facts.handling(service) if service is not None else facts.halls[:1]
+    if service is not None and not service.elsewhere and not offices:
+        offices = facts.halls[:1]  # the bureau's own service with no office named: its main hall
+    for office in offices:
+        lines.append(turn.t("other.office", name=office.name, address=office.address,
+                            hours=turn.t("bureau.usual_hours", hours=hours_text(turn, office.hours))))
+    if service is None or service.stations:
+        own = facts.station_of(turn.person.township or "") if not turn.in_group else None
+        if own is not None:
+            lines.append(turn.t("other.own_station", name=own.name, address=own.address, phone=own.phone))
+        elif facts.stations:
+            lines.append(turn.t("other.stations"))
+    if service is not None and service.bring:
+        lines.append(turn.t("other.bring", bring=service.bring))
+    return lines
+
+
+@router.intent("other_service")
+async def other_service(turn: Turn) -> None:
+    facts = await facts_of(turn)
+    text = normalize_query(turn.parse.text if turn.parse else turn.inbound.text)
+    service = match_service(text, facts.services) if facts else None
+    if service is None and turn.entity_values("policy"):
+        await policy.policy_question(turn)  # a policy named outright is the knowledge base's to answer
+        return
+    await say_not_handled(turn, service, facts)
+
+
+async def say_not_handled(turn: Turn, service: Service | None, facts: BureauFacts | None) -> None:
+    """The honest answer: not handled here, where to go, and a person one tap (or one word) away."""
+    turn.handled_as = "other_service"
+    if facts is None:
+        turn.say(turn.t("other.no_facts", hotline=turn.settings.hotline),
+                 [[turn.button(turn.t("other.person_button"), "bureau.person", service="")]])
+        return
+    lines = service_lines(turn, service, facts)
+    lines.append(turn.t("other.person"))
+    if facts.notice:
+        lines.append(turn.t("bureau.notice", notice=facts.notice))
+    person = turn.button(turn.t("other.person_button"), "bureau.person", service=service.name if service else "")
+    turn.say("\n".join(lines), [[person]])
+
+
+@router.action("bureau.person")
+async def hand_to_person(turn: Turn) -> None:
+    """The one-tap hand-off: a case for the worker's secretary, saying which service they asked about."""
+    service = str(turn.args.get("service") or "")
+    await cases.start_handoff(turn, about=turn.t("other.case_about", service=service) if service else "")
