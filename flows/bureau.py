@@ -26,7 +26,7 @@ from flows.office_hours import (
     next_open_day,
     status_at,
 )
-from flows.policy_search import normalize_query
+from flows.policy_search import PolicyIndex, normalize_query
 from flows.router import Router
 from flows.turn import Turn
 from flows.when import local_day
@@ -40,6 +40,7 @@ router = Router("bureau")
 NEAREST = re.compile(r"最近|附近|离我近|近点|近一点|近的|我们镇|我们这|我们那|我们乡|本镇|我这|nearest|near me|closest|nearby")
 STATION = re.compile(r"服务站|保障所|便民服务|镇上|乡上|街道办|station")
 WEEKEND = re.compile(r"周末|weekend")
+SUBSIDY = re.compile(r"补贴|补助|补不补|补多少|补几|补三分|国家补|返还|返不返|减免|减半|免交|缓缴|缓交|subsid|grant")
 # How many days ahead a question about a day is answered (beyond it the calendar may not know yet anyway).
 DAYS_AHEAD = 400
 
@@ -74,6 +75,24 @@ def match_service(text: str, services: list[Service] | tuple[Service, ...]) -> S
     return best[2] if best else None
 
 
+def prefers_policy(text: str, service: Service) -> bool:
+    """A question about state money (补贴, 补助, 减免, 缓缴 …) for something the service list names (交养老保险)
+    is a policy question, unless the service itself is about such money (低保's 困难补助)."""
+    return bool(SUBSIDY.search(text)) and not any(SUBSIDY.search(a) for a in (service.name, *service.aliases))
+
+
+def service_asked(text: str, services: tuple[Service, ...] | list[Service], index: PolicyIndex,
+                  today: date) -> Service | None:
+    """The listed service a question is about, unless the knowledge base confidently answers it as a
+    question about a subsidy."""
+    plain = normalize_query(text)
+    service = match_service(plain, services)
+    if service is None or not prefers_policy(plain, service):
+        return service
+    hits = index.search(text, limit=1, today=today)
+    return None if hits and hits[0].confident else service
+
+
 def _townships(turn: Turn) -> list[str]:
     names = [geography().township_of(str(value)) for value in turn.entity_values("location")]
     return list(dict.fromkeys(name for name in names if name))
@@ -106,7 +125,8 @@ def hours_text(turn: Turn, hours: Hours) -> str:
 def _day_label(turn: Turn, day: date) -> str:
     offset = (day - turn.today).days
     label = local_day(day, turn.language)
-    return turn.t(f"bureau.relative.{offset}", day=label) if offset in (0, 1, 2) else label
+    words = {0: "today", 1: "tomorrow", 2: "day_after"}
+    return turn.t(f"bureau.relative.{words[offset]}", day=label) if offset in words else label
 
 
 def _holiday_name(turn: Turn, english_name: str) -> str:
@@ -266,7 +286,7 @@ async def bureau_info(turn: Turn) -> None:
     cards = [office_card(turn, office, facts) for office in answer.offices]
     extra = list(answer.lines)
     own = facts.station_of(turn.person.township or "") if not turn.in_group else None
-    if own is not None and own not in answer.offices:
+    if own is not None and all(o.kind != "station" for o in answer.offices):
         extra.append(turn.t("bureau.your_station", name=own.name, address=own.address, phone=own.phone))
     elif not answer.lines and all(o.kind != "station" for o in answer.offices) and facts.stations:
         extra.append(turn.t("bureau.stations_hint", example=facts.stations[0].township))
@@ -306,11 +326,16 @@ def service_lines(turn: Turn, service: Service | None, facts: BureauFacts) -> li
 
 @router.intent("other_service")
 async def other_service(turn: Turn) -> None:
+    """Not handled here: say which service was understood and where to go; a policy question that reached
+    this intent (the NLU's neighbour) goes to the knowledge base instead."""
     facts = await facts_of(turn)
-    text = normalize_query(turn.parse.text if turn.parse else turn.inbound.text)
-    service = match_service(text, facts.services) if facts else None
-    if service is None and turn.entity_values("policy"):
-        await policy.policy_question(turn)  # a policy named outright is the knowledge base's to answer
+    text = turn.parse.text if turn.parse else turn.inbound.text
+    index = await policy.policy_index(turn.session)
+    service = service_asked(text, facts.services, index, turn.today) if facts else None
+    hints = turn.entity_values("policy")
+    if service is None and (hints or index.search(text, limit=1, today=turn.today)):
+        turn.handled_as = "policy_question"
+        await policy.answer(turn, index, text, hints)
         return
     await say_not_handled(turn, service, facts)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.policy_search import PolicyHit, PolicyIndex, normalize_query
+from flows.policy_search import PolicyHit, PolicyIndex
 from flows.router import Router
 from flows.turn import Turn
 from storage.policy_files import PolicyDoc
@@ -43,13 +43,15 @@ async def policy_index(session: AsyncSession) -> PolicyIndex:
     return cached.index
 
 
-async def _sent_elsewhere(turn: Turn, text: str) -> bool:
+async def _sent_elsewhere(turn: Turn, text: str, index: PolicyIndex) -> bool:
     """A question about a service the bureau file lists as not handled here (医保报销, 社保卡补办 …) gets that
     honest answer, never the nearest policy: the knowledge base has 社保免减缓, not medical reimbursement."""
-    from flows import bureau  # bureau answers policy questions named outright, so it imports this module
+    from flows import bureau  # bureau hands questions naming a policy to this module, so it imports it first
 
     services = await bureau_services(turn.session)
-    service = bureau.match_service(normalize_query(text), services) if services else None
+    if not services:
+        return False
+    service = bureau.service_asked(text, services, index, turn.today)
     if service is None:
         return False
     await bureau.say_not_handled(turn, service, await bureau.facts_of(turn))
@@ -99,9 +101,14 @@ def group_text(turn: Turn, doc: PolicyDoc) -> str:
 async def policy_question(turn: Turn) -> None:
     hints = turn.entity_values("policy")
     text = turn.parse.text if turn.parse else turn.inbound.text
-    if not hints and await _sent_elsewhere(turn, text):
-        return
     index = await policy_index(turn.session)
+    if not hints and await _sent_elsewhere(turn, text, index):
+        return
+    await answer(turn, index, text, hints)
+
+
+async def answer(turn: Turn, index: PolicyIndex, text: str, hints: list[str]) -> None:
+    """The best policy for the question, or the likely ones to choose from, or "not found"."""
     hits = index.search(text, policy_hint=hints[0] if hints else None, limit=3, today=turn.today)
     if not hits:
         turn.say(turn.t("policy.not_found", hotline=turn.settings.hotline))
