@@ -27,6 +27,13 @@ _SERVICE_KEYS = frozenset({"name", "en", "aliases", "offices", "stations", "hotl
 _DAY_KEYS = frozenset({"date", "open", "hours", "offices", "note"})
 
 
+class _Loader(yaml.SafeLoader):
+    """Dates stay text until checked here, so 2026-13-01 is reported as a problem instead of crashing the load."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 class BureauFileError(ValueError):
     """The bureau file is invalid; each line of the message reads `file: where: what is wrong`."""
 
@@ -314,7 +321,7 @@ def load_bureau_file(path: Path) -> BureauFacts:
     """Read and check the bureau file; raises BureauFileError listing every problem."""
     reader = _Reader(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise BureauFileError([f"{path.name}: cannot be read: {exc}"]) from exc
     if not isinstance(data, dict):
