@@ -18,6 +18,7 @@ import jieba
 from flows import cases, policy
 from flows.messages import Button
 from flows.office_hours import (
+    HOLIDAY_WORDS,
     DayPlan,
     HolidayBreak,
     day_plan,
@@ -41,6 +42,8 @@ NEAREST = re.compile(r"最近|附近|离我近|近点|近一点|近的|我们镇
 STATION = re.compile(r"服务站|保障所|便民服务|镇上|乡上|街道办|station")
 WEEKEND = re.compile(r"周末|weekend")
 SUBSIDY = re.compile(r"补贴|补助|补不补|补多少|补几|补三分|国家补|返还|返不返|减免|减半|免交|缓缴|缓交|subsid|grant")
+# chinesecalendar's English holiday names → the catalogue's keys (the holidays people ask about by name).
+_HOLIDAY_KEYS = {holiday.value: holiday.name for holiday, _ in HOLIDAY_WORDS}
 # How many days ahead a question about a day is answered (beyond it the calendar may not know yet anyway).
 DAYS_AHEAD = 400
 
@@ -130,10 +133,9 @@ def _day_label(turn: Turn, day: date) -> str:
 
 
 def _holiday_name(turn: Turn, english_name: str) -> str:
-    key = english_name.lower().replace("'", "").replace("-", "_").replace(" ", "_")
-    known = {"new_years_day", "spring_festival", "tomb_sweeping_day", "labour_day", "dragon_boat_festival",
-             "national_day", "mid_autumn_festival"}
-    return turn.t(f"bureau.holidays.{key}") if key in known else english_name
+    """The catalogue's name for a holiday chinesecalendar calls `english_name` ("National Day" → 国庆节)."""
+    key = _HOLIDAY_KEYS.get(english_name)
+    return turn.t(f"bureau.holidays.{key}") if key else english_name
 
 
 def _closed_why(turn: Turn, plan: DayPlan) -> str:
@@ -235,10 +237,12 @@ def _which_offices(turn: Turn, facts: BureauFacts, text: str) -> _Answer:
         return _Answer(stations or facts.halls, lines)
     wants_station = STATION.search(text) or NEAREST.search(text)
     if wants_station:
-        own = facts.station_of(turn.person.township or "") if not turn.in_group else None
+        township = turn.person.township if not turn.in_group else None
+        own = facts.station_of(township) if township else None
         if own is not None:
             return _Answer([own], [])
-        return _Answer(facts.halls, [turn.t("bureau.ask_township")])
+        known = [turn.t("bureau.no_station", township=township)] if township else []
+        return _Answer(facts.halls, known or [turn.t("bureau.ask_township")])
     return _Answer(facts.halls, [])
 
 
@@ -269,7 +273,7 @@ async def bureau_info(turn: Turn) -> None:
                           statutory=turn.t(f"bureau.statutory.{holiday.name}"), hotline=facts.hotline)
         else:
             body = holiday_text(turn, found, facts.halls, facts)
-        turn.say(_footer(turn, facts, body, *answer.lines))
+        turn.say(_footer(turn, facts, *answer.lines, body))
         return
     if days:
         lines: list[str] = []
@@ -281,16 +285,16 @@ async def bureau_info(turn: Turn) -> None:
             else:
                 lines += [turn.t("bureau.for_office", name=o.name, text=s) for (o, _), s in zip(plans, sentences,
                                                                                                strict=True)]
-        turn.say(_footer(turn, facts, *lines, *answer.lines), _map_buttons(turn, answer.offices))
+        turn.say(_footer(turn, facts, *answer.lines, *lines), _map_buttons(turn, answer.offices))
         return
     cards = [office_card(turn, office, facts) for office in answer.offices]
-    extra = list(answer.lines)
+    extra: list[str] = []
     own = facts.station_of(turn.person.township or "") if not turn.in_group else None
     if own is not None and all(o.kind != "station" for o in answer.offices):
         extra.append(turn.t("bureau.your_station", name=own.name, address=own.address, phone=own.phone))
     elif not answer.lines and all(o.kind != "station" for o in answer.offices) and facts.stations:
         extra.append(turn.t("bureau.stations_hint", example=facts.stations[0].township))
-    turn.say(_footer(turn, facts, "\n\n".join(cards), *extra), _map_buttons(turn, answer.offices))
+    turn.say(_footer(turn, facts, *answer.lines, "\n\n".join(cards), *extra), _map_buttons(turn, answer.offices))
 
 
 # --- services the assistant does not handle ------------------------------------------------------------

@@ -22,7 +22,8 @@ from storage.bureau_file import Hours, Office, SpecialDay
 # What people type for each public holiday, in normalised text (simplified, lower case).
 HOLIDAY_WORDS: tuple[tuple[Holiday, str], ...] = (
     (Holiday.new_years_day, r"元旦|new year'?s day|new year(?! ?festival)"),
-    (Holiday.spring_festival, r"春节|过年|大年|年假|新年|spring festival|chinese new year|lunar new year"),
+    (Holiday.spring_festival, r"春节|过完?年|(?<![\d两几一二三四五六七八九十多])年后|开年|大年|年假|新年|"
+                              r"spring festival|chinese new year|lunar new year"),
     (Holiday.tomb_sweeping_day, r"清明|tomb[- ]?sweeping|qingming"),
     (Holiday.labour_day, r"五一|(?<![\d月])51(?:长假|假|放|节|上班|休息|期间)|劳动节|may day|labou?r day"),
     (Holiday.dragon_boat_festival, r"端午|dragon boat"),
