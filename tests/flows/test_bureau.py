@@ -6,6 +6,7 @@ the installed holiday calendar covers (2025–2026), and one it does not (2027).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -155,6 +156,18 @@ class TestStations:
         chat = chat_at(assistant, at(2026, 9, 15, 10), user="shuangfu")
         await chat.say("人社局在哪里")
         assert "离您近的：双福镇劳动保障服务站" in chat.text()
+
+    async def test_a_township_without_a_station_is_said_so(self, sqlite_db: Database, trained_nlu) -> None:  # type: ignore[no-untyped-def]
+        facts = load_bureau_file(BUREAU_FILE)
+        without = replace(facts, offices=tuple(o for o in facts.offices if o.township != "双福镇"))
+        async with sqlite_db.session() as session:
+            await replace_bureau_facts(session, without, now=at(2026, 1, 1))
+        await add_person(sqlite_db, "shuangfu", name="李四", township="双福镇", registered=True)
+        chat = chat_at(Assistant(sqlite_db, trained_nlu), at(2026, 9, 15, 10), user="shuangfu")
+        await chat.say("最近的服务站在哪")
+        text = chat.text()
+        assert text.startswith("双福镇的服务站还没有登记，先告诉您人社局的：")
+        assert "政务服务中心人社窗口" in text
 
     async def test_in_a_group_no_one_is_told_their_township(self, assistant: Assistant) -> None:
         chat = Conversation(assistant, user_id="shuangfu", chat_type=ChatType.GROUP, chat_id="g1",
