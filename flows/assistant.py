@@ -23,6 +23,7 @@ from flows import (
     employment,
     forms,
     jobs,
+    other_services,
     policy,
     push,
     registration,
@@ -70,6 +71,7 @@ def default_router() -> Router:
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
         secretary.router, push.router, broadcasting.router, bureau.router,
+        other_services.router,
     )
     return root
 

@@ -1,10 +1,8 @@
-"""The bureau's own facts when asked, and honest answers for the bureau's services the assistant does not handle.
+"""The bureau's own facts when asked: where the offices and township stations are, when they are open.
 
-`bureau_info`: where the offices and township stations are, when they are open (today, tomorrow, Saturday,
-a public holiday and its make-up days), their phones and map links, the hotline. `other_service`: 社保卡补办,
-医保报销, 个税, 户口, 低保, 养老金 … are named as understood, with where to go (another department, the hotline,
-the counter, the worker's township station) and a one-tap hand-off to a person. Everything comes from the
-bureau file (`mishu import bureau`); the calendar from chinesecalendar.
+`bureau_info` answers today, tomorrow, Saturday, a date, a public holiday with its make-up days, the nearest
+station, phones, map links and the hotline, from the bureau file (`mishu import bureau`) and chinesecalendar.
+Services the assistant does not handle are `flows/other_services.py`.
 """
 
 from __future__ import annotations
@@ -13,9 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-import jieba
-
-from flows import cases, policy
 from flows.messages import Button
 from flows.office_hours import (
     HOLIDAY_WORDS,
@@ -27,11 +22,11 @@ from flows.office_hours import (
     next_open_day,
     status_at,
 )
-from flows.policy_search import PolicyIndex, normalize_query
+from flows.policy_search import normalize_query
 from flows.router import Router
 from flows.turn import Turn
 from flows.when import local_day
-from storage.bureau_file import BureauFacts, Hours, Office, Service
+from storage.bureau_file import BureauFacts, Hours, Office
 from storage.queries.bureau import bureau_facts
 from storage.vocabulary import geography
 
@@ -41,59 +36,13 @@ router = Router("bureau")
 NEAREST = re.compile(r"最近|附近|离我近|近点|近一点|近的|我们镇|我们这|我们那|我们乡|本镇|我这|nearest|near me|closest|nearby")
 STATION = re.compile(r"服务站|保障所|便民服务|镇上|乡上|街道办|station")
 WEEKEND = re.compile(r"周末|weekend")
-SUBSIDY = re.compile(r"补贴|补助|补不补|补多少|补几|补三分|国家补|返还|返不返|减免|减半|免交|缓缴|缓交|subsid|grant")
 # chinesecalendar's English holiday names → the catalogue's keys (the holidays people ask about by name).
 _HOLIDAY_KEYS = {holiday.value: holiday.name for holiday, _ in HOLIDAY_WORDS}
 # How many days ahead a question about a day is answered (beyond it the calendar may not know yet anyway).
 DAYS_AHEAD = 400
 
 
-# --- understanding the question (pure) -----------------------------------------------------------------
-
-
-def _parts(alias: str) -> list[str]:
-    return [part for part in jieba.lcut(alias) if part.strip()]
-
-
-def _span(text: str, parts: list[str], gap: int = 6) -> int:
-    """How much of `text` the alias covers when its words appear in order with small gaps (医保…报销); 0 if not."""
-    position, covered = 0, 0
-    for index, part in enumerate(parts):
-        found = text.find(part, position)
-        if found < 0 or (index and found - position > gap):
-            return 0
-        position, covered = found + len(part), covered + len(part)
-    return covered
-
-
-def match_service(text: str, services: list[Service] | tuple[Service, ...]) -> Service | None:
-    """The service a (normalised) question is about: the one whose name or alias covers most of it."""
-    best: tuple[int, int, Service] | None = None
-    for order, service in enumerate(services):
-        for alias in (service.name, *service.aliases):
-            alias = normalize_query(alias)
-            score = len(alias) * 2 if alias in text else _span(text, _parts(alias))
-            if score and (best is None or (score, -order) > (best[0], best[1])):
-                best = (score, -order, service)
-    return best[2] if best else None
-
-
-def prefers_policy(text: str, service: Service) -> bool:
-    """A question about state money (补贴, 补助, 减免, 缓缴 …) for something the service list names (交养老保险)
-    is a policy question, unless the service itself is about such money (低保's 困难补助)."""
-    return bool(SUBSIDY.search(text)) and not any(SUBSIDY.search(a) for a in (service.name, *service.aliases))
-
-
-def service_asked(text: str, services: tuple[Service, ...] | list[Service], index: PolicyIndex,
-                  today: date) -> Service | None:
-    """The listed service a question is about, unless the knowledge base confidently answers it as a
-    question about a subsidy."""
-    plain = normalize_query(text)
-    service = match_service(plain, services)
-    if service is None or not prefers_policy(plain, service):
-        return service
-    hits = index.search(text, limit=1, today=today)
-    return None if hits and hits[0].confident else service
+# --- understanding the question ------------------------------------------------------------------------
 
 
 def _townships(turn: Turn) -> list[str]:
@@ -295,72 +244,3 @@ async def bureau_info(turn: Turn) -> None:
     elif not answer.lines and all(o.kind != "station" for o in answer.offices) and facts.stations:
         extra.append(turn.t("bureau.stations_hint", example=facts.stations[0].township))
     turn.say(_footer(turn, facts, *answer.lines, "\n\n".join(cards), *extra), _map_buttons(turn, answer.offices))
-
-
-# --- services the assistant does not handle ------------------------------------------------------------
-
-
-def service_lines(turn: Turn, service: Service | None, facts: BureauFacts) -> list[str]:
-    """Where to go for `service` (or for anything the assistant does not do, when none was recognised)."""
-    if service is None:
-        lines = [turn.t("other.not_here_unknown")]
-    elif turn.language == "en" and service.en:
-        lines = [turn.t("other.not_here_en", service=service.name, en=service.en)]
-    else:
-        lines = [turn.t("other.not_here", service=service.name)]
-    if service is not None and service.elsewhere:
-        lines.append(turn.t("other.elsewhere", where=service.elsewhere))
-    lines.append(turn.t("other.hotline", hotline=service.hotline if service and service.hotline else facts.hotline))
-    offices = facts.handling(service) if service is not None else facts.halls[:1]
-    if service is not None and not service.elsewhere and not offices:
-        offices = facts.halls[:1]  # the bureau's own service with no office named: its main hall
-    for office in offices:
-        lines.append(turn.t("other.office", name=office.name, address=office.address,
-                            hours=turn.t("bureau.usual_hours", hours=hours_text(turn, office.hours))))
-    if service is None or service.stations:
-        own = facts.station_of(turn.person.township or "") if not turn.in_group else None
-        if own is not None:
-            lines.append(turn.t("other.own_station", name=own.name, address=own.address, phone=own.phone))
-        elif facts.stations:
-            lines.append(turn.t("other.stations"))
-    if service is not None and service.bring:
-        lines.append(turn.t("other.bring", bring=service.bring))
-    return lines
-
-
-@router.intent("other_service")
-async def other_service(turn: Turn) -> None:
-    """Not handled here: say which service was understood and where to go; a policy question that reached
-    this intent (the NLU's neighbour) goes to the knowledge base instead."""
-    facts = await facts_of(turn)
-    text = turn.parse.text if turn.parse else turn.inbound.text
-    index = await policy.policy_index(turn.session)
-    service = service_asked(text, facts.services, index, turn.today) if facts else None
-    hints = turn.entity_values("policy")
-    if service is None and (hints or index.search(text, limit=1, today=turn.today)):
-        turn.handled_as = "policy_question"
-        await policy.answer(turn, index, text, hints)
-        return
-    await say_not_handled(turn, service, facts)
-
-
-async def say_not_handled(turn: Turn, service: Service | None, facts: BureauFacts | None) -> None:
-    """The honest answer: not handled here, where to go, and a person one tap (or one word) away."""
-    turn.handled_as = "other_service"
-    if facts is None:
-        turn.say(turn.t("other.no_facts", hotline=turn.settings.hotline),
-                 [[turn.button(turn.t("other.person_button"), "bureau.person", service="")]])
-        return
-    lines = service_lines(turn, service, facts)
-    lines.append(turn.t("other.person"))
-    if facts.notice:
-        lines.append(turn.t("bureau.notice", notice=facts.notice))
-    person = turn.button(turn.t("other.person_button"), "bureau.person", service=service.name if service else "")
-    turn.say("\n".join(lines), [[person]])
-
-
-@router.action("bureau.person")
-async def hand_to_person(turn: Turn) -> None:
-    """The one-tap hand-off: a case for the worker's secretary, saying which service they asked about."""
-    service = str(turn.args.get("service") or "")
-    await cases.start_handoff(turn, about=turn.t("other.case_about", service=service) if service else "")

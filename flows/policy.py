@@ -46,15 +46,17 @@ async def policy_index(session: AsyncSession) -> PolicyIndex:
 async def _sent_elsewhere(turn: Turn, text: str, index: PolicyIndex) -> bool:
     """A question about a service the bureau file lists as not handled here (医保报销, 社保卡补办 …) gets that
     honest answer, never the nearest policy: the knowledge base has 社保免减缓, not medical reimbursement."""
-    from flows import bureau  # bureau hands questions naming a policy to this module, so it imports it first
+    from flows import (
+        other_services,  # it hands questions naming a policy to this module, so it imports it first
+    )
 
     services = await bureau_services(turn.session)
     if not services:
         return False
-    service = bureau.service_asked(text, services, index, turn.today)
+    service = other_services.service_asked(text, services, index, turn.today)
     if service is None:
         return False
-    await bureau.say_not_handled(turn, service, await bureau.facts_of(turn))
+    await other_services.say_not_handled(turn, service, await other_services.facts_of(turn))
     return True
 
 

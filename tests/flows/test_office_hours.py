@@ -11,8 +11,8 @@ from chinese_calendar import Holiday
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.bureau import match_service
 from flows.office_hours import day_plan, holiday_break, holiday_named, next_open_day, status_at
+from flows.other_services import match_service
 from flows.policy_search import normalize_query
 from storage.bureau_file import BureauFileError, Hours, Office, SpecialDay, load_bureau_file
 from storage.demo.reference import BUREAU_FILE
