@@ -396,5 +396,10 @@ def main(argv: list[str]) -> int:
     print(f"{len(dialogues)} dialogues, {sum(len(d.turns) for d in dialogues)} turns", file=sys.stderr)
     results = asyncio.run(play_all(dialogues))
     report_failures(results, sys.stdout, verbose=args.verbose)
+    for source in sorted({r.dialogue.source for r in results}):
+        mine = [r for r in results if r.dialogue.source == source]
+        turns = [t for r in mine for t in r.turns]
+        print(f"{source}: dialogues {sum(r.ok for r in mine)}/{len(mine)}, "
+              f"turns {sum(t.ok for t in turns)}/{sum(len(r.dialogue.turns) for r in mine)}")
     print(json.dumps(score(results), ensure_ascii=False))
     return 0
