@@ -81,7 +81,10 @@ def service_lines(turn: Turn, service: Service | None, facts: BureauFacts) -> li
         lines = [turn.t("other.not_here", service=service.name)]
     if service is not None and service.elsewhere:
         lines.append(turn.t("other.elsewhere", where=service.elsewhere))
-    lines.append(turn.t("other.hotline", hotline=service.hotline if service and service.hotline else facts.hotline))
+    if service is not None and service.hotline and service.hotline != facts.hotline:
+        lines.append(turn.t("other.hotline_other", hotline=service.hotline, bureau_hotline=facts.hotline))
+    else:
+        lines.append(turn.t("other.hotline", hotline=facts.hotline))
     offices = facts.handling(service) if service is not None else facts.halls[:1]
     if service is not None and not service.elsewhere and not offices:
         offices = facts.halls[:1]  # the bureau's own service with no office named: its main hall

@@ -92,7 +92,7 @@ class TestNotHandledHere:
         chat = _chat(assistant)
         await chat.say("医保报销怎么弄")
         text = chat.text()
-        assert "12393" in text
+        assert "打 12393 咨询；人社方面的问题打 12333" in text
         for policy in ("社保免减缓", "灵活就业", "政策依据", "申请条件"):
             assert policy not in text
 
