@@ -20,10 +20,12 @@ from flows import (
     alerts,
     applications,
     broadcasting,
+    bureau,
     cases,
     employment,
     forms,
     jobs,
+    other_services,
     policy,
     push,
     registration,
@@ -35,7 +37,7 @@ from flows import (
 )
 from flows.commands import command_of
 from flows.dialogue import Move, Resolution, read_context, resolve, store_context
-from flows.i18n import LANGUAGES, detect_language
+from flows.i18n import LANGUAGES, detect_language, in_script
 from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router, continuation_key
 from flows.turn import FlowSettings, ParseLike, Turn
@@ -72,7 +74,8 @@ def default_router() -> Router:
     root.include(
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
-        secretary.router, push.router, broadcasting.router, resume.router,
+        secretary.router, push.router, broadcasting.router, bureau.router,
+        other_services.router, resume.router,
     )
     return root
 
@@ -124,7 +127,8 @@ class Assistant:
                     chat_type=str(inbound.chat_type), at=now,
                 )
                 self._remember(turn)
-            return Response(turn.replies, turn.handled_as)
+            # The one place a turn's replies are put in the reader's script, data from the database included.
+            return Response([in_script(reply, turn.language) for reply in turn.replies], turn.handled_as)
 
     async def group_moved(self, channel: str, old_chat_id: str, new_chat_id: str) -> None:
         """The channel moved a group to a new id (Telegram: group → supergroup)."""
