@@ -212,8 +212,9 @@ class Assistant:
                     return
             elif resolution.move is Move.UNDO or resolution.problem:
                 return
-        if turn.context is not None and turn.context.awaiting and resolution.move is not Move.ANSWER:
-            turn.context = dataclasses.replace(turn.context, awaiting=None)  # the question went unanswered
+        if turn.context is not None and turn.context.awaiting and resolution.move not in (Move.ANSWER, Move.ASK):
+            # The question went unanswered (a question about the bus in between leaves it open, as in a form).
+            turn.context = dataclasses.replace(turn.context, awaiting=None)
         turn.resolution = resolution
         turn.handled_as = resolution.intent
         await self._continue(turn, resolution)

@@ -106,17 +106,21 @@ _FILLER_WORDS = (
     "有没有", "有没得", "有莫得", "有不有", "是不是", "能不能", "可不可以", "可以", "还有", "那边", "这边", "那里", "这里",
     "一点", "一些", "一下", "看看", "东西", "的话", "怎么", "那种", "这种", "哪些", "什么", "啥子", "请问", "帮我",
     "给我", "我想", "我要", "想要", "需要", "要得", "好的", "麻烦", "一样", "不对", "不是", "错了", "搞错",
+    "我是说", "我说的是", "我要的是", "我要找的是", "我想找的是", "我找的是",
     "what about", "how about", "and", "any", "anything", "with", "the", "a", "an", "is", "are", "there", "please",
     "do", "does", "i", "me", "my", "need", "to", "of", "for", "in", "at", "on", "one", "ones", "some", "show",
     "or", "those", "these", "them", "it", "only", "just", "ok", "okay", "then", "also", "have", "has", "you",
-    "got", "what", "about", "s", "from", "no", "not", "wrong", "but",
+    "got", "what", "about", "s", "from", "no", "not", "wrong", "but", "mean", "meant", "left", "held", "that",
+    "will", "can", "could", "would", "ll", "d", "m", "like",
 )
-_FILLER_CHARS = set("的呢吗嘛啊呀哦吧了么喃嘞噻哈咧哇嗯诶哎呗啦咯喔呐滴撒哟嘿有没得还要那这就是我想你们请问也都些点再又在多更呃额啥")
+_FILLER_CHARS = set("的呢吗嘛啊呀哦吧了么喃嘞噻哈咧哇嗯诶哎呗啦咯喔呐滴撒哟嘿有没得还要那这就是我想你们请问也都些点再又在多更呃额啥能可")
+# A yes-no tag closing a question ("能上车不", "有车没得", "要钱不嘛") asks nothing new; 不 elsewhere negates.
+_QUESTION_TAG = re.compile(r"(?:不|没|没得|没有|不嘛|没嘛)[\s?？!！。.~～]*$")
 # A topic's own nouns are not new content within it ("双福镇的活呢" continues a job search; 车 would not).
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     Topic.JOBS: ("工作", "岗位", "活路", "活儿", "活", "事做", "事情", "招工", "招人", "work", "jobs", "job", "positions"),
-    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "班", "课", "training", "course", "courses",
-                     "class", "start", "starts"),
+    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "开始", "班", "课", "学", "training",
+                     "course", "courses", "class", "start", "starts"),
     Topic.BUS: ("专车", "班车", "大巴", "汽车", "车次", "车", "趟", "出发", "发车", "走", "bus", "buses", "coach", "leave"),
     Topic.POLICY: ("政策", "补贴", "policy", "subsidy"),
 }
@@ -210,7 +214,7 @@ class Resolution:
     move: Move
     intent: str  # what the turn counts as (a follow-up of a job search is "job_search")
     topic: str | None = None
-    criteria: dict[str, Any] | None = None  # REFINE / UNDO: the criteria to answer with
+    criteria: dict[str, Any] | None = None  # REFINE / UNDO: the criteria to answer with; ASK: which items shown
     changed: tuple[str, ...] = ()  # REFINE: the kinds of slot the message changed
     item: int | str | None = None  # REFER / ASK: the item meant (ASK without one: the page shown)
     number: int | None = None  # REFER: its number in the list
@@ -238,7 +242,7 @@ def _outside(text: str, entities: Iterable[Any]) -> str:
 
 def residual(text: str, entities: Iterable[Any], topic: str | None = None) -> str:
     """What a message says besides its entities, particles, fillers and the topic's own nouns ("" = nothing)."""
-    rest = _outside(text, entities)
+    rest = _QUESTION_TAG.sub("", _outside(text, entities))
     words = [*(TOPIC_WORDS.get(topic, ()) if topic else ()), *_FILLER_WORDS]
     latin = {w for w in words if w.isascii()}
     rest = _LATIN_WORD.sub(lambda m: " " if m.group(0) in latin else m.group(0), rest)
@@ -278,6 +282,10 @@ def refine(topic: str, criteria: Mapping[str, Any], entities: Sequence[Any]) -> 
     if topic == Topic.JOBS:
         return SearchCriteria.from_dict(dict(criteria)).refined(slots).to_dict(), changed
     result = dict(criteria)
+    if topic == Topic.TRAINING and {"training", "job_category"} & set(changed):
+        # A course named by its topic (电焊) or by a trade (制茶) is one criterion: either replaces both.
+        result.pop("training", None)
+        result.pop("job_category", None)
     for kind in changed:
         values = [e.value for e in slots if e.entity == kind]
         result[kind] = values[0] if kind in ("date", "order") else list(dict.fromkeys(values))
@@ -353,8 +361,11 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     # An act cue (订座, 报名, book), or words besides the reference and the cues with an act intent
     # ("我要报第一个": 报), make it an act; a bare "第一个" only shows details.
     act = ("act" in kinds or intent in ACT_INTENTS and not elliptical) and not details
-    if ordinal is not None and ordinal.value == "this" and not (elliptical or act):
-        ordinal = None  # 那个… as a hesitation, 这个政策怎么… as a demonstrative: not a pick from a list
+    slots = [e for e in entities if _applicable(e, topic)] if topic else []
+    if ordinal is not None and ordinal.value == "this" and (not (elliptical or act) or slots):
+        # 那个… as a hesitation, 这个政策怎么… as a demonstrative, "不是这个，要制茶的" naming something else, "星期六那趟"
+        # picked by its day: not a pick from the list by position.
+        ordinal = None
 
     if context is not None and context.awaiting:
         answer = _answer(context.awaiting, intent, ordinal)
@@ -376,7 +387,12 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     if INTENT_TOPIC.get(intent, topic) != topic and parse.confidence >= confident and not elliptical:
         return Resolution(Move.NEW, intent)  # a question about another topic
     asked = TOPIC_INTENT[topic]
-    slots = [e for e in entities if _applicable(e, topic)]
+    if topic == Topic.POLICY and context.focus is not None and (
+        intent in ("nlu_fallback", "out_of_scope") or intent == "help" and parse.confidence < confident
+    ):
+        # What the NLU cannot place, right after a policy was read ("现在还能申请不", "最多能贷好多"), is asked of
+        # the knowledge base about that policy.
+        intent = "policy_question"
 
     # 1. "不对" undoes the last refinement; "不对，要双福镇的" corrects it ("no. 2" is a reference, not a no).
     if intent == "deny" and not (ordinal is not None and ordinal.value != "this" and elliptical):
@@ -416,6 +432,10 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
         return Resolution(Move.ASK, asked, topic, item=context.focus, attribute=asked_about[0])
     if details and not slots and context.focus is not None:
         return Resolution(Move.REFER, asked, topic, item=context.focus)
+    if asked_about and topic in (Topic.BUS, Topic.TRAINING):
+        # "罗目能上车不", "星期六那趟要带啥子": a question about the items the slots pick out, not a new search.
+        filters = refine(topic, {}, slots)[0]
+        return Resolution(Move.ASK, asked, topic, criteria=filters, attribute=asked_about[0])
     if slots:
         criteria, changed = refine(topic, context.criteria, slots)
         return Resolution(Move.REFINE, asked, topic, criteria=criteria, changed=changed)

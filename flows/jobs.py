@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flows.dialogue import Move, Topic
+from flows.matching import county_geography
 from flows.ranking import SearchCriteria, rank
 from flows.resume import continue_in_private
 from flows.router import Router
@@ -25,6 +26,13 @@ router = Router("jobs")
 RESULT_MEMORY = 60
 # How many of the newest matching postings are ranked for one question (a province may have 100,000s open).
 SEARCH_LIMIT = 500
+
+
+def township_km(a: str, b: str) -> float | None:
+    """Kilometres between two townships of the county (None for a name the geography does not know)."""
+    geography = county_geography()
+    i, j = geography.index(a), geography.index(b)
+    return float(geography.km[i][j]) if i >= 0 and j >= 0 else None
 
 
 def salary_text(turn: Turn, posting: Posting) -> str:
@@ -119,9 +127,8 @@ async def search(turn: Turn, criteria: SearchCriteria, *, move: Move = Move.NEW,
         turn.session, today=turn.today, categories=criteria.categories, places=criteria.places, limit=SEARCH_LIMIT
     )
     township = turn.person.township
-    if criteria.order == "near" and not township:
-        turn.say(turn.t("jobs.near_unknown"))
-    ranked = rank(postings, criteria, township=township)
+    note = turn.t("jobs.near_unknown") + "\n" if criteria.order == "near" and not township else ""
+    ranked = rank(postings, criteria, township=township, distance=township_km)
     total: int | str = len(ranked)
     if len(postings) >= SEARCH_LIMIT:  # more matched than were ranked: say how many there are
         total = await count_open_postings(
@@ -146,7 +153,7 @@ async def search(turn: Turn, criteria: SearchCriteria, *, move: Move = Move.NEW,
     else:
         key = "jobs.back_to" if move is Move.UNDO else "jobs.refined"
         heading = turn.t(key, what=what or turn.t("jobs.what_any"), total=total)
-    await show_page(turn, ids, 0, heading=heading, criteria=criteria.to_dict())
+    await show_page(turn, ids, 0, heading=note + heading, criteria=criteria.to_dict())
 
 
 @router.intent("job_search")
@@ -248,7 +255,7 @@ async def answer_about(turn: Turn, attribute: str, item: int | None) -> None:
                                                                "contact") else turn.t("jobs.about_details")]
     for posting in postings:
         number = shown.items.index(posting.id) + 1 if shown and posting.id in shown.items else 1
-        lines.append(turn.t("jobs.about_line", number=number, title=posting.title,
+        lines.append(turn.t("jobs.about_line", number=number, title=posting.title, enterprise=posting.enterprise.name,
                             text=_attribute_text(turn, posting, attribute)))
     if attribute == "contact" and turn.in_group:
         lines.append(turn.t("jobs.contact_in_private"))

@@ -126,6 +126,9 @@ async def policy_question(turn: Turn) -> None:
     index = await policy_index(turn.session)
     if not hints and await _sent_elsewhere(turn, text, index):
         return
+    context = turn.context
+    if not hints and context is not None and context.topic == Topic.POLICY and context.focus is not None:
+        hints = [str(context.focus)]  # "现在还能申请不" is about the policy just read
     await answer(turn, index, text, hints)
 
 
@@ -152,8 +155,9 @@ async def show_policy(turn: Turn) -> None:
     _answer(turn, doc, None)
 
 
-# What a follow-up about the policy just shown asks for, and the part of the policy that answers it.
-_PARTS = {"requirements": "eligibility", "how": "how_to_apply"}
+# What a follow-up about the policy just shown asks for, and the parts of the policy that answer it ("要带啥子材料"
+# is answered by who qualifies and how to apply, where the documents are listed).
+_PARTS = {"requirements": ("eligibility", "how_to_apply"), "how": ("how_to_apply",)}
 
 
 @router.continuation(Topic.POLICY)
@@ -170,11 +174,10 @@ async def continue_policy(turn: Turn) -> None:
         await policy_question(turn)
     elif resolution.move is Move.ASK and resolution.attribute in _PARTS and not turn.in_group:
         turn.look_at(Topic.POLICY, doc.key)
-        part = _PARTS[resolution.attribute]
-        items = getattr(doc, part)
+        parts = [turn.t(f"policy.{part}") + "\n" + _bullets(getattr(doc, part))
+                 for part in _PARTS[resolution.attribute] if getattr(doc, part)]
         title = turn.t("policy.title", title=doc.title, name=doc.key)
-        body = turn.t(f"policy.{part}") + "\n" + _bullets(items) if items else answer_text(turn, doc, None)
-        turn.say(title + "\n\n" + body)
+        turn.say(title + "\n\n" + ("\n\n".join(parts) if parts else answer_text(turn, doc, None)))
     elif resolution.move is Move.ASK and resolution.attribute == "time":
         turn.look_at(Topic.POLICY, doc.key)
         turn.say(turn.t("policy.title", title=doc.title, name=doc.key) + "\n" + _dates(turn, doc))

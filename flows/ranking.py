@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -48,7 +48,7 @@ class SearchCriteria:
     min_pay: float | None = None  # in `pay_unit`
     pay_unit: str = "month"
     benefits: tuple[str, ...] = ()  # canonical benefit names, all wanted (BENEFIT_TERMS)
-    order: str = "relevance"  # one of ORDERS: "pay" higher pay first, "near" the worker's township first
+    order: str = "relevance"  # one of ORDERS: "pay" higher pay first, "near" in the county, nearest township first
 
     @classmethod
     def from_entities(cls, entities: Iterable[Any]) -> SearchCriteria:
@@ -151,9 +151,16 @@ def best_monthly_pay(posting: PostingLike) -> float:
     return monthly(best, posting.salary_unit)
 
 
-def rank(postings: Sequence[PostingLike], criteria: SearchCriteria, *, township: str | None = None) -> list[PostingLike]:
-    """The postings that fit, in the order asked for: best match first (newest among equals), or higher pay
-    first, or newest first, or — with the worker's `township` — postings in that township first."""
+Distance = Callable[[str, str], float | None]
+
+
+def rank(
+    postings: Sequence[PostingLike], criteria: SearchCriteria, *, township: str | None = None,
+    distance: Distance | None = None,
+) -> list[PostingLike]:
+    """The postings that fit, in the order asked for: best match first (newest among equals), higher pay first,
+    newest first, or near: postings in the county before those elsewhere, and — with the worker's `township`
+    — that township first, then the others by `distance` (km between two townships, None when unknown)."""
     fitting = [p for p in postings if pays_enough(p, criteria) and offers(p, criteria.benefits)]
     newest = sorted(fitting, key=lambda p: -p.created_at.timestamp())
     if criteria.order == "newest":
@@ -161,6 +168,19 @@ def rank(postings: Sequence[PostingLike], criteria: SearchCriteria, *, township:
     if criteria.order == "pay":
         return sorted(newest, key=lambda p: (-best_monthly_pay(p), -score(p, criteria)))
     relevant = sorted(newest, key=lambda p: -score(p, criteria))
-    if criteria.order == "near" and township:
-        return sorted(relevant, key=lambda p: p.township != township)
+    if criteria.order == "near":
+        return sorted(relevant, key=lambda p: _remoteness(p, township, distance))
     return relevant
+
+
+def _remoteness(posting: PostingLike, township: str | None, distance: Distance | None) -> tuple[int, float]:
+    """Sort key for "near": the worker's township first, then the county's others by km (unknown last among
+    them), then postings elsewhere."""
+    if not posting.township:
+        return 1, 0.0
+    if township is None:
+        return 0, 0.0
+    if posting.township == township:
+        return 0, -1.0
+    km = distance(township, posting.township) if distance is not None else None
+    return 0, km if km is not None else float("inf")

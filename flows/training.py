@@ -264,8 +264,18 @@ def _attribute_text(turn: Turn, offer: Offer, attribute: str) -> str:
     return training.description or training.title
 
 
-async def answer_about(turn: Turn, attribute: str, item: int | None) -> None:
-    """"还有名额吗", "什么时候开课", "要带啥" about the course looked at, else about each course shown."""
+def picked(turn: Turn, offer: Offer, filters: dict[str, Any]) -> bool:
+    """Whether a course is one the question picks out by its topic or its first day."""
+    topics = topics_of(filters)
+    day = _day(filters)
+    training = offer.training
+    return (not topics or training.topic in topics) and (
+        day is None or training.starts_at.astimezone(turn.settings.zone).date() == day)
+
+
+async def answer_about(turn: Turn, attribute: str, item: int | None, filters: dict[str, Any] | None = None) -> None:
+    """"还有名额吗", "什么时候开课", "要带啥" about the course looked at, else about each course shown (those the
+    question picks out, when it does)."""
     context = turn.context
     if attribute == "how":
         turn.say(turn.t("training.how_to_enrol"))
@@ -279,8 +289,11 @@ async def answer_about(turn: Turn, attribute: str, item: int | None) -> None:
     else:
         shown = context.shown if context else None
         wanted = list(shown.items[shown.page_start : shown.seen]) if shown else []
+        if filters:
+            wanted = list(shown.items[: shown.seen]) if shown else []
         found = await upcoming_trainings(turn.session, now=turn.now, limit=CATALOGUE_MEMORY)
-        offers = sorted((o for o in found if o.training.id in wanted), key=lambda o: wanted.index(o.training.id))
+        offers = sorted((o for o in found if o.training.id in wanted and (not filters or picked(turn, o, filters))),
+                        key=lambda o: wanted.index(o.training.id))
     if not offers:
         await show_catalogue(turn)
         return
@@ -319,7 +332,8 @@ async def continue_training(turn: Turn) -> None:
     elif move is Move.REFER and resolution.item is not None:
         await show_training(turn, int(resolution.item), resolution.number)
     elif move is Move.ASK and resolution.attribute:
-        await answer_about(turn, resolution.attribute, int(resolution.item) if resolution.item is not None else None)
+        item = int(resolution.item) if resolution.item is not None else None
+        await answer_about(turn, resolution.attribute, item, resolution.criteria)
     else:
         turn.say(turn.t("training.say_again"))
 

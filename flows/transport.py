@@ -211,8 +211,21 @@ def _attribute_text(turn: Turn, item: Departure, attribute: str) -> str:
     return card(turn, item)
 
 
-async def answer_about(turn: Turn, attribute: str, item_id: int | None) -> None:
-    """"要带啥", "还有座位吗", "几点走", "在哪上车" about the bus looked at, else about each bus shown."""
+def picked(turn: Turn, item: Departure, filters: dict[str, Any]) -> bool:
+    """Whether a bus is one the question picks out: by a place on its way (pick-up point or destination) or
+    by its day ("罗目能上车不", "星期六那趟")."""
+    bus = item.bus
+    places = [str(p) for p in filters.get("location") or ()]
+    stops = [*bus.pickup_points, bus.destination, bus.destination_province or ""]
+    if places and not any(place in stop or stop and stop in place for place in places for stop in stops):
+        return False
+    day = _first_day([filters.get("date")])
+    return day is None or bus.departs_at.astimezone(turn.settings.zone).date() == day
+
+
+async def answer_about(turn: Turn, attribute: str, item_id: int | None, filters: dict[str, Any] | None = None) -> None:
+    """"要带啥", "还有座位吗", "几点走", "在哪上车" about the bus looked at, else about each bus shown (those the
+    question picks out by place or day, when it does)."""
     if attribute == "how":
         turn.say(turn.t("transport.how_to_book"))
         return
@@ -220,6 +233,13 @@ async def answer_about(turn: Turn, attribute: str, item_id: int | None) -> None:
     shown = context.shown if context else None
     if item_id is not None:
         found = [d for d in [await departure(turn.session, item_id)] if d is not None]
+    elif filters:
+        wanted = list(shown.items[: shown.seen]) if shown else []
+        found = [d for d in await _find(turn, context.criteria if context else {})
+                 if d.bus.id in wanted and picked(turn, d, filters)]
+        if not found:
+            turn.say(turn.t("transport.none_picked"))
+            return
     else:
         wanted = list(shown.items[shown.page_start : shown.seen]) if shown else []
         found = [d for d in await _find(turn, context.criteria if context else {}) if d.bus.id in wanted]
@@ -278,7 +298,8 @@ async def continue_buses(turn: Turn) -> None:
     elif move is Move.REFER and resolution.item is not None:
         await show_departure(turn, int(resolution.item), resolution.number)
     elif move is Move.ASK and resolution.attribute:
-        await answer_about(turn, resolution.attribute, int(resolution.item) if resolution.item is not None else None)
+        item = int(resolution.item) if resolution.item is not None else None
+        await answer_about(turn, resolution.attribute, item, resolution.criteria)
     elif move is Move.ANSWER and resolution.item is not None and context.awaiting:
         await _answered(turn, int(resolution.item), context.awaiting, resolution.answer)
     else:

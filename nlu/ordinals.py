@@ -32,7 +32,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?:最后|最末|末尾)头?\s*(?:(?:那|这|1|一)\s*[{_COUNTER}]?|[{_COUNTER}])(?![{_NOT_ITEM}]){_WHAT}"),
      "last"),
     # 2号 as an item (2号的车 and 3月2号 are dates)
-    (re.compile(rf"(?<![\d月.])(?<![{_CN}]){_NUMBER}\s*号(?![的那开发走出线])"), "number"),
+    (re.compile(rf"(?<![\d月.])(?<![{_CN}]){_NUMBER}\s*号(?!的|那天|开|发|走|出|线)"), "number"),
     # 这个, 那个岗位, 这趟车, 那家 (not 这个月, 那个时候)
     (re.compile(r"(?:这|那)\s*(?:个|条|家|项|趟|班)(?!月|星期|礼拜|周|时候|样|事|人|地方|问题|东西)" + _WHAT), "this"),
     # 报1, 订2, 选3 (not 报2个人, 订2个座位)

@@ -48,10 +48,15 @@ def test_newest_first() -> None:
     assert titles(SearchCriteria(order="newest")) == ["newest", "piece", "daily", "best paid"]
 
 
-def test_near_puts_the_workers_township_first_and_needs_one() -> None:
-    near = titles(SearchCriteria(order="near"), township="龙池镇")
-    assert near[0] == "piece"
-    assert titles(SearchCriteria(order="near")) == titles(SearchCriteria())
+def test_near_puts_the_workers_township_first_then_the_nearest_then_elsewhere() -> None:
+    away = Job("in Ningbo", city="宁波", province="浙江", salary_min=9000, salary_max=9000)
+    km = {frozenset(("龙池镇", "双福镇")): 25.0, frozenset(("龙池镇", "符溪镇")): 30.0}
+    near = [job.title for job in rank([away, *JOBS], SearchCriteria(order="near"), township="龙池镇",  # type: ignore[misc]
+                                      distance=lambda a, b: km.get(frozenset((a, b))))]
+    assert near == ["piece", "daily", "newest", "best paid", "in Ningbo"]  # 双福镇 25 km: better paid first
+    # Without the worker's township: the county's postings first, in their usual order.
+    unknown = [job.title for job in rank([away, *JOBS], SearchCriteria(order="near"))]  # type: ignore[misc]
+    assert unknown[-1] == "in Ningbo" and unknown[:-1] == titles(SearchCriteria())
 
 
 def test_benefits_filter_by_what_the_posting_offers() -> None:
