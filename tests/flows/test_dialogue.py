@@ -162,6 +162,14 @@ class TestFollowUps:
         await chat.say("more")
         assert sorted(numbered(chat)) == [7, 8, 9]
 
+    async def test_local_puts_the_countys_postings_first(self, assistant: Assistant) -> None:
+        chat = private(assistant)
+        await chat.say("有没有保安的工作")
+        await chat.say("就在本地的，不想出去")
+        assert chat.handled_as == "job_search" and "离您近的排前面" in chat.text()
+        places = re.findall(r"📍 (\S+)", chat.text())
+        assert places and all(place.endswith(("镇", "乡", "街道")) for place in places)
+
     async def test_not_this_goes_back_and_then_asks_again(self, assistant: Assistant) -> None:
         chat = private(assistant)
         await chat.say("有没有采茶的工作")
@@ -288,6 +296,15 @@ class TestReferences:
         await chat.say("1")
         await chat.say("确认")
         assert "您已经订了这趟车" in chat.text()
+
+    async def test_a_question_about_the_bus_leaves_the_seats_question_open(self, assistant: Assistant) -> None:
+        chat = private(assistant, "worker1")
+        await chat.say("有没有去浙江的车")
+        await chat.say("订第一个")
+        await chat.say("要带啥子东西")
+        assert "健康" in chat.text()
+        await chat.say("两个")
+        assert "确认订 2 个座位吗" in chat.text()
 
     async def test_no_after_how_many_seats_cancels(self, assistant: Assistant) -> None:
         chat = private(assistant, "worker1")

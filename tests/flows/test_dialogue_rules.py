@@ -126,6 +126,25 @@ class TestRefinements:
         assert resolve(follow, jobs(), "job_search").move is Move.REFINE
 
 
+    def test_a_place_with_a_pickup_question_picks_buses_not_a_destination(self) -> None:
+        message = parse("罗目能上车不", "transport_question", 0.99, location=("罗目", "罗目镇"), attribute=("上车", "place"))
+        result = resolve(message, BUSES, "transport_question")
+        assert result.move is Move.ASK and result.attribute == "place" and result.criteria == {"location": ["罗目镇"]}
+
+    def test_a_yes_no_tag_asks_nothing_new_but_a_negation_does(self) -> None:
+        assert residual("有车没得", [], "bus") == "" and residual("要钱不", [], "bus") == "钱"
+        assert residual("不要双福镇", [E("location", "双福镇", 2, 5)], "jobs") == "不"
+
+    def test_a_course_topic_named_either_way_replaces_both(self) -> None:
+        criteria, _ = refine("training", {"training": ["采茶技术"]}, [E("job_category", "制茶工")])
+        assert criteria == {"job_category": ["制茶工"]}
+
+    def test_what_the_nlu_cannot_place_after_a_policy_is_asked_about_it(self) -> None:
+        read = Context("policy", {}, NOW, Shown("policy", ("创业担保贷款",), 1), focus="创业担保贷款")
+        assert resolve(parse("现在还能申请不", "nlu_fallback", 0.45), read, "nlu_fallback").intent == "policy_question"
+        assert resolve(parse("谢谢", "thanks", 0.99), read, "thanks").intent == "thanks"
+
+
 class TestCases:
     CASE = Context("case", {"kind": "wage_arrears"}, NOW, focus=42)
 
