@@ -279,6 +279,18 @@ def parse_place_name(text: str, not_names: Iterable[str] = ()) -> str | None:
     return _name_like(text, 2, 32, not_names)
 
 
+def parse_org_name(text: str) -> str | None:
+    """An employer's or organisation's name (峨眉山云尖茶业有限公司, 绍兴华联纺织, Foxconn): 2–60 characters with
+    at least two letters; None for a bare number, emoji, an answer word (好的) or a cancel word."""
+    value = " ".join("".join(ch for ch in unicodedata.normalize("NFKC", text) if not _dropped(ch)).split())
+    value = value.strip(_EDGES)
+    letters = sum(1 for ch in value if _CJK.match(ch) or ch.isalpha())
+    key = plain_answer(value)
+    if letters < 2 or len(value) > 60 or key in _YES or key in _NO or key in SKIP_WORDS or is_cancel(key):
+        return None
+    return value
+
+
 # Provincial-level divisions (short names; the full name's suffix is taken off before comparing).
 PROVINCES_OF_CHINA = (
     "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建",

@@ -49,7 +49,7 @@ class Invalid:
 
     __slots__ = ("reason", "values")
 
-    def __init__(self, reason: str, **values: Any) -> None:
+    def __init__(self, reason: str, /, **values: Any) -> None:  # positional: a message may have a {reason}
         self.reason = reason
         self.values = values
 
