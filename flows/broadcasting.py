@@ -134,7 +134,7 @@ async def send(turn: Turn, data: Data) -> None:
 
 BROADCAST = forms.register_form(Form(FORM, (
     Step("text", ask_text, answer_text, relay=True, sample="双福镇春茶采摘下周开始，有意者请联系就业秘书。"),
-    Step("audience", ask_audience, answer_audience, sample="所有人"),
+    Step("audience", ask_audience, answer_audience, sample="按乡镇"),
     Step("township", ask_township, answer_township, when=lambda data: data.get("audience") == BY_TOWNSHIP,
          sample="双福镇"),
     Step("confirm", ask_confirm, answer_confirm, sample="立即发送"),

@@ -152,9 +152,8 @@ async def ask_village(turn: Turn, data: Data) -> None:
 
 
 async def answer_village(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
-    if pressed and value == OTHER:
-        turn.say(turn.t("register.type_village"))
-        return STAY
+    if value == OTHER:
+        return Invalid("register.type_village")
     known = villages(data.get("township", ""))
     if pressed and value in known:
         return value
