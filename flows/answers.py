@@ -162,6 +162,20 @@ def _small_number(text: str) -> int | None:
     return None
 
 
+# Record ids are INTEGER columns: anything beyond 2**31 - 1 names no record (and PostgreSQL refuses it).
+MAX_RECORD_ID = 2**31 - 1
+
+
+def parse_record_id(text: str) -> int | None:
+    """A record number typed after a command ("/apply 12"): ASCII digits within the id range, else None
+    ("²" is a digit to Python but no number; 99999999999999999999 overflows every id column)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_RECORD_ID else None
+
+
 def parse_count(text: str) -> int | None:
     """How many (seats, people): "2", "两个", "2个人", "我们三个", "订两张"; None when it is not a count."""
     plain = plain_answer(text).replace(" ", "")
@@ -331,10 +345,29 @@ _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([千kK万w]?)|([零〇一二两三四�
 PAY_RANGE = (500, 100_000)
 
 
+# A day rate ("一天150", tea picking is paid by the day) counts 26 working days a month; an hourly one 8 hours a day.
+WORKING_DAYS_PER_MONTH = 26
+_PER_DAY = re.compile(r"一天|每天|天|日薪|日结|per day|a day|daily|/day")
+_PER_HOUR = re.compile(r"小时|时薪|per hour|an hour|hourly|/h")
+
+
 def parse_monthly_pay(text: str) -> int | None:
-    """Monthly pay from "3000", "3千", "三千五", "3k", "5000以上", "一万"; None when there is no amount (or an
-    amount no pay can be: more digits than any wage has)."""
-    plain = _plain(text).replace(",", "")
+    """Monthly pay from "3000", "3千", "三千五", "3k", "5000以上", "一万", and day or hour rates ("一天150" is
+    150 × 26); None when there is no amount (or one no pay can be: more digits than any wage has)."""
+    plain = _plain(text)
+    hourly, daily = _PER_HOUR.search(plain), _PER_DAY.search(plain)
+    amount = _amount(_PER_DAY.sub(" ", _PER_HOUR.sub(" ", plain)))
+    if amount is None:
+        return None
+    if hourly:
+        return amount * 8 * WORKING_DAYS_PER_MONTH
+    if daily:
+        return amount * WORKING_DAYS_PER_MONTH
+    return amount
+
+
+def _amount(plain: str) -> int | None:
+    plain = plain.replace(",", "")
     match = _AMOUNT.search(plain)
     if match is None:
         return None

@@ -109,7 +109,8 @@ async def ask_name(turn: Turn, data: Data) -> None:
 
 def not_names() -> list[str]:
     """Words that are answers to other questions, never a person's or a village's name."""
-    words = [*townships(), *PROVINCES]
+    words = [*townships(), *(name.removesuffix(suffix) for name in townships() for suffix in TOWNSHIP_SUFFIXES
+                             if name.endswith(suffix)), *PROVINCES]
     for name, aliases in job_categories().items():
         words += [name, *aliases]
     return words

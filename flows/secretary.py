@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flows import forms
-from flows.answers import parse_org_name
+from flows.answers import parse_org_name, parse_record_id
 from flows.assignment import hand_over, reassign_worker
 from flows.checkins import (
     card_text,
@@ -77,10 +77,7 @@ async def may_handle(turn: Turn, worker_id: int) -> bool:
 
 def int_arg(turn: Turn, index: int) -> int | None:
     parts = turn.inbound.text.split()
-    try:
-        return int(parts[index].lstrip("#"))
-    except (IndexError, ValueError):
-        return None
+    return parse_record_id(parts[index].lstrip("#")) if index < len(parts) else None
 
 
 async def own_open_followup(turn: Turn) -> FollowUp | None:
