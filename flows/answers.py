@@ -158,6 +158,8 @@ def _small_number(text: str) -> int | None:
     if text.isascii() and text.isdigit():
         return int(text) if len(text) <= MAX_DIGITS else None
     if text and all(ch in "零〇一二两三四五六七八九十百千万" for ch in text) and len(text) <= MAX_DIGITS:
+        if len(text) > 1 and not any(ch in "十百千万" for ch in text):
+            return None  # 两三 is "two or three", not 23
         return chinese_to_int(text)
     return None
 
