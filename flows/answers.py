@@ -178,8 +178,13 @@ def parse_record_id(text: str) -> int | None:
     return number if 1 <= number <= MAX_RECORD_ID else None
 
 
+_NEGATIVE = re.compile(r"^\s*[-−－—]\s*\d|^\s*负")
+
+
 def parse_count(text: str) -> int | None:
     """How many (seats, people): "2", "两个", "2个人", "我们三个", "订两张"; None when it is not a count."""
+    if _NEGATIVE.match(text):
+        return None
     plain = plain_answer(text).replace(" ", "")
     core = _COUNT_TAIL.sub("", _COUNT_LEAD.sub("", plain))
     return _small_number(core)
@@ -187,6 +192,8 @@ def parse_count(text: str) -> int | None:
 
 def parse_ordinal(text: str) -> int | None:
     """Which one, counted from 1: "1", "第一个", "2号", "选3", "①"; None when it is not a position."""
+    if _NEGATIVE.match(text):
+        return None
     plain = plain_answer(text).replace(" ", "")
     core = _COUNT_TAIL.sub("", _ORDINAL_LEAD.sub("", plain))
     return _small_number(core)
@@ -199,7 +206,7 @@ def _label_key(label: str) -> str:
 def match_choice(text: str, labels: Sequence[str]) -> int | None:
     """The index of the choice a typed answer means: its number ("2", "第二个") or its label, whole or a
     distinctive part of it ("双福" for 双福镇, "省外" for 从省外返乡); None when it names none or several."""
-    if not labels:
+    if not labels or _NEGATIVE.match(text):
         return None
     number = parse_ordinal(text)
     if number is not None:

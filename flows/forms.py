@@ -192,11 +192,12 @@ async def start(turn: Turn, form: Form, *, steps: list[str] | None = None, **dat
     await _ask(turn, first, run)
 
 
-def choice(turn: Turn, label: str, value: str, *, single_use: bool = True) -> Button:
-    """A button answering the current step of the current form run with `value` (typing its number or
-    label does the same)."""
+def choice(turn: Turn, label: str, value: str, *, single_use: bool = True, typed: bool = True) -> Button:
+    """A button answering the current step of the current form run with `value`; typing its number or label
+    does the same unless `typed` is false (a "cancel" beside seat counts: typing "5" means five seats)."""
     data = dict(turn.state.data or {})
-    data["_choices"] = [*data.get("_choices", []), [label, value]]
+    if typed:
+        data["_choices"] = [*data.get("_choices", []), [label, value]]
     turn.state.data = data
     return turn.button(
         label, "form.answer", single_use=single_use,

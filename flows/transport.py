@@ -160,7 +160,7 @@ async def ask_seats(turn: Turn, data: Data) -> None:
     choices = seat_choices(item.seats_left) if item is not None else []
     buttons = [
         [forms.choice(turn, str(n), str(n)) for n in choices],
-        [forms.choice(turn, turn.t("common.cancel"), "cancel")],
+        [forms.choice(turn, turn.t("common.cancel"), "cancel", typed=False)],
     ]
     destination = item.bus.destination if item is not None else ""
     turn.say(turn.t("transport.how_many", destination=destination, most=len(choices)), buttons)
