@@ -113,6 +113,8 @@ class Form:
     name: str
     steps: tuple[Step, ...]
     done: Callable[[Turn, Data], Awaitable[None]]
+    # Where a question the NLU cannot place goes while this form is open ("要带啥子" while booking a bus).
+    topic: str | None = None
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -265,12 +267,13 @@ def _sure_intent(turn: Turn) -> str | None:
     return None
 
 
-def _question_intent(turn: Turn) -> str:
-    """Where a plainly asked question goes: its intent when the NLU leans that way, else the fallback."""
+def _question_intent(turn: Turn, form: Form) -> str:
+    """Where a plainly asked question goes: its intent when the NLU leans that way, else the form's own topic,
+    else the fallback (which offers the main options)."""
     parse = turn.parse
     if parse is not None and parse.intent in ANSWERABLE and parse.confidence >= turn.settings.fallback_threshold:
         return parse.intent
-    return "nlu_fallback"
+    return form.topic or "nlu_fallback"
 
 
 async def _interrupt(turn: Turn, intent: str) -> None:
@@ -321,7 +324,7 @@ async def continue_form(turn: Turn) -> None:
     question = looks_like_question(text) and turn.route is not None
     sure = _sure_intent(turn)
     if step.free_text and question:
-        await _interrupt(turn, sure or _question_intent(turn))
+        await _interrupt(turn, sure or _question_intent(turn, form))
         return
     value = None if question else _typed_choice(step, data, text)
     if value is not None:
@@ -329,7 +332,7 @@ async def continue_form(turn: Turn) -> None:
         return
     result = await step.answer(turn, data, text, False)
     if isinstance(result, Invalid) and (question or sure):
-        await _interrupt(turn, sure or _question_intent(turn))
+        await _interrupt(turn, sure or _question_intent(turn, form))
         return
     if question and sure and result is not END and result is not STAY:
         # "有没有采茶的工作" at the job-categories step is a question about jobs, not the answer.

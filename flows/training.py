@@ -166,7 +166,9 @@ async def enrol_chosen(turn: Turn, data: Data) -> None:
     await enrol_in(turn, int(data["course"]))
 
 
-ENROLMENT = forms.register_form(Form("enrolment", (Step("course", ask_course, answer_course, sample="1"),), enrol_chosen))
+ENROLMENT = forms.register_form(
+    Form("enrolment", (Step("course", ask_course, answer_course, sample="1"),), enrol_chosen, topic="training_question")
+)
 
 
 @router.action("training.list")

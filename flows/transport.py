@@ -242,7 +242,7 @@ async def confirm(turn: Turn, data: Data) -> None:
 BOOKING = forms.register_form(Form("booking", (
     Step("seats", ask_seats, answer_seats, sample="1"),
     Step("confirm", ask_confirm, answer_confirm, sample="确认"),
-), confirm))
+), confirm, topic="transport_question"))
 
 
 @router.action("transport.cancel")
