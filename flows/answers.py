@@ -336,8 +336,15 @@ def parse_province(text: str) -> str | None:
 # --- phone, pay, dates --------------------------------------------------------------------------------------
 
 
+_ANYTHING_GOES = re.compile(r"^(?:我)?(?:什么|啥子?|哪个|哪样|随便|都)?(?:都|也)?(?:行|可以|好|成|要得|得行|无所谓)(?:的)?$")
+
+
 def is_skip(text: str) -> bool:
-    return plain_answer(text) in SKIP_WORDS
+    """"跳过", "不限", "随便", "什么都行", "啥子都可以": no preference (an emoji or a bare "好" is not)."""
+    plain = _without_particles(plain_answer(text))
+    if plain in SKIP_WORDS:
+        return True
+    return ("都" in plain or "随便" in plain or "无所谓" in plain) and bool(_ANYTHING_GOES.match(plain))
 
 
 def normalise_phone(text: str) -> str | None:
