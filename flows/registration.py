@@ -138,7 +138,8 @@ async def answer_phone(turn: Turn, data: Data, value: str, pressed: bool) -> Any
 
 async def ask_township(turn: Turn, data: Data) -> None:
     buttons = [forms.choice(turn, name, name) for name in townships()]
-    turn.say(turn.t("register.ask_township"), forms.rows(buttons, 3), remove_keyboard=True)
+    key = "register.ask_worker_township" if _observer(data) else "register.ask_township"
+    turn.say(turn.t(key), forms.rows(buttons, 3), remove_keyboard=True)
 
 
 async def answer_township(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
@@ -149,7 +150,8 @@ async def answer_township(turn: Turn, data: Data, value: str, pressed: bool) -> 
 async def ask_village(turn: Turn, data: Data) -> None:
     buttons = [forms.choice(turn, name, name) for name in villages(data.get("township", ""))]
     buttons.append(forms.choice(turn, turn.t("register.other_village"), OTHER))
-    turn.say(turn.t("register.ask_village", township=data.get("township", "")), forms.rows(buttons, 3))
+    key = "register.ask_worker_village" if _observer(data) else "register.ask_village"
+    turn.say(turn.t(key, township=data.get("township", "")), forms.rows(buttons, 3))
 
 
 async def answer_village(turn: Turn, data: Data, value: str, pressed: bool) -> Any:

@@ -133,16 +133,15 @@ async def training_enroll(turn: Turn) -> None:
     if not open_offers:
         await show_catalogue(turn, enrolling=True)  # says there is none, or shows the full ones
         return
-    courses = [[offer.training.id, offer.training.title] for offer in open_offers]
+    courses = [[offer.training.id, offer.training.title, offer.training.starts_at.isoformat()] for offer in open_offers]
     await forms.start(turn, ENROLMENT, _offers=courses)
 
 
 async def ask_course(turn: Turn, data: Data) -> None:
     lines = [turn.t("training.choose", count=len(data["_offers"]))]
     buttons = []
-    for number, (training_id, title) in enumerate(data["_offers"], start=1):
-        offer = await training_offer(turn.session, int(training_id))
-        when = local_time(offer.training.starts_at, turn.settings.zone, turn.language) if offer else ""
+    for number, (training_id, title, starts_at) in enumerate(data["_offers"], start=1):
+        when = local_time(datetime.fromisoformat(starts_at), turn.settings.zone, turn.language)
         lines.append(turn.t("training.choice_line", number=number, title=title, when=when))
         buttons.append([forms.choice(turn, f"{number}. {title}", str(training_id))])
     lines.append(turn.t("training.choose_hint"))
@@ -151,10 +150,10 @@ async def ask_course(turn: Turn, data: Data) -> None:
 
 async def answer_course(turn: Turn, data: Data, value: str, pressed: bool) -> int | Invalid:
     offers = data["_offers"]
-    ids = [int(training_id) for training_id, _ in offers]
+    ids = [int(offer[0]) for offer in offers]
     if pressed:
         return int(value) if value.isdigit() and int(value) in ids else Invalid("training.bad_choice", most=len(ids))
-    index = match_choice(value, [str(title) for _, title in offers])
+    index = match_choice(value, [str(offer[1]) for offer in offers])
     if index is None and len(ids) == 1 and parse_yes_no(value):
         index = 0
     if index is None:
