@@ -36,7 +36,7 @@ router = Router("forms")
 INTERRUPTS = frozenset(
     {
         "job_search", "policy_question", "training_question", "transport_question", "help",
-        "wage_arrears", "human_handoff", "bot_challenge",
+        "wage_arrears", "human_handoff", "bot_challenge", "bureau_info", "other_service",
     }
 )
 # A plainly asked question may also be one we cannot help with: that handler says so.

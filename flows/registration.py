@@ -452,6 +452,24 @@ async def register_button(turn: Turn) -> None:
     await start_registration(turn, apply=int(apply) if apply else None)
 
 
+# Words that name a part of the profile ("改乡镇", "换个电话"), checked in this order.
+FIELD_WORDS = (
+    ("phone", ("手机", "电话", "号码", "phone")),
+    ("place", ("乡镇", "村", "地址", "住址", "街道", "place", "village", "township")),
+    ("categories", ("工种", "想做", "工作", "活路", "job")),
+    ("min_pay", ("工资", "薪", "钱", "pay", "wage")),
+    ("available", ("上岗", "时间", "哪天", "什么时候", "date", "start")),
+    ("name", ("名字", "姓名", "称呼", "name")),
+)
+
+
+def field_named(text: str) -> str | None:
+    """The profile field a message names ("改乡镇" → place, "换个手机号" → phone), if exactly one."""
+    plain = plain_answer(text)
+    named = [field for field, words in FIELD_WORDS if any(word in plain for word in words)]
+    return named[0] if len(named) == 1 else None
+
+
 @router.intent("update_profile")
 async def update_profile(turn: Turn) -> None:
     if turn.in_group:
@@ -460,21 +478,48 @@ async def update_profile(turn: Turn) -> None:
     if not is_registered(turn.person):
         turn.say(turn.t("register.needed"), [[turn.button(turn.t("register.start"), "register.start")]])
         return
+    field = field_named(turn.inbound.text) if turn.parse is not None else None
+    if field is not None:
+        await edit_field(turn, field)
+        return
     await profile_menu(turn)
 
 
 @router.action("profile.menu")
 async def profile_menu(turn: Turn) -> None:
-    buttons = [turn.button(turn.t(f"profile.field_{name}"), "profile.edit", field=name) for name in EDITABLE]
+    if turn.in_group or not is_registered(turn.person):
+        turn.say(turn.t("common.unknown_button"))
+        return
+    await forms.start(turn, PROFILE_MENU)
+
+
+async def ask_field(turn: Turn, data: Data) -> None:
+    buttons = [forms.choice(turn, turn.t(f"profile.field_{name}"), name) for name in EDITABLE]
     turn.say(turn.t("profile.which"), forms.rows(buttons, 2))
+
+
+async def answer_field(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    field = value if pressed else field_named(value)
+    return field if field in EDITABLE else Invalid("profile.which_unclear")
+
+
+async def edit_chosen(turn: Turn, data: Data) -> None:
+    await edit_field(turn, str(data["field"]))
+
+
+PROFILE_MENU = forms.register_form(Form("profile", (Step("field", ask_field, answer_field, sample="乡镇"),), edit_chosen))
 
 
 @router.action("profile.edit")
 async def profile_edit(turn: Turn) -> None:
+    await edit_field(turn, str(turn.args.get("field")))
+
+
+async def edit_field(turn: Turn, field: str) -> None:
+    """A run of the registration form with only the steps of one part of the profile."""
     if turn.in_group or not is_registered(turn.person):
         turn.say(turn.t("common.unknown_button"))
         return
-    field = str(turn.args.get("field"))
     steps = EDITABLE.get(field)
     if steps is None:
         turn.say(turn.t("common.unknown_button"))

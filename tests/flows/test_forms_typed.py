@@ -80,3 +80,22 @@ async def test_a_number_beyond_the_choices_is_asked_again(sqlite_db: Database, t
     await walked.chat.say("19")
     assert "没有找到这个乡镇" in walked.chat.text() and walked.chat.last[-1].text == walked.question
     assert (await position(env, walked.chat)).step == "township"
+
+
+async def test_the_profile_part_is_chosen_by_typing(sqlite_db: Database, trained_nlu: Any) -> None:
+    env = await make_env(sqlite_db, trained_nlu)
+    chat = await env.worker()
+    await chat.say("我要改资料")
+    assert "要修改哪一项" in chat.text()
+    await chat.say("2")  # the phone
+    assert "手机号" in chat.text()
+    await chat.say("13987654321")
+    assert "已保存" in chat.text()
+    await chat.say("改乡镇")  # the part named straight away
+    assert "哪个乡镇" in chat.text()
+    await chat.say("九里")
+    await chat.say("1")
+    assert "已保存" in chat.text()
+    async with sqlite_db.session() as session:
+        person = await person_by_identity(session, chat.channel, chat.user_id)
+        assert person is not None and (person.phone, person.township) == ("13987654321", "九里镇")
