@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,7 +40,9 @@ def _numerals(text: str) -> str:
     # '一天' is 'per day', not the number one: say it as 每天 before the numerals are converted.
     text = re.sub(r"(?<![零〇一二两三四五六七八九十百千万])一(?=(?:个)?(?:天|日|月|小时|斤|件))", "每", text)
     try:
-        return str(cn2an.transform(text, "cn2an"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # cn2an warns about every fragment it cannot read, like a lone 千
+            return str(cn2an.transform(text, "cn2an"))
     except Exception:  # noqa: BLE001 — cn2an raises plain ValueError/KeyError on odd input; keep the text as is
         return text
 
