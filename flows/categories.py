@@ -31,7 +31,7 @@ from storage.importing.rows import CategoryGuess
 from storage.vocabulary import OTHER_CATEGORY, canonical_job_category, job_categories
 
 SURE_PROBABILITY = 0.6  # the classifier alone is trusted on a title from here
-WEAK_PROBABILITY = 0.25  # below this (and no name anywhere) the posting goes under 其他
+WEAK_PROBABILITY = 0.45  # below this (and no name anywhere) the posting goes under 其他
 TEXT_LIMIT = 300  # characters of description and requirements read for a category name
 
 

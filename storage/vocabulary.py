@@ -70,14 +70,20 @@ def job_categories() -> dict[str, tuple[str, ...]]:
     return {name: tuple(aliases or ()) for name, aliases in data.items()}
 
 
+@cache
+def _category_names() -> dict[str, str]:
+    """Every name and alias, lower-cased → its canonical category (a name wins over another's alias)."""
+    names: dict[str, str] = {}
+    for name, aliases in job_categories().items():
+        for alias in aliases:
+            names.setdefault(alias.lower(), name)
+    names.update({name.lower(): name for name in job_categories()})
+    return names
+
+
 def canonical_job_category(text: str) -> str | None:
     """'采茶' → '采茶工'; an unknown name → None."""
-    text = text.strip().lower()
-    categories = job_categories()
-    for name, aliases in categories.items():
-        if text == name.lower() or text in (a.lower() for a in aliases):
-            return name
-    return None
+    return _category_names().get(text.strip().lower())
 
 
 # A posting whose job category nothing in its title or text names: on the shelf, found by its words, pushed to no one.

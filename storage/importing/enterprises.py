@@ -10,11 +10,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.importing.bulk import chunks, insert_rows, reserve_ids, update_by_id
 from storage.importing.fields import Place
-from storage.importing.postings import chunks, update_by_id
 from storage.importing.rows import ImportReport, Parsed, RowError
 from storage.models import Enterprise
 
@@ -93,7 +93,8 @@ async def write_enterprises(session: AsyncSession, rows: list[Parsed], *, now: d
     if report.errors:
         return report
     if inserts:
-        await session.execute(insert(Enterprise), inserts)
+        ids = await reserve_ids(session, Enterprise, len(inserts))
+        await insert_rows(session, Enterprise, [{**row, "id": eid} for eid, row in zip(ids, inserts, strict=True)])
         report.added = len(inserts)
     await update_by_id(session, Enterprise, updates)
     return report

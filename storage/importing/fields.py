@@ -13,6 +13,7 @@ import warnings
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache, lru_cache
 
 import cn2an
 
@@ -86,6 +87,7 @@ def _pay_unit(cleaned: str) -> str:
     return "month"
 
 
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_pay(text: str) -> Pay:
     """'3000-4500元/月', '150元/天', '20元/小时', '8000元/月以上', '计件,月均3500元', '3-5千', '面议' → Pay."""
     raw = text.strip()
@@ -131,6 +133,7 @@ def _calendar_date(year: int, month: int, day: int, raw: str) -> date:
         raise FieldError(f"date '{raw}' does not exist") from exc
 
 
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_date(text: str) -> date:
     """'2027-03-31', '2027/3/31', '2027.3.31', '2027年3月31日', '2027年3月31号', '2027年3月底', '二〇二七年三月三十一日',
     '20270331' or an Excel serial number like '46477'."""
@@ -158,6 +161,7 @@ def parse_date(text: str) -> date:
     return _calendar_date(year, month, day_number, raw)
 
 
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_deadline(text: str) -> date | None:
     """A date, or None for an open-ended posting (长期, 招满为止, 常年招聘 …)."""
     if fold(text).replace(" ", "") in OPEN_ENDED:
@@ -170,6 +174,7 @@ def parse_deadline(text: str) -> date | None:
 UNKNOWN_OPENINGS = ("若干", "若干名", "若干人", "不限", "多名", "大量", "数名", "不定", "待定")
 
 
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_openings(text: str) -> int | None:
     """'30', '30人', '约30人', '30余人', '10-20人' (the larger), '三十人' → a number; '若干', '不限' → None (unknown)."""
     raw = text.strip()
@@ -258,6 +263,7 @@ def parse_id_number(text: str, *, was_number: bool = False) -> str:
 # --- categories -------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_job_category(text: str) -> str:
     """A canonical job category from its name or a common name for it ('采茶' → '采茶工'), or 其他."""
     folded = fold(text)
@@ -289,11 +295,32 @@ _LOCAL = ("本地", "本市", "市内", "市区", "城区", "县城", "全市", 
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:村|社区))")
 
 
+@cache
+def _province_names() -> tuple[tuple[str, str], ...]:
+    """(written form, short name), longest first: 广西壮族自治区, 浙江省, 浙江 …"""
+    forms = {form: short for short, full in PROVINCES.items() for form in (full, short + "省", short)}
+    return tuple(sorted(forms.items(), key=lambda item: -len(item[0])))
+
+
+@cache
+def _townships_longest_first() -> tuple[tuple[str, str], ...]:
+    """(written form, township): full names and short ones (双福镇, 双福), longest first."""
+    forms = []
+    for name in geography().townships:
+        short = name.removesuffix("街道").removesuffix("镇").removesuffix("乡")
+        forms += [(name, name)] + ([(short, name)] if len(short) >= 2 else [])
+    return tuple(sorted(forms, key=lambda item: -len(item[0])))
+
+
+@cache
+def _destinations_longest_first() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(geography().destinations.items(), key=lambda item: -len(item[0])))
+
+
 def _strip_province(text: str) -> tuple[str, str]:
-    for short, full in sorted(PROVINCES.items(), key=lambda item: -len(item[1])):
-        for name in (full, short + "省", short):
-            if text.startswith(name):
-                return short, text[len(name):]
+    for form, short in _province_names():
+        if text.startswith(form):
+            return short, text[len(form):]
     return "", text
 
 
@@ -301,13 +328,9 @@ def _in_county(rest: str, raw: str) -> Place:
     """The part after the county's name: township, then village (when one is named)."""
     geo = geography()
     township = None
-    for name in sorted(geo.townships, key=len, reverse=True):
-        short = name.removesuffix("街道").removesuffix("镇").removesuffix("乡")
-        for form in (name, short):
-            if len(form) >= 2 and rest.startswith(form):
-                township, rest = name, rest[len(form):]
-                break
-        if township:
+    for form, name in _townships_longest_first():
+        if rest.startswith(form):
+            township, rest = name, rest[len(form):]
             break
     village = None
     if township:
@@ -317,6 +340,7 @@ def _in_county(rest: str, raw: str) -> Place:
     return Place(township, geo.county, "四川", village, raw)
 
 
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_place(text: str) -> Place:
     """'双福镇', '双福', '峨眉山市双福镇青春村茶园', '峨眉山景区', '四川省乐山市峨眉山市…', '浙江省绍兴市柯桥区',
     '浙江绍兴', '东莞', '本地' → township/village inside the county, else city and province."""
@@ -339,7 +363,7 @@ def parse_place(text: str) -> Place:
         inside = _in_county(rest, raw)
         if inside.township:
             return inside
-    for city, city_province in sorted(geo.destinations.items(), key=lambda item: -len(item[0])):
+    for city, city_province in _destinations_longest_first():
         if rest.startswith(city) or (not province and city in rest[:len(city) + 4]):
             return Place(None, city, province or city_province, None, raw)
     city_match = re.match(r"([\u4e00-\u9fff]{2,7}?)(?:市|地区|州|盟)", rest)
@@ -350,6 +374,7 @@ def parse_place(text: str) -> Place:
     return Place(None, rest[:32], "", None, raw)
 
 
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_age(text: str) -> tuple[int | None, int | None]:
     """'18-55岁', '55岁以下', '45周岁以内', '18周岁以上', '不限' → (min, max)."""
     cleaned = _numerals(fold(text))

@@ -9,18 +9,16 @@ the row's). Only what the row says is written: a column the sheet lacks and an e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.importing.bulk import chunks, insert_rows, reserve_ids, update_by_id
 from storage.importing.fields import Pay, Place
 from storage.importing.rows import ImportReport, Parsed, RowError
 from storage.models import Enterprise, Posting
-
-CHUNK = 900  # bound parameters per IN list, well under SQLite's limit
 
 # Sheet key → the posting columns it fills, and their values when the sheet does not say (new rows, 清空).
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -65,11 +63,6 @@ def _changes(row: Parsed) -> dict[str, Any]:
     return changes
 
 
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 async def enterprise_ids(session: AsyncSession, rows: list[Parsed], report: ImportReport, now: datetime) -> dict[str, int]:
     """Enterprise name → id for every enterprise the rows name, creating the new ones (with the first row's place)."""
     names = sorted({row.values["enterprise"] for row in rows})
@@ -86,9 +79,10 @@ async def enterprise_ids(session: AsyncSession, rows: list[Parsed], report: Impo
         new[name] = {"name": name, "township": place.township if place else None, "city": place.city if place else "",
                      "province": (place.province if place else "") or "四川", "created_at": now}
     if new:
-        stmt = insert(Enterprise).returning(Enterprise.id, Enterprise.name, sort_by_parameter_order=True)
-        for eid, name in (await session.execute(stmt, list(new.values()))).all():
-            found[name] = eid
+        ids = await reserve_ids(session, Enterprise, len(new))
+        rows_to_add = [{**values, "id": eid} for eid, values in zip(ids, new.values(), strict=True)]
+        await insert_rows(session, Enterprise, rows_to_add)
+        found.update({row["name"]: row["id"] for row in rows_to_add})
         report.enterprises_added = len(new)
     return found
 
@@ -148,8 +142,8 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
         if existing is None:
             new = {column: default for defaults in DEFAULTS.values() for column, default in defaults.items()}
             new.update(changes)
-            inserts.append({**new, "external_id": row.values.get("external_id"), "status": "open",
-                            "created_at": now})
+            inserts.append({**new, "external_id": row.values.get("external_id"),
+                            "status": "open", "created_at": now})
             continue
         if existing["id"] in claimed:
             report.errors.append(RowError(row.row, "", f"is the same posting as row {claimed[existing['id']]}"))
@@ -164,18 +158,10 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
     if report.errors:
         return report
     if inserts:
-        stmt = insert(Posting).returning(Posting.id, sort_by_parameter_order=True)
-        report.added_posting_ids = list((await session.execute(stmt, inserts)).scalars())
+        ids = await reserve_ids(session, Posting, len(inserts))
+        await insert_rows(session, Posting, [{**row, "id": pid} for pid, row in zip(ids, inserts, strict=True)])
+        report.added_posting_ids = ids
         report.added = len(inserts)
     await update_by_id(session, Posting, updates)
     return report
 
-
-async def update_by_id(session: AsyncSession, model: Any, updates: dict[frozenset[str], list[dict[str, Any]]],
-                       key: str = "id") -> None:
-    """One executemany UPDATE per set of changed columns (params: {"b_id": id, column: value, …})."""
-    table = model.__table__
-    for columns, params in updates.items():
-        stmt = update(table).where(table.c[key] == bindparam("b_id")).values(
-            {column: bindparam(f"v_{column}") for column in columns})
-        await session.execute(stmt, [{"b_id": p["b_id"], **{f"v_{c}": p[c] for c in columns}} for p in params])

@@ -75,6 +75,8 @@ def validate(sheet: Sheet, schema: Schema, categorise: Categorise | None = None)
         parsed = Parsed(row.number, values, frozenset(cleared))
         if schema.kind == "postings":
             _posting_notes(parsed, categorise)
+            if "job_category" not in values and "title" in values:
+                errors.append(RowError(row.number, "工种", "empty, and no category guesser to infer it"))
         checked.rows.append(parsed)
     errors.extend(find_duplicates(schema.kind, checked.rows))
     return checked

@@ -13,10 +13,10 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.importing.postings import chunks, update_by_id
+from storage.importing.bulk import chunks, insert_rows, reserve_ids, update_by_id
 from storage.importing.rows import ImportReport, Parsed, RowError
 from storage.models import Person, StatusChange, WorkerProfile
 from storage.worker_index import reindex
@@ -131,8 +131,8 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
     if new_rows:
         people_rows = [{**PERSON_DEFAULTS, **_person_changes(row), "role": "worker", "created_at": now}
                        for row in new_rows]
-        stmt = insert(Person).returning(Person.id, sort_by_parameter_order=True)
-        ids = list((await session.execute(stmt, people_rows)).scalars())
+        ids = await reserve_ids(session, Person, len(new_rows))
+        await insert_rows(session, Person, [{**row, "id": pid} for pid, row in zip(ids, people_rows, strict=True)])
         for person_id, row in zip(ids, new_rows, strict=True):
             new_profiles.append(_new_profile(person_id, _profile_changes(row), now))
             report.registered.append((person_id, row.values["township"]))
@@ -145,10 +145,11 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
         report.added = len(ids)
     await update_by_id(session, Person, person_updates)
     if new_profiles:
-        await session.execute(insert(WorkerProfile), new_profiles)
+        await insert_rows(session, WorkerProfile, new_profiles)
     await update_by_id(session, WorkerProfile, profile_updates, key="person_id")
     if status_changes:
-        await session.execute(insert(StatusChange), [{**change, "reason": "import", "created_at": now}
-                                                     for change in status_changes])
+        ids = await reserve_ids(session, StatusChange, len(status_changes))
+        await insert_rows(session, StatusChange, [{**change, "id": sid, "reason": "import", "created_at": now}
+                                                  for sid, change in zip(ids, status_changes, strict=True)])
     await reindex(session, to_index)
     return report
