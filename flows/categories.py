@@ -13,12 +13,16 @@ fits, the posting goes under 其他 (flagged): on the shelf and found by its wor
 
 from __future__ import annotations
 
+import hashlib
 import pickle
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opencc import OpenCC
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -33,6 +37,14 @@ from storage.vocabulary import OTHER_CATEGORY, canonical_job_category, job_categ
 SURE_PROBABILITY = 0.6  # the classifier alone is trusted on a title from here
 WEAK_PROBABILITY = 0.45  # below this (and no name anywhere) the posting goes under 其他
 TEXT_LIMIT = 300  # characters of description and requirements read for a category name
+_T2S = OpenCC("t2s")
+
+
+def plain(text: str, *, simplify: bool = True) -> str:
+    """Half-width, lower-case and (titles) simplified characters: what the job names are matched against. Cheaper
+    than the NLU's full normalisation (numerals, pinyin, emoji), which a sheet's 20,000 cells do not need."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return _T2S.convert(folded) if simplify else folded
 
 
 @dataclass
@@ -43,6 +55,7 @@ class JobCategoryGuesser:
     vectorizer: Any
     model: Any
     _titles: dict[str, CategoryGuess | None] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = None
 
     @classmethod
     def from_nlu(cls, nlu: NLU, data_dir: Path = DEFAULT_DATA) -> JobCategoryGuesser:
@@ -65,7 +78,7 @@ class JobCategoryGuesser:
             named = {canonical(normalise(span.text).text) for span in example.entities if span.entity == "job_category"}
             named.discard(None)
             if len(named) == 1:
-                texts.append(normalise(example.text).text)
+                texts.append(plain(example.text))
                 labels.append(named.pop())  # type: ignore[arg-type]
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
         model = LogisticRegression(C=20.0, max_iter=3000).fit(vectorizer.fit_transform(texts), labels)
@@ -74,11 +87,13 @@ class JobCategoryGuesser:
     @classmethod
     def cached(cls, nlu: NLU, path: Path | None = None) -> JobCategoryGuesser:
         """`from_nlu`, kept on disk beside the NLU model and rebuilt when the NLU's fingerprint changes."""
-        path = path or default_model_path(nlu.fingerprint).with_name(f"categories-{nlu.fingerprint}.pkl")
+        # The key is the NLU's fingerprint and this module's code: either changing builds a new guesser.
+        key = f"{nlu.fingerprint}-{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]}"
+        path = path or default_model_path(nlu.fingerprint).with_name("categories.pkl")
         if nlu.fingerprint and path.exists():
             try:
-                found = pickle.loads(path.read_bytes())
-                if isinstance(found, cls):
+                found_key, found = pickle.loads(path.read_bytes())
+                if found_key == key and isinstance(found, cls):
                     return found
             except Exception:  # noqa: BLE001 — a stale or corrupt cache is simply rebuilt
                 pass
@@ -87,26 +102,19 @@ class JobCategoryGuesser:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(pickle.dumps(guesser, protocol=pickle.HIGHEST_PROTOCOL))
+                tmp.write_bytes(pickle.dumps((key, guesser), protocol=pickle.HIGHEST_PROTOCOL))
                 tmp.replace(path)
             except OSError:
                 pass  # a read-only home still gets a working guesser, only not a kept one
         return guesser
 
     def named(self, text: str) -> list[str]:
-        """The categories a normalised text names, in the order they appear (longest names first, no overlaps;
-        only job names count, so 家政服务员 is 家政 and 服务员 although 家政服务 is also a training topic)."""
-        longest = max(map(len, self.surfaces), default=0)
-        found, i = [], 0
-        while i < len(text):
-            for length in range(min(longest, len(text) - i), 1, -1):
-                surface = text[i:i + length]
-                if surface in self.surfaces and _whole_word(text, i, i + length):
-                    found.append(self.surfaces[surface])
-                    i += length - 1
-                    break
-            i += 1
-        return found
+        """The categories a plain text names, in the order they appear (longest names first, no overlaps; only
+        job names count, so 家政服务员 is 家政 and 服务员 although 家政服务 is also a training topic)."""
+        if self._pattern is None:
+            names = sorted(self.surfaces, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(name) for name in names))
+        return [self.surfaces[m.group()] for m in self._pattern.finditer(text) if _whole_word(text, m.start(), m.end())]
 
     def _classify(self, text: str) -> tuple[str, float]:
         probabilities = self.model.predict_proba(self.vectorizer.transform([text]))[0]
@@ -116,7 +124,7 @@ class JobCategoryGuesser:
     def _from_title(self, title: str) -> CategoryGuess | None:
         if title in self._titles:
             return self._titles[title]
-        norm = normalise(title).text
+        norm = plain(title)
         named = list(dict.fromkeys(self.named(norm)))
         guess: CategoryGuess | None = None
         if len(named) == 1:
@@ -137,7 +145,8 @@ class JobCategoryGuesser:
         guess = self._from_title(title)
         if guess is not None and guess.sure:
             return guess
-        in_text = Counter(self.named(normalise(text[:TEXT_LIMIT]).text)) if text else Counter()
+        # Sheets come in simplified characters; the text is only folded (converting it would cost more than all else).
+        in_text = Counter(self.named(plain(text[:TEXT_LIMIT], simplify=False))) if text else Counter()
         if guess is None and in_text:
             category = in_text.most_common(1)[0][0]
             return CategoryGuess(category, False, "the title names no category; read from the posting's text")
