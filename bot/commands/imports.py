@@ -19,6 +19,8 @@ def _sheet_command(kind: str) -> None:
         path: Path = typer.Argument(..., help="The .csv or .xlsx file."),
         db: str | None = typer.Option(None, "--db", help="Database URL."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Run the whole import, then undo it: change nothing."),
+        push: bool = typer.Option(True, "--push/--no-push",
+                                  help="Push new postings to matching workers now (else the daily push sends them)."),
     ) -> None:
         from bot.cli import fail, run_async, settings_for
         from storage.importing.importer import check_file
@@ -49,7 +51,7 @@ def _sheet_command(kind: str) -> None:
                        "nothing imported (--dry-run)")
             return
         typer.echo(f"{kind}: {counts}")
-        if kind == "postings":
+        if kind == "postings" and push:
             queued = run_async(_push)(settings, report.added_posting_ids)
             typer.echo(f"push: {queued} messages queued to matching workers for the {report.added} new postings")
 
