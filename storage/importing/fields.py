@@ -193,14 +193,6 @@ def parse_openings(text: str) -> int | None:
     return count
 
 
-def parse_count(text: str) -> int:
-    """A whole number of openings; '若干' is refused here (see parse_openings for posting sheets)."""
-    count = parse_openings(text)
-    if count is None:
-        raise FieldError(f"'{text.strip()}' is not a whole number")
-    return count
-
-
 # --- phones and ID numbers -----------------------------------------------------------------------------
 
 _MOBILE = re.compile(r"(?:\+?86|0086)?(1[3-9]\d{9})")

@@ -46,9 +46,9 @@ async def take_import_lock(session: AsyncSession) -> None:
     """Make this transaction the only import writing, until it ends.
 
     PostgreSQL: a transaction-scoped advisory lock, so two imports queue instead of racing to insert the same
-    enterprise (other writers are not held up). SQLite: a no-op UPDATE takes the database's write lock now rather
-    than at the first insert, so every read the import makes after this sees the state it writes into (a
-    deferred upgrade from reader to writer fails at once, busy timeout or not, when another writer got in between).
+    enterprise (other writers are not held up). SQLite: the database's write lock, so every read the import makes
+    sees the state it writes into. Transactions of `storage.db.Database` take it at BEGIN already (IMMEDIATE); the
+    no-op UPDATE makes sure of it for a session opened any other way.
     """
     if session.bind.dialect.name == "sqlite":
         await session.execute(text("UPDATE enterprise SET id = id WHERE 0 = 1"))
