@@ -48,7 +48,6 @@ class Checked:
 
     kind: str
     rows: list[Parsed]
-    present: frozenset[str]  # keys of the columns the sheet has
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     total_rows: int = 0

@@ -46,7 +46,7 @@ def validate(sheet: Sheet, schema: Schema, categorise: Categorise | None = None)
                                    f"{', '.join(column.names)})"))
     if schema.kind == "postings" and "job_category" not in present and categorise is None:
         errors.append(RowError(0, "工种", "no 工种 column and no category guesser to infer it from the titles"))
-    checked = Checked(schema.kind, [], present, errors, warnings, total_rows=len(sheet.rows))
+    checked = Checked(schema.kind, [], errors, warnings, total_rows=len(sheet.rows))
     if any(e.row == 0 for e in errors):
         return checked
     by_key = {c.key: c for c in schema.columns}
