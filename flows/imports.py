@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.assignment import spread
@@ -90,12 +90,15 @@ async def run_import(db: Database, checked: Checked, *, now: datetime, settings:
                 await session.rollback()
             else:
                 await session.commit()
-        except IntegrityError as exc:
+        except (IntegrityError, DataError) as exc:
+            # What the checks cannot see coming: another process writing the same records at the same moment, or
+            # a value the database refuses. One line, nothing written, as for any row error.
             await session.rollback()
             reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
+            advice = ("someone changed the same records during the import; run it again"
+                      if isinstance(exc, IntegrityError) else "please report this file to the developers")
             report = ImportReport(checked.kind, rows=checked.total_rows, errors=[RowError(
-                0, "", f"the database refused the rows ({reason}); someone changed the same records during the "
-                "import — nothing was imported, run it again")])
+                0, "", f"the database refused the rows ({reason}); nothing was imported — {advice}")])
             outcome = ImportOutcome(report, dry_run)
         except BaseException:
             await session.rollback()
