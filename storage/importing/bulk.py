@@ -35,9 +35,29 @@ async def reserve_ids(session: AsyncSession, model: Any, count: int) -> list[int
 
 
 async def insert_rows(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
-    """One executemany INSERT of complete rows (every row has the same keys, ids included)."""
-    if rows:
-        await session.execute(insert(model.__table__), rows)
+    """One executemany INSERT of complete rows (every row has the same keys, ids included).
+
+    The statement is compiled once and the values go to the driver as tuples through each column type's bind
+    processor — what SQLAlchemy does per row, without its per-row bookkeeping (a third of the write lock's time
+    for 20,000 postings). Columns a row leaves out get their Python-side defaults, as in an ORM insert.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    connection = await session.connection()
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = {c.name: c.default for c in table.columns if c.name not in given and c.default is not None}
+    compiled = insert(table).values({name: bindparam(name) for name in [*given, *defaults]}).compile(dialect=dialect)
+    order = list(compiled.positiontup or [*given, *defaults])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
+    values = []
+    for row in rows:
+        full = {**{name: d.arg(None) if d.is_callable else d.arg for name, d in defaults.items()}, **row}
+        values.append(tuple(process(full[name]) if process else full[name]
+                            for name, process in zip(order, processors, strict=True)))
+    for part in chunks(values, 5000):
+        await connection.exec_driver_sql(compiled.string, list(part))
 
 
 async def update_by_id(session: AsyncSession, model: Any, updates: dict[frozenset[str], list[dict[str, Any]]],
