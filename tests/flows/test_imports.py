@@ -331,4 +331,6 @@ class TestWhileTheBotRuns:
         assert outcome.ok and outcome.report.added == 20_000
         during = [(s, e) for s, e in turns if window["start"] < s < window["end"]]
         assert during, "no chat turn ran while the import did"
-        assert max(e - s for s, e in turns) < 10  # SQLite's busy timeout (storage/db.py) is 10 s
+        # Every turn answered: a turn that waited longer than SQLite's busy timeout (10 s, storage/db.py) for the
+        # write lock, or that read before the import committed and wrote after, would have raised "database is
+        # locked" instead. (How long the lock is held is a benchmark figure, not a test's: bench/imports.py.)
