@@ -1,7 +1,7 @@
 """posting: openings may be unknown (若干); village and address as written
 
 Revision ID: 767531cc5ef9
-Revises: 6f40c4eb50dd
+Revises: 7ef152f43044
 Create Date: 2026-12-03 08:03:01.119849
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '767531cc5ef9'
-down_revision = '6f40c4eb50dd'
+down_revision = '7ef152f43044'
 branch_labels = None
 depends_on = None
 
