@@ -35,6 +35,7 @@ from flows import (
     training,
     transport,
 )
+from flows.answers import is_cancel
 from flows.commands import command_of
 from flows.dialogue import Move, Resolution, read_context, resolve, store_context
 from flows.i18n import LANGUAGES, detect_language, in_script
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 
 # In a group, the assistant speaks unasked only on these topics (and only when sure).
 GROUP_TOPICS = frozenset({"job_search", "policy_question", "training_question", "transport_question"})
-CANCEL_WORDS = frozenset({"取消", "返回", "算了", "不要了", "cancel", "quit", "stop", "/cancel"})
 HISTORY_LENGTH = 10
 # Control characters other than tab and newline: PostgreSQL refuses NUL in text, terminals misbehave.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -116,7 +116,13 @@ class Assistant:
                 language=self._language(inbound, person.language, state.language), now=now, context=context,
             )
             turn.continue_topic = lambda resolution: self._continue(turn, resolution)
+            form_before = self._open_form(turn)
             await self._dispatch(turn)
+            if form_before is not None and form_before == self._open_form(turn) and not turn.handled_as.startswith(
+                ("form:", "button:form.")
+            ):
+                # Something else was answered (a command, a button of an earlier message): the form goes on.
+                await forms.remind(turn)
             if turn.context is not context or (turn.resolution is not None and turn.resolution.follows_up):
                 # Saved with the rest of the state row (updated every turn anyway): no statement of its own.
                 kept = dataclasses.replace(turn.context, at=now) if turn.context is not None else None
@@ -176,7 +182,7 @@ class Assistant:
                 await self.router.intents["attachment"](turn)
             return
         if turn.state.form and self._form_alive(turn) and private:
-            if text.lower() in CANCEL_WORDS:
+            if is_cancel(text):
                 self._end_form(turn)
                 turn.say(turn.t("common.cancelled"))
                 turn.handled_as = "cancel"
@@ -212,9 +218,6 @@ class Assistant:
                     return
             elif resolution.move is Move.UNDO or resolution.problem:
                 return
-        if turn.context is not None and turn.context.awaiting and resolution.move not in (Move.ANSWER, Move.ASK):
-            # The question went unanswered (a question about the bus in between leaves it open, as in a form).
-            turn.context = dataclasses.replace(turn.context, awaiting=None)
         turn.resolution = resolution
         turn.handled_as = resolution.intent
         await self._continue(turn, resolution)
@@ -236,6 +239,14 @@ class Assistant:
         await handler(turn)
 
     async def _route(self, turn: Turn, intent: str) -> None:
+        """A question asked in the middle of a form: one that only looks at what was shown ("要带啥子东西" while
+        booking, "第二个呢") is read in context; anything else by its intent. The form then goes on."""
+        if turn.parse is not None:
+            resolution = resolve(turn.parse, turn.context, intent)
+            looks = resolution.move in (Move.ASK, Move.MORE) or resolution.move is Move.REFER and not resolution.act
+            if looks and resolution.problem is None:
+                await self._continue(turn, resolution)
+                return
         handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
         await handler(turn)
 
@@ -250,6 +261,16 @@ class Assistant:
         if parse.confidence < self.settings.fallback_threshold:
             return "nlu_fallback"
         return parse.intent
+
+    @staticmethod
+    def _open_form(turn: Turn) -> tuple[str, str, str] | None:
+        """(form, run, step) of the form this person is filling in privately and that is still alive."""
+        state = turn.state
+        if not state.form or turn.inbound.chat_type != ChatType.PRIVATE:
+            return None
+        if state.expires_at is not None and state.expires_at < turn.now:
+            return None
+        return state.form, str((state.data or {}).get("_run", "")), state.step or ""
 
     def _form_alive(self, turn: Turn) -> bool:
         expires = turn.state.expires_at

@@ -60,7 +60,6 @@ class Move(StrEnum):
     ASK = "ask"  # a question about what was shown (requirements, seats, time …)
     SHOW = "show"  # show the remembered list again (a deep link into the private chat)
     ADD = "add"  # more about the case just opened, for its secretary
-    ANSWER = "answer"  # the answer to a question just asked ("要订几个座位？" "2"; "确认吗？" "好")
 
 
 # The intent a topic's questions are handled as, and the intent of its single-use act.
@@ -158,14 +157,11 @@ class Context:
     shown: Shown | None = None
     focus: int | str | None = None  # the item last looked at in detail
     previous: dict[str, Any] | None = None  # criteria before the last refinement ("不是这个" goes back)
-    # A question just asked that a typed answer settles: {"ask": "seats", "most": 3} or {"ask": "confirm", …}.
-    awaiting: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "topic": self.topic, "criteria": self.criteria, "at": self.at.isoformat() if self.at else None,
             "shown": self.shown.to_dict() if self.shown else None, "focus": self.focus, "previous": self.previous,
-            "awaiting": self.awaiting,
         }
 
     @classmethod
@@ -180,8 +176,7 @@ class Context:
         criteria = data.get("criteria") if isinstance(data.get("criteria"), dict) else {}
         previous = data.get("previous") if isinstance(data.get("previous"), dict) else None
         focus = data.get("focus") if isinstance(data.get("focus"), int | str) else None
-        awaiting = data.get("awaiting") if isinstance(data.get("awaiting"), dict) else None
-        return cls(topic, dict(criteria), at, shown, focus, previous, awaiting)
+        return cls(topic, dict(criteria), at, shown, focus, previous)
 
 
 def read_context(stored: Mapping[str, Any] | None, chat: str, now: datetime, minutes: int) -> Context | None:
@@ -221,7 +216,6 @@ class Resolution:
     act: bool = False  # REFER: apply / enrol / book rather than show details
     attribute: str | None = None  # ASK: what is asked about
     problem: str | None = None  # REFER that cannot be resolved: "no_list", "out_of_range", "which"
-    answer: Any = None  # ANSWER: a number of seats, or True / False for a confirmation
 
     @property
     def follows_up(self) -> bool:
@@ -329,19 +323,6 @@ def _ordinal(entities: Sequence[Any], context: Context | None) -> Any | None:
     return None
 
 
-def _answer(awaiting: Mapping[str, Any], intent: str, ordinal: Any | None) -> Any | None:
-    """The typed answer to the question awaiting one, or None when the message is about something else."""
-    if awaiting.get("ask") == "seats":
-        most = int(awaiting.get("most") or 0)
-        value = ordinal.value if ordinal is not None else None
-        if intent == "deny" and value is None:
-            return False  # "不要了": no seats after all
-        return value if isinstance(value, int) and 1 <= value <= most else None
-    if awaiting.get("ask") == "confirm":
-        return True if intent == "affirm" else False if intent == "deny" else None
-    return None
-
-
 def resolve(parse: Any, context: Context | None, intent: str, *, confident: float = 0.8) -> Resolution:
     """What a message does given the conversation's context (see the module docstring for the rules).
 
@@ -366,11 +347,6 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
         # 那个… as a hesitation, 这个政策怎么… as a demonstrative, "不是这个，要制茶的" naming something else, "星期六那趟"
         # picked by its day: not a pick from the list by position.
         ordinal = None
-
-    if context is not None and context.awaiting:
-        answer = _answer(context.awaiting, intent, ordinal)
-        if answer is not None:
-            return Resolution(Move.ANSWER, TOPIC_INTENT[topic], topic, item=context.focus, answer=answer)
 
     if context is None:
         if ordinal is not None and ordinal.value != "this" and (act or elliptical):

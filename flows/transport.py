@@ -4,12 +4,13 @@ day before."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flows import access
+from flows import access, forms
+from flows.answers import parse_count, parse_yes_no
 from flows.dialogue import Move, Topic, criteria_of
+from flows.forms import END, Data, Form, Invalid, Step
 from flows.i18n import t
 from flows.listing import narrowed_else_all, take_notes
 from flows.messages import Button, Reply
@@ -300,22 +301,8 @@ async def continue_buses(turn: Turn) -> None:
     elif move is Move.ASK and resolution.attribute:
         item = int(resolution.item) if resolution.item is not None else None
         await answer_about(turn, resolution.attribute, item, resolution.criteria)
-    elif move is Move.ANSWER and resolution.item is not None and context.awaiting:
-        await _answered(turn, int(resolution.item), context.awaiting, resolution.answer)
     else:
         turn.say(turn.t("transport.say_again"))
-
-
-async def _answered(turn: Turn, departure_id: int, question: dict[str, Any], answer: object) -> None:
-    """A typed answer to "how many seats?" or "book them?"."""
-    if question.get("ask") == "seats" and isinstance(answer, int) and not isinstance(answer, bool):
-        await confirm_seats_for(turn, departure_id, answer)
-    elif question.get("ask") == "confirm" and answer is True:
-        await book_seats(turn, departure_id, int(question.get("seats") or 1))
-    else:
-        if turn.context is not None:
-            turn.context = replace(turn.context, awaiting=None)
-        turn.say(turn.t("common.cancelled"))
 
 
 @router.continuation(Topic.BUS, act=True)
@@ -324,93 +311,83 @@ async def book_typed(turn: Turn) -> None:
     resolution = turn.resolution
     assert resolution is not None and resolution.item is not None
     turn.look_at(Topic.BUS, int(resolution.item))
-    await ask_seats_for(turn, int(resolution.item))
+    await start_booking_for(turn, int(resolution.item))
 
 
 @router.action("transport.book")
-async def ask_seats(turn: Turn) -> None:
-    await ask_seats_for(turn, int(turn.args["departure"]))
+async def start_booking(turn: Turn) -> None:
+    """"我要订座" under a bus: the booking form asks how many seats, then for a confirmation."""
+    await start_booking_for(turn, int(turn.args["departure"]))
 
 
-async def ask_seats_for(turn: Turn, departure_id: int) -> None:
-    """How many seats, for a bus the person wants to book (registered, in private); typing "2" answers too."""
+async def start_booking_for(turn: Turn, departure_id: int) -> None:
+    """Book seats on a bus (registered, in private): the form takes typed answers as well as buttons."""
     if not access.require_private_and_registered(turn):
         return
     item = await departure(turn.session, departure_id)
     if item is None or item.bus.departs_at <= turn.now:
         turn.say(turn.t("common.unknown_button"))
         return
-    choices = seat_choices(item.seats_left)
-    if not choices:
+    mine = await booking_of(turn.session, item.bus.id, turn.person.id)
+    if mine is not None and mine.status == "booked":
+        when = local_time(item.bus.departs_at, turn.settings.zone, turn.language)
+        turn.say(turn.t("transport.already", seats=mine.seats, destination=item.bus.destination, when=when))
+        return
+    if not seat_choices(item.seats_left):
         turn.say(turn.t("transport.full", destination=item.bus.destination))
         return
-    text = turn.t("transport.how_many", destination=item.bus.destination)
-    _await(turn, item.bus.id, {"ask": "seats", "most": len(choices)})
-    if turn.compact:
-        turn.say(text + "\n" + turn.t("transport.how_many_typed", most=len(choices)))
-        return
+    await forms.start(turn, BOOKING, departure=item.bus.id)
+
+
+async def ask_seats(turn: Turn, data: Data) -> None:
+    item = await departure(turn.session, int(data["departure"]))
+    choices = seat_choices(item.seats_left) if item is not None else []
     buttons = [
-        [turn.button(str(n), "transport.seats", departure=item.bus.id, seats=n) for n in choices],
-        [turn.button(turn.t("common.cancel"), "transport.abort")],
+        [forms.choice(turn, str(n), str(n)) for n in choices],
+        [forms.choice(turn, turn.t("common.cancel"), "cancel", typed=False)],
     ]
-    turn.say(text, buttons)
+    destination = item.bus.destination if item is not None else ""
+    turn.say(turn.t("transport.how_many", destination=destination, most=len(choices)), buttons)
 
 
-def _await(turn: Turn, departure_id: int, question: dict[str, Any]) -> None:
-    """The bus question just asked, so a typed answer ("2", "好的") settles it (flows/dialogue.py)."""
-    turn.look_at(Topic.BUS, departure_id)
-    if turn.context is not None:
-        turn.context = replace(turn.context, awaiting=question)
+async def answer_seats(turn: Turn, data: Data, value: str, pressed: bool) -> int | Invalid | object:
+    if value == "cancel":
+        turn.say(turn.t("common.cancelled"))
+        return END
+    item = await departure(turn.session, int(data["departure"]))
+    choices = seat_choices(item.seats_left) if item is not None else []
+    if item is None or not choices:
+        turn.say(turn.t("transport.full", destination=item.bus.destination if item else ""))
+        return END
+    seats = parse_count(value)
+    if seats is None or seats not in choices:
+        return Invalid("transport.bad_seats", most=len(choices), left=item.seats_left, limit=MAX_SEATS)
+    return seats
 
 
-@router.action("transport.seats")
-async def confirm_seats(turn: Turn) -> None:
-    await confirm_seats_for(turn, int(turn.args["departure"]), int(turn.args["seats"]))
+async def ask_confirm(turn: Turn, data: Data) -> None:
+    item = await departure(turn.session, int(data["departure"]))
+    buttons = [[
+        forms.choice(turn, turn.t("transport.confirm"), "yes"),
+        forms.choice(turn, turn.t("common.cancel"), "cancel"),
+    ]]
+    details = "\n" + card(turn, item) if item is not None else ""
+    turn.say(turn.t("transport.confirm_question", seats=data.get("seats", 1)) + details, buttons)
 
 
-async def confirm_seats_for(turn: Turn, departure_id: int, seats: int) -> None:
+async def answer_confirm(turn: Turn, data: Data, value: str, pressed: bool) -> bool | Invalid | object:
+    agreed = (value == "yes") if pressed else parse_yes_no(value)
+    if value == "cancel" or agreed is False:
+        turn.say(turn.t("common.cancelled"))
+        return END
+    return True if agreed else Invalid("transport.confirm_unclear")
+
+
+async def confirm(turn: Turn, data: Data) -> None:
+    """The worker confirmed: book the seats (the bus row is locked, so seats are never oversold)."""
     if not access.require_private_and_registered(turn):
         return
-    item = await departure(turn.session, departure_id)
-    if item is None:
-        turn.say(turn.t("common.unknown_button"))
-        return
-    text = turn.t("transport.confirm_question", seats=seats) + "\n" + card(turn, item)
-    _await(turn, item.bus.id, {"ask": "confirm", "seats": seats})
-    if turn.compact:
-        turn.say(text + "\n" + turn.t("transport.confirm_typed"))
-        return
-    buttons = [
-        [
-            turn.button(
-                turn.t("transport.confirm"),
-                "transport.confirm",
-                single_use=True,
-                departure=item.bus.id,
-                seats=seats,
-            ),
-            turn.button(turn.t("common.cancel"), "transport.abort"),
-        ]
-    ]
-    turn.say(text, buttons)
-
-
-@router.action("transport.abort")
-async def abort(turn: Turn) -> None:
-    turn.say(turn.t("common.cancelled"))
-
-
-@router.action("transport.confirm")
-async def confirm(turn: Turn) -> None:
-    await book_seats(turn, int(turn.args["departure"]), int(turn.args["seats"]))
-
-
-async def book_seats(turn: Turn, departure_id: int, seats: int) -> None:
-    """Book (once: a second confirmation finds the booking already made)."""
-    if not access.require_private_and_registered(turn):
-        return
-    if turn.context is not None and turn.context.awaiting:
-        turn.context = replace(turn.context, awaiting=None)
+    departure_id, seats = int(data["departure"]), int(data["seats"])
     result, booking = await book(
         turn.session, departure_id=departure_id, worker_id=turn.person.id, seats=seats, now=turn.now
     )
@@ -421,7 +398,7 @@ async def book_seats(turn: Turn, departure_id: int, seats: int) -> None:
     bus = item.bus
     when = local_time(bus.departs_at, turn.settings.zone, turn.language)
     if result is BookResult.BOOKED and booking is not None:
-        cancel = [] if turn.compact else [
+        cancel = [
             [turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]
         ]
         turn.say(
@@ -440,10 +417,16 @@ async def book_seats(turn: Turn, departure_id: int, seats: int) -> None:
     elif result is BookResult.FULL:
         turn.say(
             turn.t("transport.not_enough", left=item.seats_left, destination=bus.destination),
-            [] if turn.compact else [[turn.button(turn.t("transport.other_buses"), "transport.list")]],
+            [[turn.button(turn.t("transport.other_buses"), "transport.list")]],
         )
     else:
         turn.say(turn.t("transport.departed", destination=bus.destination))
+
+
+BOOKING = forms.register_form(Form("booking", (
+    Step("seats", ask_seats, answer_seats, sample="1"),
+    Step("confirm", ask_confirm, answer_confirm, sample="确认"),
+), confirm, topic="transport_question"))
 
 
 @router.action("transport.cancel")

@@ -232,24 +232,6 @@ class TestReferences:
         assert resolve(message, short, "out_of_scope").move is Move.REFINE  # no 2nd bus: the 2nd of the month
 
 
-class TestAnswers:
-    ASKED = Context("bus", {}, NOW, Shown("bus", (1, 2), 2), focus=1, awaiting={"ask": "seats", "most": 3})
-
-    def test_a_number_answers_how_many_seats(self) -> None:
-        result = resolve(parse("2个", "job_apply", 0.95, ordinal=("2个", 2)), self.ASKED, "job_apply")
-        assert result.move is Move.ANSWER and result.answer == 2 and result.item == 1
-
-    def test_more_seats_than_offered_is_not_an_answer(self) -> None:
-        assert resolve(parse("9", "out_of_scope", 0.5, ordinal=("9", 9)), self.ASKED, "out_of_scope").move \
-            is not Move.ANSWER
-
-    @pytest.mark.parametrize(("intent", "answer"), [("affirm", True), ("deny", False)])
-    def test_yes_or_no_answers_a_confirmation(self, intent: str, answer: bool) -> None:
-        asked = Context("bus", {}, NOW, focus=1, awaiting={"ask": "confirm", "seats": 2})
-        result = resolve(parse("好", intent, 0.99), asked, intent)
-        assert result.move is Move.ANSWER and result.answer is answer
-
-
 class TestStorage:
     def test_contexts_are_kept_per_chat_and_expire(self) -> None:
         stored = store_context({}, "u1", jobs())
