@@ -20,10 +20,14 @@ _DATE = re.compile(
     r"(?P<ymd>(?P<y>20\d\d)\s*[年\-/.]\s*(?P<m>1[0-2]|0?[1-9])\s*[月\-/.]\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*[日号]?)"
     r"|(?P<md>(?P<m2>1[0-2]|0?[1-9])\s*月\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*[日号]?)"
     r"|(?P<md_slash>(?<![\d/])(?P<m3>1[0-2]|0?[1-9])/(?P<d3>3[01]|[12]\d|0?[1-9])(?![\d/]))"
-    r"|(?P<week>(?P<wk>下下|下个?|这个?|本|上个?)?\s*(?:周|星期|礼拜)\s*(?P<wd>[1-7一二三四五六日天]))"
+    # 每周三 and 一周三天 are a rhythm and a length, not a day.
+    r"|(?P<week>(?P<wk>下下|下个?|这个?|本|上个?)?\s*(?<![每一几两数0-9])(?:周|星期|礼拜)\s*(?P<wd>[1-7一二三四五六日天])"
+    r"(?!\s*(?:天|个|次|小时|年)))"
     r"|(?P<rel>大后天|后天|明天|明日|今天|今日|昨天|前天|today|tomorrow|yesterday)"
     r"|(?P<en>(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
-    r"|(?P<day>(?<![\d月])(?P<d4>3[01]|[12]\d|[1-9])\s*号)",
+    # 5组12号, 3号楼, 第2号 are addresses and numbers in a row, not days of the month.
+    r"|(?P<day>(?<![\d月组栋楼院街路第排房编床工])(?P<d4>3[01]|[12]\d|[1-9])\s*号"
+    r"(?!\s*(?:楼|房|床|线|车厢|窗口|门|桌|柜台|位|院|机|码|球|选手|单元|栋|组|地铁)))",
     re.IGNORECASE,
 )
 

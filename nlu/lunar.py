@@ -26,7 +26,9 @@ PATTERN = (
     rf"|大年\s*(?P<ld3>{DAY})"
     r"|(?P<feast>除夕|大年夜|(?<![0-9一二三四五六七八九十几两半今明去前每当])年(?:三十|30)|春节|元宵节?|端午节?|中秋节?|重阳节?|腊八节?)"
     # "After the new year" is when workers leave: from 春节 on (a bus list starts there, a start date is then).
-    r"|(?P<after_new_year>过完年|过了年|(?<![0-9一二三四五六七八九十几两半今明去前每当])年后|开年)"
+    # 两年后, 多年后, 成年后, 老年后 count years or ages; 开年会 is a meeting.
+    r"|(?P<after_new_year>过完年|过了年|(?<![0-9一二三四五六七八九十几两半今明去前每当多数成老中晚青少整周百千万])年后"
+    r"|开年(?!会|终|度|薪|检|假))"
     # A bare 初八 means the coming 初八; 初三毕业 is a school year, not a date.
     r"|(?<![月年])(?P<ld4>初\s*(?:10|[1-9](?!\d)|十|[一二三四五六七八九]))(?!\s*(?:毕业|文化|学历|年级|的学生|学生)))"
 )
