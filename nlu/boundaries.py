@@ -6,19 +6,19 @@ but loading its 349,000-word dictionary costs about a second per process. So the
 that can decide a boundary of a known name: every dictionary word that contains a name, every word that starts
 with the tail of a name or ends with its head (above a small frequency), every word inside those, and the single
 characters; the names join with the weight jieba's `add_word` gives domain words. At parse time the same
-maximum-probability route jieba computes (its `calc`, without HMM) runs over a window around each match.
+maximum-probability route jieba computes (its `calc`, without HMM) runs over the message's CJK runs.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 NAME_FREQ = 2000  # what nlu.components.JiebaTokenizer gives domain words, so both tokenisers agree
-WINDOW = 12  # characters either side of a match: well beyond the longest word that can cross it
 
 
 def _jieba_dictionary() -> dict[str, int]:
@@ -41,7 +41,11 @@ class WordBoundaries:
     def __init__(self, freq: dict[str, int], total: int) -> None:
         self.freq = freq
         self.log_total = math.log(total)
-        self.max_len = max((len(w) for w in freq), default=1)
+        lengths: dict[str, set[int]] = {}
+        for word in freq:
+            if len(word) > 1:
+                lengths.setdefault(word[0], set()).add(len(word))
+        self.lengths = {first: tuple(sorted(sizes)) for first, sizes in lengths.items()}
 
     @classmethod
     def build(cls, names: Iterable[str], *, min_freq: int = 20, dictionary: dict[str, int] | None = None
@@ -76,9 +80,11 @@ class WordBoundaries:
         n = len(text)
         best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
         for i in range(n - 1, -1, -1):
-            options = [(math.log(self.freq.get(text[i:j]) or 1) - self.log_total + best[j][0], j)
-                       for j in range(i + 2, min(n, i + self.max_len) + 1) if self.freq.get(text[i:j])]
-            options.append((math.log(self.freq.get(text[i]) or 1) - self.log_total + best[i + 1][0], i + 1))
+            options = [(math.log(self.freq.get(text[i]) or 1) - self.log_total + best[i + 1][0], i + 1)]
+            for size in self.lengths.get(text[i], ()):
+                count = self.freq.get(text[i:i + size]) if i + size <= n else None
+                if count:
+                    options.append((math.log(count) - self.log_total + best[i + size][0], i + size))
             best[i] = max(options)
         return [end for _, end in best[:n]]
 
@@ -93,18 +99,31 @@ class WordBoundaries:
                 i = route[i]
         return spans
 
-    def blocker(self, text: str, start: int, end: int) -> str | None:
+    def cut(self, text: str) -> Cut:
+        """The text's words, ready to be asked about spans."""
+        return Cut(text, self.words(text))
+
+
+class Cut:
+    """One text cut into words: which word, if any, stops a span from being words of its own."""
+
+    def __init__(self, text: str, words: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.starts = [s for s, _ in words]
+        self.words = words
+
+    def blocker(self, start: int, end: int) -> str | None:
         """The word that straddles an edge of text[start:end] or contains it, or None when the span is words.
 
         The segmentation knows the names too, so of two names that overlap (小工 | 工厂 in 小工厂) the one on
         jieba's route is the word and the other is blocked.
         """
-        lo, hi = max(0, start - WINDOW), min(len(text), end + WINDOW)
-        for s, e in self.words(text[lo:hi]):
-            s, e = s + lo, e + lo
+        i = max(bisect_right(self.starts, start) - 1, 0)
+        while i < len(self.words) and self.words[i][0] < end:
+            s, e = self.words[i]
             crosses = s < start < e or s < end < e
             contains = s <= start and end <= e and (s, e) != (start, end)
             if crosses or contains:
-                return text[s:e]
+                return self.text[s:e]
+            i += 1
         return None
-

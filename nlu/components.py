@@ -15,7 +15,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from nlu.boundaries import WordBoundaries
+from nlu.boundaries import Cut, WordBoundaries
 from nlu.dates import find_dates
 from nlu.normalise import Normalised, normalise
 from nlu.rasa_format import TrainingData
@@ -331,12 +331,17 @@ class Gazetteer:
         self.min_length = min_length
         self.kinds = {k: sorted(v) for k, v in kinds.items() if len(k) >= min_length}
         self.max_len = max((len(k) for k in self.kinds), default=0)
+        # The lengths of the names starting with each character, longest first: a position tries only those.
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for name in self.kinds:
+            lengths[name[0]].add(len(name))
+        self.lengths = {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
 
     def candidates(self, text: str, i: int) -> Iterator[tuple[int, int, str]]:
         """The names starting at text[i], longest first (latin names only as whole words)."""
-        for length in range(min(self.max_len, len(text) - i), self.min_length - 1, -1):
+        for length in self.lengths.get(text[i], ()):
             surface = text[i:i + length]
-            if surface not in self.kinds:
+            if len(surface) < length or surface not in self.kinds:
                 continue
             if surface[0].isascii() and surface[0].isalpha():
                 before = text[i - 1] if i else " "
@@ -429,25 +434,27 @@ class LookupEntityExtractor(Component):
                 if not any(s.start < o_end and o_start < s.end for s in example.entities):
                     self.unmarked[(surface, example.intent)] += 1
 
-    def _is_word(self, text: str, start: int, end: int) -> bool:
-        if self.boundaries is None or not "\u4e00" <= text[start] <= "\u9fff":
-            return True
-        blocker = self.boundaries.blocker(text, start, end)
+    def _is_word(self, cut: Cut, start: int, end: int) -> bool:
+        blocker = cut.blocker(start, end)
         if blocker is None:
             return True
-        surface = text[start:end]
+        surface = cut.text[start:end]
         return blocker.startswith(surface) and blocker[len(surface):] in self.config["generic_suffixes"]
 
     def words(self, text: str) -> list[tuple[int, int, str]]:
         """Names that are words of the text: the longest at each position whose edges are word boundaries."""
         found = []
+        cut: Cut | None = None  # the text's words, cut when a CJK name is first found
         i = 0
         while i < len(text):
             for start, end, surface in self.gazetteer.candidates(text, i):
-                if self._is_word(text, start, end):
-                    found.append((start, end, surface))
-                    i = end - 1
-                    break
+                if self.boundaries is not None and "\u4e00" <= text[start] <= "\u9fff":
+                    cut = cut or self.boundaries.cut(text)
+                    if not self._is_word(cut, start, end):
+                        continue
+                found.append((start, end, surface))
+                i = end - 1
+                break
             i += 1
         return found
 
@@ -489,11 +496,12 @@ class SalaryExtractor(Component):
 
     def process(self, message: Message) -> None:
         top = message.ranking[0][0] if message.ranking else None
+        phones = [e for e in message.entities if e.entity == "phone"]
         for m in find_salaries(message.norm.text):
             pay = pay_context(message.norm.text, m)
             if pay is False or pay is None and top not in self.config["intents"]:
                 continue
-            if not _overlaps(message.entities, m.start, m.end, ("phone",)):
+            if not _overlaps(phones, m.start, m.end):
                 message.entities.append(FoundEntity("salary", m.value, m.start, m.end, "SalaryExtractor"))
 
 
@@ -504,13 +512,14 @@ class DateExtractor(Component):
         """Rules only."""
 
     def process(self, message: Message) -> None:
+        numbers = [e for e in message.entities if e.entity in ("phone", "salary")]
         for m in find_dates(message.norm.text, message.today):
-            if not _overlaps(message.entities, m.start, m.end, ("phone", "salary")):
+            if not _overlaps(numbers, m.start, m.end):
                 message.entities.append(FoundEntity("date", m.value, m.start, m.end, "DateExtractor"))
 
 
-def _overlaps(entities: list[FoundEntity], start: int, end: int, kinds: tuple[str, ...]) -> bool:
-    return any(e.entity in kinds and e.start < end and start < e.end for e in entities)
+def _overlaps(entities: list[FoundEntity], start: int, end: int) -> bool:
+    return any(e.start < end and start < e.end for e in entities)
 
 
 class EntitySynonymMapper(Component):

@@ -30,9 +30,9 @@ _DATE = re.compile(
     r"|(?P<holiday>(?<![\d十])五一(?![村\d])|劳动节|国庆节?|元旦)"
     r"|(?P<rel>大后天|后天|明天|明日|今天|今日|昨天|前天|today|tomorrow|yesterday)"
     r"|(?P<en>(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
-    # 5组12号, 3号楼, 第2号 are addresses and numbers in a row, not days of the month.
+    # 5组12号, 3号楼, 第2号, 三号那个 are addresses and places in a row or a list, not days of the month.
     r"|(?P<day>(?<![\d月组栋楼院街路第排房编床工])(?P<d4>3[01]|[12]\d|[1-9])\s*号"
-    r"(?!\s*(?:楼|房|床|线|车厢|窗口|门|桌|柜台|位|院|机|码|球|选手|单元|栋|组|地铁)))",
+    r"(?!\s*(?:楼|房|床|线|车厢|窗口|门|桌|柜台|位|院|机|码|球|选手|单元|栋|组|地铁|那个|这个|岗位|工作|职位)))",
     re.IGNORECASE,
 )
 

@@ -100,6 +100,8 @@ def find_salaries(text: str) -> list[SalaryMatch]:
         start, end = m.start(), m.end()
         while end > start and text[end - 1] == " ":
             end -= 1
+        while start < end and text[start] == " ":
+            start += 1
         found.append(SalaryMatch(start, end, value, pay_word=pre in _PAY_BEFORE, rate=bool(pre or post)))
     return found
 

@@ -8,6 +8,7 @@ The engine applies it to every parse, whatever extractors the pipeline lists.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
@@ -28,8 +29,14 @@ def resolve_overlaps(entities: Sequence[S], priority: Sequence[str] = PRIORITY) 
     rank = {kind: i for i, kind in enumerate(priority)}
     order = sorted((e for e in entities if e.end > e.start),
                    key=lambda e: (-(e.end - e.start), rank.get(e.entity, len(rank)), e.start))
+    starts: list[int] = []  # the kept spans, sorted and disjoint, as parallel lists of starts and ends
+    ends: list[int] = []
     kept: list[S] = []
     for entity in order:
-        if all(entity.end <= k.start or k.end <= entity.start for k in kept):
-            kept.append(entity)
-    return sorted(kept, key=lambda e: (e.start, e.end))
+        i = bisect_right(starts, entity.start)
+        if i and ends[i - 1] > entity.start or i < len(starts) and starts[i] < entity.end:
+            continue
+        starts.insert(i, entity.start)
+        ends.insert(i, entity.end)
+        kept.insert(i, entity)
+    return kept
