@@ -4,8 +4,8 @@ A name found by string matching is only a mention when the text's words agree: �
 (确保/安全), 种地 not in 这种地方 (这种/地方), 销售 not in 销售额, 司机 not in 公司机关. jieba decides this well,
 but loading its 349,000-word dictionary costs about a second per process. So the model keeps only the words
 that can decide a boundary of a known name: every dictionary word that contains a name, every word that starts
-with the tail of a name or ends with its head (above a small frequency), every word inside those, and the single
-characters; the names join with the weight jieba's `add_word` gives domain words. At parse time the same
+with the tail of a name or ends with its head (above a small frequency), every word inside those or inside a
+name, and the single characters; the names join with the weight jieba's `add_word` gives domain words. At parse time the same
 maximum-probability route jieba computes (its `calc`, without HMM) runs over the message's CJK runs.
 """
 
@@ -66,8 +66,9 @@ class WordBoundaries:
             elif size > 1 and count >= min_freq and (word[0] in starts or word[-1] in ends) and any(
                     word[:k] in tails or word[k:] in heads for k in range(1, size)):
                 keep.add(word)  # crosses a name's edge: 确保 | 安全 around 保安
-        # Words inside the kept ones, so the route over a window is the one the whole dictionary would give.
-        inner = {w[i:j] for w in keep if len(w) > 2 for i in range(len(w)) for j in range(i + 2, len(w))}
+        # Words inside the kept ones and inside the names (培训 in 种植培训), so that the route near a name is the
+        # one the whole dictionary would give.
+        inner = {w[i:j] for w in keep | by_name if len(w) > 2 for i in range(len(w)) for j in range(i + 2, len(w) + 1)}
         freq = {w: full[w] for w in keep | (inner & full.keys())}
         total = sum(full.values())
         for name in names:
