@@ -78,7 +78,12 @@ class Senses:
         if options == ["job_category"] and _COURSE_AFTER.search(text[end:end + REACH]):
             return None
         if "training" in cued:
-            return "training"
+            # 电焊培训 is a course wherever it is said; 学电焊 is one in a question about training, but in
+            # 我是学电焊的 asked in a job search it is the trade the worker learnt.
+            if _AFTER_RE["training"].search(text[end:end + REACH]) or intent in self.home_intents["training"] \
+                    or options == ["training"]:
+                return "training"
+            cued.remove("training")
         if len(cued) == 1:
             kind = cued[0]
         else:
