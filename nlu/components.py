@@ -330,7 +330,6 @@ class Gazetteer:
                     kinds[normalise(span.text).text].add(span.entity)
         self.min_length = min_length
         self.kinds = {k: sorted(v) for k, v in kinds.items() if len(k) >= min_length}
-        self.max_len = max((len(k) for k in self.kinds), default=0)
         # The lengths of the names starting with each character, longest first: a position tries only those.
         lengths: dict[str, set[int]] = defaultdict(set)
         for name in self.kinds:
