@@ -404,15 +404,17 @@ class LookupEntityExtractor(Component):
 
     defaults: ClassVar[dict[str, Any]] = {"entities": ("job_category", "location", "policy", "training"),
                                           "min_length": 2, "word_boundaries": True, "ambiguous": {},
+                                          "cue_at_home": ("job_category",),
                                           # A dictionary word that is a name plus one of these is still the name
                                           # (家政公司, 电子厂), whatever jieba's dictionary says.
-                                          "generic_suffixes": ("公司", "厂", "行业", "师傅", "人员", "工人", "岗位",
-                                                               "工作", "技术", "培训", "班")}
+                                          "generic_suffixes": ("公司", "厂", "场", "行业", "师傅", "人员", "工人",
+                                                               "岗位", "工作", "技术", "培训", "班")}
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
         self.gazetteer = Gazetteer(data, tuple(self.config["entities"]), self.config["min_length"])
         self.boundaries = WordBoundaries.build(self.gazetteer.kinds) if self.config["word_boundaries"] else None
-        self.senses = Senses.from_config(self.config["ambiguous"], lambda name: normalise(name).text)
+        self.senses = Senses.from_config(self.config["ambiguous"], lambda name: normalise(name).text,
+                                         self.config["cue_at_home"])
         usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
         for example in data.examples:
             for span in example.entities:

@@ -6,8 +6,8 @@
 1. A cue next to the name names its kind (学/培训/班 for a training, 找/当/招/的活 for a job, 在/去/镇/附近 for a
    place, 补贴/政策 for a policy). A job name right before 培训/班/课 names a course, not a job.
 2. A name that can only be a training is not one outside the training intents without a cue (a `training`
-   name in a job search is not a training); an everyday word listed as ambiguous for its kind needs a cue, or
-   the message must be little else than the name and be about that kind.
+   name in a job search is not a training). An everyday word listed as ambiguous for its kind needs a cue, or
+   a message about that kind (for a job: a message about work that is little else than the word).
 3. Otherwise the intent decides between kinds, from how annotators used the name (the caller's `choose`).
 """
 
@@ -20,14 +20,16 @@ from dataclasses import dataclass, field
 # Cues read the normalised text (simplified, lower case, numerals as digits) right before and after the name.
 _BEFORE: dict[str, str] = {
     "training": r"(?:学|学习|教|培训|考|学门|学个|学点)\s*$",
-    "job_category": r"(?:找|当|做|干|招|聘|应聘|会|学会了|我是|搞|跑|送|当过|做过|干过)\s*(?:个|份|名|一个|一份|点)?\s*$",
+    "job_category": r"(?:找|当|做|干|招|聘|应聘|会|学会了|我是|搞|跑|送|当过|做过|干过|改成|换成|改为)\s*"
+                    r"(?:个|份|名|一个|一份|点)?\s*$",
     "location": r"(?:在|去|到|住|回|从|离|来|是|往|近)\s*$",
     "policy": r"(?:申请|领|办|拿|享受|有没有|有没得)\s*$",
 }
 _AFTER: dict[str, str] = {
     "training": r"^\s*的?\s*(?:培训|班|课|技术|技能|证书?|手艺)",
-    "job_category": r"^\s*(?:(?:的|里|上|方面的?)\s*)?(?:还|也|都|有)?\s*(?:活|工作|岗位|职位|工人|师傅|招|要人|缺人|公司|厂|"
-                    r"这行|行业|要不要|有没有|有没得|一个月|一天|月薪|工资)|^\s*的\s*(?:吗|嘛|呢|有没有|有没得)",
+    "job_category": r"^\s*(?:场|厂|公司|店)?\s*(?:(?:的|里|上|方面的?)\s*)?(?:还|也|都|有)?\s*(?:活|工作|岗位|职位|工人|"
+                    r"师傅|招|要人|缺人|公司|厂|这行|行业|要不要|有没有|有没得|一个月|一天|月薪|工资|上班|干活|做事|打工)"
+                    r"|^\s*的\s*(?:吗|嘛|呢|有没有|有没得)|^\s*我?\s*(?:也|都)?会",
     "location": r"^\s*(?:镇|乡|村|市|县|区|那边|这边|那头|附近|本地|一带|周边|城|的活|的工作|的岗位|打工|上班|的车)",
     "policy": r"^\s*的?\s*(?:补贴|补助|政策|待遇|标准|怎么申请|申请|怎么领|领取|条件)",
 }
@@ -64,11 +66,16 @@ class Senses:
     """The sense rules for one gazetteer: which names are everyday words, for which kind."""
 
     ambiguous: Mapping[str, frozenset[str]] = field(default_factory=dict)  # kind → names needing a cue
+    # Kinds whose ambiguous words need a cue even in their own intents, unless the message is little else:
+    # job_search is where most misread messages land (我想点外卖, 到厨房看看, 峨眉山门票多少钱).
+    cue_at_home: frozenset[str] = frozenset({"job_category"})
     home_intents: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(HOME_INTENTS))
 
     @classmethod
-    def from_config(cls, ambiguous: Mapping[str, Iterable[str]], normalise: Callable[[str], str]) -> Senses:
-        return cls({kind: frozenset(normalise(n) for n in names) for kind, names in ambiguous.items()})
+    def from_config(cls, ambiguous: Mapping[str, Iterable[str]], normalise: Callable[[str], str],
+                    cue_at_home: Iterable[str] = ("job_category",)) -> Senses:
+        return cls({kind: frozenset(normalise(n) for n in names) for kind, names in ambiguous.items()},
+                   frozenset(cue_at_home))
 
     def kind(self, text: str, start: int, end: int, options: list[str], intent: str | None,
              choose: Callable[[list[str]], str]) -> str | None:
@@ -95,6 +102,7 @@ class Senses:
         if kind == "training" and intent not in home:
             others = [k for k in options if k != "training"]
             return self.kind(text, start, end, others, intent, choose) if others else None
-        if surface in self.ambiguous.get(kind, ()) and not (intent in home and _little_else(text, start, end)):
+        if surface in self.ambiguous.get(kind, ()) and not (
+                intent in home and (kind not in self.cue_at_home or _little_else(text, start, end))):
             return None
         return kind
