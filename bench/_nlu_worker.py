@@ -106,6 +106,9 @@ def main(argv: list[str]) -> int:
                 nlu.parse(text, today=TODAY)
                 latencies.append(time.perf_counter() - begun)
             answer = {"latencies": latencies}
+        elif command["do"] == "save":
+            nlu.save(Path(command["path"]))
+            answer = {"bytes": Path(command["path"]).stat().st_size}
         elif command["do"] == "cross_validate":
             answer = _cross_validate(command["data"], command.get("folds", 5))
         else:

@@ -33,13 +33,13 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def _cold_load_s(model: Path) -> float:
+def _cold_load_s(model: Path, root: Path = ROOT) -> float:
     """Seconds for a fresh interpreter to import the package and load the cached model (what `mishu` pays)."""
     code = (
         "import time, sys; t = time.perf_counter(); from nlu.engine import NLU; "
         f"NLU.load({str(model)!r}).parse('你好'); print(time.perf_counter() - t)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -133,6 +133,17 @@ def compare(rev: str, *, cross_validate: bool = True) -> int:
                     figures[f"{version}_{key}_intent_macro_f1"] = round(report["intent_macro_f1"], 4)
                     figures[f"{version}_{key}_per_entity_f1"] = {k: round(v["f1"], 3)
                                                                 for k, v in report["per_entity"].items()}
+            models = {version: Path(tmp) / f"{version}.pkl" for version in workers}
+            for version, worker in workers.items():
+                figures[f"{version}_model_kb"] = round(worker.ask(do="save", path=str(models[version]))["bytes"] / 1024)
+            cold: dict[str, list[float]] = {version: [] for version in workers}
+            for _ in range(5):  # a fresh process importing the package and loading the model, in turns
+                for version in workers:
+                    cold[version].append(_cold_load_s(models[version], old_root if version == "old" else ROOT))
+            for version, values in cold.items():
+                figures[f"{version}_cold_load_s"] = round(statistics.median(values), 3)
+                print(f"{version}: model {figures[f'{version}_model_kb']} KB, fresh process to a ready model "
+                      f"{figures[f'{version}_cold_load_s']} s (median of 5)", file=sys.stderr)
             latencies: dict[str, list[float]] = {version: [] for version in workers}
             for _ in range(ROUNDS):  # turns: each round of parses runs old, then new, on the same texts
                 for version, worker in workers.items():

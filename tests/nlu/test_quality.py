@@ -62,7 +62,8 @@ class TestEntityFiles:
     """Entity precision and recall on the other labelled files, at what was measured less a small margin.
 
     dev.yml is a regression set; entities_dev.yml was written from the demo county's vocabulary before nlu/data
-    was read, and used to check that removing spurious entities kept recall (so it is not a blind test).
+    was read, and used to check that removing spurious entities kept recall (so it is not a blind test);
+    heldout_entities.yml is the blind one.
     """
 
     @pytest.mark.parametrize(
@@ -70,6 +71,9 @@ class TestEntityFiles:
         [
             ("dev.yml", 0.95, 0.95, 0.95),  # measured 0.975 / 0.975 / 0.975 (before: 0.950 each)
             ("entities_dev.yml", 0.97, 0.96, 0.97),  # measured 0.991 / 0.986 / 0.989 (before: 0.941 each)
+            # Written blind on another branch; measured once when the work was done, never tuned to:
+            # 0.990 / 0.927 / 0.958 (before: 0.947 / 0.900 / 0.923).
+            ("heldout_entities.yml", 0.97, 0.90, 0.93),
         ],
     )
     def test_thresholds(self, nlu: NLU, name: str, precision: float, recall: float, f1: float) -> None:
