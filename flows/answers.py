@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -12,6 +13,7 @@ import cn2an
 from opencc import OpenCC
 
 from nlu.dates import parse_date as find_date
+from storage.numbers import COUNT, read_decimal, read_int, scaled
 
 _t2s = OpenCC("t2s")
 
@@ -44,19 +46,22 @@ PAY_RANGE = (500, 100_000)
 
 
 def parse_monthly_pay(text: str) -> int | None:
-    """Monthly pay from "3000", "3千", "三千五", "3k", "5000以上", "一万"; None when there is no amount."""
+    """Monthly pay from "3000", "3千", "三千五", "3k", "5000以上", "一万"; None when there is no amount (or one
+    no pay could be: 309 digits are not a pay, they are a float's infinity)."""
     plain = _plain(text).replace(",", "")
     match = _AMOUNT.search(plain)
     if match is None:
         return None
+    factor = {"千": 1000, "k": 1000, "万": 10000, "w": 10000}.get(match.group(2) or "", 1)
     if match.group(1):
-        value = float(match.group(1)) * {"千": 1000, "k": 1000, "万": 10000, "w": 10000}.get(match.group(2), 1)
-    else:
-        try:
-            value = float(cn2an.cn2an(match.group(3), "smart"))
-        except (ValueError, KeyError):
-            return None
-    return int(value)
+        value = read_decimal(match.group(1), COUNT)
+        return scaled(value, factor, COUNT) if value is not None else None
+    try:
+        spoken = cn2an.cn2an(match.group(3), "smart")
+    except (ValueError, KeyError, OverflowError):
+        return None
+    value = read_decimal(str(spoken), COUNT) if isinstance(spoken, int | float) and math.isfinite(spoken) else None
+    return scaled(value, 1, COUNT) if value is not None else None
 
 
 def pay_in_range(amount: int) -> bool:
@@ -68,7 +73,14 @@ _MONTH_DAY = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]+)(?:月|/|\
 
 
 def _number(text: str) -> int:
-    return int(text) if text.isdigit() else int(cn2an.cn2an(text, "smart"))
+    """A month or day number typed in digits (any script) or Chinese numerals; 0 when it is neither."""
+    typed = read_int(text)
+    if typed is not None:
+        return typed
+    try:
+        return int(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, OverflowError):
+        return 0
 
 
 def parse_date(text: str, today: date) -> date | None:

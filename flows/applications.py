@@ -15,6 +15,7 @@ from flows.registration import (
 from flows.router import Router
 from flows.turn import Turn
 from storage.models import Person
+from storage.numbers import read_id
 from storage.queries.postings import posting_by_id
 from storage.queries.workers import create_application, person_by_id
 
@@ -75,11 +76,11 @@ async def apply_button(turn: Turn) -> None:
 @router.intent("apply_posting")
 async def apply_command(turn: Turn) -> None:
     """`/apply 12` or the deep link `/start apply_12` from a group's private-chat button."""
-    argument = turn.command_argument.strip()
-    if not argument.isdigit():
+    posting_id = read_id(turn.command_argument)
+    if posting_id is None:
         turn.say(turn.t("apply.how"))
         return
-    await apply_or_register(turn, int(argument))
+    await apply_or_register(turn, posting_id)
 
 
 @router.intent("job_apply")

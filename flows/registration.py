@@ -31,6 +31,7 @@ from flows.notify import notify, recipient
 from flows.router import Router
 from flows.turn import Turn
 from storage.models import Person, WorkerProfile
+from storage.numbers import read_id
 from storage.queries.workers import (
     add_person,
     identities_of,
@@ -365,7 +366,9 @@ async def finish(turn: Turn, data: Data) -> None:
     if data.get("apply") and not observer:
         from flows.applications import apply_to
 
-        await apply_to(turn, worker, int(data["apply"]))
+        posting_id = read_id(data["apply"])
+        if posting_id is not None:
+            await apply_to(turn, worker, posting_id)
 
 
 async def _finish_edit(turn: Turn, data: Data) -> None:
@@ -405,8 +408,7 @@ async def register(turn: Turn) -> None:
 
 @router.action("register.start")
 async def register_button(turn: Turn) -> None:
-    apply = turn.args.get("apply")
-    await start_registration(turn, apply=int(apply) if apply else None)
+    await start_registration(turn, apply=read_id(turn.args.get("apply")))
 
 
 @router.intent("update_profile")

@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from flows.answers import normalise_phone
 from flows.assignment import hand_over, reassign_worker
 from flows.checkins import (
     card_text,
@@ -29,6 +30,7 @@ from flows.router import Router
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
 from storage.models import FollowUp, Person
+from storage.numbers import read_id
 from storage.queries.followups import (
     OPEN_STATES,
     add_note,
@@ -39,6 +41,7 @@ from storage.queries.followups import (
     profile_of,
     secretary_list,
 )
+from storage.queries.workers import worker_by_phone
 
 router = Router("secretary")
 log = logging.getLogger(__name__)
@@ -74,12 +77,19 @@ async def may_handle(turn: Turn, worker_id: int) -> bool:
     return True
 
 
-def int_arg(turn: Turn, index: int) -> int | None:
-    parts = turn.inbound.text.split()
-    try:
-        return int(parts[index].lstrip("#"))
-    except (IndexError, ValueError):
+def id_args(turn: Turn, count: int, usage: str) -> list[int] | None:
+    """The first `count` words after the command read as row ids; when one is missing or is not an id (a phone
+    number, "²", 40 digits), says so with the command's usage and returns None."""
+    words = turn.inbound.text.split()[1 : 1 + count]
+    if len(words) < count:
+        turn.say(turn.t(f"secretary.usage.{usage}"))
         return None
+    ids = [read_id(word) for word in words]
+    for word, found in zip(words, ids, strict=True):
+        if found is None:
+            turn.say(turn.t("secretary.not_an_id", text=word[:20], usage=turn.t(f"secretary.usage.{usage}")))
+            return None
+    return [i for i in ids if i is not None]
 
 
 async def own_open_followup(turn: Turn) -> FollowUp | None:
@@ -155,10 +165,21 @@ async def overdue(turn: Turn) -> None:
 async def worker(turn: Turn) -> None:
     if not staff_only(turn):
         return
-    worker_id = int_arg(turn, 1)
-    if worker_id is None:
-        turn.say(turn.t("secretary.usage.worker"))
-        return
+    words = turn.inbound.text.split(maxsplit=1)
+    argument = words[1].strip() if len(words) > 1 else ""
+    phone = normalise_phone(argument) if argument else None
+    if phone is not None:
+        # A secretary who has the worker's phone number at hand may type it instead of the number.
+        found = await worker_by_phone(turn.session, phone)
+        if found is None:
+            turn.say(turn.t("secretary.no_worker_phone"))
+            return
+        worker_id = found.id
+    else:
+        ids = id_args(turn, 1, "worker")
+        if ids is None:
+            return
+        worker_id = ids[0]
     person = (await people_by_id(turn.session, (worker_id,))).get(worker_id)
     if person is None or person.role != "worker" or person.forgotten_at is not None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
@@ -311,8 +332,11 @@ async def reply(turn: Turn) -> None:
     if not staff_only(turn):
         return
     parts = turn.inbound.text.split(maxsplit=2)
-    case_id = int_arg(turn, 1)
-    if case_id is None or len(parts) < 3 or not parts[2].strip():
+    ids = id_args(turn, 1, "reply")
+    if ids is None:
+        return
+    case_id = ids[0]
+    if len(parts) < 3 or not parts[2].strip():
         turn.say(turn.t("secretary.usage.reply"))
         return
     case = await case_by_id(turn.session, case_id)
@@ -345,10 +369,10 @@ async def reply(turn: Turn) -> None:
 async def reassign(turn: Turn) -> None:
     if not staff_only(turn, ("admin",)):
         return
-    worker_id, secretary_id = int_arg(turn, 1), int_arg(turn, 2)
-    if worker_id is None or secretary_id is None:
-        turn.say(turn.t("secretary.usage.reassign"))
+    ids = id_args(turn, 2, "reassign")
+    if ids is None:
         return
+    worker_id, secretary_id = ids
     people = await people_by_id(turn.session, (worker_id, secretary_id))
     if worker_id not in people or people[worker_id].role != "worker" or await profile_of(turn.session, worker_id) is None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
@@ -364,10 +388,13 @@ async def reassign(turn: Turn) -> None:
 async def handover(turn: Turn) -> None:
     if not staff_only(turn, ("admin",)):
         return
-    departing = int_arg(turn, 1)
-    people = await people_by_id(turn.session, (departing,)) if departing is not None else {}
-    if departing is None or departing not in people or people[departing].role != "secretary":
-        turn.say(turn.t("secretary.usage.handover"))
+    ids = id_args(turn, 1, "handover")
+    if ids is None:
+        return
+    departing = ids[0]
+    people = await people_by_id(turn.session, (departing,))
+    if departing not in people or people[departing].role != "secretary":
+        turn.say(turn.t("secretary.no_secretary", id=departing))
         return
     plan = await hand_over(turn.session, departing, now=turn.now, settings=turn.settings)
     if not plan:

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from bot.harness import Conversation
 from flows.messages import Reply
+from storage.numbers import read_int
 
 _PRESS = re.compile(r"^\s*(?:\[(\d+)\]|#(\d+))\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
@@ -48,7 +49,7 @@ def _pressable(replies: Iterable[Reply]) -> int:
 
 def pressed_number(line: str) -> int | None:
     match = _PRESS.match(line)
-    return int(match.group(1) or match.group(2)) if match else None
+    return read_int(match.group(1) or match.group(2)) if match else None
 
 
 async def run_terminal(
