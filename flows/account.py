@@ -15,6 +15,7 @@ from storage.queries.workers import (
     status_history,
     village_workers,
 )
+from storage.states import FollowUpState
 
 router = Router("account")
 
@@ -62,7 +63,7 @@ async def mydata(turn: Turn) -> None:
         applications = await applications_of(turn.session, person.id)
         rows.append(("applications", [a.posting.title for a in applications]))
         rows.append(("follow_ups", len([f for f in await follow_ups_of(turn.session, person.id)
-                                        if f.state not in ("cancelled",)])))
+                                        if f.state != FollowUpState.CANCELLED])))
         rows.append(("status_changes", len(await status_history(turn.session, person.id))))
     rows.append(("history", len(turn.state.history or [])))
     lines = [turn.t("account.mydata_title")]

@@ -18,13 +18,14 @@ from flows.when import local_time
 from storage.models import Case, Person
 from storage.queries.cases import open_case, replies_sent, secretary_for
 from storage.queries.conversation import load_state
+from storage.states import Role
 
 router = Router("cases")
 
 # How many of the last messages travel with a case (the conversation keeps ten).
 CONTEXT_MESSAGES = 8
 REPLY_FORM = "case_reply"
-STAFF_ROLES = frozenset({"secretary", "admin"})
+STAFF_ROLES = Role.STAFF
 
 
 def case_context(history: list[dict[str, str]], current: str, now_iso: str) -> list[dict[str, str]]:

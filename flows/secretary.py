@@ -32,7 +32,6 @@ from flows.workcal import working_day_bounds
 from storage.models import FollowUp, Person
 from storage.numbers import read_id
 from storage.queries.followups import (
-    OPEN_STATES,
     add_note,
     case_by_id,
     followup_for_update,
@@ -42,18 +41,19 @@ from storage.queries.followups import (
     secretary_list,
 )
 from storage.queries.workers import worker_by_phone
+from storage.states import FollowUpState, Role
 
 router = Router("secretary")
 log = logging.getLogger(__name__)
 
-STAFF = ("secretary", "admin")
+STAFF = Role.STAFF
 LIST_LIMIT = 20
 
 
 # --- guards --------------------------------------------------------------------------------------------
 
 
-def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
+def staff_only(turn: Turn, roles: frozenset[Role] = STAFF) -> bool:
     """True when the person may use staff commands here; otherwise says why not."""
     if turn.person.role not in roles:
         # Recorded for the bureau: someone tried a staff command (or replayed a staff button) without the role.
@@ -68,7 +68,7 @@ def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
 
 async def may_handle(turn: Turn, worker_id: int) -> bool:
     """A secretary handles their own workers; an admin anyone's."""
-    if turn.person.role == "admin":
+    if turn.person.role == Role.ADMIN:
         return True
     profile = await profile_of(turn.session, worker_id)
     if profile is None or profile.secretary_id != turn.person.id:
@@ -99,7 +99,7 @@ async def own_open_followup(turn: Turn) -> FollowUp | None:
     followup = await followup_for_update(turn.session, int(turn.args["followup"]))
     if followup is None or not await may_handle(turn, followup.worker_id):
         return None
-    if followup.state not in OPEN_STATES:
+    if followup.state not in FollowUpState.OPEN:
         turn.say(turn.t("secretary.already_done"))
         return None
     return followup
@@ -249,7 +249,7 @@ async def own_open_followup_by_id(turn: Turn, followup_id: int) -> FollowUp | No
     followup = await followup_for_update(turn.session, followup_id)
     if followup is None or not staff_only(turn) or not await may_handle(turn, followup.worker_id):
         return None
-    if followup.state not in OPEN_STATES:
+    if followup.state not in FollowUpState.OPEN:
         turn.say(turn.t("secretary.already_done"))
         return None
     return followup
@@ -315,7 +315,7 @@ async def answer(turn: Turn) -> None:
     if followup is None or followup.worker_id != turn.person.id or chosen not in WORKER_ANSWERS:
         turn.say(turn.t("common.unknown_button"))
         return
-    if followup.worker_answer is not None or followup.state not in OPEN_STATES:
+    if followup.worker_answer is not None or followup.state not in FollowUpState.OPEN:
         turn.say(turn.t("checkin.already"))
         return
     secretary = (await people_by_id(turn.session, (followup.secretary_id,))).get(followup.secretary_id or -1)
@@ -367,7 +367,7 @@ async def reply(turn: Turn) -> None:
 
 @router.command("reassign")
 async def reassign(turn: Turn) -> None:
-    if not staff_only(turn, ("admin",)):
+    if not staff_only(turn, frozenset({Role.ADMIN})):
         return
     ids = id_args(turn, 2, "reassign")
     if ids is None:
@@ -386,7 +386,7 @@ async def reassign(turn: Turn) -> None:
 
 @router.command("handover")
 async def handover(turn: Turn) -> None:
-    if not staff_only(turn, ("admin",)):
+    if not staff_only(turn, frozenset({Role.ADMIN})):
         return
     ids = id_args(turn, 1, "handover")
     if ids is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import String, Text, TypeDecorator
@@ -54,3 +55,22 @@ class CleanText(TypeDecorator[str]):
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         return storable(value) if isinstance(value, str) else value
+
+
+class EnumString(BoundedString):
+    """VARCHAR(n) holding a member of a StrEnum: any other value is refused as it is bound — in a write and in a
+    query alike, so a state or role the vocabulary does not know fails the test that uses it."""
+
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None or value not in self.enum._value2member_map_:
+            return value  # a value written by an older version is shown, not a reason to fail reading
+        return self.enum(value)

@@ -27,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.columns import BoundedString, CleanText
+from storage.columns import BoundedString, CleanText, EnumString
+from storage.states import FollowUpState, OutboxState, Role
 
 
 def utcnow() -> datetime:
@@ -70,7 +71,7 @@ class Base(DeclarativeBase):
 
 # --- people -------------------------------------------------------------------------------------
 
-ROLES = ("worker", "observer", "secretary", "admin")
+ROLES = tuple(Role)
 WORKER_STATUSES = ("seeking", "placed", "training", "not_seeking", "unreachable")
 
 
@@ -80,7 +81,7 @@ class Person(Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    role: Mapped[str] = mapped_column(BoundedString(16), default="worker", index=True)
+    role: Mapped[str] = mapped_column(EnumString(Role, 16), default=Role.WORKER, index=True)
     name: Mapped[str] = mapped_column(BoundedString(64), default="")
     phone: Mapped[str | None] = mapped_column(BoundedString(20))
     id_number: Mapped[str | None] = mapped_column(BoundedString(20))
@@ -411,8 +412,8 @@ class FollowUp(Base):
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(BoundedString(16))  # first | seeking | stability | manual
     due_at: Mapped[datetime] = mapped_column()
-    # pending → asked_worker → (answered | prompted) → done; or cancelled
-    state: Mapped[str] = mapped_column(BoundedString(16), default="pending")
+    # storage/states.py FollowUpState: pending → asked_worker → prompted → escalated → done; or cancelled
+    state: Mapped[str] = mapped_column(EnumString(FollowUpState, 16), default=FollowUpState.PENDING)
     asked_worker_at: Mapped[datetime | None] = mapped_column()
     worker_answer: Mapped[str | None] = mapped_column(BoundedString(16))
     prompted_at: Mapped[datetime | None] = mapped_column()
@@ -488,7 +489,7 @@ class Broadcast(Base):
 # pending → (claimed: claimed_by/claimed_until set) → sending → sent | pending (retry) | failed | unreachable;
 # a 'sending' row whose lease ran out (its process died mid-send) becomes 'uncertain' (at-most-once purposes)
 # or 'pending' again (at-least-once purposes). See bot/delivery.py.
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "uncertain", "unreachable", "cancelled")
+OUTBOX_STATES = tuple(OutboxState)
 
 
 class OutboxMessage(Base):
@@ -508,7 +509,7 @@ class OutboxMessage(Base):
     chat_type: Mapped[str] = mapped_column(BoundedString(8), default="private")
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a serialised Reply
-    state: Mapped[str] = mapped_column(BoundedString(16), default="pending")
+    state: Mapped[str] = mapped_column(EnumString(OutboxState, 16), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str] = mapped_column(BoundedString(256), default="")

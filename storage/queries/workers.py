@@ -24,9 +24,6 @@ from storage.models import (
 )
 from storage.queries import followups as followup_queries
 
-# Follow-ups still to happen (a cancelled or finished one is left alone).
-OPEN_FOLLOW_UP_STATES = ("pending", "asked_worker", "answered", "prompted")
-
 
 @dataclass(frozen=True)
 class SecretaryLoad:
@@ -62,29 +59,6 @@ async def worker_by_phone(session: AsyncSession, phone: str) -> Person | None:
 
 def add_person(session: AsyncSession, person: Person) -> None:
     session.add(person)
-
-
-def schedule_follow_up(
-    session: AsyncSession, *, worker_id: int, secretary_id: int | None, kind: str, due_at: datetime
-) -> FollowUp:
-    follow_up = FollowUp(worker_id=worker_id, secretary_id=secretary_id, kind=kind, due_at=due_at, state="pending")
-    session.add(follow_up)
-    return follow_up
-
-
-async def cancel_follow_ups(
-    session: AsyncSession, worker_id: int, *, kinds: tuple[str, ...] | None = None, note: str = ""
-) -> int:
-    """Cancel a worker's open follow-ups (of these kinds, or all); returns how many."""
-    stmt = (
-        update(FollowUp)
-        .where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN_FOLLOW_UP_STATES))
-        .values(state="cancelled", note=note)
-        .execution_options(synchronize_session=False)
-    )
-    if kinds is not None:
-        stmt = stmt.where(FollowUp.kind.in_(list(kinds)))
-    return (await session.execute(stmt)).rowcount or 0
 
 
 async def follow_ups_of(session: AsyncSession, worker_id: int) -> list[FollowUp]:
@@ -200,7 +174,7 @@ async def forget_person(session: AsyncSession, person: Person, *, at: datetime) 
         profile.placed_employer = None
         profile.subscribed = False
         profile.paused_until = None
-    report.follow_ups_cancelled = await cancel_follow_ups(session, person.id, note="forgotten")
+    report.follow_ups_cancelled = await followup_queries.cancel_open(session, person.id, None, at=at)
     notes = await session.execute(
         WorkerNote.__table__.delete().where(WorkerNote.worker_id == person.id)  # type: ignore[attr-defined]
     )
