@@ -46,7 +46,7 @@ async def apply_to(turn: Turn, worker: Person, posting_id: int) -> None:
     if secretary is not None:
         language = staff_language(turn, secretary)
         await tell_secretary(
-            turn, secretary, "apply.secretary", f"apply:{application.id}",
+            turn, secretary, "apply.secretary", f"apply:{application.id}", about=worker,
             card=worker_card(worker, language), title=posting.title, enterprise=posting.enterprise.name,
             salary=salary_text(turn, posting), contact=f"{posting.contact_name} {posting.contact_phone}".strip() or "-",
         )

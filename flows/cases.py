@@ -65,7 +65,8 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
         stamp = local_time(datetime.fromisoformat(when), zone, language) if when else ""
         lines.append(f"· {stamp} {entry.get('text', '')}".rstrip())
     button = to.button(turn.session, t("cases.reply", language), "case.reply", now=turn.now, case=case.id)
-    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}")
+    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}",
+                        about=(case.worker_id,))
 
 
 async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool]:
@@ -144,7 +145,7 @@ async def relay_reply(turn: Turn) -> None:
     prefix = f"handoff-reply:{case.id}:"
     number = await replies_sent(turn.session, prefix) + 1
     await notify(
-        turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}"
+        turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}", about=()
     )
     case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))

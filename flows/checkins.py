@@ -263,7 +263,7 @@ async def handle_due(
         reply = await prompt_reply(session, followup, worker, secretary_to, secretary, reason=step.reason,
                                    now=now, settings=settings)
         await notify(session, secretary_to, reply, purpose=f"checkin:{followup.id}:{step.step.value}",
-                     not_before=now)
+                     about=(worker.id,), not_before=now)
         if step.step == Step.PROMPT:
             report.prompted += 1
         else:
@@ -291,7 +291,7 @@ async def ask_worker(
         for answer in WORKER_ANSWERS
     ]
     reply = Reply(text=text, buttons=[buttons[:2], buttons[2:]])
-    await notify(session, to, reply, purpose=f"checkin:{followup.id}:ask", not_before=now)
+    await notify(session, to, reply, purpose=f"checkin:{followup.id}:ask", about=(), not_before=now)
 
 
 async def escalate(
@@ -313,7 +313,7 @@ async def escalate(
             due=when(followup.prompted_at or followup.due_at, rules),
         )
         told += await notify(session, to, Reply(text=text), purpose=f"checkin:{followup.id}:escalate",
-                             not_before=now)
+                             about=(worker.id,), not_before=now)
     if not told:
         log.warning("follow-up %s needs an admin but no admin has a private chat", followup.id)
     return told
@@ -358,7 +358,7 @@ async def record_answer(
         return None
     reply = await prompt_reply(session, followup, worker, to, secretary, reason=reason, now=now, settings=settings)
     # A worker may answer at night: the secretary's phone buzzes when the office opens.
-    await notify(session, to, reply, purpose=f"checkin:{followup.id}:{reason}",
+    await notify(session, to, reply, purpose=f"checkin:{followup.id}:{reason}", about=(worker.id,),
                  not_before=into_working_hours(now, rules.working_hours))
     return None
 
@@ -412,7 +412,8 @@ async def reschedule(
 
 async def digest_reply(
     session: AsyncSession, secretary: Person, *, now: datetime, settings: Any, since: datetime
-) -> Reply | None:
+) -> tuple[Reply, set[int]] | None:
+    """The digest, and the workers it names (the message is about them too)."""
     rules = rules_of(settings)
     language = language_of(secretary, settings)
     start, end = working_day_bounds(rules.working_hours.local_date(now), rules.working_hours)
@@ -436,7 +437,8 @@ async def digest_reply(
               answer=t(f"checkin.answer.{f.worker_answer}", language))
             for f, w in answered
         ]
-    return Reply(text="\n".join(lines))
+    named = [w.id for _, w in [*overdue[:DIGEST_LIMIT], *today[:DIGEST_LIMIT], *answered]]
+    return Reply(text="\n".join(lines)), set(named)
 
 
 def list_line(followup: FollowUp, worker: Person, language: str, rules: FollowUpRules) -> str:
@@ -465,7 +467,9 @@ async def send_digests(db: Database, *, now: datetime, settings: Any) -> int:
             secretary = (await people_by_id(session, (secretary_id,))).get(secretary_id)
             if to is None or secretary is None:
                 continue
-            reply = await digest_reply(session, secretary, now=now, settings=settings, since=since)
-            if reply is not None:
-                sent += await notify(session, to, reply, purpose=f"digest:{today.isoformat()}", not_before=now)
+            digest = await digest_reply(session, secretary, now=now, settings=settings, since=since)
+            if digest is not None:
+                reply, named = digest
+                sent += await notify(session, to, reply, purpose=f"digest:{today.isoformat()}", about=named,
+                                     not_before=now)
     return sent

@@ -302,13 +302,15 @@ def staff_language(turn: Turn, person: Person) -> str:
     return person.language or turn.settings.default_language
 
 
-async def tell_secretary(turn: Turn, secretary: Person, key: str, purpose: str, **values: Any) -> bool:
-    """Queue a message for a secretary through the outbox (False when they cannot be reached)."""
+async def tell_secretary(
+    turn: Turn, secretary: Person, key: str, purpose: str, *, about: Person, **values: Any
+) -> bool:
+    """Queue a message about a worker for a secretary through the outbox (False when they cannot be reached)."""
     to = await recipient(turn.session, secretary.id)
     if to is None:
         return False
     text = t(key, staff_language(turn, secretary), **values)
-    return await notify(turn.session, to, Reply(text=text), purpose=purpose)
+    return await notify(turn.session, to, Reply(text=text), purpose=purpose, about=(about.id,))
 
 
 async def finish(turn: Turn, data: Data) -> None:
@@ -360,7 +362,7 @@ async def finish(turn: Turn, data: Data) -> None:
     if secretary:
         key = "register.secretary_new_observer" if observer else "register.secretary_new"
         await tell_secretary(
-            turn, secretary, key, f"registered:{worker.id}",
+            turn, secretary, key, f"registered:{worker.id}", about=worker,
             card=worker_card(worker, staff_language(turn, secretary)), observer=observer.name if observer else "",
         )
     if data.get("apply") and not observer:

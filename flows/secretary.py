@@ -354,7 +354,7 @@ async def reply(turn: Turn) -> None:
     language = worker_.language or turn.settings.default_language
     text = t("checkin.secretary_says", language, secretary=display_name(turn.person), text=parts[2].strip())
     await notify(turn.session, to, Reply(text=text), purpose=f"reply:{case.id}:{turn.now.isoformat()}",
-                 not_before=turn.now)
+                 about=(), not_before=turn.now)
     case.status = "answered"
     profile = await profile_of(turn.session, case.worker_id)
     if profile is not None:

@@ -521,6 +521,16 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
 
 
+class OutboxSubject(Base):
+    """A person a queued message is about (a worker's card to their secretary, a digest line, an escalation):
+    /forget withdraws and wipes messages about the person as well as those to them."""
+
+    __tablename__ = "outbox_subject"
+
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class DeliveryWorker(Base):
     """A delivery process, seen at its last heartbeat: the live ones share the bot's rate limit equally."""
 

@@ -1,25 +1,21 @@
-"""Registered workers: secretaries' loads, follow-ups, applications, status history, /mydata and /forget."""
+"""Registered workers: secretaries' loads, follow-ups, applications, status history and what /mydata shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import (
     Application,
-    Case,
     ChannelIdentity,
-    ConversationState,
     FollowUp,
-    OutboxMessage,
     Person,
     StatusChange,
-    WorkerNote,
     WorkerProfile,
 )
 from storage.queries import followups as followup_queries
@@ -140,66 +136,3 @@ async def village_workers(session: AsyncSession, observer: Person) -> list[Perso
 async def identities_of(session: AsyncSession, person_id: int) -> list[ChannelIdentity]:
     stmt = select(ChannelIdentity).where(ChannelIdentity.person_id == person_id).order_by(ChannelIdentity.id)
     return list((await session.execute(stmt)).scalars())
-
-
-@dataclass
-class ForgetReport:
-    """What /forget removed (counts only)."""
-
-    follow_ups_cancelled: int = 0
-    notes_deleted: int = 0
-    cases_wiped: int = 0
-    outbox_cancelled: int = 0
-    conversations_wiped: int = 0
-    identities: list[str] = field(default_factory=list)
-
-
-async def forget_person(session: AsyncSession, person: Person, *, at: datetime) -> ForgetReport:
-    """Wipe a person's personal data; keep rows that only count (applications, service records, status history)."""
-    report = ForgetReport()
-    person.name = ""
-    person.phone = None
-    person.id_number = None
-    person.village = None
-    person.forgotten_at = at
-    profile = person.profile
-    if profile is not None:
-        profile.skills = []
-        profile.wanted_categories = []
-        profile.min_monthly_pay = None
-        profile.available_from = None
-        profile.birth_year = None
-        profile.gender = None
-        profile.returnee_origin = None
-        profile.placed_employer = None
-        profile.subscribed = False
-        profile.paused_until = None
-    report.follow_ups_cancelled = await followup_queries.cancel_open(session, person.id, None, at=at)
-    notes = await session.execute(
-        WorkerNote.__table__.delete().where(WorkerNote.worker_id == person.id)  # type: ignore[attr-defined]
-    )
-    report.notes_deleted = notes.rowcount or 0
-    cases = await session.execute(
-        update(Case).where(Case.worker_id == person.id).values(text="", context=[])
-        .execution_options(synchronize_session=False)
-    )
-    report.cases_wiped = cases.rowcount or 0
-    outbox = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.person_id == person.id, OutboxMessage.state == "pending")
-        .values(state="cancelled", payload={})
-        .execution_options(synchronize_session=False)
-    )
-    report.outbox_cancelled = outbox.rowcount or 0
-    for identity in await identities_of(session, person.id):
-        identity.display_name = ""
-        identity.chat_id = None  # nobody may message them proactively any more
-        report.identities.append(identity.channel)
-        states = await session.execute(
-            update(ConversationState)
-            .where(ConversationState.channel == identity.channel, ConversationState.user_id == identity.external_id)
-            .values(history=[], data={}, form=None, step=None, expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        report.conversations_wiped += states.rowcount or 0
-    return report
