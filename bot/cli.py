@@ -57,11 +57,16 @@ def fail(message: str) -> None:
 
 
 def settings_for(db_url: str | None) -> Settings:
+    """The configuration for a command; logging set up from it (level, SQL echo), personal numbers masked."""
+    from bot.privacy import setup_logging
+
     try:
-        return load_settings(**({"database__url": db_url} if db_url else {}))
+        settings = load_settings(**({"database__url": db_url} if db_url else {}))
     except ConfigError as exc:
         fail(str(exc))
         raise  # unreachable
+    setup_logging(settings.logging.level, sql=settings.database.echo)
+    return settings
 
 
 def run_async(coroutine_fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
@@ -167,10 +172,7 @@ def run(
     db: str | None = DbOption,
 ) -> None:
     """Run the service: Telegram channel (polling, or webhook by config), outbox delivery, scheduler."""
-    from bot.privacy import setup_logging
-
     settings = settings_for(db)
-    setup_logging(settings.logging.level)
     run_async(_run)(settings, api_base)
 
 

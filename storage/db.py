@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -56,7 +57,11 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        options: dict[str, Any] = {"echo": echo}
+        # `echo` logs SQL through the process's logging (masked handlers: bot/privacy.py), never through
+        # SQLAlchemy's own stdout handler, which would bypass them.
+        options: dict[str, Any] = {"echo": False}
+        if echo:
+            logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
             if self.url.database in (None, "", ":memory:"):
