@@ -30,15 +30,17 @@ from flows.messages import Button, ChatType, Reply
 from flows.notify import notify, recipient
 from flows.router import Router
 from flows.turn import Turn
+from storage.id_numbers import check_id_number
 from storage.models import Person, WorkerProfile
 from storage.numbers import read_id
 from storage.queries.workers import (
     add_person,
     identities_of,
     person_by_id,
+    person_by_id_number,
+    person_by_phone,
     record_status,
     secretary_loads,
-    worker_by_phone,
 )
 from storage.vocabulary import job_categories, townships, villages
 
@@ -56,6 +58,7 @@ DECLINE_WORDS = frozenset({"不同意", "不", "不要", "不行", "拒绝", "no
 EDITABLE = {
     "name": ["name"],
     "phone": ["phone"],
+    "id_number": ["id_number"],
     "place": ["township", "village"],
     "categories": ["categories"],
     "min_pay": ["min_pay"],
@@ -111,12 +114,46 @@ async def ask_phone(turn: Turn, data: Data) -> None:
 
 
 async def answer_phone(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    contact = turn.inbound.contact
+    if contact is not None and not _observer(data) and contact.user_id != turn.inbound.user_id:
+        return Invalid("register.not_your_contact")  # a card shared from the phone book, not one's own
     phone = normalise_phone(value)
     if phone is None:
         return Invalid("register.bad_phone")
-    if _observer(data) and await worker_by_phone(turn.session, phone) is not None:
-        return Invalid("register.phone_taken")
+    if await person_by_phone(turn.session, phone, other_than=_whose(turn, data)) is not None:
+        if _observer(data):
+            return Invalid("register.phone_taken")
+        await _in_use(turn, data, "register.phone_in_use", ask_phone)
+        return STAY
     return phone
+
+
+def _whose(turn: Turn, data: Data) -> int | None:
+    """Whose details the form collects: the person themself, or (an observer's run) someone new."""
+    return None if _observer(data) else turn.person.id
+
+
+async def _in_use(turn: Turn, data: Data, key: str, ask: Any) -> None:
+    """Someone else has registered this number: say so, offer a person to sort it out, ask again."""
+    turn.say(turn.t(key), [[turn.button(turn.t("fallback.person"), "menu.person")]])
+    await ask(turn, data)
+
+
+async def ask_id_number(turn: Turn, data: Data) -> None:
+    key = "register.ask_worker_id_number" if _observer(data) else "register.ask_id_number"
+    turn.say(turn.t(key), [[forms.choice(turn, turn.t("register.skip"), SKIP)]])
+
+
+async def answer_id_number(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if value == SKIP or is_skip(value):
+        return None
+    checked = check_id_number(value, today=turn.today)
+    if checked.number is None:
+        return Invalid(f"register.id_{checked.problem}")
+    if await person_by_id_number(turn.session, checked.number, other_than=_whose(turn, data)) is not None:
+        await _in_use(turn, data, "register.id_in_use", ask_id_number)
+        return STAY
+    return checked.number
 
 
 async def ask_township(turn: Turn, data: Data) -> None:
@@ -247,6 +284,8 @@ STEPS = (
     Step("consent", ask_consent, answer_consent),
     Step("name", ask_name, answer_name, free_text=True),
     Step("phone", ask_phone, answer_phone, takes_contact=True),
+    # Not asked while registering (the form stays as short as the SPEC's); offered in "改资料" (profile edits).
+    Step("id_number", ask_id_number, answer_id_number, when=lambda data: data.get("_mode") == "edit"),
     Step("township", ask_township, answer_township),
     Step("village", ask_village, answer_village),
     Step("categories", ask_categories, answer_categories),
@@ -266,6 +305,8 @@ def _apply_answers(person: Person, profile: WorkerProfile, data: Data) -> None:
         person.name = data["name"]
     if "phone" in data:
         person.phone = data["phone"]
+    if "id_number" in data:
+        person.id_number = data["id_number"]
     if "township" in data:
         person.township = data["township"]
     if "village" in data:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +52,25 @@ async def worker_by_phone(session: AsyncSession, phone: str) -> Person | None:
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def person_by_phone(session: AsyncSession, phone: str, *, other_than: int | None = None) -> Person | None:
+    """Anyone (worker or staff, not forgotten) registered with this phone number, other than `other_than`."""
+    return await _someone_with(session, Person.phone == phone, other_than)
+
+
+async def person_by_id_number(
+    session: AsyncSession, id_number: str, *, other_than: int | None = None
+) -> Person | None:
+    """Anyone (not forgotten) registered with this ID number, other than `other_than`."""
+    return await _someone_with(session, Person.id_number == id_number, other_than)
+
+
+async def _someone_with(session: AsyncSession, condition: Any, other_than: int | None) -> Person | None:
+    stmt = select(Person).where(condition, Person.forgotten_at.is_(None))
+    if other_than is not None:
+        stmt = stmt.where(Person.id != other_than)
+    return (await session.execute(stmt.order_by(Person.id).limit(1))).scalar_one_or_none()
 
 
 def add_person(session: AsyncSession, person: Person) -> None:

@@ -143,15 +143,16 @@ async def test_nothing_of_a_forgotten_person_is_left_anywhere(any_db: Database) 
     secretary = Conversation(assistant, user_id="sec", now=NOW)
     admin = Conversation(assistant, user_id="admin", now=NOW)
 
-    # Registration (typed phone), then the secretary reads the new worker's card: a message already sent.
+    # Registration (typed phone) and the ID number typed in the profile, then the secretary reads the new
+    # worker's card: a message already sent.
     await register(worker, phone="138 1234 5678")
     assert "登记好了" in worker.text()
     assert NAME in "\n".join(r.text for r in await secretary.inbox(due_only=False))
     person = await load_worker(any_db, "w1")
-    async with any_db.session() as session:
-        stored = await session.get(Person, person.id)
-        assert stored is not None
-        stored.id_number = ID_NUMBER  # as an import stores it
+    await worker.say("改资料")
+    await worker.press("身份证号")
+    await worker.say(f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}")  # typed, checked, stored
+    assert (await load_worker(any_db, "w1")).id_number == ID_NUMBER
 
     # An application, a training place, a bus seat, a pushed posting.
     await worker.say("有没有采茶的工作")
