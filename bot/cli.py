@@ -254,7 +254,7 @@ def health(db: str | None = DbOption) -> None:
 async def _health(settings: Settings) -> tuple[bool, dict[str, Any]]:
     from bot.health import health_report
 
-    database = Database(settings.database.url)
+    database = Database(settings.database.url, must_exist=True)  # a health check never creates a database
     try:
         return await health_report(database)
     finally:
