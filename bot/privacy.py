@@ -105,6 +105,8 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None, *, sql: boo
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic narrates its plugin set-up at INFO whenever a command opens the database: noise unless debugging.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)
     sql_logger = logging.getLogger("sqlalchemy.engine")
     sql_logger.setLevel(logging.INFO if sql else logging.WARNING)
     for own in sql_logger.handlers[:]:  # an echo handler of its own would bypass ours

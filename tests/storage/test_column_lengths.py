@@ -18,7 +18,7 @@ from sqlalchemy.sql.type_api import TypeEngine
 from bot.harness import Conversation
 from flows.assistant import Assistant
 from flows.turn import FlowSettings
-from storage.columns import BoundedString, CleanText, storable
+from storage.columns import BoundedString, CleanText, EnumString, storable
 from storage.db import Database
 from storage.models import Base, ChannelIdentity, UtcDateTime
 from tests.conftest import NOW
@@ -59,6 +59,8 @@ def _value(column: Any, text: str, parents: dict[str, Any]) -> Any:
         key = next(iter(column.foreign_keys)).column
         return parents[key.table.name][key.name]
     kind = column.type
+    if isinstance(kind, EnumString):
+        return next(iter(kind.enum))  # a vocabulary column takes only its members (tests/storage/test_states.py)
     if isinstance(kind, BoundedString):
         return (text * (kind.length // max(len(text), 1) + 2) + text)[: kind.length + 30] if text else "x" * (
             kind.length + 30)
