@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.harness import Conversation
-from flows.answers import normalise_phone
+from flows.answers import is_skip, normalise_phone, parse_monthly_pay, pay_in_range
 from flows.assistant import Assistant
 from flows.turn import FlowSettings
 from storage.db import Database
@@ -17,6 +17,8 @@ from storage.numbers import read_id
 from tests.conftest import NOW
 from tests.factories import add_postings
 from tests.flows.factories import add_person
+from tests.flows.registration_helpers import scripted
+from tests.flows.test_registration import make_assistant, register
 from tests.scripted_nlu import ScriptedNLU
 from tests.strategies import number_like
 
@@ -86,3 +88,26 @@ async def test_a_phone_number_in_worker_opens_the_card(any_db: Database) -> None
     assert NOT_AN_ID in chat.text()
     await chat.say(f"/worker {people['worker']}")
     assert "刘大姐" in chat.text()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+async def test_the_minimum_pay_step_answers_any_number(any_db: Database, data: st.DataObject) -> None:
+    """The form step that reads an amount: saved when it is a pay, re-asked otherwise (309 digits included)."""
+    async with any_db.session() as session:
+        registered = (await session.execute(select(Person.id).where(Person.name == "刘大姐"))).first() is not None
+    assistant, _ = await make_assistant(any_db) if not registered else (Assistant(any_db, scripted(), FlowSettings()), {})
+    chat = Conversation(assistant, user_id="w1", now=NOW)
+    if not registered:
+        await register(chat)
+    typed = data.draw(st.one_of(number_like(), number_like().map(lambda s: s + "万"),
+                                st.integers(0, 400).map(lambda n: "9" * n + "以上")), label="pay")
+    await chat.say("改资料")
+    await chat.press("最低工资")
+    await chat.say(typed)
+    pay = parse_monthly_pay(typed)
+    if is_skip(typed) or (pay is not None and pay_in_range(pay)):
+        assert "已保存" in chat.text(), chat.text()
+    else:
+        assert "请输入每月工资的数字" in chat.text(), chat.text()
+        await chat.say("取消")
