@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,7 @@ from storage.models import (
     WorkerNote,
     WorkerProfile,
 )
+from storage.queries import followups
 from storage.states import FollowUpState, OutboxState, Role
 
 AT = object()  # in `values`: the moment of forgetting
@@ -87,6 +88,8 @@ class Holding:
     delete: bool = False
     only: Callable[[type[Base]], ColumnElement[bool]] | None = None  # a further condition on the rows
     keeps: Mapping[str, str] = field(default_factory=dict)
+    # When a table has its own writer module, it does the work (`values` then documents what it changes).
+    writer: Callable[[AsyncSession, Owner, datetime], Awaitable[int]] | None = None
 
 
 REGISTRY: tuple[Holding, ...] = (
@@ -115,10 +118,10 @@ REGISTRY: tuple[Holding, ...] = (
             values={"reason": ""}, keeps={"response": "a code"}),
     Holding(Enrollment, by("worker_id"), "training places: given back", delete=True),
     Holding(Booking, by("worker_id"), "bus seats: given back", values={"status": "cancelled"}),
-    Holding(FollowUp, by("worker_id"), "open check-ins: nobody is to call them any more",
-            values={"state": FollowUpState.CANCELLED, "completed_at": AT, "claimed_by": None, "claimed_until": None},
-            only=lambda table: table.state.in_(sorted(FollowUpState.OPEN))),
-    Holding(FollowUp, by("worker_id"), "every check-in: what was noted", values={"note": ""},
+    Holding(FollowUp, by("worker_id"), "check-ins: open ones cancelled (nobody is to call them any more), every "
+            "one's note erased — written by storage/queries/followups.py, the one writer of follow-up rows",
+            values={"state": FollowUpState.CANCELLED, "completed_at": AT, "note": ""},
+            writer=lambda session, owner, at: followups.forget_worker(session, owner.person_id, at=at),
             keeps={"kind": "a code", "state": "a code", "worker_answer": "a code", "outcome": "a code",
                    "claimed_by": "a process name"}),
     Holding(Case, by("worker_id"), "their hand-off and wage-arrears cases: the words are theirs",
@@ -242,6 +245,10 @@ async def forget_person(session: AsyncSession, person: Person, *, at: datetime) 
     )).all()
     owner = Owner(person.id, tuple((channel, external) for channel, external in identities))
     for holding in REGISTRY:
+        key = holding.table.__tablename__
+        if holding.writer is not None:
+            report.rows[key] = report.rows.get(key, 0) + await holding.writer(session, owner, at)
+            continue
         condition = holding.rows(holding.table, owner)
         if holding.only is not None:
             condition = and_(condition, holding.only(holding.table))
@@ -253,7 +260,6 @@ async def forget_person(session: AsyncSession, person: Person, *, at: datetime) 
         else:
             continue
         result = await session.execute(stmt.execution_options(synchronize_session="fetch"))
-        key = holding.table.__tablename__
         report.rows[key] = report.rows.get(key, 0) + (result.rowcount or 0)
     if pattern is not None:
         report.mentions_masked = await _mask_mentions(session, pattern)

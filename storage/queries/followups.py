@@ -103,6 +103,15 @@ async def cancel_open(
     return (await session.execute(stmt)).rowcount or 0
 
 
+async def forget_worker(session: AsyncSession, worker_id: int, *, at: datetime) -> int:
+    """/forget: every open check-in of the worker cancelled, every check-in's note erased; returns rows touched."""
+    cancelled = await cancel_open(session, worker_id, None, at=at)
+    notes = await session.execute(
+        update(FollowUp).where(FollowUp.worker_id == worker_id, FollowUp.note != "").values(note="")
+    )
+    return cancelled + (notes.rowcount or 0)
+
+
 async def claim_due(session: AsyncSession, *, now: datetime, claimer: str, lease_until: datetime, limit: int) -> list[int]:
     """Mark up to `limit` due follow-ups as ours until `lease_until`; returns their ids.
 
