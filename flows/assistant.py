@@ -18,10 +18,12 @@ from flows import (
     alerts,
     applications,
     broadcasting,
+    bureau,
     cases,
     employment,
     forms,
     jobs,
+    other_services,
     policy,
     push,
     registration,
@@ -31,7 +33,7 @@ from flows import (
     transport,
 )
 from flows.commands import command_of
-from flows.i18n import LANGUAGES, detect_language
+from flows.i18n import LANGUAGES, detect_language, in_script
 from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router
 from flows.turn import FlowSettings, ParseLike, Turn
@@ -68,7 +70,8 @@ def default_router() -> Router:
     root.include(
         smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
-        secretary.router, push.router, broadcasting.router,
+        secretary.router, push.router, broadcasting.router, bureau.router,
+        other_services.router,
     )
     return root
 
@@ -114,7 +117,8 @@ class Assistant:
                     chat_type=str(inbound.chat_type), at=now,
                 )
                 self._remember(turn)
-            return Response(turn.replies, turn.handled_as)
+            # The one place a turn's replies are put in the reader's script, data from the database included.
+            return Response([in_script(reply, turn.language) for reply in turn.replies], turn.handled_as)
 
     async def group_moved(self, channel: str, old_chat_id: str, new_chat_id: str) -> None:
         """The channel moved a group to a new id (Telegram: group → supergroup)."""

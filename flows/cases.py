@@ -69,10 +69,11 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
                         about=(case.worker_id,))
 
 
-async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool]:
-    """Open a case of `kind` for the person speaking and tell the secretary who handles them."""
+async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool]:
+    """Open a case of `kind` for the person speaking and tell the secretary who handles them; `about` says what
+    it is about when the person pressed a button instead of typing."""
     secretary_id = await secretary_for(turn.session, turn.person)
-    text = turn.inbound.text.strip()
+    text = turn.inbound.text.strip() or about
     case = await open_case(
         turn.session,
         kind=kind,
@@ -96,12 +97,12 @@ async def wage_arrears(turn: Turn) -> None:
     turn.say(turn.t("cases.arrears_followup") if notified else turn.t("cases.nobody", hotline=hotline))
 
 
-async def start_handoff(turn: Turn) -> None:
+async def start_handoff(turn: Turn, *, about: str = "") -> None:
     """Ask a person to take over: a case for the secretary, and the worker told what happens next."""
     if turn.in_group:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
-    _, notified = await open_and_notify(turn, "handoff")
+    _, notified = await open_and_notify(turn, "handoff", about=about)
     turn.say(
         turn.t("cases.handoff_done") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline)
     )

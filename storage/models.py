@@ -327,6 +327,73 @@ class PolicyFaq(Base):
     policy: Mapped[Policy] = relationship(back_populates="faq")
 
 
+# --- the bureau's own facts (storage/bureau_file.py; `mishu import bureau FILE` replaces them all) ---------
+
+
+class BureauProfile(Base):
+    """The bureau itself: its name, hotline and the notice shown under answers about it (one row)."""
+
+    __tablename__ = "bureau_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(BoundedString(128))
+    hotline: Mapped[str] = mapped_column(BoundedString(32))
+    hotline_hours: Mapped[str] = mapped_column(BoundedString(128), default="")
+    notice: Mapped[str] = mapped_column(CleanText, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BureauOffice(Base):
+    """The bureau's service hall (kind office) or a township's service station (kind station)."""
+
+    __tablename__ = "bureau_office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(BoundedString(32), unique=True)  # a station's key is its township
+    kind: Mapped[str] = mapped_column(BoundedString(8))  # office | station
+    name: Mapped[str] = mapped_column(BoundedString(128))
+    township: Mapped[str] = mapped_column(BoundedString(32), default="")
+    address: Mapped[str] = mapped_column(BoundedString(256), default="")
+    phone: Mapped[str] = mapped_column(BoundedString(32), default="")
+    map_url: Mapped[str] = mapped_column(BoundedString(512), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"open": "09:00", "close": …, "lunch": "12:00-14:00"}
+    services: Mapped[list[str]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(CleanText, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the file
+
+
+class BureauService(Base):
+    """A service of the bureau's world the assistant does not handle, and where people get it."""
+
+    __tablename__ = "bureau_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(BoundedString(64), unique=True)
+    en: Mapped[str] = mapped_column(BoundedString(128), default="")
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    offices: Mapped[list[str]] = mapped_column(default=list)  # keys of bureau_office
+    stations: Mapped[bool] = mapped_column(Boolean, default=False)
+    hotline: Mapped[str] = mapped_column(BoundedString(32), default="")
+    elsewhere: Mapped[str] = mapped_column(BoundedString(256), default="")
+    bring: Mapped[str] = mapped_column(CleanText, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BureauSpecialDay(Base):
+    """A day the offices differ from the holiday calendar (closed on a working day, open on a day off)."""
+
+    __tablename__ = "bureau_special_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    open: Mapped[bool] = mapped_column(Boolean)
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    offices: Mapped[list[str]] = mapped_column(default=list)  # empty: every office and station
+    note: Mapped[str] = mapped_column(CleanText, default="")
+
+
 # --- trainings and buses ---------------------------------------------------------------------------
 
 

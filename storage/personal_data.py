@@ -155,6 +155,10 @@ NOT_PERSONAL: Mapping[str, str] = {
     "chat_group": "group chats (titles given by their members)",
     "broadcast": "staff's notices to the public (authors are staff: roles are revoked before forgetting)",
     "delivery_worker": "delivery processes",
+    "bureau_profile": "the bureau's name, hotline and notice",
+    "bureau_office": "the bureau's offices and stations (public addresses and phones)",
+    "bureau_service": "services and where they are handled",
+    "bureau_special_day": "holidays and changed opening hours",
 }
 
 

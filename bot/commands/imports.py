@@ -10,7 +10,7 @@ import typer
 
 from bot.settings import Settings
 
-app = typer.Typer(help="Import the bureau's files (CSV, XLSX; policies as YAML/Markdown).", no_args_is_help=True)
+app = typer.Typer(help="Import the bureau's files (CSV, XLSX; policies and the bureau file as YAML).", no_args_is_help=True)
 
 
 def _sheet_command(kind: str) -> None:
@@ -112,3 +112,39 @@ async def _import_policies(settings: Settings, docs: list) -> tuple[int, int]:  
         await database.dispose()
 
 
+
+
+@app.command("bureau")
+def import_bureau(
+    path: Path = typer.Argument(..., help="The bureau file (YAML): offices, stations, hotline, services, special days."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file, change nothing."),
+) -> None:
+    """Replace the bureau's own facts (what the assistant says about offices, hours, hotline) with this file."""
+    from bot.cli import fail, run_async, settings_for
+    from storage.bureau_file import BureauFileError, load_bureau_file
+
+    settings = settings_for(db)
+    try:
+        facts = load_bureau_file(path)
+    except BureauFileError as exc:
+        fail(f"nothing imported; fix these and run again:\n{exc}")
+        return
+    if dry_run:
+        typer.echo(f"{path.name} is valid: {len(facts.halls)} offices, {len(facts.stations)} stations, "
+                   f"{len(facts.services)} services, {len(facts.special_days)} special days; nothing imported (--dry-run)")
+        return
+    counts = run_async(_import_bureau)(settings, facts)
+    typer.echo("bureau: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items()))
+
+
+async def _import_bureau(settings: Settings, facts: Any) -> dict[str, int]:
+    from bot.app import open_database
+    from storage.queries.bureau import replace_bureau_facts
+
+    database = await open_database(settings)
+    try:
+        async with database.session() as session:
+            return await replace_bureau_facts(session, facts, now=datetime.now(UTC))
+    finally:
+        await database.dispose()
