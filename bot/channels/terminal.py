@@ -8,6 +8,7 @@ marked 📨, with their buttons numbered on from the replies'. With a controlled
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -15,8 +16,11 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.harness import Conversation
+from flows.i18n import t
 from flows.messages import Reply
 from storage.numbers import read_int
+
+log = logging.getLogger(__name__)
 
 _PRESS = re.compile(r"^\s*(?:\[(\d+)\]|#(\d+))\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
@@ -96,6 +100,11 @@ async def run_terminal(
                 replies = await conversation.say(line)
         except LookupError as exc:
             out.write(f"({exc})\n\n")
+            continue
+        except Exception:
+            # As on Telegram (ErrorMiddleware): logged (masked), an apology, and the session goes on.
+            log.exception("terminal turn failed")
+            out.write(t("common.apology") + "\n\n")
             continue
         if replies:
             out.write(render(replies) + "\n\n")
