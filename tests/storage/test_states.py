@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,22 @@ from tests.conftest import NOW
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for room in ("flows", "storage", "bot", "bench") for p in (ROOT / room).rglob("*.py")
            if "migrations" not in p.parts]
-KNOWN_STATES = {str(s) for s in FollowUpState} | {str(s) for s in OutboxState}
+# Every state vocabulary of the code: storage/states.py's, and any other `class …State(StrEnum)` (an office's
+# open/lunch/closed in flows/office_hours.py), so a `.state` literal must belong to one of them.
+_DECLARED = re.compile(r"^class (\w+State)\(StrEnum\):$", re.M)
+
+
+def _vocabularies() -> set[str]:
+    known = {str(s) for s in FollowUpState} | {str(s) for s in OutboxState}
+    for path in SOURCES:
+        source = path.read_text(encoding="utf-8")
+        for name in _DECLARED.findall(source):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            known |= {str(member) for member in getattr(importlib.import_module(module), name)}
+    return known
+
+
+KNOWN_STATES = _vocabularies()
 
 
 def _strings(node: ast.AST) -> list[str]:
