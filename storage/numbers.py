@@ -1,8 +1,10 @@
 """Numbers people type, read once and bounded: row ids, counts and amounts, for every room above storage.
 
 Text becomes a number here and nowhere else, so that nothing a person types — `²` (a digit to `str.isdigit`
-but not to `int`), `１２`, a 40-digit phone number pasted into `/worker`, a 309-digit pay that is infinity as a
-float — can reach `int()`, a float or the database unbounded. Each reader returns the number, or None when
+but not to `int`), a 40-digit phone number pasted into `/worker`, a 309-digit pay that is infinity as a float —
+can reach `int()`, a float or the database unbounded. Digits are what keyboards here type: 0-9 in half or full
+width (a Chinese input method gives `１２`); superscripts, circled numbers and other scripts' digits are not a
+number typed after a command. Each reader returns the number, or None when
 the text is not a number in range; the caller says so in words (no exception leaves this module).
 
 Bounds: a row id is 1..2³¹-1 (the INTEGER primary keys on PostgreSQL; SQLite stops at 2⁶³-1, so the smaller
@@ -12,16 +14,16 @@ bound makes both backends answer alike); a count or an amount is within the rang
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 INT32_MAX = 2**31 - 1
 
-# Digits a person may type: any script's decimal digits after NFKC (full-width １２, superscript ², circled ①),
-# an optional "#" before an id (#12), a "-" where the bounds allow it, thousands separators in amounts (3,000), at most one decimal point.
-_INTEGER = re.compile(r"#?(-?)(\d+)")
-_DECIMAL = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+# Digits a person may type: 0-9 in half or full width, an optional "#" before an id (#12), a "-" where the bounds
+# allow it, thousands separators in amounts (3,000), at most one decimal point.
+_INTEGER = re.compile(r"#?(-?)([0-9]+)")
+_DECIMAL = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?")
+_HALF_WIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９＃－．，"}
 _CHAT_ID = re.compile(r"-?[0-9]{1,19}")
 # Longer than this is out of every range we read, whatever it says: no conversion is even attempted.
 _MAX_DIGITS = 18
@@ -44,13 +46,13 @@ CHAT_ID = Bounds(-(2**63), 2**63 - 1)  # a channel's chat id (Telegram's are up 
 
 
 def plain_digits(text: str) -> str:
-    """The text with every script's digits as ASCII 0-9 (NFKC first: １ ² ① → 1 2 1), trimmed."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in folded)
+    """The text with full-width digits and signs made half width (１２ → 12), trimmed (full-width spaces too)."""
+    return text.translate(_HALF_WIDTH).strip()
 
 
 def read_int(text: str | int | None, bounds: Bounds = COUNT) -> int | None:
-    """A whole number typed as text ("12", " １２ ", "#12", "²"), or stored as one, within `bounds`; else None."""
+    """A whole number typed as text ("12", " １２ ", "#12"), or stored as one, within `bounds`; else None
+    ("²", "٣", "1e3", "3.0" and 19 digits are not whole numbers typed here)."""
     if isinstance(text, bool) or text is None:
         return None
     if isinstance(text, int):

@@ -1,7 +1,7 @@
 """outbox subjects: the people a queued message is about
 
 Revision ID: 3dd7685c0c55
-Revises: 7ef152f43044
+Revises: 767531cc5ef9
 Create Date: 2026-12-03 08:34:45.570619
 """
 
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '3dd7685c0c55'
-down_revision = '7ef152f43044'
+down_revision = '767531cc5ef9'
 branch_labels = None
 depends_on = None
 
