@@ -411,7 +411,7 @@ _MONTH_DAY = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]+)(?:月|/|\
 
 
 def _number(text: str) -> int:
-    """A month or day number typed in digits (any script) or Chinese numerals; 0 when it is neither."""
+    """A month or day number typed in digits (half or full width) or Chinese numerals; 0 when it is neither."""
     typed = read_int(text)
     if typed is not None:
         return typed
