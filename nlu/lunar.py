@@ -40,7 +40,7 @@ _FEASTS = {"除夕": (12, _LAST_DAY), "大年夜": (12, _LAST_DAY), "年三十":
 def _number(text: str) -> int:
     """30, 初八, 廿三, 十五, 二十, 三十 → the day (or month) number."""
     text = text.replace("初", "").replace("闰", "").replace(" ", "").strip()
-    if text.isdigit():
+    if text.isdecimal():  # not isdigit: "²" is a digit to it, and int() refuses it
         return int(text)
     if text in _NAMED_MONTHS:
         return _NAMED_MONTHS[text]
