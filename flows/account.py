@@ -77,13 +77,13 @@ async def forget(turn: Turn) -> None:
         private_link(turn, "forget")
         return
     buttons = [[
-        turn.button(turn.t("account.forget_yes"), "account.forget", single_use=True),
-        turn.button(turn.t("account.forget_no"), "account.keep", single_use=True),
+        turn.button(turn.t("account.forget_yes"), "account.forget"),
+        turn.button(turn.t("account.forget_no"), "account.keep"),
     ]]
     turn.say(turn.t("account.forget_confirm"), buttons)
 
 
-@router.action("account.forget")
+@router.action("account.forget", once=True)
 async def forget_confirmed(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("common.unknown_button"))
@@ -96,7 +96,7 @@ async def forget_confirmed(turn: Turn) -> None:
     turn.say(turn.t("account.forgotten"))
 
 
-@router.action("account.keep")
+@router.action("account.keep", once=True)
 async def keep(turn: Turn) -> None:
     turn.say(turn.t("account.kept"))
 

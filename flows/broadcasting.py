@@ -104,8 +104,8 @@ async def _preview(turn: Turn, audience_text: str) -> None:
     _start(turn, "confirm", audience=audience)
     turn.say(
         turn.t("broadcast.preview", count=count, audience=describe_audience(audience), text=turn.state.data["text"]),
-        [[turn.button(turn.t("broadcast.send_now"), "broadcast.send", single_use=True, when="now"),
-          turn.button(turn.t("broadcast.send_morning"), "broadcast.send", single_use=True, when="morning")],
+        [[turn.button(turn.t("broadcast.send_now"), "broadcast.send", when="now"),
+          turn.button(turn.t("broadcast.send_morning"), "broadcast.send", when="morning")],
          [turn.button(turn.t("broadcast.cancel"), "broadcast.abort")]],
     )
 
@@ -118,7 +118,7 @@ def _send_at(turn: Turn, when: str) -> datetime:
     return datetime.combine(day, MORNING, tzinfo=turn.settings.zone)
 
 
-@router.action("broadcast.send")
+@router.action("broadcast.send", once=True)
 async def send(turn: Turn) -> None:
     if not staff_only(turn, ADMINS):
         return
@@ -151,7 +151,7 @@ async def progress(turn: Turn) -> None:
     turn.say(turn.t("broadcast.report", id=broadcast_id, **report), _progress_buttons(turn, broadcast_id), edit=True)
 
 
-@router.action("broadcast.withdraw")
+@router.action("broadcast.withdraw", once=True)
 async def withdraw(turn: Turn) -> None:
     if not staff_only(turn, ADMINS):
         return

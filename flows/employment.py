@@ -24,13 +24,13 @@ async def report_employed(turn: Turn) -> None:
         turn.say(turn.t("employed.already"))
         return
     buttons = [[
-        turn.button(turn.t("employed.confirm_yes"), "employed.confirm", single_use=True),
-        turn.button(turn.t("employed.confirm_no"), "employed.not_yet", single_use=True),
+        turn.button(turn.t("employed.confirm_yes"), "employed.confirm"),
+        turn.button(turn.t("employed.confirm_no"), "employed.not_yet"),
     ]]
     turn.say(turn.t("employed.confirm"), buttons)
 
 
-@router.action("employed.confirm")
+@router.action("employed.confirm", once=True)
 async def confirm(turn: Turn) -> None:
     person = turn.person
     profile = person.profile
@@ -49,7 +49,7 @@ async def confirm(turn: Turn) -> None:
         )
 
 
-@router.action("employed.not_yet")
+@router.action("employed.not_yet", once=True)
 async def not_yet(turn: Turn) -> None:
     turn.say(turn.t("employed.not_yet"))
 

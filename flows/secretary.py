@@ -246,7 +246,7 @@ async def reschedule_pick(turn: Turn) -> None:
     turn.say(turn.t("secretary.pick_date"), [row])
 
 
-@router.action("checkin.reschedule_to")
+@router.action("checkin.reschedule_to", once=True)
 async def reschedule_to(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
@@ -287,7 +287,7 @@ async def note_form(turn: Turn) -> None:
 # --- the worker's answer to an automated check-in ---------------------------------------------------------
 
 
-@router.action("checkin.answer")
+@router.action("checkin.answer", once=True)
 async def answer(turn: Turn) -> None:
     followup = await followup_for_update(turn.session, int(turn.args["followup"]))
     chosen = str(turn.args.get("answer"))

@@ -102,7 +102,7 @@ async def show_departures(turn: Turn, places: list[str] | None = None, day: date
                 buttons = [
                     [
                         turn.button(
-                            turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id
+                            turn.t("transport.cancel"), "transport.cancel", booking=mine.id
                         )
                     ]
                 ]
@@ -166,7 +166,6 @@ async def confirm_seats(turn: Turn) -> None:
             turn.button(
                 turn.t("transport.confirm"),
                 "transport.confirm",
-                single_use=True,
                 departure=item.bus.id,
                 seats=seats,
             ),
@@ -181,7 +180,7 @@ async def abort(turn: Turn) -> None:
     turn.say(turn.t("common.cancelled"))
 
 
-@router.action("transport.confirm")
+@router.action("transport.confirm", once=True)
 async def confirm(turn: Turn) -> None:
     if not access.require_private_and_registered(turn):
         return
@@ -197,7 +196,7 @@ async def confirm(turn: Turn) -> None:
     when = local_time(bus.departs_at, turn.settings.zone, turn.language)
     if result is BookResult.BOOKED and booking is not None:
         cancel = [
-            [turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]
+            [turn.button(turn.t("transport.cancel"), "transport.cancel", booking=booking.id)]
         ]
         turn.say(
             turn.t(
@@ -221,7 +220,7 @@ async def confirm(turn: Turn) -> None:
         turn.say(turn.t("transport.departed", destination=bus.destination))
 
 
-@router.action("transport.cancel")
+@router.action("transport.cancel", once=True)
 async def cancel(turn: Turn) -> None:
     if not access.require_private_and_registered(turn):
         return

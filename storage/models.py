@@ -557,6 +557,8 @@ class CallbackToken(Base):
     action: Mapped[str] = mapped_column(String(32))
     args: Mapped[dict[str, Any]] = mapped_column(default=dict)
     single_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Buttons shown together for one decision (confirm / cancel) share a dialog: pressing one uses them all.
+    dialog: Mapped[str | None] = mapped_column(String(24), index=True)
     used_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

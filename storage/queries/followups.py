@@ -19,6 +19,7 @@ from storage.models import (
     WorkerNote,
     WorkerProfile,
 )
+from storage.queries.locking import lock_row
 
 # States in which a follow-up still waits for something; the due scan looks only at the first three.
 OPEN_STATES = ("pending", "asked_worker", "prompted", "escalated")
@@ -94,10 +95,9 @@ async def claimed_rows(session: AsyncSession, ids: Sequence[int], claimer: str) 
 
 
 async def followup_for_update(session: AsyncSession, followup_id: int) -> FollowUp | None:
-    stmt = select(FollowUp).where(FollowUp.id == followup_id)
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """A follow-up with its write lock held, so a state check and the change after it are one step on both
+    databases (two outcome buttons pressed at once record one outcome)."""
+    return await lock_row(session, FollowUp, followup_id)
 
 
 async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Person]:
