@@ -76,9 +76,10 @@ async def forget(turn: Turn) -> None:
     if turn.in_group:
         private_link(turn, "forget")
         return
+    dialog = turn.dialog()
     buttons = [[
-        turn.button(turn.t("account.forget_yes"), "account.forget"),
-        turn.button(turn.t("account.forget_no"), "account.keep"),
+        turn.button(turn.t("account.forget_yes"), "account.forget", dialog=dialog),
+        turn.button(turn.t("account.forget_no"), "account.keep", dialog=dialog),
     ]]
     turn.say(turn.t("account.forget_confirm"), buttons)
 

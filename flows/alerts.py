@@ -54,9 +54,10 @@ async def unsubscribe(turn: Turn) -> None:
     if not is_registered(person) or person.profile is None or not person.profile.subscribed:
         turn.say(turn.t("alerts.not_subscribed"))
         return
-    buttons = [[turn.button(turn.t("alerts.pause", days=days), "alerts.pause", days=days)]
+    dialog = turn.dialog()
+    buttons = [[turn.button(turn.t("alerts.pause", days=days), "alerts.pause", dialog=dialog, days=days)]
                for days in PAUSE_OPTIONS]
-    buttons.append([turn.button(turn.t("alerts.stop"), "alerts.stop")])
+    buttons.append([turn.button(turn.t("alerts.stop"), "alerts.stop", dialog=dialog)])
     turn.say(turn.t("alerts.choose"), buttons)
 
 

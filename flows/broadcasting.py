@@ -6,8 +6,10 @@ notice leaves through the outbox, and the sender can refresh a progress report o
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from flows.audience import AudienceError, describe_audience, parse_audience
 from flows.messages import Reply, reply_to_dict
@@ -100,14 +102,41 @@ async def _preview(turn: Turn, audience_text: str) -> None:
     except AudienceError as exc:
         turn.say(turn.t("broadcast.bad_audience", reason=str(exc)), _audience_buttons(turn))
         return
+    await _show_preview(turn, audience)
+
+
+def text_version(text: str) -> str:
+    """A short fingerprint of the notice's text, kept in the preview's buttons."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+async def _show_preview(turn: Turn, audience: dict[str, Any]) -> None:
+    """The preview with its decision buttons. Each button keeps what the screen showed (audience, count, text
+    version); every preview of one composition shares one dialog, so one press decides the composition."""
     count = len(await audience_recipients(turn.session, audience))
-    _start(turn, "confirm", audience=audience)
+    dialog = turn.state.data.get("dialog") or turn.dialog()
+    _start(turn, "confirm", audience=audience, dialog=dialog)
+    text = turn.state.data["text"]
+    shown = {"audience": audience, "count": count, "version": text_version(text)}
     turn.say(
-        turn.t("broadcast.preview", count=count, audience=describe_audience(audience), text=turn.state.data["text"]),
-        [[turn.button(turn.t("broadcast.send_now"), "broadcast.send", when="now"),
-          turn.button(turn.t("broadcast.send_morning"), "broadcast.send", when="morning")],
-         [turn.button(turn.t("broadcast.cancel"), "broadcast.abort")]],
+        turn.t("broadcast.preview", count=count, audience=describe_audience(audience), text=text),
+        [[turn.button(turn.t("broadcast.send_now"), "broadcast.send", dialog=dialog, when="now", **shown),
+          turn.button(turn.t("broadcast.send_morning"), "broadcast.send", dialog=dialog, when="morning", **shown)],
+         [turn.button(turn.t("broadcast.cancel"), "broadcast.abort", dialog=dialog)]],
     )
+
+
+async def _changed_since_preview(turn: Turn) -> str | None:
+    """Why the pressed preview no longer shows what would be sent (None: it still does)."""
+    data, shown = turn.state.data, turn.args
+    if shown.get("audience") != data["audience"]:
+        return turn.t("broadcast.stale_audience", audience=describe_audience(shown.get("audience") or {}))
+    if shown.get("version") != text_version(data["text"]):
+        return turn.t("broadcast.stale_text")
+    count = len(await audience_recipients(turn.session, data["audience"]))
+    if count != shown.get("count"):
+        return turn.t("broadcast.stale_count", shown=shown.get("count"), count=count)
+    return None
 
 
 def _send_at(turn: Turn, when: str) -> datetime:
@@ -122,10 +151,17 @@ def _send_at(turn: Turn, when: str) -> datetime:
 async def send(turn: Turn) -> None:
     if not staff_only(turn, ADMINS):
         return
-    if turn.state.form != FORM or turn.state.step != "confirm":
-        turn.say(turn.t("common.unknown_button"))
-        return
     data = turn.state.data
+    pressed = turn.token.dialog if turn.token else None
+    if turn.state.form != FORM or turn.state.step != "confirm" or data.get("dialog") != pressed:
+        turn.say(turn.t("broadcast.gone"))  # sent, cancelled, or a new /broadcast begun since this preview
+        return
+    changed = await _changed_since_preview(turn)
+    if changed is not None:
+        turn.say(turn.t("broadcast.stale", reason=changed))
+        turn.state.data = {**data, "dialog": None}  # the pressed dialog is used up: a new one for the new preview
+        await _show_preview(turn, data["audience"])
+        return
     send_at = _send_at(turn, str(turn.args.get("when")))
     broadcast, queued = await create_broadcast(
         turn.session, author_id=turn.person.id, text=data["text"], audience=data["audience"], send_at=send_at,
@@ -161,5 +197,6 @@ async def withdraw(turn: Turn) -> None:
 
 @router.action("broadcast.abort")
 async def abort(turn: Turn) -> None:
-    _end(turn)
+    if turn.state.form == FORM and turn.token and turn.state.data.get("dialog") == turn.token.dialog:
+        _end(turn)  # the preview's own composition (a newer /broadcast is left alone)
     turn.say(turn.t("common.cancelled"))

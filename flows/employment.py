@@ -23,9 +23,10 @@ async def report_employed(turn: Turn) -> None:
     if person.profile.status == "placed":
         turn.say(turn.t("employed.already"))
         return
+    dialog = turn.dialog()
     buttons = [[
-        turn.button(turn.t("employed.confirm_yes"), "employed.confirm"),
-        turn.button(turn.t("employed.confirm_no"), "employed.not_yet"),
+        turn.button(turn.t("employed.confirm_yes"), "employed.confirm", dialog=dialog),
+        turn.button(turn.t("employed.confirm_no"), "employed.not_yet", dialog=dialog),
     ]]
     turn.say(turn.t("employed.confirm"), buttons)
 

@@ -147,11 +147,13 @@ async def start(turn: Turn, form: Form, *, steps: list[str] | None = None, **dat
 
 
 def choice(turn: Turn, label: str, value: str, *, single_use: bool = True) -> Button:
-    """A button answering the current step of the current form run with `value`."""
+    """A button answering the current step of the current form run with `value`; the single-use choices of one
+    question share a dialog, so only one of them answers it (toggles, `single_use=False`, stay live)."""
     data = turn.state.data or {}
+    run, step = data.get("_run"), turn.state.step
     return turn.button(
-        label, "form.answer", single_use=single_use,
-        form=turn.state.form, run=data.get("_run"), step=turn.state.step, value=value,
+        label, "form.answer", single_use=single_use, dialog=turn.dialog(("form", run, step)) if single_use else None,
+        form=turn.state.form, run=run, step=step, value=value,
     )
 
 

@@ -26,11 +26,14 @@ class Recipient:
         self.chat_id = chat_id
         self.user_id = user_id
 
-    def button(self, session: AsyncSession, label: str, action: str, *, now: datetime, **args: Any) -> Button:
-        """A button only this recipient can press."""
+    def button(
+        self, session: AsyncSession, label: str, action: str, *, now: datetime, dialog: str | None = None,
+        **args: Any,
+    ) -> Button:
+        """A button only this recipient can press (`dialog`: see `Turn.dialog`)."""
         token = issue_token(
             session, channel=self.channel, user_id=self.user_id, action=action, args=args,
-            expires_at=now + BUTTON_TTL,
+            expires_at=now + BUTTON_TTL, dialog=dialog,
         )
         return Button(label=label, callback=token)
 

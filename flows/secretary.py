@@ -239,8 +239,10 @@ async def reschedule_pick(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
         return
+    dialog = turn.dialog()
     row = [
-        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", followup=followup.id, days=n)
+        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", dialog=dialog,
+                    followup=followup.id, days=n)
         for n in RESCHEDULE_DAYS
     ]
     turn.say(turn.t("secretary.pick_date"), [row])

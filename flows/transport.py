@@ -145,9 +145,10 @@ async def ask_seats(turn: Turn) -> None:
     if not choices:
         turn.say(turn.t("transport.full", destination=item.bus.destination))
         return
+    dialog = turn.dialog()
     buttons = [
-        [turn.button(str(n), "transport.seats", departure=item.bus.id, seats=n) for n in choices],
-        [turn.button(turn.t("common.cancel"), "transport.abort")],
+        [turn.button(str(n), "transport.seats", dialog=dialog, departure=item.bus.id, seats=n) for n in choices],
+        [turn.button(turn.t("common.cancel"), "transport.abort", dialog=dialog)],
     ]
     turn.say(turn.t("transport.how_many", destination=item.bus.destination), buttons)
 
@@ -161,15 +162,12 @@ async def confirm_seats(turn: Turn) -> None:
         turn.say(turn.t("common.unknown_button"))
         return
     seats = int(turn.args["seats"])
+    dialog = turn.dialog()
     buttons = [
         [
-            turn.button(
-                turn.t("transport.confirm"),
-                "transport.confirm",
-                departure=item.bus.id,
-                seats=seats,
-            ),
-            turn.button(turn.t("common.cancel"), "transport.abort"),
+            turn.button(turn.t("transport.confirm"), "transport.confirm", dialog=dialog, departure=item.bus.id,
+                        seats=seats),
+            turn.button(turn.t("common.cancel"), "transport.abort", dialog=dialog),
         ]
     ]
     turn.say(turn.t("transport.confirm_question", seats=seats) + "\n" + card(turn, item), buttons)

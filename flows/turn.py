@@ -7,7 +7,7 @@ data cannot be forged to act on someone else's data.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -19,7 +19,7 @@ from flows.followups import FollowUpRules
 from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
 from storage.models import CallbackToken, ConversationState, Person
-from storage.queries.conversation import issue_token
+from storage.queries.conversation import issue_token, new_dialog
 
 
 class EntityLike(Protocol):
@@ -79,6 +79,7 @@ class Turn:
     # Set by the assistant while a form is open: answers `turn.parse` as this intent would be outside the form.
     route: Callable[[str], Awaitable[None]] | None = None
     command_argument: str = ""  # what followed a command ("/start apply_12" → "12")
+    _dialogs: dict[Hashable, str] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
@@ -101,8 +102,11 @@ class Turn:
         self.replies.append(reply)
         return reply
 
-    def button(self, label: str, action: str, *, single_use: bool = False, **args: Any) -> Button:
-        """A button that runs `action` with `args` for this user only, until it expires."""
+    def button(
+        self, label: str, action: str, *, single_use: bool = False, dialog: str | None = None, **args: Any
+    ) -> Button:
+        """A button that runs `action` with `args` for this user only, until it expires; with `dialog` (from
+        `turn.dialog()`), pressing it or any other button of that dialog uses them all."""
         token = issue_token(
             self.session,
             channel=self.inbound.channel,
@@ -111,8 +115,16 @@ class Turn:
             args=args,
             expires_at=self.now + timedelta(hours=self.settings.button_ttl_hours),
             single_use=single_use,
+            dialog=dialog,
         )
         return Button(label=label, callback=token)
+
+    def dialog(self, key: Hashable = None) -> str:
+        """An id for the buttons of one decision ("确认" / "取消"): once one is pressed the others are dead.
+        Within one turn the same `key` gives the same id (a form's choices asked once share a dialog)."""
+        if key is None:
+            return new_dialog()
+        return self._dialogs.setdefault(key, new_dialog())
 
     def entity_values(self, name: str) -> list[Any]:
         if self.parse is None:

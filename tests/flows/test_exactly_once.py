@@ -17,12 +17,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.harness import Conversation
-from flows.assistant import Assistant, default_router
+from flows.assistant import default_router
 from flows.checkins import run_due_scan
 from flows.followups import schedule_first_checkin
 from flows.messages import reply_from_dict
 from flows.push import push_posting
-from flows.turn import FlowSettings
 from storage.db import Database
 from storage.models import (
     Application,
@@ -32,23 +31,12 @@ from storage.models import (
     FollowUp,
     OutboxMessage,
     StatusChange,
-    WorkerProfile,
 )
 from storage.queries.transport import book
 from tests.conftest import NOW
-from tests.factories import add_people, add_postings
 from tests.flows.factories import add_departure, add_training
+from tests.flows.screens import SETTINGS, World, make_world, twin
 from tests.flows.test_push import POLICY, add_posting, add_worker
-from tests.scripted_nlu import ScriptedNLU
-
-SETTINGS = FlowSettings()
-SCRIPT: dict[str, str | tuple[str, dict[str, object]]] = {
-    "有没有采茶的工作": ("job_search", {"job_category": "采茶工"}),
-    "去东莞": ("transport_question", {"location": "东莞"}),
-    "有什么培训": "training_question",
-    "我找到工作了": "report_employed",
-    "退订": "unsubscribe",
-}
 
 # Actions a second press cannot harm, and why (views, pickers that only lead to another button, settings
 # that end the same way however often they are set).
@@ -85,16 +73,6 @@ REPEATABLE: dict[str, str] = {
     "form.answer": "acts only on the form run and step it was made for; choices are single-use tokens",
     "jobs.subscribe": "subscribes again (categories are a set)",
 }
-
-
-@dataclass
-class World:
-    db: Database
-    assistant: Assistant
-    ids: dict[str, int]
-
-    def chat(self, user: str) -> Conversation:
-        return Conversation(self.assistant, user_id=user, now=NOW)
 
 
 @dataclass
@@ -282,17 +260,7 @@ async def _enrol(w: World) -> Scene:
 
 @pytest.fixture
 async def world(any_db: Database) -> World:
-    await add_postings(any_db, NOW.date())
-    ids = await add_people(any_db, registered_at=NOW - timedelta(days=3))
-    async with any_db.session() as session:
-        for key in ("worker1", "worker2"):
-            (await session.get(WorkerProfile, ids[key])).wanted_categories = ["采茶工"]  # type: ignore[union-attr]
-    return World(any_db, Assistant(any_db, ScriptedNLU(dict(SCRIPT)), SETTINGS), ids)
-
-
-def twin(chat: Conversation) -> Conversation:
-    """The same person on a second device, looking at the same screen."""
-    return Conversation(chat.assistant, user_id=chat.user_id, channel=chat.channel, now=chat.now, last=list(chat.last))
+    return await make_world(any_db)
 
 
 def test_every_action_is_classified() -> None:
