@@ -13,6 +13,7 @@ from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
 from flows.router import Router
+from flows.secretary import may_handle, staff_only
 from flows.turn import Turn
 from flows.when import local_time
 from storage.models import Case, Person
@@ -24,7 +25,6 @@ router = Router("cases")
 # How many of the last messages travel with a case (the conversation keeps ten).
 CONTEXT_MESSAGES = 8
 REPLY_FORM = "case_reply"
-STAFF_ROLES = frozenset({"secretary", "admin"})
 
 
 def case_context(history: list[dict[str, str]], current: str, now_iso: str) -> list[dict[str, str]]:
@@ -113,9 +113,13 @@ async def human_handoff(turn: Turn) -> None:
 @router.action("case.reply")
 async def reply_button(turn: Turn) -> None:
     """The secretary pressed "reply": their next message goes to the worker."""
+    if not staff_only(turn):
+        return
     case = await turn.session.get(Case, int(turn.args["case"]))
-    if case is None or turn.person.role not in STAFF_ROLES:
+    if case is None:
         turn.say(turn.t("common.unknown_button"))
+        return
+    if not await may_handle(turn, case.worker_id, case):
         return
     turn.state.form, turn.state.step, turn.state.data = REPLY_FORM, "text", {"case": case.id}
     turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
@@ -133,6 +137,8 @@ async def relay_reply(turn: Turn) -> None:
     if case is None:
         turn.say(turn.t("common.unknown_button"))
         return
+    if not staff_only(turn) or not await may_handle(turn, case.worker_id, case):
+        return  # the worker was given to someone else while the reply was being typed
     to = await recipient(turn.session, case.worker_id)
     if to is None:
         turn.say(turn.t("cases.worker_unreachable"))

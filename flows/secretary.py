@@ -28,7 +28,7 @@ from flows.notify import notify, recipient
 from flows.router import Router
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
-from storage.models import FollowUp, Person
+from storage.models import Case, FollowUp, Person
 from storage.queries.followups import (
     OPEN_STATES,
     add_note,
@@ -63,12 +63,15 @@ def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
     return True
 
 
-async def may_handle(turn: Turn, worker_id: int) -> bool:
-    """A secretary handles their own workers; an admin anyone's."""
+async def may_handle(turn: Turn, worker_id: int, case: Case | None = None) -> bool:
+    """A secretary handles their own workers (and a case of someone without a profile that was given to them);
+    an admin anyone's. Asked when a button is pressed or a form's answer arrives, never trusted from when the
+    button was shown: after /reassign or /handover the old secretary's buttons about the worker refuse."""
     if turn.person.role == "admin":
         return True
     profile = await profile_of(turn.session, worker_id)
-    if profile is None or profile.secretary_id != turn.person.id:
+    holder = profile.secretary_id if profile is not None else case.secretary_id if case is not None else None
+    if holder is None or holder != turn.person.id:
         turn.say(turn.t("secretary.not_yours"))
         return False
     return True
@@ -321,8 +324,7 @@ async def reply(turn: Turn) -> None:
     if case is None:
         turn.say(turn.t("secretary.no_case", id=case_id))
         return
-    if turn.person.role != "admin" and case.secretary_id != turn.person.id:
-        turn.say(turn.t("secretary.not_yours"))
+    if not await may_handle(turn, case.worker_id, case):
         return
     worker_ = (await people_by_id(turn.session, (case.worker_id,))).get(case.worker_id)
     to = await recipient(turn.session, case.worker_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, OutboxMessage, Person, SecretaryCoverage
+from storage.models import Case, OutboxMessage, Person, SecretaryCoverage, WorkerProfile
 
 
 async def secretary_for(session: AsyncSession, person: Person) -> int | None:
@@ -54,6 +54,29 @@ async def open_case(
     session.add(case)
     await session.flush()
     return case
+
+
+async def profileless_cases_of(session: AsyncSession, secretary_id: int) -> list[tuple[int, str | None]]:
+    """(person id, township) of people without a worker profile whose cases (not closed) a secretary holds:
+    a departing secretary hands these over with their workers."""
+    stmt = (
+        select(Case.worker_id, Person.township)
+        .join(Person, Person.id == Case.worker_id)
+        .outerjoin(WorkerProfile, WorkerProfile.person_id == Case.worker_id)
+        .where(Case.secretary_id == secretary_id, Case.status != "closed", WorkerProfile.person_id.is_(None))
+        .distinct()
+        .order_by(Case.worker_id)
+    )
+    return [(person_id, township) for person_id, township in (await session.execute(stmt)).all()]
+
+
+async def move_cases(session: AsyncSession, worker_id: int, from_id: int, to_id: int) -> None:
+    """Give one person's cases (not closed) held by one secretary to another."""
+    await session.execute(
+        update(Case)
+        .where(Case.worker_id == worker_id, Case.secretary_id == from_id, Case.status != "closed")
+        .values(secretary_id=to_id)
+    )
 
 
 async def replies_sent(session: AsyncSession, purpose_prefix: str) -> int:

@@ -260,7 +260,7 @@ async def workers_of(session: AsyncSession, secretary_id: int) -> list[tuple[int
 
 
 async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) -> None:
-    """Give a worker, their open follow-ups and open cases to another secretary."""
+    """Give a worker, their open follow-ups and their cases (all but closed ones) to another secretary."""
     await session.execute(
         update(WorkerProfile).where(WorkerProfile.person_id == worker_id).values(secretary_id=secretary_id)
     )
@@ -270,7 +270,7 @@ async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) 
         .values(secretary_id=secretary_id)
     )
     await session.execute(
-        update(Case).where(and_(Case.worker_id == worker_id, Case.status == "open")).values(secretary_id=secretary_id)
+        update(Case).where(and_(Case.worker_id == worker_id, Case.status != "closed")).values(secretary_id=secretary_id)
     )
 
 

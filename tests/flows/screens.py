@@ -23,6 +23,8 @@ SCRIPT: dict[str, str | tuple[str, dict[str, object]]] = {
     "我找到工作了": "report_employed",
     "退订": "unsubscribe",
     "我要登记": "register",
+    "找人工": "human_handoff",
+    "老板欠我三个月工资": "wage_arrears",
 }
 
 
