@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flows import access
 from flows.i18n import t
 from flows.messages import Reply
-from flows.notify import notify, recipient
+from flows.notify import notify, recipient, refresh
 from flows.router import Router
 from flows.secretary import may_handle, staff_only
 from flows.turn import Turn
@@ -39,15 +39,18 @@ def _language_of(person: Person | None, fallback: str) -> str:
     return (person.language if person else None) or fallback
 
 
-async def _notify_secretary(turn: Turn, case: Case) -> bool:
-    """Queue the case for its secretary with a reply button; False when nobody can be reached."""
-    if case.secretary_id is None:
-        return False
-    to = await recipient(turn.session, case.secretary_id)
-    if to is None:
-        return False
-    secretary = await turn.session.get(Person, case.secretary_id)
-    language = _language_of(secretary, turn.settings.default_language)
+def _message_lines(turn: Turn, entries: list[dict[str, str]], language: str) -> list[str]:
+    zone = turn.settings.zone
+    lines = []
+    for entry in entries:
+        when = entry.get("at", "")
+        stamp = local_time(datetime.fromisoformat(when), zone, language) if when else ""
+        lines.append(f"· {stamp} {entry.get('text', '')}".rstrip())
+    return lines
+
+
+def _first_notice(turn: Turn, case: Case, language: str) -> list[str]:
+    """Who is asking, where, their phone, and the recent messages."""
     person = turn.person
     who = person.name or turn.inbound.display_name or t("cases.unregistered", language)
     lines = [t(f"cases.notify_{case.kind}", language, name=who, case=case.id)]
@@ -58,20 +61,56 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
     if not access.is_registered(turn.person):
         lines.append(t("cases.not_registered", language))
     lines.append(t("cases.recent", language))
-    zone = turn.settings.zone
-    for entry in case.context:
-        when = entry.get("at", "")
-        stamp = local_time(datetime.fromisoformat(when), zone, language) if when else ""
-        lines.append(f"· {stamp} {entry.get('text', '')}".rstrip())
-    button = to.button(turn.session, t("cases.reply", language), "case.reply", now=turn.now, case=case.id)
-    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}")
+    return lines + _message_lines(turn, list(case.context or []), language)
 
 
-async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool]:
-    """Open a case of `kind` for the person speaking and tell the secretary who handles them."""
+def _later_notice(turn: Turn, case: Case, language: str) -> list[str]:
+    """The messages that came in since the last notice."""
+    who = turn.person.name or turn.inbound.display_name or t("cases.unregistered", language)
+    lines = [t("cases.notify_more", language, name=who, case=case.id, count=case.notice_messages)]
+    return lines + _message_lines(turn, list(case.context or [])[-case.notice_messages :], language)
+
+
+async def _notify_secretary(turn: Turn, case: Case, *, new: bool) -> bool:
+    """Tell the case's secretary, with a reply button: a new case at once; a message joining an open case in
+    the notice waiting for the end of the quiet period (one notice per period at most). False when nobody
+    can be reached."""
+    if case.secretary_id is None:
+        return False
+    to = await recipient(turn.session, case.secretary_id)
+    if to is None:
+        return False
+    secretary = await turn.session.get(Person, case.secretary_id)
+    language = _language_of(secretary, turn.settings.default_language)
+    now, quiet = turn.now, timedelta(minutes=turn.settings.case_quiet_minutes)
+
+    def notice(lines: list[str]) -> Reply:
+        button = to.button(turn.session, t("cases.reply", language), "case.reply", now=now, case=case.id)
+        return Reply("\n".join(lines), [[button]])
+
+    if new:
+        case.notices, case.last_notice_at, case.notice_messages = 1, now, len(case.context or [])
+        return await notify(turn.session, to, notice(_first_notice(turn, case, language)), purpose=f"case:{case.id}",
+                            not_before=now)
+    last = case.last_notice_at
+    if last is not None and last > now:  # a notice is waiting for its time: it takes this message in
+        case.notice_messages += 1
+        purpose = f"case:{case.id}:{case.notices}"
+        if await refresh(turn.session, to, notice(_later_notice(turn, case, language)), purpose=purpose, now=now):
+            return True
+    # The next notice goes now if the quiet period since the last one is over, else when it ends.
+    send_at = now if last is None or last + quiet <= now else last + quiet
+    case.notices, case.last_notice_at, case.notice_messages = case.notices + 1, send_at, 1
+    return await notify(turn.session, to, notice(_later_notice(turn, case, language)),
+                        purpose=f"case:{case.id}:{case.notices}", not_before=send_at)
+
+
+async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool, bool]:
+    """The person's open case of `kind` (a new one, or the open one with this message added) and whether their
+    secretary will hear of it: (case, new, reached)."""
     secretary_id = await secretary_for(turn.session, turn.person)
     text = turn.inbound.text.strip()
-    case = await open_case(
+    case, new = await open_case(
         turn.session,
         kind=kind,
         worker_id=turn.person.id,
@@ -79,8 +118,9 @@ async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool]:
         text=text,
         context=case_context(list(turn.state.history or []), text, turn.now.isoformat()),
         now=turn.now,
+        keep=CONTEXT_MESSAGES,
     )
-    return case, await _notify_secretary(turn, case)
+    return case, new, await _notify_secretary(turn, case, new=new)
 
 
 @router.intent("wage_arrears")
@@ -89,9 +129,14 @@ async def wage_arrears(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("cases.arrears_group", hotline=hotline), access.private_chat_buttons(turn))
         return
-    turn.say(turn.t("cases.arrears_guidance", hotline=hotline))
-    _, notified = await open_and_notify(turn, "wage_arrears")
-    turn.say(turn.t("cases.arrears_followup") if notified else turn.t("cases.nobody", hotline=hotline))
+    case, new, reached = await open_and_notify(turn, "wage_arrears")
+    if new:
+        turn.say(turn.t("cases.arrears_guidance", hotline=hotline))
+    if not reached:
+        turn.say(turn.t("cases.nobody", hotline=hotline))
+    else:
+        turn.say(turn.t("cases.arrears_followup") if new else turn.t("cases.arrears_again", case=case.id,
+                                                                        hotline=hotline))
 
 
 async def start_handoff(turn: Turn) -> None:
@@ -99,10 +144,11 @@ async def start_handoff(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
-    _, notified = await open_and_notify(turn, "handoff")
-    turn.say(
-        turn.t("cases.handoff_done") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline)
-    )
+    case, new, reached = await open_and_notify(turn, "handoff")
+    if not reached:
+        turn.say(turn.t("cases.nobody", hotline=turn.settings.hotline))
+    else:
+        turn.say(turn.t("cases.handoff_done") if new else turn.t("cases.handoff_again", case=case.id))
 
 
 @router.intent("human_handoff")

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.messages import Button, Reply, reply_to_dict
 from storage.models import Person
 from storage.queries.conversation import issue_token
-from storage.queries.outbox import enqueue
+from storage.queries.outbox import enqueue, refresh_pending
 from storage.queries.people import private_chat_of
 
 BUTTON_TTL = timedelta(days=14)
@@ -53,6 +53,13 @@ async def notify(
     return await enqueue(
         session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply),
         person_id=to.person_id, not_before=not_before,
+    )
+
+
+async def refresh(session: AsyncSession, to: Recipient, reply: Reply, *, purpose: str, now: datetime) -> bool:
+    """Replace what a message queued with `notify` says, if it is still waiting; False when it has gone."""
+    return await refresh_pending(
+        session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply), now=now
     )
 
 

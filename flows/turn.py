@@ -52,6 +52,7 @@ class FlowSettings:
     form_timeout_minutes: int = 60
     page_size: int = 3
     button_ttl_hours: int = 72
+    case_quiet_minutes: int = 30  # a case's secretary hears of further messages at most once per this period
     bot_username: str = ""
     followups: FollowUpRules = field(default_factory=FollowUpRules)
 

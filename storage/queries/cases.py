@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, OutboxMessage, Person, SecretaryCoverage, WorkerProfile
+from storage.queries.locking import lock_rows
 
 
 async def secretary_for(session: AsyncSession, person: Person) -> int | None:
@@ -47,13 +49,32 @@ async def open_case(
     text: str,
     context: list[Any],
     now: datetime,
-) -> Case:
-    case = Case(
-        kind=kind, worker_id=worker_id, secretary_id=secretary_id, text=text, context=context, created_at=now
-    )
-    session.add(case)
-    await session.flush()
-    return case
+    keep: int,
+) -> tuple[Case, bool]:
+    """The person's open case of this kind with `text` added to its context (the last `keep` messages), or a new
+    one with `context`; True when it is new. Two requests at the same moment make one case: the open case is
+    read under its lock, and the partial unique index turns the second insert into joining the first's."""
+    for attempt in range(2):
+        existing = await lock_rows(
+            session, Case, Case.worker_id == worker_id, Case.kind == kind, Case.status == "open"
+        )
+        if existing:
+            case = existing[0]
+            if text:
+                case.context = [*(case.context or []), {"at": now.isoformat(), "text": text[:500]}][-keep:]
+            return case, False
+        if attempt:
+            break
+        case = Case(
+            kind=kind, worker_id=worker_id, secretary_id=secretary_id, text=text, context=context, created_at=now
+        )
+        try:
+            async with session.begin_nested():
+                session.add(case)
+        except IntegrityError:
+            continue  # the same person's other message opened it a moment ago: join that one
+        return case, True
+    raise RuntimeError(f"no open {kind} case for person {worker_id} after a conflicting insert")
 
 
 async def profileless_cases_of(session: AsyncSession, secretary_id: int) -> list[tuple[int, str | None]]:
