@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from flows.audience import AudienceError, describe_audience, parse_audience
+from flows.channels import rules_for
 from flows.messages import Reply, reply_to_dict
 from flows.router import Router
 from flows.secretary import staff_only
@@ -113,10 +114,17 @@ def text_version(text: str) -> str:
 async def _show_preview(turn: Turn, audience: dict[str, Any]) -> None:
     """The preview with its decision buttons. Each button keeps what the screen showed (audience, count, text
     version); every preview of one composition shares one dialog, so one press decides the composition."""
-    count = len(await audience_recipients(turn.session, audience))
+    recipients = await audience_recipients(turn.session, audience)
+    text = turn.state.data["text"]
+    narrow = [rules for rules in {rules_for(r.channel) for r in recipients} if not rules.fits(text)]
+    if narrow:  # a broadcast is one message: refused here rather than cut in pieces for every recipient
+        most = min(rules.characters or 0 for rules in narrow)
+        _start(turn, "text", audience=None, dialog=None)
+        turn.say(turn.t("broadcast.too_long", most=most))
+        return
+    count = len(recipients)
     dialog = turn.state.data.get("dialog") or turn.dialog()
     _start(turn, "confirm", audience=audience, dialog=dialog)
-    text = turn.state.data["text"]
     shown = {"audience": audience, "count": count, "version": text_version(text)}
     turn.say(
         turn.t("broadcast.preview", count=count, audience=describe_audience(audience), text=text),

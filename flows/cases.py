@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows import access
+from flows.channels import fit_lines, rules_for
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient, refresh
@@ -49,7 +50,10 @@ def _message_lines(turn: Turn, entries: list[dict[str, str]], language: str) -> 
     return lines
 
 
-def _first_notice(turn: Turn, case: Case, language: str) -> list[str]:
+Notice = tuple[list[str], list[str]]  # the head of a notice, and the person's messages (oldest first)
+
+
+def _first_notice(turn: Turn, case: Case, language: str) -> Notice:
     """Who is asking, where, their phone, and the recent messages."""
     person = turn.person
     who = person.name or turn.inbound.display_name or t("cases.unregistered", language)
@@ -61,14 +65,14 @@ def _first_notice(turn: Turn, case: Case, language: str) -> list[str]:
     if not access.is_registered(turn.person):
         lines.append(t("cases.not_registered", language))
     lines.append(t("cases.recent", language))
-    return lines + _message_lines(turn, list(case.context or []), language)
+    return lines, _message_lines(turn, list(case.context or []), language)
 
 
-def _later_notice(turn: Turn, case: Case, language: str) -> list[str]:
+def _later_notice(turn: Turn, case: Case, language: str) -> Notice:
     """The messages that came in since the last notice."""
     who = turn.person.name or turn.inbound.display_name or t("cases.unregistered", language)
-    lines = [t("cases.notify_more", language, name=who, case=case.id, count=case.notice_messages)]
-    return lines + _message_lines(turn, list(case.context or [])[-case.notice_messages :], language)
+    head = [t("cases.notify_more", language, name=who, case=case.id, count=case.notice_messages)]
+    return head, _message_lines(turn, list(case.context or [])[-case.notice_messages :], language)
 
 
 async def _notify_secretary(turn: Turn, case: Case, *, new: bool) -> bool:
@@ -84,9 +88,12 @@ async def _notify_secretary(turn: Turn, case: Case, *, new: bool) -> bool:
     language = _language_of(secretary, turn.settings.default_language)
     now, quiet = turn.now, timedelta(minutes=turn.settings.case_quiet_minutes)
 
-    def notice(lines: list[str]) -> Reply:
+    def notice(parts: Notice) -> Reply:
+        """One message on the secretary's channel, with the reply button: the oldest messages give way."""
+        head, messages = parts
+        text = fit_lines(head, messages, rules_for(to.channel), lambda n: t("cases.omitted", language, count=n))
         button = to.button(turn.session, t("cases.reply", language), "case.reply", now=now, case=case.id)
-        return Reply("\n".join(lines), [[button]])
+        return Reply(text, [[button]])
 
     if new:
         case.notices, case.last_notice_at, case.notice_messages = 1, now, len(case.context or [])
@@ -192,10 +199,20 @@ async def relay_reply(turn: Turn) -> None:
     worker = await turn.session.get(Person, case.worker_id)
     state = await load_state(turn.session, to.channel, to.user_id)
     language = (worker.language if worker else None) or state.language or turn.settings.default_language
+    relayed = Reply(t("cases.relayed", language, text=text))
+    rules = rules_for(to.channel)
+    if rules.too_long(relayed.text):  # refused before anything is queued; the form stays open for a shorter one
+        turn.state.form, turn.state.step, turn.state.data = REPLY_FORM, "text", {"case": case.id}
+        turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
+        turn.say(turn.t("cases.too_long", most=rules.most_characters))
+        return
     prefix = f"handoff-reply:{case.id}:"
-    number = await replies_sent(turn.session, prefix) + 1
-    await notify(
-        turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}"
-    )
+    first = await replies_sent(turn.session, prefix) + 1
+    for number in range(first, first + 5):  # another reply to this case may have taken a number a moment ago
+        if await notify(turn.session, to, relayed, purpose=f"{prefix}{number}"):
+            break
+    else:
+        turn.say(turn.t("common.apology"))
+        return
     case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))

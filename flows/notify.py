@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.channels import rules_for, split_reply
 from flows.messages import Button, Reply, reply_to_dict
 from storage.models import Person
 from storage.queries.conversation import issue_token
@@ -49,15 +50,23 @@ async def recipient(session: AsyncSession, person_id: int) -> Recipient | None:
 async def notify(
     session: AsyncSession, to: Recipient, reply: Reply, *, purpose: str, not_before: datetime | None = None
 ) -> bool:
-    """Queue `reply` for `to`; the same purpose never reaches the same person twice."""
-    return await enqueue(
-        session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply),
-        person_id=to.person_id, not_before=not_before,
-    )
+    """Queue `reply` for `to`; the same purpose never reaches the same person twice. A reply longer than the
+    recipient's channel takes goes as several messages (`purpose`, `purpose#2`, …; buttons on the last)."""
+    queued = False
+    for number, part in enumerate(split_reply(reply, rules_for(to.channel)), 1):
+        added = await enqueue(
+            session, purpose=purpose if number == 1 else f"{purpose}#{number}", channel=to.channel,
+            chat_id=to.chat_id, payload=reply_to_dict(part), person_id=to.person_id, not_before=not_before,
+        )
+        queued = queued or added
+    return queued
 
 
 async def refresh(session: AsyncSession, to: Recipient, reply: Reply, *, purpose: str, now: datetime) -> bool:
-    """Replace what a message queued with `notify` says, if it is still waiting; False when it has gone."""
+    """Replace what a message queued with `notify` says, if it is still waiting; False when it has gone (or the
+    new text no longer fits in one message)."""
+    if not rules_for(to.channel).fits(reply.text):
+        return False
     return await refresh_pending(
         session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply), now=now
     )

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flows.assignment import hand_over, reassign_worker
+from flows.channels import rules_for
 from flows.checkins import (
     card_text,
     complete,
@@ -333,6 +334,10 @@ async def reply(turn: Turn) -> None:
         return
     language = worker_.language or turn.settings.default_language
     text = t("checkin.secretary_says", language, secretary=display_name(turn.person), text=parts[2].strip())
+    rules = rules_for(to.channel)
+    if rules.too_long(text):
+        turn.say(turn.t("cases.too_long", most=rules.most_characters))
+        return
     await notify(turn.session, to, Reply(text=text), purpose=f"reply:{case.id}:{turn.now.isoformat()}",
                  not_before=turn.now)
     case.status = "answered"

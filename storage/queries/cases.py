@@ -101,10 +101,11 @@ async def move_cases(session: AsyncSession, worker_id: int, from_id: int, to_id:
 
 
 async def replies_sent(session: AsyncSession, purpose_prefix: str) -> int:
-    """How many relayed replies of a case are already in the outbox (numbering the next one)."""
+    """How many relayed replies of a case are already in the outbox (numbering the next one; the further parts
+    of a long reply, `…#2`, are not replies of their own)."""
     stmt = (
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.purpose.startswith(purpose_prefix))
+        .where(OutboxMessage.purpose.startswith(purpose_prefix), ~OutboxMessage.purpose.contains("#"))
     )
     return int(await session.scalar(stmt) or 0)
