@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -36,10 +35,8 @@ async def _fresh(tmp_path, name: str = "t") -> Database:
 @pytest.fixture
 async def demo(tmp_path):
     db = await _fresh(tmp_path)
-    started = time.perf_counter()
     summary = await load_demo(db, today=TODAY)
-    elapsed = time.perf_counter() - started
-    yield db, summary, elapsed
+    yield db, summary
     await db.dispose()
 
 
@@ -49,7 +46,7 @@ async def _count(db: Database, model, *where) -> int:
 
 
 async def test_counts(demo):
-    db, summary, elapsed = demo
+    db, summary = demo
     assert summary.loaded
     assert await _count(db, Enterprise) >= 60
     assert await _count(db, Posting) >= 300
@@ -61,7 +58,6 @@ async def test_counts(demo):
     assert await _count(db, WorkerProfile) == 200
     assert await _count(db, Person, Person.role == "observer") >= 5
     assert summary.postings == await _count(db, Posting)
-    assert elapsed < 5.0  # about 1 s on a quiet machine; generous so a busy CI box does not flake
 
 
 async def test_same_today_same_postings(tmp_path):
@@ -83,7 +79,7 @@ async def test_same_today_same_postings(tmp_path):
 
 
 async def test_variety(demo):
-    db, _, _ = demo
+    db, _ = demo
     async with db.session() as session:
         titles = set((await session.execute(select(Posting.title))).scalars())
         categories = set((await session.execute(select(Posting.job_category))).scalars())
@@ -108,7 +104,7 @@ async def test_variety(demo):
 
 
 async def test_returnees_and_hardest_hit(demo):
-    db, _, _ = demo
+    db, _ = demo
     returnees = await _count(db, WorkerProfile, WorkerProfile.is_returnee.is_(True))
     hubei = await _count(db, WorkerProfile, WorkerProfile.returnee_origin == "湖北")
     assert 100 <= returnees <= 140
@@ -116,7 +112,7 @@ async def test_returnees_and_hardest_hit(demo):
 
 
 async def test_dates_relative_to_today(demo):
-    db, _, _ = demo
+    db, _ = demo
     async with db.session() as session:
         postings = (await session.execute(select(Posting))).scalars().all()
         trainings = (await session.execute(select(Training))).scalars().all()
@@ -134,7 +130,7 @@ async def test_dates_relative_to_today(demo):
 
 
 async def test_every_worker_has_a_covering_secretary_and_seeking_ones_a_follow_up(demo):
-    db, _, _ = demo
+    db, _ = demo
     async with db.session() as session:
         coverage = set((await session.execute(select(SecretaryCoverage.secretary_id, SecretaryCoverage.township))).all())
         workers = (await session.execute(
@@ -155,7 +151,7 @@ async def test_every_worker_has_a_covering_secretary_and_seeking_ones_a_follow_u
 
 
 async def test_terminal_identities(demo):
-    db, _, _ = demo
+    db, _ = demo
     async with db.session() as session:
         rows = dict((await session.execute(
             select(ChannelIdentity.external_id, Person.role).join(Person, Person.id == ChannelIdentity.person_id)
@@ -168,7 +164,7 @@ async def test_terminal_identities(demo):
 
 
 async def test_load_is_idempotent(demo):
-    db, first, _ = demo
+    db, first = demo
     again = await load_demo(db, today=TODAY)
     assert isinstance(again, DemoSummary) and not again.loaded
     assert "already" in str(again)
