@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from flows.audience import AudienceError, describe_audience, parse_audience
-from flows.channels import rules_for
+from flows.channels import too_long_for
 from flows.messages import Reply, reply_to_dict
 from flows.router import Router
 from flows.secretary import staff_only
@@ -116,11 +116,10 @@ async def _show_preview(turn: Turn, audience: dict[str, Any]) -> None:
     version); every preview of one composition shares one dialog, so one press decides the composition."""
     recipients = await audience_recipients(turn.session, audience)
     text = turn.state.data["text"]
-    narrow = [rules for rules in {rules_for(r.channel) for r in recipients} if not rules.fits(text)]
-    if narrow:  # a broadcast is one message: refused here rather than cut in pieces for every recipient
-        most = min(rules.characters or 0 for rules in narrow)
+    narrow = too_long_for(text, (r.channel for r in recipients))
+    if narrow is not None:
         _start(turn, "text", audience=None, dialog=None)
-        turn.say(turn.t("broadcast.too_long", most=most))
+        turn.say(turn.t("broadcast.too_long", most=narrow.characters))
         return
     count = len(recipients)
     dialog = turn.state.data.get("dialog") or turn.dialog()

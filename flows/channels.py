@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -74,6 +74,13 @@ _UNLIMITED = ChannelRules("unlimited", None)
 def rules_for(channel: str) -> ChannelRules:
     """The rules of a channel (a channel with no declared limit, such as tests' own, takes anything)."""
     return CHANNELS.get(channel, _UNLIMITED)
+
+
+def too_long_for(text: str, channels: Iterable[str]) -> ChannelRules | None:
+    """The strictest of these channels that cannot take `text` as one message, or None when they all can (a
+    broadcast is one message for everyone: it is refused rather than sent in pieces)."""
+    narrow = [rules for rules in {rules_for(channel) for channel in channels} if not rules.fits(text)]
+    return min(narrow, key=lambda rules: rules.characters or 0) if narrow else None
 
 
 def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
