@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows import access
+from flows import access, forms
 from flows.channels import fit_lines, rules_for
+from flows.forms import Data, Form, Step
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient, refresh
@@ -112,11 +113,12 @@ async def _notify_secretary(turn: Turn, case: Case, *, new: bool) -> bool:
                         purpose=f"case:{case.id}:{case.notices}", not_before=send_at)
 
 
-async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool, bool]:
+async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool, bool]:
     """The person's open case of `kind` (a new one, or the open one with this message added) and whether their
-    secretary will hear of it: (case, new, reached)."""
+    secretary will hear of it: (case, new, reached); `about` says what it is about when the person pressed a
+    button instead of typing."""
     secretary_id = await secretary_for(turn.session, turn.person)
-    text = turn.inbound.text.strip()
+    text = turn.inbound.text.strip() or about
     case, new = await open_case(
         turn.session,
         kind=kind,
@@ -146,12 +148,12 @@ async def wage_arrears(turn: Turn) -> None:
                                                                         hotline=hotline))
 
 
-async def start_handoff(turn: Turn) -> None:
+async def start_handoff(turn: Turn, *, about: str = "") -> None:
     """Ask a person to take over: a case for the secretary, and the worker told what happens next."""
     if turn.in_group:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
-    case, new, reached = await open_and_notify(turn, "handoff")
+    case, new, reached = await open_and_notify(turn, "handoff", about=about)
     if not reached:
         turn.say(turn.t("cases.nobody", hotline=turn.settings.hotline))
     else:
@@ -174,19 +176,22 @@ async def reply_button(turn: Turn) -> None:
         return
     if not await may_handle(turn, case.worker_id, case):
         return
-    turn.state.form, turn.state.step, turn.state.data = REPLY_FORM, "text", {"case": case.id}
-    turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
-    turn.say(turn.t("cases.type_reply", case=case.id))
+    await forms.start(turn, REPLY, case=case.id)
 
 
-@router.form(REPLY_FORM)
-async def relay_reply(turn: Turn) -> None:
-    text = turn.inbound.text.strip()
-    if not text:
-        turn.say(turn.t("cases.type_reply", case=turn.state.data.get("case", "")))
-        return
-    case = await turn.session.get(Case, int(turn.state.data["case"]))
-    turn.state.form, turn.state.step, turn.state.data, turn.state.expires_at = None, None, {}, None
+async def ask_reply(turn: Turn, data: Data) -> None:
+    turn.say(turn.t("cases.type_reply", case=data.get("case", "")))
+
+
+async def answer_reply(turn: Turn, data: Data, value: str, pressed: bool) -> str:
+    return value.strip()
+
+
+async def relay_reply(turn: Turn, data: Data) -> None:
+    """The secretary's typed reply goes to the worker through the outbox, if they still handle the worker and
+    it fits in a few messages on the worker's channel (else nothing is queued and they are told why)."""
+    text = str(data["text"])
+    case = await turn.session.get(Case, int(data["case"]))
     if case is None:
         turn.say(turn.t("common.unknown_button"))
         return
@@ -201,10 +206,9 @@ async def relay_reply(turn: Turn) -> None:
     language = (worker.language if worker else None) or state.language or turn.settings.default_language
     relayed = Reply(t("cases.relayed", language, text=text))
     rules = rules_for(to.channel)
-    if rules.too_long(relayed.text):  # refused before anything is queued; the form stays open for a shorter one
-        turn.state.form, turn.state.step, turn.state.data = REPLY_FORM, "text", {"case": case.id}
-        turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
+    if rules.too_long(relayed.text):  # refused before anything is queued; the form opens again for a shorter one
         turn.say(turn.t("cases.too_long", most=rules.most_characters))
+        await forms.start(turn, REPLY, case=case.id)
         return
     prefix = f"handoff-reply:{case.id}:"
     first = await replies_sent(turn.session, prefix) + 1
@@ -216,3 +220,8 @@ async def relay_reply(turn: Turn) -> None:
         return
     case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))
+
+
+REPLY = forms.register_form(
+    Form(REPLY_FORM, (Step("text", ask_reply, answer_reply, relay=True, sample="您好，明天上午给您打电话。"),), relay_reply)
+)

@@ -73,6 +73,7 @@ class TestLength:
         await chat.say("春茶采摘下周开始，" * 100)  # 900 characters: fits Telegram, not WeChat
         await chat.press("所有登记劳动者")
         assert "太长" in chat.text() and "682" in chat.text() and "立即发送" not in str(chat.buttons())
+        await chat.say("/broadcast")
         await chat.say("春茶采摘下周开始，有意者请联系就业秘书。")
         await chat.press("所有登记劳动者")
         await chat.press("立即发送")

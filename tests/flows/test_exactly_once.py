@@ -31,10 +31,12 @@ from storage.models import (
     FollowUp,
     OutboxMessage,
     StatusChange,
+    WorkerProfile,
 )
 from storage.queries.transport import book
 from tests.conftest import NOW
 from tests.flows.factories import add_departure, add_training
+from tests.flows.forms_walk import ENTRIES, make_env, steps_of, walk
 from tests.flows.screens import SETTINGS, World, make_world, twin
 from tests.flows.test_push import POLICY, add_posting, add_worker
 
@@ -44,15 +46,10 @@ REPEATABLE: dict[str, str] = {
     "register.start": "starts the registration form again from its first question",
     "profile.menu": "shows the fields one can edit",
     "profile.edit": "asks the field's question again",
-    "broadcast.townships": "shows the township picker",
-    "broadcast.audience": "shows a (newer) preview; sending is the single-use step",
     "broadcast.progress": "shows the delivery report",
-    "broadcast.abort": "ends the composition; one of the preview's dialog",
     "account.lang": "sets the same language again",
     "transport.list": "lists departures",
-    "transport.book": "shows the seat picker",
-    "transport.seats": "shows the confirmation; one of the seat picker's dialog",
-    "transport.abort": "says cancelled; one of the seat picker's or confirmation's dialog",
+    "transport.book": "opens the booking form (its seat picker and confirmation are form choices)",
     "job.more": "shows the next page",
     "job.details": "shows a posting",
     "menu.jobs": "a search",
@@ -70,7 +67,8 @@ REPEATABLE: dict[str, str] = {
     "push.pause": "pauses from now again",
     "push.unsubscribe": "unsubscribes again",
     "case.reply": "opens the reply form; each message typed is relayed once",
-    "form.answer": "acts only on the form run and step it was made for; choices are single-use tokens",
+    "form.answer": "single-use choices in a dialog per question: see test_the_last_choice_of_every_form_acts_once",
+    "other_services.person": "a hand-off: a repeated request joins the open case",
     "jobs.subscribe": "subscribes again (categories are a set)",
 }
 
@@ -130,16 +128,6 @@ async def _push_apply(w: World) -> Scene:
     return Scene(chat, "我要报名", counter(w.db, Application))
 
 
-@scene("transport.confirm")
-async def _book(w: World) -> Scene:
-    await add_departure(w.db, "东莞", "广东", NOW + timedelta(days=2), seats=10)
-    chat = w.chat("worker1")
-    await chat.say("去东莞")
-    await chat.press("我要订座")
-    await chat.press("2")
-    return Scene(chat, "确认订座", counter(w.db, Booking))
-
-
 @scene("transport.cancel")
 async def _cancel_booking(w: World) -> Scene:
     bus = await add_departure(w.db, "东莞", "广东", NOW + timedelta(days=2), seats=10)
@@ -156,11 +144,6 @@ async def _compose(w: World) -> Conversation:
     await chat.say("双福镇春茶采摘下周开始，有意者请联系就业秘书。")
     await chat.press("所有登记劳动者")
     return chat
-
-
-@scene("broadcast.send")
-async def _send(w: World) -> Scene:
-    return Scene(await _compose(w), "立即发送", counter(w.db, Broadcast))
 
 
 @scene("broadcast.withdraw")
@@ -293,3 +276,38 @@ async def test_two_presses_at_once_of_a_guarded_action_act_once(world: World, ac
     first, second = shown.chat, twin(shown.chat)
     await asyncio.gather(first.press(shown.label), second.press(shown.label))
     assert await shown.effect() - before == 1
+
+
+# --- forms: the answer that completes a form is what does the thing (books, sends, enrols, registers) ---------
+
+# One way into each registered form (forms_walk.ENTRIES has one per form at least), and what its completion adds.
+FIRST_ENTRIES = {entry.form: entry for entry in reversed(ENTRIES)}
+# Forms whose last answer is typed words (a reply to a worker, an employer's name, a note), not a button.
+TYPED_LAST = {"case_reply", "checkin.employer", "checkin.note"}
+FORM_EFFECTS: dict[str, type] = {
+    "broadcast": Broadcast, "booking": Booking, "enrolment": Enrollment, "register": WorkerProfile,
+}
+
+
+@pytest.mark.parametrize("form", sorted(FIRST_ENTRIES))
+async def test_the_last_choice_of_every_form_pressed_twice_at_once_acts_once(
+    any_db: Database, trained_nlu: object, form: str
+) -> None:
+    """Every registered form, walked with its samples to its last question: when that question is answered with
+    a button, two presses of it at the same moment complete the form once."""
+    env = await make_env(any_db, trained_nlu)
+    entry = FIRST_ENTRIES[form]
+    steps = await steps_of(env, entry)
+    walked = await walk(env, entry, len(steps) - 1)
+    chat = walked.chat
+    if form in TYPED_LAST:
+        assert not chat.buttons()
+        return  # typed, not pressed: each message typed is its own
+    assert chat.buttons(), f"{form}: its last question has no buttons; list it in TYPED_LAST if that is right"
+    model = FORM_EFFECTS.get(form)
+    before = await count(any_db, model) if model else 0
+    other = twin(chat)
+    await asyncio.gather(chat.press(1), other.press(1))
+    assert sorted(bool(c.handled_as) for c in (chat, other)) == [False, True], (chat.text(), other.text())
+    if model is not None:
+        assert await count(any_db, model) - before == 1

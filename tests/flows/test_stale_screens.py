@@ -42,39 +42,43 @@ INDEPENDENT: dict[tuple[str, str], str] = {
 }
 
 Maker = Callable[[World], Awaitable[Conversation]]
-DIALOGS: dict[tuple[str, str], tuple[Maker, list[str]]] = {}  # the scene showing it, and its buttons' labels
+# name → (the function issuing its buttons, the scene showing it, its buttons' labels)
+DIALOGS: dict[str, tuple[tuple[str, str], Maker, list[str]]] = {}
 
 
-def dialog(module: str, function: str, *labels: str) -> Callable[[Maker], Maker]:
+def dialog(name: str, issuer: tuple[str, str], *labels: str) -> Callable[[Maker], Maker]:
     def register(maker: Maker) -> Maker:
-        DIALOGS[(module, function)] = (maker, list(labels))
+        DIALOGS[name] = (issuer, maker, list(labels))
         return maker
 
     return register
 
 
-@dialog("flows.account", "forget", "确定删除", "不删了")
+FORM_CHOICE = ("flows.forms", "choice")  # every form question's choices
+
+
+@dialog("flows.account.forget", ("flows.account", "forget"), "确定删除", "不删了")
 async def _forget(w: World) -> Conversation:
     chat = w.chat("worker2")
     await chat.say("/forget")
     return chat
 
 
-@dialog("flows.employment", "report_employed", "是的，已经上班了", "还没有")
+@dialog("flows.employment.report_employed", ("flows.employment", "report_employed"), "是的，已经上班了", "还没有")
 async def _employed(w: World) -> Conversation:
     chat = w.chat("worker1")
     await chat.say("我找到工作了")
     return chat
 
 
-@dialog("flows.alerts", "unsubscribe", "暂停 7 天", "暂停 30 天", "完全退订")
+@dialog("flows.alerts.unsubscribe", ("flows.alerts", "unsubscribe"), "暂停 7 天", "暂停 30 天", "完全退订")
 async def _alerts(w: World) -> Conversation:
     chat = w.chat("worker1")
     await chat.say("退订")
     return chat
 
 
-@dialog("flows.transport", "ask_seats", "1", "2", "3", "4", "取消")
+@dialog("bus seats", FORM_CHOICE, "1", "2", "3", "4", "取消")
 async def _seats(w: World) -> Conversation:
     await add_departure(w.db, "东莞", "广东", NOW + timedelta(days=2), seats=10)
     chat = w.chat("worker1")
@@ -83,7 +87,7 @@ async def _seats(w: World) -> Conversation:
     return chat
 
 
-@dialog("flows.transport", "confirm_seats", "确认订座", "取消")
+@dialog("bus confirmation", FORM_CHOICE, "确认订座", "取消")
 async def _confirm_booking(w: World) -> Conversation:
     chat = await _seats(w)
     await chat.press("2")
@@ -98,12 +102,12 @@ async def compose(w: World, text: str = "双福镇春茶采摘下周开始，有
     return chat
 
 
-@dialog("flows.broadcasting", "_show_preview", "立即发送", "明早 9 点发送", "取消")
+@dialog("broadcast preview", FORM_CHOICE, "立即发送", "明早 9 点发送", "取消")
 async def _preview(w: World) -> Conversation:
     return await compose(w)
 
 
-@dialog("flows.checkins", "ask_worker", "已上班", "还在找", "想参加培训", "请秘书联系我")
+@dialog("flows.checkins.ask_worker", ("flows.checkins", "ask_worker"), "已上班", "还在找", "想参加培训", "请秘书联系我")
 async def _checkin_question(w: World) -> Conversation:
     async with w.db.session() as session:
         await schedule_first_checkin(session, w.ids["worker1"], w.ids["sec1"], NOW - timedelta(days=3), SETTINGS)
@@ -114,7 +118,7 @@ async def _checkin_question(w: World) -> Conversation:
     return worker
 
 
-@dialog("flows.secretary", "reschedule_pick", "+1个工作日", "+3个工作日", "+7个工作日")
+@dialog("flows.secretary.reschedule_pick", ("flows.secretary", "reschedule_pick"), "+1个工作日", "+3个工作日", "+7个工作日")
 async def _reschedule(w: World) -> Conversation:
     async with w.db.session() as session:
         await schedule_first_checkin(session, w.ids["worker1"], w.ids["sec1"], NOW, SETTINGS)
@@ -124,7 +128,7 @@ async def _reschedule(w: World) -> Conversation:
     return secretary
 
 
-@dialog("flows.forms", "choice", "同意", "不同意")
+@dialog("registration consent", FORM_CHOICE, "同意", "不同意")
 async def _form_choice(w: World) -> Conversation:
     chat = w.chat("newcomer")
     await chat.say("我要登记")
@@ -167,16 +171,17 @@ def test_every_decision_is_a_dialog() -> None:
         actions = {a.value for call in calls for a in call.args if isinstance(a, ast.Constant) and a.value in router.actions}
         if len(calls) > 1 and actions & router.once:
             mixed.add(name)
-    assert issuing - MECHANISM == set(DIALOGS), "each function issuing a dialog needs a scene in DIALOGS"
+    assert issuing - MECHANISM == {issuer for issuer, _, _ in DIALOGS.values()}, (
+        "each function issuing a dialog needs a scene in DIALOGS"
+    )
     assert mixed == set(INDEPENDENT), "a single-use action beside other buttons: make them a dialog, or say why not"
 
 
 @pytest.mark.parametrize(
-    ("where", "first"), [(where, first) for where, (_, labels) in sorted(DIALOGS.items()) for first in labels],
-    ids=lambda value: ".".join(value) if isinstance(value, tuple) else value,
+    ("where", "first"), [(where, first) for where, (_, _, labels) in sorted(DIALOGS.items()) for first in labels],
 )
-async def test_a_decided_dialog_s_other_buttons_are_dead(sqlite_db: Database, where: tuple[str, str], first: str) -> None:
-    maker, labels = DIALOGS[where]
+async def test_a_decided_dialog_s_other_buttons_are_dead(sqlite_db: Database, where: str, first: str) -> None:
+    _, maker, labels = DIALOGS[where]
     chat = await maker(await make_world(sqlite_db))
     screen = list(chat.last)
     await chat.press(_button_number(chat, first))
@@ -187,9 +192,9 @@ async def test_a_decided_dialog_s_other_buttons_are_dead(sqlite_db: Database, wh
         assert chat.handled_as == "" and "已经答复过" in chat.text(), (other, chat.text())
 
 
-@pytest.mark.parametrize("where", sorted(DIALOGS), ids=".".join)
-async def test_two_buttons_of_a_dialog_pressed_at_once_decide_once(any_db: Database, where: tuple[str, str]) -> None:
-    maker, labels = DIALOGS[where]
+@pytest.mark.parametrize("where", sorted(DIALOGS))
+async def test_two_buttons_of_a_dialog_pressed_at_once_decide_once(any_db: Database, where: str) -> None:
+    _, maker, labels = DIALOGS[where]
     chat = await maker(await make_world(any_db))
     other = twin(chat)
     await asyncio.gather(chat.press(_button_number(chat, labels[0])), other.press(_button_number(other, labels[1])))
@@ -220,31 +225,20 @@ async def add_seeking_worker(db: Database, user: str) -> None:
 
 
 class TestBroadcastPreview:
-    async def test_send_now_on_an_older_preview_is_refused_with_a_fresh_preview(self, sqlite_db: Database) -> None:
-        world = await make_world(sqlite_db)
-        await add_seeking_worker(sqlite_db, "extra")
-        chat = world.chat("admin1")
-        await chat.say("/broadcast")
-        await chat.say("春茶采摘下周开始")
-        audiences = chat.last
-        await chat.press("所有登记劳动者")
+    async def test_previews_of_one_notice_decide_once(self, any_db: Database) -> None:
+        world = await make_world(any_db)
+        chat = await compose(world)
         older = chat.last
-        chat.last = audiences
-        await chat.press("求职中的劳动者")
+        await chat.say("等一下")  # not an answer: the preview is shown again
         newer = chat.last
+        assert "立即发送" in str(newer)
         chat.last = older
         await chat.press("立即发送")
-        assert "没有发送" in chat.text() and "之后您又选了别的发送对象" in chat.text()
-        assert await broadcasts(sqlite_db) == []
-        fresh = chat.last
-        chat.last = newer
-        await chat.press("立即发送")  # the newer preview belonged to the same decision: dead too
-        assert "已经答复过" in chat.text() and await broadcasts(sqlite_db) == []
-        chat.last = fresh
-        await chat.press("立即发送")
         assert "已排队" in chat.text()
-        [(_, queued)] = await broadcasts(sqlite_db)
-        assert f"**{queued}**" in fresh[-1].text
+        chat.last = newer
+        await chat.press("立即发送")  # the same decision, shown again: dead
+        assert "已经答复过" in chat.text()
+        assert len(await broadcasts(any_db)) == 1
 
     async def test_an_audience_that_grew_since_the_preview_is_shown_again(self, any_db: Database) -> None:
         world = await make_world(any_db)
@@ -252,8 +246,9 @@ class TestBroadcastPreview:
         shown = int(chat.text().split("**")[1])
         await add_seeking_worker(any_db, "late")
         await chat.press("立即发送")
-        assert f"预览时是 {shown} 个对象，现在是 {shown + 1} 个" in chat.text()
+        assert "没有发送" in chat.text() and f"预览时是 {shown} 个对象，现在是 {shown + 1} 个" in chat.text()
         assert await broadcasts(any_db) == []
+        assert f"**{shown + 1}**" in chat.text()  # the fresh preview
         await chat.press("立即发送")
         assert [queued for _, queued in await broadcasts(any_db)] == [shown + 1]
 
@@ -267,7 +262,7 @@ class TestBroadcastPreview:
         current = chat.last
         chat.last = abandoned
         await chat.press("立即发送")
-        assert "开始写新的通知" in chat.text() and await broadcasts(sqlite_db) == []
+        assert "已经结束" in chat.text() and await broadcasts(sqlite_db) == []
         chat.last = current
         await chat.press("立即发送")
         assert "已排队" in chat.text()

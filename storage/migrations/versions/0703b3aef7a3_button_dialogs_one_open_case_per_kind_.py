@@ -1,7 +1,7 @@
 """button dialogs, one open case per kind, case notices
 
 Revision ID: 0703b3aef7a3
-Revises: 6f40c4eb50dd
+Revises: 767531cc5ef9
 Create Date: 2026-12-03 09:07:14.644816
 """
 
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '0703b3aef7a3'
-down_revision = '6f40c4eb50dd'
+down_revision = '767531cc5ef9'
 branch_labels = None
 depends_on = None
 
