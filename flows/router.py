@@ -4,8 +4,8 @@ Handlers are plain async functions taking the `Turn`; topics each have a router,
 root router includes them all, so adding a topic never touches the dispatcher.
 
 What a button may do is declared where its action is registered: `once=True` for an action that must take
-effect at most once per button (applying, booking, sending a broadcast, recording an outcome): the assistant
-consumes such a button atomically before the handler runs, whatever the button was issued with.
+effect at most once per button (applying, cancelling a booking, withdrawing a broadcast, answering a check-in):
+the assistant consumes such a button atomically before the handler runs, whatever the button was issued with.
 """
 
 from __future__ import annotations

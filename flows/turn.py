@@ -7,7 +7,7 @@ data cannot be forged to act on someone else's data.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -80,7 +80,6 @@ class Turn:
     # Set by the assistant while a form is open: answers `turn.parse` as this intent would be outside the form.
     route: Callable[[str], Awaitable[None]] | None = None
     command_argument: str = ""  # what followed a command ("/start apply_12" → "12")
-    _dialogs: dict[Hashable, str] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
@@ -120,12 +119,9 @@ class Turn:
         )
         return Button(label=label, callback=token)
 
-    def dialog(self, key: Hashable = None) -> str:
-        """An id for the buttons of one decision ("确认" / "取消"): once one is pressed the others are dead.
-        Within one turn the same `key` gives the same id (a form's choices asked once share a dialog)."""
-        if key is None:
-            return new_dialog()
-        return self._dialogs.setdefault(key, new_dialog())
+    def dialog(self) -> str:
+        """An id for the buttons of one decision ("确认" / "取消"): once one is pressed the others are dead."""
+        return new_dialog()
 
     def entity_values(self, name: str) -> list[Any]:
         if self.parse is None:
