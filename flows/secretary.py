@@ -11,6 +11,7 @@ import logging
 from flows import forms
 from flows.answers import normalise_phone, parse_org_name
 from flows.assignment import hand_over, reassign_worker
+from flows.channels import rules_for
 from flows.checkins import (
     card_text,
     complete,
@@ -29,7 +30,7 @@ from flows.notify import notify, recipient
 from flows.router import Router
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
-from storage.models import FollowUp, Person
+from storage.models import Case, FollowUp, Person
 from storage.numbers import read_id
 from storage.queries.followups import (
     add_note,
@@ -66,12 +67,15 @@ def staff_only(turn: Turn, roles: frozenset[Role] = STAFF) -> bool:
     return True
 
 
-async def may_handle(turn: Turn, worker_id: int) -> bool:
-    """A secretary handles their own workers; an admin anyone's."""
+async def may_handle(turn: Turn, worker_id: int, case: Case | None = None) -> bool:
+    """A secretary handles their own workers (and a case of someone without a profile that was given to them);
+    an admin anyone's. Asked when a button is pressed or a form's answer arrives, never trusted from when the
+    button was shown: after /reassign or /handover the old secretary's buttons about the worker refuse."""
     if turn.person.role == Role.ADMIN:
         return True
     profile = await profile_of(turn.session, worker_id)
-    if profile is None or profile.secretary_id != turn.person.id:
+    holder = profile.secretary_id if profile is not None else case.secretary_id if case is not None else None
+    if holder is None or holder != turn.person.id:
         turn.say(turn.t("secretary.not_yours"))
         return False
     return True
@@ -261,14 +265,16 @@ async def reschedule_pick(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
         return
+    dialog = turn.dialog()
     row = [
-        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", followup=followup.id, days=n)
+        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", dialog=dialog,
+                    followup=followup.id, days=n)
         for n in RESCHEDULE_DAYS
     ]
     turn.say(turn.t("secretary.pick_date"), [row])
 
 
-@router.action("checkin.reschedule_to")
+@router.action("checkin.reschedule_to", once=True)
 async def reschedule_to(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
@@ -315,7 +321,7 @@ NOTE_FORM = forms.register_form(Form(
 # --- the worker's answer to an automated check-in ---------------------------------------------------------
 
 
-@router.action("checkin.answer")
+@router.action("checkin.answer", once=True)
 async def answer(turn: Turn) -> None:
     followup = await followup_for_update(turn.session, int(turn.args["followup"]))
     chosen = str(turn.args.get("answer"))
@@ -350,8 +356,7 @@ async def reply(turn: Turn) -> None:
     if case is None:
         turn.say(turn.t("secretary.no_case", id=case_id))
         return
-    if turn.person.role != "admin" and case.secretary_id != turn.person.id:
-        turn.say(turn.t("secretary.not_yours"))
+    if not await may_handle(turn, case.worker_id, case):
         return
     worker_ = (await people_by_id(turn.session, (case.worker_id,))).get(case.worker_id)
     to = await recipient(turn.session, case.worker_id)
@@ -360,6 +365,10 @@ async def reply(turn: Turn) -> None:
         return
     language = worker_.language or turn.settings.default_language
     text = t("checkin.secretary_says", language, secretary=display_name(turn.person), text=parts[2].strip())
+    rules = rules_for(to.channel)
+    if rules.too_long(text):
+        turn.say(turn.t("cases.too_long", most=rules.most_characters))
+        return
     await notify(turn.session, to, Reply(text=text), purpose=f"reply:{case.id}:{turn.now.isoformat()}",
                  about=(), not_before=turn.now)
     case.status = "answered"
