@@ -27,6 +27,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         page_size=settings.conversation.page_size,
         button_ttl_hours=settings.conversation.button_ttl_hours,
         context_minutes=settings.conversation.context_minutes,
+        case_quiet_minutes=settings.conversation.case_quiet_minutes,
         bot_username=settings.telegram.username,
         followups=rules_of(settings),
     )

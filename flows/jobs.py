@@ -110,7 +110,7 @@ async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str
     for number, posting in enumerate(postings, start=offset + 1):
         buttons = [
             turn.button(turn.t("jobs.details"), "job.details", posting=posting.id),
-            turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting.id),
+            turn.button(turn.t("jobs.apply"), "job.apply", posting=posting.id),
         ]
         turn.say(f"{number}. {posting_card(turn, posting)}", [buttons])
     if rest:
@@ -204,8 +204,7 @@ async def show_posting(turn: Turn, posting_id: int, number: int | None = None) -
     elif turn.compact:
         turn.say("\n".join([*lines, turn.t("jobs.hint_apply", number=number or 1)]))
     else:
-        turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", single_use=True,
-                                                 posting=posting.id)]])
+        turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", posting=posting.id)]])
 
 
 @router.action("job.details")

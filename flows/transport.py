@@ -140,7 +140,7 @@ async def _show(turn: Turn, found: Sequence[Departure], first: int, heading: str
 async def _buttons(turn: Turn, item: Departure) -> list[list[Button]]:
     mine = await booking_of(turn.session, item.bus.id, turn.person.id)
     if mine is not None and mine.status == "booked":
-        return [[turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id)]]
+        return [[turn.button(turn.t("transport.cancel"), "transport.cancel", booking=mine.id)]]
     if item.seats_left:
         return [[turn.button(turn.t("transport.book"), "transport.book", departure=item.bus.id)]]
     return []
@@ -399,7 +399,7 @@ async def confirm(turn: Turn, data: Data) -> None:
     when = local_time(bus.departs_at, turn.settings.zone, turn.language)
     if result is BookResult.BOOKED and booking is not None:
         cancel = [
-            [turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]
+            [turn.button(turn.t("transport.cancel"), "transport.cancel", booking=booking.id)]
         ]
         turn.say(
             turn.t(
@@ -429,7 +429,7 @@ BOOKING = forms.register_form(Form("booking", (
 ), confirm, topic="transport_question"))
 
 
-@router.action("transport.cancel")
+@router.action("transport.cancel", once=True)
 async def cancel(turn: Turn) -> None:
     if not access.require_private_and_registered(turn):
         return

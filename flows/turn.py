@@ -20,7 +20,7 @@ from flows.followups import FollowUpRules
 from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
 from storage.models import CallbackToken, ConversationState, Person
-from storage.queries.conversation import issue_token
+from storage.queries.conversation import issue_token, new_dialog
 
 
 class EntityLike(Protocol):
@@ -54,6 +54,7 @@ class FlowSettings:
     page_size: int = 3
     button_ttl_hours: int = 72
     context_minutes: int = 30
+    case_quiet_minutes: int = 30  # a case's secretary hears of further messages at most once per this period
     bot_username: str = ""
     followups: FollowUpRules = field(default_factory=FollowUpRules)
 
@@ -115,8 +116,11 @@ class Turn:
         self.replies.append(reply)
         return reply
 
-    def button(self, label: str, action: str, *, single_use: bool = False, **args: Any) -> Button:
-        """A button that runs `action` with `args` for this user only, until it expires."""
+    def button(
+        self, label: str, action: str, *, single_use: bool = False, dialog: str | None = None, **args: Any
+    ) -> Button:
+        """A button that runs `action` with `args` for this user only, until it expires; with `dialog` (from
+        `turn.dialog()`), pressing it or any other button of that dialog uses them all."""
         token = issue_token(
             self.session,
             channel=self.inbound.channel,
@@ -125,6 +129,7 @@ class Turn:
             args=args,
             expires_at=self.now + timedelta(hours=self.settings.button_ttl_hours),
             single_use=single_use,
+            dialog=dialog,
         )
         return Button(label=label, callback=token)
 
@@ -149,6 +154,10 @@ class Turn:
             self.context = Context(topic, {}, self.now, Shown(topic, (item,), 1), item)
         else:
             self.context = replace(self.context, focus=item, previous=None, at=self.now)
+
+    def dialog(self) -> str:
+        """An id for the buttons of one decision ("确认" / "取消"): once one is pressed the others are dead."""
+        return new_dialog()
 
     def entity_values(self, name: str) -> list[Any]:
         if self.parse is None:

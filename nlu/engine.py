@@ -13,14 +13,15 @@ from typing import Any
 import yaml
 
 from nlu import components
-from nlu.components import FALLBACK_INTENT, Component, Message
+from nlu.components import CUE_ENTITIES, FALLBACK_INTENT, Component, Message
 from nlu.rasa_format import Example, TrainingData, load_data
+from nlu.spans import resolve_overlaps
 
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_DATA = PACKAGE / "data"
 DEFAULT_CONFIG = PACKAGE / "config.yml"
-_CODE_FILES = ("components.py", "engine.py", "normalise.py", "salary.py", "dates.py", "rasa_format.py", "ordinals.py",
-               "config.yml")
+_CODE_FILES = ("components.py", "engine.py", "normalise.py", "salary.py", "dates.py", "rasa_format.py", "config.yml",
+               "boundaries.py", "senses.py", "spans.py", "lunar.py", "ordinals.py")
 
 
 @dataclass
@@ -117,9 +118,16 @@ class NLU:
             component.process(message)
         norm = message.norm
         entities = []
-        for found in sorted(message.entities, key=lambda e: (e.start, -e.end)):
+        for found in message.entities:
             start, end = norm.original_span(found.start, found.end)
             entities.append(Entity(found.entity, found.value, start, end, found.extractor))
+        # One entity per span among what the message asks about; the dialogue cues (第一个, 要带啥, 还有吗) are
+        # another layer read by flows/dialogue.py: a 2号 may be both a date and the second item shown.
+        entities = sorted(
+            [*resolve_overlaps([e for e in entities if e.entity not in CUE_ENTITIES]),
+             *(e for e in entities if e.entity in CUE_ENTITIES)],
+            key=lambda e: (e.start, e.end),
+        )
         ranking = [(name, round(conf, 4)) for name, conf in message.ranking]
         intent = message.intent or FALLBACK_INTENT
         if intent == FALLBACK_INTENT:
