@@ -176,6 +176,10 @@ async def add_to_case(turn: Turn) -> None:
     came in, once per quiet period), not a second case."""
     resolution = turn.resolution
     case = await turn.session.get(Case, int(resolution.item)) if resolution and resolution.item is not None else None
+    asked = turn.parse.intent if turn.parse else None
+    if asked in ("human_handoff", "wage_arrears"):  # the request itself again: its own answer, on the open case
+        await (start_handoff(turn) if asked == "human_handoff" else wage_arrears(turn))
+        return
     if case is None or case.worker_id != turn.person.id or case.status == "closed":
         await (start_handoff(turn) if resolution and resolution.intent == "human_handoff" else wage_arrears(turn))
         return
