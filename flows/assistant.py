@@ -150,7 +150,8 @@ class Assistant:
         if setting in LANGUAGES:
             return setting
         # A command ("/start register") says nothing about the language the person reads.
-        detected = detect_language(inbound.text) if inbound.text and not inbound.text.startswith("/") else None
+        text = inbound.text
+        detected = detect_language(text, last or inbound.language_hint) if text and not text.startswith("/") else None
         return detected or last or inbound.language_hint or self.settings.default_language
 
     def _remember(self, turn: Turn) -> None:

@@ -71,13 +71,16 @@ def t(key: str, language: str = DEFAULT, **values: Any) -> str:
     return str(text).format(**values) if values else str(text)
 
 
-def detect_language(text: str) -> str | None:
-    """The script a message is written in, or None when it does not tell (digits, emoji, one word)."""
-    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+def detect_language(text: str, last: str | None = None) -> str | None:
+    """The script a message is written in, or None when it does not tell (digits, emoji, one word). Chinese
+    written the same in both scripts (同意, 取消, 有没有) keeps the Chinese script of `last`, else simplified."""
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
     if han:
-        simplified = _t2s.convert("".join(han))
-        changed = sum(1 for a, b in zip(han, simplified, strict=True) if a != b)
-        return "zh-hant" if changed else "zh-hans"
+        if _t2s.convert(han) != han:
+            return "zh-hant"
+        if last == "zh-hant" and _s2t.convert(han) == han:
+            return "zh-hant"
+        return "zh-hans"
     letters = sum(ch.isascii() and ch.isalpha() for ch in text)
     return "en" if letters >= 2 else None
 

@@ -235,6 +235,20 @@ class TestFollowUps:
         assert chat.handled_as == "transport_question" and "免费" in chat.text()
         assert await count(assistant, Case) == 0
 
+    @pytest.mark.parametrize(("first", "then", "traditional"), [
+        ("我要登記", "取消", "還有什麼可以幫您"),
+        ("我要登記", "同意", "怎麼稱呼"),
+    ])
+    async def test_words_written_alike_in_both_scripts_keep_the_script_of_the_conversation(
+        self, assistant: Assistant, first: str, then: str, traditional: str
+    ) -> None:
+        chat = private(assistant)
+        await chat.say(first)
+        await chat.say(then)
+        assert traditional in chat.text()
+        await chat.say("有没有采茶的工作")  # simplified characters switch back
+        assert "为您找到" in chat.text() or "采茶" in chat.text() and "個" not in chat.text()
+
 
 class TestReferences:
     @pytest.mark.parametrize(
