@@ -118,9 +118,8 @@ class Assistant:
             turn.continue_topic = lambda resolution: self._continue(turn, resolution)
             form_before = self._open_form(turn)
             await self._dispatch(turn)
-            if form_before is not None and form_before == self._open_form(turn) and not turn.handled_as.startswith(
-                ("form:", "button:form.")
-            ):
+            if form_before is not None and form_before == self._open_form(turn) and not turn.asked_in_form and \
+                    not turn.handled_as.startswith(("form:", "button:form.")):
                 # Something else was answered (a command, a button of an earlier message): the form goes on.
                 await forms.remind(turn)
             if turn.context is not context or (turn.resolution is not None and turn.resolution.follows_up):
@@ -196,6 +195,8 @@ class Assistant:
                     turn.parse = self.nlu.parse(text, today=turn.today)
                     turn.route = lambda intent: self._route(turn, intent)
                 await handler(turn)
+                # A question answered mid-form was handled as that question (the form asked its own again).
+                turn.handled_as = turn.asked_in_form or turn.handled_as
                 return
         command = command_of(text)
         spoken_to = private or inbound.addressed or text.startswith("/")
@@ -246,10 +247,12 @@ class Assistant:
             resolution = resolve(turn.parse, turn.context, intent)
             looks = resolution.move in (Move.ASK, Move.MORE) or resolution.move is Move.REFER and not resolution.act
             if looks and resolution.problem is None:
+                turn.asked_in_form = resolution.intent
                 await self._continue(turn, resolution)
                 return
-        handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
-        await handler(turn)
+        handler = self.router.intents.get(intent)
+        turn.asked_in_form = intent if handler is not None else "nlu_fallback"
+        await (handler or self.router.intents["nlu_fallback"])(turn)
 
     def _command(self, text: str) -> str | None:
         """The registered command a text starts with (`/today`, `/worker@mishu_bot 12`), if any."""

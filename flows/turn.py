@@ -81,6 +81,7 @@ class Turn:
     handled_as: str = ""
     # Set by the assistant while a form is open: answers `turn.parse` as this intent would be outside the form.
     route: Callable[[str], Awaitable[None]] | None = None
+    asked_in_form: str = ""  # set by `route`: the intent of a question answered in the middle of a form
     command_argument: str = ""  # what followed a command ("/start apply_12" → "12")
     # What this chat's conversation is about (flows/dialogue.py), and how the message was read against it;
     # handlers set `context` to what the person now sees, and the assistant saves it after the turn.

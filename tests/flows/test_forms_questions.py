@@ -72,6 +72,8 @@ async def test_a_question_at_the_seats_step_is_answered_then_seats_asked_again(
     await chat.say("坐包车要带啥子证件？")
     assert "核酸" in chat.text() and "接着刚才的订座" in chat.text()
     assert chat.last[-1].text == walked.question
+    assert chat.handled_as == "transport_question"  # what the turn was, though the form goes on
+    assert chat.text().count("接着刚才的订座") == 1  # the form's question asked again once
     await chat.say("2")
     assert "确认订 2 个座位" in chat.text()
 
