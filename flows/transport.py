@@ -3,6 +3,7 @@ day before."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from storage.queries.transport import upcoming_departures as departures_query
 
 router = Router("transport")
 
+_CLAUSES = re.compile(r"[，,。.；;、！!？?\s]+")
 # At most this many seats in one booking (a worker with family or workmates), and buses per answer.
 MAX_SEATS = 4
 LIST_SIZE = 5
@@ -311,7 +313,21 @@ async def book_typed(turn: Turn) -> None:
     resolution = turn.resolution
     assert resolution is not None and resolution.item is not None
     turn.look_at(Topic.BUS, int(resolution.item))
-    await start_booking_for(turn, int(resolution.item))
+    await start_booking_for(turn, int(resolution.item), seats_said(turn))
+
+
+def seats_said(turn: Turn) -> int | None:
+    """The seats asked for in the message that picked the bus ("第一个，订两个位子"): a count in a clause of its
+    own once the reference to the bus is taken out; None when it says none."""
+    text = turn.inbound.text
+    for entity in sorted((e for e in turn.parse.entities if e.entity == "ordinal") if turn.parse else (),
+                         key=lambda e: -e.start):
+        text = text[: entity.start] + "，" + text[entity.end :]
+    for clause in _CLAUSES.split(text):
+        seats = parse_count(clause) if clause else None
+        if seats is not None:
+            return seats
+    return None
 
 
 @router.action("transport.book")
@@ -320,8 +336,9 @@ async def start_booking(turn: Turn) -> None:
     await start_booking_for(turn, int(turn.args["departure"]))
 
 
-async def start_booking_for(turn: Turn, departure_id: int) -> None:
-    """Book seats on a bus (registered, in private): the form takes typed answers as well as buttons."""
+async def start_booking_for(turn: Turn, departure_id: int, seats: int | None = None) -> None:
+    """Book seats on a bus (registered, in private): the form takes typed answers as well as buttons; seats
+    already said (and available) skip their question."""
     if not access.require_private_and_registered(turn):
         return
     item = await departure(turn.session, departure_id)
@@ -335,6 +352,9 @@ async def start_booking_for(turn: Turn, departure_id: int) -> None:
         return
     if not seat_choices(item.seats_left):
         turn.say(turn.t("transport.full", destination=item.bus.destination))
+        return
+    if seats is not None and seats in seat_choices(item.seats_left):
+        await forms.start(turn, BOOKING, departure=item.bus.id, seats=seats, steps=["confirm"])
         return
     await forms.start(turn, BOOKING, departure=item.bus.id)
 

@@ -540,7 +540,8 @@ class CueEntityExtractor(Component):
     """Words that refine or continue the last question, from the data's lookup tables (nlu/data/dialogue.yml):
     `order` (工资高点 → pay), `attribute` (要带啥 → requirements), `more` (还有吗), `benefit` (包吃住).
 
-    Longest matches, skipping what another extractor already named (社保补贴 stays a policy)."""
+    Longest matches, skipping what another extractor already named (社保补贴 stays a policy). Booking a number of
+    seats (订两个位子, 要3张票) is an `act` whatever the number, not a question about seats."""
 
     defaults: ClassVar[dict[str, Any]] = {"entities": tuple(e for e in CUE_ENTITIES if e != "ordinal"),
                                           "min_length": 2}
@@ -550,11 +551,20 @@ class CueEntityExtractor(Component):
 
     def process(self, message: Message) -> None:
         taken = [e for e in message.entities if e.entity not in self.config["entities"]]
+        if "act" in self.config["entities"]:
+            for m in _BOOK_SEATS.finditer(message.norm.text):
+                if not _overlaps(taken, m.start(), m.end()):
+                    booking = FoundEntity("act", m.group(0), m.start(), m.end(), "CueEntityExtractor")
+                    message.entities.append(booking)
+                    taken.append(booking)
         for start, end, surface in self.gazetteer.matches(message.norm.text):
             if any(e.start < end and start < e.end for e in taken):
                 continue
             for kind in self.gazetteer.kinds[surface]:
                 message.entities.append(FoundEntity(kind, surface, start, end, "CueEntityExtractor"))
+
+
+_BOOK_SEATS = re.compile(r"(?:预订|预定|订|定|要|买)\s*[0-9一二两三四五六七八九十]{1,3}\s*(?:个|张)?\s*(?:座位|位子|座|位|张?票)")
 
 
 def _overlaps(entities: list[FoundEntity], start: int, end: int) -> bool:

@@ -308,6 +308,21 @@ class TestReferences:
         await chat.say("订第一个")
         assert chat.handled_as == "transport_question" and "您已经订了这趟车" in chat.text()
 
+    @pytest.mark.parametrize(("pick", "seats"), [("第一个，订两个位子", 2), ("第一个订3个座位", 3), ("1号，要两张票", 2)])
+    async def test_the_bus_and_its_seats_in_one_message(self, assistant: Assistant, pick: str, seats: int) -> None:
+        chat = private(assistant, "worker1")
+        await chat.say("有没有去浙江的车")
+        await chat.say(pick)
+        assert f"确认订 {seats} 个座位吗" in chat.text() and "要订几个座位" not in chat.text()
+        await chat.say("要得")
+        assert "订座成功" in chat.text()
+
+    async def test_asking_about_seats_is_no_booking(self, assistant: Assistant) -> None:
+        chat = private(assistant, "worker1")
+        await chat.say("有没有去浙江的车")
+        await chat.say("还有几个位子")
+        assert chat.handled_as == "transport_question" and "确认订" not in chat.text()
+
     async def test_a_question_about_the_bus_leaves_the_seats_question_open(self, assistant: Assistant) -> None:
         chat = private(assistant, "worker1")
         await chat.say("有没有去浙江的车")
