@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from flows.dialogue import Context, Topic
 from flows.messages import Button
 from flows.office_hours import (
     HOLIDAY_WORDS,
@@ -204,9 +205,16 @@ async def facts_of(turn: Turn) -> BureauFacts | None:
     return await bureau_facts(turn.session, special_days_from=turn.today)
 
 
+@router.continuation(Topic.BUREAU)
+async def bureau_follow_up(turn: Turn) -> None:
+    """"那清明节呢" after a question about the bureau: the same question of the day or place now named."""
+    await bureau_info(turn)
+
+
 @router.intent("bureau_info")
 async def bureau_info(turn: Turn) -> None:
     """Where, when and how to reach the bureau: the halls, a township's station, a day, a public holiday."""
+    turn.context = Context(Topic.BUREAU, {}, turn.now)
     facts = await facts_of(turn)
     if facts is None:
         turn.say(turn.t("bureau.no_facts", bureau=turn.settings.bureau_name, hotline=turn.settings.hotline))

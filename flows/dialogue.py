@@ -47,6 +47,7 @@ class Topic(StrEnum):
     BUS = "bus"
     POLICY = "policy"
     CASE = "case"  # a wage-arrears or hand-off case just opened: what follows adds to it
+    BUREAU = "bureau"  # the bureau's offices, hours and holidays: "那清明节呢" asks the same of another day
 
 
 class Move(StrEnum):
@@ -65,9 +66,9 @@ class Move(StrEnum):
 # The intent a topic's questions are handled as, and the intent of its single-use act.
 TOPIC_INTENT: dict[str, str] = {
     Topic.JOBS: "job_search", Topic.TRAINING: "training_question", Topic.BUS: "transport_question",
-    Topic.POLICY: "policy_question", Topic.CASE: "wage_arrears",
+    Topic.POLICY: "policy_question", Topic.CASE: "wage_arrears", Topic.BUREAU: "bureau_info",
 }
-INTENT_TOPIC = {intent: topic for topic, intent in TOPIC_INTENT.items() if topic != Topic.CASE}
+INTENT_TOPIC = {intent: topic for topic, intent in TOPIC_INTENT.items() if topic not in (Topic.CASE, Topic.BUREAU)}
 # After a case is opened, these add to it ("欠了三个月了", words the NLU does not follow) instead of opening another.
 CASE_INTENTS = frozenset({"wage_arrears", "human_handoff", "nlu_fallback", "out_of_scope"})
 ACT_INTENT: dict[str, str] = {
@@ -83,6 +84,7 @@ SLOTS: dict[str, frozenset[str]] = {
     Topic.BUS: frozenset({"location", "date", "order"}),
     Topic.POLICY: frozenset(),
     Topic.CASE: frozenset(),
+    Topic.BUREAU: frozenset({"date", "location"}),
 }
 ORDERS: dict[str, frozenset[str]] = {
     Topic.JOBS: frozenset({"pay", "near", "newest"}),
@@ -359,6 +361,13 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
         if intent in CASE_INTENTS and ordinal is None:
             kind = "human_handoff" if context.criteria.get("kind") == "handoff" else "wage_arrears"
             return Resolution(Move.ADD, kind, topic, item=context.focus)
+        return Resolution(Move.NEW, intent)
+    if topic == Topic.BUREAU:
+        # After a question about the bureau, what the NLU cannot place but reads as a follow-up ("那清明节呢",
+        # "乐都镇的呢") or says only a day or a place asks the same of that day or place.
+        unplaced = intent in ("nlu_fallback", "out_of_scope") or intent == "help" and parse.confidence < confident
+        if unplaced and (elliptical or _FOLLOW_UP.search(parse.text)) and ordinal is None:
+            return Resolution(Move.REFINE, TOPIC_INTENT[topic], topic)
         return Resolution(Move.NEW, intent)
     if INTENT_TOPIC.get(intent, topic) != topic and parse.confidence >= confident and not elliptical:
         return Resolution(Move.NEW, intent)  # a question about another topic

@@ -94,6 +94,19 @@ class TestHolidays:
         assert "国庆节放假：10月1日(周四)至10月7日(周三)，共 7 天；9月20日(周日)、10月10日(周六)调休上班。" in text
         assert "人社局10月8日(周四)起正常上班" in text
 
+    async def test_a_follow_up_naming_another_holiday_asks_the_same_of_it(self, assistant: Assistant) -> None:
+        chat = chat_at(assistant, at(2026, 1, 5, 10))
+        await chat.say("国庆节上班吗")
+        await chat.say("那清明节呢")
+        assert chat.handled_as == "bureau_info" and "清明节放假" in chat.text() and "国庆节放假" not in chat.text()
+        await chat.say("谢谢")  # a complete new message is not a follow-up
+        assert chat.handled_as != "bureau_info"
+
+    async def test_without_a_question_about_the_bureau_before_it_is_not_read_as_one(self, assistant: Assistant) -> None:
+        chat = chat_at(assistant, at(2026, 1, 5, 10))
+        await chat.say("那清明节呢")
+        assert chat.handled_as != "bureau_info"
+
     async def test_new_years_day(self, assistant: Assistant) -> None:
         chat = chat_at(assistant, at(2025, 12, 10, 10))
         await chat.say("元旦放几天假")
