@@ -36,6 +36,7 @@ from typing import Any
 
 from flows.ranking import SearchCriteria
 from nlu.normalise import normalise
+from nlu.ordinals import find_ordinals
 
 # How many chats' contexts one person keeps (their private chat and the groups they asked in lately).
 MAX_CHATS = 5
@@ -311,7 +312,17 @@ def point(value: int | str, context: Context) -> tuple[int | str | None, int | N
     return shown.items[number - 1], number, None
 
 
-def _ordinal(entities: Sequence[Any], context: Context | None) -> Any | None:
+@dataclass(frozen=True)
+class _Reference:
+    """A 2号 the NLU kept as a date (one entity per span, nlu/spans.py), read as the item it also names."""
+
+    entity: str
+    value: int
+    start: int
+    end: int
+
+
+def _ordinal(entities: Sequence[Any], context: Context | None, text: str) -> Any | None:
     """The ordinal entity that counts: a 2号 that is also a date names an item only if the list has one."""
     dates = [e for e in entities if e.entity == "date"]
     seen = context.shown.seen if context and context.shown else 0
@@ -322,6 +333,12 @@ def _ordinal(entities: Sequence[Any], context: Context | None) -> Any | None:
         if overlaps_date and not (isinstance(entity.value, int) and entity.value <= seen):
             continue
         return entity
+    for day in dates:
+        surface = normalise(text[day.start : day.end]).text
+        for match in find_ordinals(surface):
+            whole = match.start == 0 and match.end == len(surface)
+            if whole and isinstance(match.value, int) and 1 <= match.value <= seen:
+                return _Reference("ordinal", match.value, day.start, day.end)
     return None
 
 
@@ -331,7 +348,7 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     `intent` is the parse's intent after the fallback threshold; `confident` is the confidence at which a
     question about another topic is a new question even when it names an item ("第一个培训什么时候开始")."""
     entities = list(parse.entities)
-    ordinal = _ordinal(entities, context)
+    ordinal = _ordinal(entities, context, parse.text)
     if ordinal is not None:  # a 2号 read as an item is not also a date
         entities = [e for e in entities if not (e.entity == "date" and e.start < ordinal.end and ordinal.start < e.end)]
     kinds = {e.entity for e in entities}

@@ -524,7 +524,8 @@ class DateExtractor(Component):
 
 class OrdinalExtractor(Component):
     """References to a listed item (第一个, 二号, 最后那个, 这个, "the first one") as `ordinal`: 1, 2 … or
-    "last" / "this". A 2号 that is also a date keeps both entities: the dialogue rules pick by what was shown."""
+    "last" / "this". A 2号 that is also a date stays a date (one entity per span): the dialogue rules read it as
+    an item when the list shown has one (flows/dialogue.py)."""
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
         """Rules only."""

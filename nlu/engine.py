@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from nlu import components
-from nlu.components import CUE_ENTITIES, FALLBACK_INTENT, Component, Message
+from nlu.components import FALLBACK_INTENT, Component, Message
 from nlu.rasa_format import Example, TrainingData, load_data
 from nlu.spans import resolve_overlaps
 
@@ -121,13 +121,7 @@ class NLU:
         for found in message.entities:
             start, end = norm.original_span(found.start, found.end)
             entities.append(Entity(found.entity, found.value, start, end, found.extractor))
-        # One entity per span among what the message asks about; the dialogue cues (第一个, 要带啥, 还有吗) are
-        # another layer read by flows/dialogue.py: a 2号 may be both a date and the second item shown.
-        entities = sorted(
-            [*resolve_overlaps([e for e in entities if e.entity not in CUE_ENTITIES]),
-             *(e for e in entities if e.entity in CUE_ENTITIES)],
-            key=lambda e: (e.start, e.end),
-        )
+        entities = resolve_overlaps(entities)
         ranking = [(name, round(conf, 4)) for name, conf in message.ranking]
         intent = message.intent or FALLBACK_INTENT
         if intent == FALLBACK_INTENT:

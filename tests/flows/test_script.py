@@ -135,7 +135,7 @@ class TestInConversation:
         chat = Conversation(assistant, user_id="w1", now=NOW)
         await chat.say("有沒有採茶的工作")
         text = chat.text()
-        assert "（雙福鎮、採茶工）" in text  # the filter in the heading
+        assert "（雙福鎮的採茶工）" in text  # the filter in the heading, as understood
         assert "**春茶採摘工** · 雙福茶葉專業合作社" in text and "包午飯" in text
         assert not leftovers(text)
         labels = [b.label for reply in chat.last for row in reply.buttons for b in row]

@@ -36,7 +36,7 @@ INDEPENDENT: dict[tuple[str, str], str] = {
     ("flows.jobs", "show_page"): "details, apply and more are different things to do with a list of postings",
     ("flows.push", "push_posting_in"): "apply, not interested and pause may each be wanted; apply is single-use",
     ("flows.push", "_digests"): "one apply button per posting of the digest, and pause",
-    ("flows.transport", "show_departures"): "one card per bus: book, or cancel one's own booking",
+    ("flows.transport", "_buttons"): "one card per bus: book, or cancel one's own booking",
     ("flows.transport", "confirm"): "the booking's cancel button, or a list of other buses when full",
     ("flows.broadcasting", "_progress_buttons"): "refresh may be pressed any time; withdraw once",
 }
