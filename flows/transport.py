@@ -3,7 +3,6 @@ day before."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -35,7 +34,6 @@ from storage.queries.transport import upcoming_departures as departures_query
 
 router = Router("transport")
 
-_CLAUSES = re.compile(r"[，,。.；;、！!？?\s]+")
 # At most this many seats in one booking (a worker with family or workmates), and buses per answer.
 MAX_SEATS = 4
 LIST_SIZE = 5
@@ -317,14 +315,11 @@ async def book_typed(turn: Turn) -> None:
 
 
 def seats_said(turn: Turn) -> int | None:
-    """The seats asked for in the message that picked the bus ("第一个，订两个位子"): a count in a clause of its
-    own once the reference to the bus is taken out; None when it says none."""
+    """The seats asked for in the message that picked the bus ("第一个，订两个位子"): the count of its booking
+    cue (nlu CueEntityExtractor), None when it says none."""
     text = turn.inbound.text
-    for entity in sorted((e for e in turn.parse.entities if e.entity == "ordinal") if turn.parse else (),
-                         key=lambda e: -e.start):
-        text = text[: entity.start] + "，" + text[entity.end :]
-    for clause in _CLAUSES.split(text):
-        seats = parse_count(clause) if clause else None
+    for entity in turn.parse.entities if turn.parse else ():
+        seats = parse_count(text[entity.start : entity.end]) if entity.entity == "act" else None
         if seats is not None:
             return seats
     return None

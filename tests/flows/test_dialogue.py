@@ -221,8 +221,8 @@ class TestFollowUps:
         before = await count(assistant, Case)
         await chat.say("老板欠我工资")
         assert chat.handled_as == "wage_arrears"
-        await chat.say("欠了三个月了")
-        assert chat.handled_as == "wage_arrears" and "补充给您的就业秘书" in chat.text()
+        await chat.say("欠了三个月了")  # read as unpaid wages again: it joins the open case
+        assert chat.handled_as == "wage_arrears" and "一并转过去了" in chat.text()
         assert await count(assistant, Case) == before + 1
         async with assistant.db.session() as session:
             case = (await session.execute(select(Case).order_by(Case.id.desc()))).scalars().first()
