@@ -224,6 +224,15 @@ def picked(turn: Turn, item: Departure, filters: dict[str, Any]) -> bool:
     return day is None or bus.departs_at.astimezone(turn.settings.zone).date() == day
 
 
+def within(filters: dict[str, Any], criteria: dict[str, Any]) -> dict[str, Any]:
+    """A weekday named after asking about a later period ("下个星期有车没得", then "星期六那趟") is that day of the
+    period: the list shown starts there, so a day before it is moved on by whole weeks."""
+    day, start = _first_day([filters.get("date")]), _first_day([criteria.get("date")])
+    if day is None or start is None or day >= start:
+        return filters
+    return {**filters, "date": (day + timedelta(weeks=-(-(start - day).days // 7))).isoformat()}
+
+
 async def answer_about(turn: Turn, attribute: str, item_id: int | None, filters: dict[str, Any] | None = None) -> None:
     """"要带啥", "还有座位吗", "几点走", "在哪上车" about the bus looked at, else about each bus shown (those the
     question picks out by place or day, when it does)."""
@@ -234,16 +243,20 @@ async def answer_about(turn: Turn, attribute: str, item_id: int | None, filters:
     shown = context.shown if context else None
     if item_id is not None:
         found = [d for d in [await departure(turn.session, item_id)] if d is not None]
-    elif filters:
-        wanted = list(shown.items[: shown.seen]) if shown else []
-        found = [d for d in await _find(turn, context.criteria if context else {})
-                 if d.bus.id in wanted and picked(turn, d, filters)]
-        if not found:
-            turn.say(turn.t("transport.none_picked"))
-            return
     else:
-        wanted = list(shown.items[shown.page_start : shown.seen]) if shown else []
-        found = [d for d in await _find(turn, context.criteria if context else {}) if d.bus.id in wanted]
+        criteria = context.criteria if context else {}
+        mark = len(turn.replies)
+        listed = await _find(turn, criteria)
+        take_notes(turn, mark)  # what the search notes ("3月9日没有专车") was said with the list
+        if filters:
+            wanted, filters = list(shown.items[: shown.seen]) if shown else [], within(filters, criteria)
+            found = [d for d in listed if d.bus.id in wanted and picked(turn, d, filters)]
+            if not found:
+                turn.say(turn.t("transport.none_picked"))
+                return
+        else:
+            wanted = list(shown.items[shown.page_start : shown.seen]) if shown else []
+            found = [d for d in listed if d.bus.id in wanted]
     if not found:
         await show_departures(turn)
         return

@@ -228,6 +228,17 @@ class TestFollowUps:
             case = (await session.execute(select(Case).order_by(Case.id.desc()))).scalars().first()
             assert case is not None and case.context[-1]["text"] == "欠了三个月了"
 
+    async def test_a_weekday_after_asking_about_next_week_is_that_weeks_day(self, assistant: Assistant) -> None:
+        chat = private(assistant)
+        await chat.say("下个星期有车没得")  # Monday 2 March: the list starts on the 9th
+        listed = numbered(chat)
+        await chat.say("星期六那趟要带啥子")  # Saturday the 14th, not the 7th
+        text = chat.text()
+        assert chat.handled_as == "transport_question" and "乘车要求" in text and "没有对得上" not in text
+        assert "没有专车" not in text  # the search's note was said with the list, not again
+        answered = [int(n) for n in re.findall(r"^(\d+)\. ", text, flags=re.M)]
+        assert answered and all(n in listed for n in answered) and len(answered) < len(listed)
+
     async def test_the_fare_of_the_buses_shown_is_not_unpaid_wages(self, assistant: Assistant) -> None:
         chat = private(assistant)
         await chat.say("去广东的车有吗")
