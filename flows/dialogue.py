@@ -390,10 +390,11 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
         return Resolution(Move.NEW, intent)  # a question about another topic
     asked = TOPIC_INTENT[topic]
     if topic == Topic.POLICY and context.focus is not None and (
-        intent in ("nlu_fallback", "out_of_scope") or intent == "help" and parse.confidence < confident
+        intent in ("nlu_fallback", "out_of_scope") or intent == "help" and (parse.confidence < confident or attributes)
     ):
-        # What the NLU cannot place, right after a policy was read ("现在还能申请不", "最多能贷好多"), is asked of
-        # the knowledge base about that policy.
+        # What the NLU cannot place, right after a policy was read ("现在还能申请不", "最多能贷好多"), and a "how …"
+        # the NLU takes for asking what the bot can do but that asks about an attribute ("how much can I borrow?"),
+        # is asked of the knowledge base about that policy.
         intent = "policy_question"
 
     # 1. "不对" undoes the last refinement; "不对，要双福镇的" corrects it ("no. 2" is a reference, not a no).

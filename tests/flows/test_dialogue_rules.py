@@ -144,6 +144,24 @@ class TestRefinements:
         assert resolve(parse("现在还能申请不", "nlu_fallback", 0.45), read, "nlu_fallback").intent == "policy_question"
         assert resolve(parse("谢谢", "thanks", 0.99), read, "thanks").intent == "thanks"
 
+    def test_a_how_much_taken_for_help_after_a_policy_is_asked_about_it(self) -> None:
+        read = Context("policy", {}, NOW, Shown("policy", ("创业担保贷款",), 1), focus="创业担保贷款")
+        asked = parse("how much can I borrow?", "help", 0.96, attribute=("how much", "pay"))
+        assert resolve(asked, read, "help").intent == "policy_question"
+        assert resolve(parse("what can you do?", "help", 0.96), read, "help").intent == "help"
+
+
+class TestTheBureau:
+    ASKED = Context("bureau", {}, NOW)
+
+    def test_a_follow_up_the_nlu_cannot_place_asks_the_same_of_another_day(self) -> None:
+        result = resolve(parse("那清明节呢", "nlu_fallback", 0.45), self.ASKED, "nlu_fallback")
+        assert result.move is Move.REFINE and result.intent == "bureau_info"
+
+    def test_a_complete_question_is_new(self) -> None:
+        assert resolve(parse("有没有采茶的工作", "job_search", 0.99), self.ASKED, "job_search").move is Move.NEW
+        assert resolve(parse("你是谁", "nlu_fallback", 0.45), self.ASKED, "nlu_fallback").move is Move.NEW
+
 
 class TestCases:
     CASE = Context("case", {"kind": "wage_arrears"}, NOW, focus=42)
