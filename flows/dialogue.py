@@ -113,7 +113,7 @@ _FILLER_WORDS = (
     "do", "does", "i", "me", "my", "need", "to", "of", "for", "in", "at", "on", "one", "ones", "some", "show",
     "or", "those", "these", "them", "it", "only", "just", "ok", "okay", "then", "also", "have", "has", "you",
     "got", "what", "about", "s", "from", "no", "not", "wrong", "but", "mean", "meant", "left", "held", "that",
-    "will", "can", "could", "would", "ll", "d", "m", "like",
+    "will", "can", "could", "would", "ll", "d", "m", "like", "town", "township",
 )
 _FILLER_CHARS = set("的呢吗嘛啊呀哦吧了么喃嘞噻哈咧哇嗯诶哎呗啦咯喔呐滴撒哟嘿有没得还要那这就是我想你们请问也都些点再又在多更呃额啥能可")
 # A yes-no tag closing a question ("能上车不", "有车没得", "要钱不嘛") asks nothing new; 不 elsewhere negates.

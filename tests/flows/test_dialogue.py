@@ -92,6 +92,7 @@ class TestFollowUps:
             ("有没得采茶的活路", "符溪镇的喃", "符溪镇的采茶工"),
             # The Chinese place name makes this message read as Chinese (flows.i18n.detect_language): either heading.
             ("any tea picking jobs", "what about 符溪镇", "符溪镇"),
+            ("any tea picking jobs", "what about Fuxi?", "符溪镇"),  # the township in pinyin
         ],
     )
     async def test_a_place_refines_the_last_job_search(self, assistant: Assistant, first: str, then: str,

@@ -31,6 +31,21 @@ def entities(nlu: NLU, text: str) -> list[tuple[str, str]]:
             if e.entity not in CUE_ENTITIES]
 
 
+class TestPlacesInPinyin:
+    """English speakers write the county's townships in pinyin: the same place, as a whole word only."""
+
+    @pytest.mark.parametrize(("text", "place"), [("tea picking jobs in Shuangfu", "双福镇"),
+                                                 ("what about Longchi?", "龙池镇"),
+                                                 ("no, I meant Huangwan town", "黄湾镇"),
+                                                 ("any buses from Fuxi", "符溪镇")])
+    def test_a_township_in_pinyin(self, nlu: NLU, text: str, place: str) -> None:
+        assert nlu.parse(text, today=TODAY).values("location") == [place]
+
+    @pytest.mark.parametrize("text", ["shuangfuzhen123", "ledger jobs", "xshaxi"])
+    def test_not_inside_a_longer_word(self, nlu: NLU, text: str) -> None:
+        assert nlu.parse(text, today=TODAY).values("location") == []
+
+
 class TestNamesAreWords:
     """A lookup name inside a longer word, or across two words, is not a mention (jieba's boundaries)."""
 
