@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-# A working month, to compare day and hourly pay with a monthly minimum.
-WORKING_DAYS_PER_MONTH = 26
-HOURS_PER_DAY = 8
+from storage.pay import HOURS_PER_DAY, WORKING_DAYS_PER_MONTH, monthly
+
+__all__ = ["HOURS_PER_DAY", "WORKING_DAYS_PER_MONTH", "SearchCriteria", "monthly", "pays_enough", "rank", "score"]
 
 
 class PostingLike(Protocol):
@@ -47,15 +47,6 @@ class SearchCriteria:
                 min_pay = entity.value.get("min") or entity.value.get("max")
                 unit = entity.value.get("unit") or "month"
         return cls(tuple(categories), tuple(places), min_pay, unit)
-
-
-def monthly(amount: float, unit: str) -> float:
-    """Pay per month for comparison; piece rates cannot be compared and pass unchanged."""
-    if unit == "day":
-        return amount * WORKING_DAYS_PER_MONTH
-    if unit == "hour":
-        return amount * HOURS_PER_DAY * WORKING_DAYS_PER_MONTH
-    return amount
 
 
 def pays_enough(posting: PostingLike, criteria: SearchCriteria) -> bool:

@@ -24,7 +24,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -221,7 +223,12 @@ class Posting(Base):
     """A job opening on the shelf of the job supermarket."""
 
     __tablename__ = "posting"
-    __table_args__ = (Index("ix_posting_open_category", "status", "job_category"),)
+    __table_args__ = (
+        Index("ix_posting_open_category", "status", "job_category"),
+        # Near-duplicates (same enterprise, title and place): the shelf triggers find a posting's group by it.
+        Index("ix_posting_duplicates", "enterprise_id", "title", sql_text("coalesce(township, city)")),
+        Index("ix_posting_listed_deadline", "listed", "deadline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -248,6 +255,12 @@ class Posting(Base):
     seasonal: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(8), default="open", index=True)  # open | closed
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Read from the fields above whenever the posting is written (storage/posting_index.py), never set by hand:
+    attribute_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # storage/attributes.py
+    search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="")  # storage/search_text.py
+    # On the shelf search reads: open, the one shown of its near-duplicates, and not past its deadline when the
+    # daily check last ran. Kept by database triggers (storage/shelf.py), whoever writes the posting.
+    listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
 
@@ -562,4 +575,5 @@ class CallbackToken(Base):
 
 
 # The worker_category index follows profile changes (a flush hook); imported last, it needs the classes above.
+import storage.posting_index  # noqa: E402, F401
 import storage.worker_index  # noqa: E402, F401

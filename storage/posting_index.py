@@ -1,0 +1,160 @@
+"""Reads a posting once, when it is written: its attributes, age limits and search tokens.
+
+Every ORM flush that creates a posting or changes what it says derives `attribute_mask` and `search_tokens`
+(and `age_min`/`age_max` from the text when both are empty); a renamed enterprise re-derives its postings.
+Writers that go around the ORM (bulk imports) call `derived_columns` per row, or `reindex_postings` after
+writing. Which postings are listed, and the full-text index over them, the database keeps (storage/shelf.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, event, inspect, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, UOWTransaction
+
+from storage import search_text as st
+from storage.attributes import read_posting
+from storage.models import Enterprise, Posting
+from storage.pay import best_monthly
+
+# What a posting's derived columns are read from (and the enterprise's name).
+SOURCE_FIELDS = (
+    "title", "description", "requirements", "benefits", "salary_text", "salary_unit", "salary_min", "salary_max",
+    "seasonal", "job_category", "township", "city", "province", "age_min", "age_max", "enterprise_id",
+)
+# The text searched: what the posting says, who offers it and where.
+TEXT_FIELDS = ("title", "description", "requirements", "benefits", "enterprise", "township", "city", "province")
+
+
+@dataclass(frozen=True)
+class Derived:
+    attribute_mask: int
+    search_tokens: str
+    age_min: int | None
+    age_max: int | None
+
+
+def derive(fields: Mapping[str, Any]) -> Derived:
+    """The derived columns of a posting given as a mapping of its fields plus `enterprise` (the name)."""
+    text = [str(fields.get(name) or "") for name in ("title", "description", "requirements", "benefits",
+                                                     "salary_text")]
+    read = read_posting(*text, salary_unit=str(fields.get("salary_unit") or "month"),
+                        seasonal=bool(fields.get("seasonal")))
+    age_min, age_max = fields.get("age_min"), fields.get("age_max")
+    if age_min is None and age_max is None:
+        age_min, age_max = read.age_min, read.age_max
+    tokens: list[str] = [st.ALL]
+    if fields.get("job_category"):
+        tokens.append(st.category_token(str(fields["job_category"])))
+    for place in dict.fromkeys(str(fields.get(n) or "") for n in ("township", "city", "province")):
+        if place:
+            tokens.append(st.place_token(place))
+    tokens.extend(st.attribute_token(name) for name in sorted(read.names))
+    tokens.extend(st.pay_tokens(best_monthly(fields.get("salary_min"), fields.get("salary_max"),
+                                             str(fields.get("salary_unit") or "month"))))
+    tokens.extend(st.age_tokens(age_min, age_max))
+    tokens.extend(sorted(st.title_token(t) for t in st.text_tokens(str(fields.get("title") or ""))))
+    words: set[str] = set()
+    for name in TEXT_FIELDS:
+        words |= st.text_tokens(str(fields.get(name) or ""))
+    tokens.extend(sorted(words))
+    return Derived(read.mask, " ".join(dict.fromkeys(tokens)), age_min, age_max)
+
+
+def derived_columns(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """`derive` as the columns to write with a row (for bulk writers)."""
+    found = derive(fields)
+    return {"attribute_mask": found.attribute_mask, "search_tokens": found.search_tokens,
+            "age_min": found.age_min, "age_max": found.age_max}
+
+
+def _fields(posting: Posting, enterprise: str) -> dict[str, Any]:
+    """The posting's fields as they will be stored: a column left unset takes its default (峨眉山市, 四川)."""
+    fields: dict[str, Any] = {"enterprise": enterprise}
+    for name in SOURCE_FIELDS:
+        value = getattr(posting, name)
+        default = Posting.__table__.c[name].default
+        if value is None and default is not None and default.is_scalar:
+            value = default.arg
+        fields[name] = value
+    return fields
+
+
+def _apply(posting: Posting, enterprise: str) -> None:
+    found = derive(_fields(posting, enterprise))
+    posting.attribute_mask = found.attribute_mask
+    posting.search_tokens = found.search_tokens
+    if posting.age_min is None and posting.age_max is None:
+        posting.age_min, posting.age_max = found.age_min, found.age_max
+
+
+def _changed(session: Session, posting: Posting) -> bool:
+    if posting in session.new:
+        return True
+    state = inspect(posting)
+    return any(state.attrs[name].history.has_changes() for name in SOURCE_FIELDS)
+
+
+def _enterprise_name(session: Session, posting: Posting) -> str:
+    if "enterprise" in inspect(posting).dict and posting.enterprise is not None:
+        return posting.enterprise.name
+    if posting.enterprise_id is None:
+        return ""
+    with session.no_autoflush:
+        found = session.get(Enterprise, posting.enterprise_id)
+    return found.name if found is not None else ""
+
+
+@event.listens_for(Session, "before_flush")
+def _derive_postings(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    for posting in chain(session.new, session.dirty):
+        if isinstance(posting, Posting) and posting not in session.deleted and _changed(session, posting):
+            _apply(posting, _enterprise_name(session, posting))
+
+
+@event.listens_for(Session, "after_flush")
+def _renamed_enterprises(session: Session, _context: UOWTransaction) -> None:
+    renamed = [e.id for e in session.dirty if isinstance(e, Enterprise) and e not in session.deleted
+               and inspect(e).attrs["name"].history.has_changes()]
+    if renamed:
+        reindex(session.connection(), Posting.enterprise_id.in_(renamed))
+
+
+def reindex(connection: Connection, *where: Any, chunk: int = 5000) -> int:
+    """Re-derive the postings matching `where` (all when none given) in chunks; returns how many."""
+    columns = [Posting.id, *(getattr(Posting, name) for name in SOURCE_FIELDS), Enterprise.name.label("enterprise")]
+    done, after = 0, 0
+    stmt = update(Posting).where(Posting.id == bindparam("b_id")).values(
+        attribute_mask=bindparam("b_mask"), search_tokens=bindparam("b_tokens"), age_min=bindparam("b_min"),
+        age_max=bindparam("b_max"))
+    while True:
+        query = (select(*columns).join(Enterprise, Enterprise.id == Posting.enterprise_id)
+                 .where(Posting.id > after, *where).order_by(Posting.id).limit(chunk))
+        rows = connection.execute(query).mappings().all()
+        if not rows:
+            return done
+        params = []
+        for row in rows:
+            found = derive(row)
+            params.append({"b_id": row["id"], "b_mask": found.attribute_mask, "b_tokens": found.search_tokens,
+                           "b_min": found.age_min, "b_max": found.age_max})
+        connection.execute(stmt, params)
+        done += len(rows)
+        after = rows[-1]["id"]
+
+
+async def reindex_postings(session: AsyncSession, ids: Sequence[int] | None = None) -> int:
+    """Re-derive the given postings (or all) inside the caller's transaction; for writers around the ORM."""
+    connection = await session.connection()
+    if ids is None:
+        return await connection.run_sync(lambda sync: reindex(sync))
+    done = 0
+    for start in range(0, len(ids), 900):  # bound parameters per IN list, well under SQLite's limit
+        part = list(ids[start:start + 900])
+        done += await connection.run_sync(lambda sync, part=part: reindex(sync, Posting.id.in_(part)))
+    return done
