@@ -1,0 +1,209 @@
+"""Searching the shelf: one question, filtered and ordered in the database, one page loaded, the total exact.
+
+`search_postings(session, query, page=…, page_size=…)` answers on SQLite (FTS5) and PostgreSQL (GIN) alike:
+the question becomes one boolean expression over the postings' search tokens (storage/search_text.py), which
+the full-text index answers for listed postings only (open, near-duplicates collapsed: storage/shelf.py);
+postings past their deadline that the daily check has not unlisted yet are left out too.
+
+Order: "newest" is the order postings came on the shelf; "relevance" puts postings whose title holds the
+words asked first, newest first among equals; "pay" goes by pay band (about 500 yuan a month wide), newest
+first within a band, postings naming no comparable pay last; "near" goes by the distance of the posting's
+township from the worker's, then postings outside the county. Each order is a list of disjoint tiers, each
+tier read newest first, so a page never sorts more than it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage import search_text as st
+from storage.attributes import expand
+from storage.models import Posting
+from storage.shelf import FTS_TABLE, PG_DOCUMENT
+
+ORDERS = ("relevance", "pay", "near", "newest")
+# Pay bands for ordering by pay, in yuan a month: [low, high), highest first.
+PAY_BANDS: tuple[tuple[int, int | None], ...] = (
+    (20000, None), (15000, 20000), (12000, 15000), (10000, 12000), (9000, 10000), (8000, 9000), (7000, 8000),
+    (6000, 7000), (5500, 6000), (5000, 5500), (4500, 5000), (4000, 4500), (3500, 4000), (3000, 3500),
+    (2500, 3000), (2000, 2500), (0, 2000),
+)
+
+
+@dataclass(frozen=True)
+class ShelfQuery:
+    """What to look for: every condition given must hold (several categories or places: any of them)."""
+
+    today: date
+    categories: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # townships, cities or provinces
+    attributes: tuple[str, ...] = ()  # canonical attributes (storage/attributes.py), all required
+    min_monthly_pay: float | None = None  # postings naming no comparable pay are kept
+    age: int | None = None  # the worker's age: postings whose limits exclude it are left out
+    words: tuple[str, ...] = ()  # free text, every word somewhere in the posting
+    order: str = "relevance"
+    home: str | None = None  # the worker's township, for order "near"
+    # townships by distance from `home` (nearest first), given by the caller who knows the map
+    nearest: tuple[str, ...] = ()
+
+    def conditions(self) -> list[str]:
+        """The conditions this query sets, as names `without` takes: categories, places, attribute:<name>,
+        pay, age, words."""
+        found = []
+        if self.categories:
+            found.append("categories")
+        if self.places:
+            found.append("places")
+        found.extend(f"attribute:{name}" for name in self.attributes)
+        if self.min_monthly_pay:
+            found.append("pay")
+        if self.age is not None:
+            found.append("age")
+        if self.words:
+            found.append("words")
+        return found
+
+    def without(self, condition: str) -> ShelfQuery:
+        """The same query with one condition dropped."""
+        if condition.startswith("attribute:"):
+            name = condition.split(":", 1)[1]
+            return replace(self, attributes=tuple(a for a in self.attributes if a != name))
+        dropped = {"categories": {"categories": ()}, "places": {"places": ()}, "pay": {"min_monthly_pay": None},
+                   "age": {"age": None}, "words": {"words": ()}}[condition]
+        return replace(self, **dropped)
+
+
+@dataclass
+class SearchPage:
+    total: int  # every listed posting that fits, exactly
+    items: list[Posting] = field(default_factory=list)  # the page asked for, in order, enterprise loaded
+
+
+def match_of(query: ShelfQuery) -> st.Match:
+    """The query's conditions as one expression over search tokens."""
+    parts: list[st.Match] = []
+    if query.categories:
+        parts.append(st.any_of(st.tok(st.category_token(c)) for c in query.categories))
+    if query.places:
+        parts.append(st.any_of(st.tok(st.place_token(p)) for p in query.places))
+    parts.extend(st.tok(st.attribute_token(name)) for name in expand(query.attributes))
+    if query.min_monthly_pay:
+        parts.append(st.pay_at_least(query.min_monthly_pay))
+    if query.age is not None:
+        parts.append(st.takes_age(query.age))
+    for word in query.words:
+        found = st.word_match(word)
+        if found is not None:
+            parts.append(found)
+    return st.all_of(parts) if parts else st.tok(st.ALL)
+
+
+def tiers_of(query: ShelfQuery) -> list[st.Match]:
+    """The disjoint parts of the result, in the order they are shown."""
+    base = match_of(query)
+    if query.order == "pay":
+        bands = [st.pay_between(low, high) for low, high in PAY_BANDS]
+        return [st.all_of([base, band]) for band in bands if band is not None] + [
+            st.all_of([base, st.tok(st.PAY_UNKNOWN)])]
+    if query.order == "near" and query.nearest:
+        places = [st.tok(st.place_token(t)) for t in query.nearest]
+        return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
+    if query.order == "relevance" and query.words:
+        in_title = [m for m in (st.word_match(w, title=True) for w in query.words) if m is not None]
+        if in_title:
+            title = st.all_of(in_title)
+            return [st.all_of([base, title]), st.but_not(base, title)]
+    return [base]
+
+
+class _Engine:
+    """Counting and reading ids of one match on one backend."""
+
+    def __init__(self, session: AsyncSession, today: date) -> None:
+        self.session = session
+        self.today = today
+        self.sqlite = session.bind.dialect.name == "sqlite"
+
+    async def count(self, match: st.Match) -> int:
+        if self.sqlite:
+            sql = (f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m AND rowid NOT IN "
+                   "(SELECT id FROM posting WHERE listed AND deadline < :today)")
+            return int((await self.session.execute(text(sql), {"m": match.fts5(), "today": self.today})).scalar_one())
+        # Counting from the index alone is fast (no table rows read); the few listed postings past their
+        # deadline, found by their own index, are taken off.
+        sql = (f"SELECT (SELECT count(*) FROM posting WHERE listed AND {PG_DOCUMENT} @@ CAST(:m AS tsquery)) - "
+               f"(SELECT count(*) FROM posting WHERE listed AND deadline < :today AND {PG_DOCUMENT} @@ "
+               "CAST(:m AS tsquery))")
+        return int((await self.session.execute(text(sql), {"m": match.tsquery(), "today": self.today})).scalar_one())
+
+    async def ids(self, match: st.Match, limit: int, offset: int) -> list[int]:
+        if limit <= 0:
+            return []
+        if self.sqlite:
+            sql = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m AND rowid NOT IN "
+                   "(SELECT id FROM posting WHERE listed AND deadline < :today) "
+                   "ORDER BY rowid DESC LIMIT :limit OFFSET :offset")
+            params = {"m": match.fts5()}
+        else:
+            sql = (f"SELECT id FROM posting WHERE listed AND {PG_DOCUMENT} @@ CAST(:m AS tsquery) "
+                   "AND (deadline IS NULL OR deadline >= :today) ORDER BY id DESC LIMIT :limit OFFSET :offset")
+            params = {"m": match.tsquery()}
+        params.update(today=self.today, limit=limit, offset=offset)
+        return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
+
+
+async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
+    """How many listed postings fit the query."""
+    return await _Engine(session, query.today).count(match_of(query))
+
+
+async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int = 1, page_size: int = 5) -> SearchPage:
+    """The listed postings that fit, the `page`th `page_size` of them in the query's order, and how many fit."""
+    engine = _Engine(session, query.today)
+    tiers = tiers_of(query)
+    total = await engine.count(match_of(query))
+    skip, need = max(page - 1, 0) * page_size, page_size
+    ids: list[int] = []
+    if skip < total:
+        for number, tier in enumerate(tiers):
+            if need <= 0:
+                break
+            if number < len(tiers) - 1:  # the last tier needs no count: what is left of the total is in it
+                size = await engine.count(tier)
+                if skip >= size:
+                    skip -= size
+                    continue
+            found = await engine.ids(tier, need, skip)
+            ids.extend(found)
+            need -= len(found)
+            skip = 0
+    return SearchPage(total, await postings_in_order(session, ids))
+
+
+async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[Posting]:
+    """The postings with these ids, enterprise loaded, in the order given."""
+    if not ids:
+        return []
+    stmt = select(Posting).where(Posting.id.in_(list(ids))).options(selectinload(Posting.enterprise))
+    found = {p.id: p for p in (await session.execute(stmt)).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
+async def counts_without(session: AsyncSession, query: ShelfQuery) -> dict[str, int]:
+    """For each condition of the query, how many postings would fit without it (what removed them all)."""
+    engine = _Engine(session, query.today)
+    return {condition: await engine.count(match_of(query.without(condition))) for condition in query.conditions()}
+
+
+async def unlist_expired(session: AsyncSession, today: date) -> int:
+    """The daily check: postings past their deadline leave the shelf (search leaves them out meanwhile)."""
+    stmt = (update(Posting).where(Posting.listed.is_(True), Posting.deadline < today).values(listed=False)
+            .execution_options(synchronize_session=False))
+    result = await session.execute(stmt)
+    return int(result.rowcount or 0)

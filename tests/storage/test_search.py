@@ -1,0 +1,303 @@
+"""Searching the shelf on both backends: filters, attributes, exact totals, paging, duplicates, order, and what
+never reaches search (closed, unapproved, expired postings)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text, update
+
+from storage.db import Database
+from storage.models import Enterprise, Posting
+from storage.queries.search import (
+    PAY_BANDS,
+    ShelfQuery,
+    count_postings,
+    counts_without,
+    search_postings,
+    unlist_expired,
+)
+from storage.shelf import FTS_TABLE, shelf_triggers
+
+TODAY = date(2026, 3, 2)
+
+
+def posting(enterprise: Enterprise, title: str, category: str, **fields: Any) -> Posting:
+    fields.setdefault("deadline", TODAY + timedelta(days=30))
+    fields.setdefault("openings", 5)
+    return Posting(enterprise_id=enterprise.id, title=title, job_category=category, **fields)
+
+
+async def shelf(db: Database) -> dict[str, int]:
+    """A small shelf, oldest first (ids follow the order they came on the shelf). Returns title → id."""
+    async with db.session() as session:
+        tea = Enterprise(name="双福茶叶专业合作社", township="双福镇", city="峨眉山市")
+        dye = Enterprise(name="绍兴柯桥纺织印染有限公司", city="绍兴", province="浙江")
+        site = Enterprise(name="峨汉高速第三标段", township="符溪镇", city="峨眉山市")
+        hotel = Enterprise(name="红珠山宾馆", township="峨山街道", city="峨眉山市")
+        session.add_all([tea, dye, site, hotel])
+        await session.flush()
+        rows = [
+            posting(tea, "春茶采摘工", "采茶工", township="双福镇", salary_min=120, salary_max=160, salary_unit="day",
+                    benefits="日结工资，包午饭", requirements="年龄18-60岁，手脚麻利", seasonal=True),
+            posting(tea, "茶叶采摘（按斤计）", "采茶工", township="双福镇", salary_text="面议",
+                    description="按斤计酬，多劳多得", requirements="无经验可培训"),
+            posting(dye, "印染车间普工", "普工", city="绍兴", province="浙江", salary_min=5000, salary_max=5100,
+                    benefits="包吃住，五险一金", requirements="18-45岁，能适应两班倒"),
+            posting(dye, "定型机操作工", "普工", city="绍兴", province="浙江", salary_min=5200, salary_max=5600,
+                    benefits="包住，五险", description="长期稳定，签劳动合同"),
+            posting(site, "路基施工小工", "建筑工", township="符溪镇", salary_min=200, salary_max=220,
+                    salary_unit="day", benefits="日结，包吃住", requirements="50岁以下，身体健康"),
+            posting(hotel, "客房服务员", "服务员", township="峨山街道", salary_min=2800, salary_max=3200,
+                    benefits="包吃", description="景区酒店，夜班有补贴"),
+            posting(hotel, "去年的厨师岗位", "厨师", township="峨山街道", salary_min=4000, status="closed"),
+            posting(hotel, "待审核的前台", "酒店前台", township="峨山街道", salary_min=3000, status="pending"),
+            posting(tea, "过期的制茶工", "制茶工", township="双福镇", salary_min=4000,
+                    deadline=TODAY - timedelta(days=1)),
+        ]
+        for row in rows:
+            session.add(row)
+            await session.flush()  # one at a time: ids in shelf order
+        return {p.title: p.id for p in rows}
+
+
+def query(**conditions: Any) -> ShelfQuery:
+    return ShelfQuery(today=TODAY, **conditions)
+
+
+async def titles(db: Database, q: ShelfQuery, *, page: int = 1, page_size: int = 20) -> list[str]:
+    async with db.session() as session:
+        found = await search_postings(session, q, page=page, page_size=page_size)
+    return [p.title for p in found.items]
+
+
+async def total(db: Database, q: ShelfQuery) -> int:
+    async with db.session() as session:
+        return (await search_postings(session, q, page=1, page_size=1)).total
+
+
+OPEN = {"春茶采摘工", "茶叶采摘（按斤计）", "印染车间普工", "定型机操作工", "路基施工小工", "客房服务员"}
+
+
+class TestFilters:
+    async def test_everything_open_and_nothing_else(self, any_db: Database) -> None:
+        await shelf(any_db)
+        assert set(await titles(any_db, query())) == OPEN
+        assert await total(any_db, query()) == len(OPEN)
+
+    @pytest.mark.parametrize(
+        ("conditions", "expected"),
+        [
+            ({"categories": ("采茶工",)}, {"春茶采摘工", "茶叶采摘（按斤计）"}),
+            ({"categories": ("普工", "服务员")}, {"印染车间普工", "定型机操作工", "客房服务员"}),
+            ({"places": ("双福镇",)}, {"春茶采摘工", "茶叶采摘（按斤计）"}),
+            ({"places": ("浙江",)}, {"印染车间普工", "定型机操作工"}),
+            ({"places": ("峨眉山市",)}, {"春茶采摘工", "茶叶采摘（按斤计）", "路基施工小工", "客房服务员"}),
+            ({"attributes": ("日结",)}, {"春茶采摘工", "路基施工小工"}),
+            ({"attributes": ("包吃住",)}, {"印染车间普工", "路基施工小工"}),
+            ({"attributes": ("包住",)}, {"印染车间普工", "定型机操作工", "路基施工小工"}),
+            ({"attributes": ("五险",)}, {"印染车间普工", "定型机操作工"}),
+            ({"attributes": ("五险一金",)}, {"印染车间普工"}),
+            ({"attributes": ("计件", "无需经验")}, {"茶叶采摘（按斤计）"}),
+            ({"attributes": ("长期",)}, {"定型机操作工"}),
+            ({"attributes": ("季节性",)}, {"春茶采摘工"}),
+            ({"attributes": ("夜班",)}, {"客房服务员"}),
+            ({"attributes": ("两班倒",)}, {"印染车间普工"}),
+            ({"attributes": ("日结",), "places": ("符溪镇",)}, {"路基施工小工"}),
+            # 5200 a month: 5100 is not enough; 200 a day is 5200; negotiable pay is kept
+            ({"min_monthly_pay": 5200}, {"定型机操作工", "路基施工小工", "茶叶采摘（按斤计）"}),
+            ({"min_monthly_pay": 5100}, {"印染车间普工", "定型机操作工", "路基施工小工", "茶叶采摘（按斤计）"}),
+            # ages: 18-60 for tea, 18-45 for the dye works, under 50 on the site
+            ({"age": 55}, {"春茶采摘工", "茶叶采摘（按斤计）", "定型机操作工", "客房服务员"}),
+            ({"age": 45}, OPEN),
+            ({"age": 61}, {"茶叶采摘（按斤计）", "定型机操作工", "客房服务员"}),
+            ({"words": ("印染",)}, {"印染车间普工", "定型机操作工"}),  # the enterprise's name
+            ({"words": ("劳动合同",)}, {"定型机操作工"}),
+            ({"words": ("景区", "酒店")}, {"客房服务员"}),
+            ({"words": ("茶",)}, {"春茶采摘工", "茶叶采摘（按斤计）"}),  # one character: a prefix
+            ({"words": ("火锅",)}, set()),
+        ],
+    )
+    async def test_conditions(self, any_db: Database, conditions: dict[str, Any], expected: set[str]) -> None:
+        await shelf(any_db)
+        q = query(**conditions)
+        assert set(await titles(any_db, q)) == expected
+        assert await total(any_db, q) == len(expected)
+
+    async def test_a_search_without_searchable_words_is_no_text_search(self, any_db: Database) -> None:
+        await shelf(any_db)
+        assert await total(any_db, query(words=("，。！", "  "))) == len(OPEN)
+
+    async def test_what_removed_them_all(self, any_db: Database) -> None:
+        await shelf(any_db)
+        q = query(categories=("采茶工",), attributes=("包吃住",), places=("双福镇",))
+        assert await total(any_db, q) == 0
+        async with any_db.session() as session:
+            counts = await counts_without(session, q)
+        assert counts == {"categories": 0, "places": 0, "attribute:包吃住": 2}
+
+
+class TestPaging:
+    async def test_pages_cover_the_total_once(self, any_db: Database) -> None:
+        await shelf(any_db)
+        for order in ("relevance", "newest", "pay", "near"):
+            q = query(order=order, home="双福镇", nearest=("双福镇", "符溪镇", "峨山街道"))
+            pages = [await titles(any_db, q, page=n, page_size=2) for n in (1, 2, 3, 4)]
+            seen = [t for page in pages for t in page]
+            assert sorted(seen) == sorted(OPEN), order
+            assert [len(p) for p in pages] == [2, 2, 2, 0], order
+
+    async def test_only_the_page_is_loaded(self, any_db: Database) -> None:
+        await shelf(any_db)
+        async with any_db.session() as session:
+            found = await search_postings(session, query(), page=2, page_size=4)
+        assert found.total == len(OPEN) and len(found.items) == 2
+        assert all(p.enterprise.name for p in found.items)
+
+
+class TestOrder:
+    async def test_newest_first(self, any_db: Database) -> None:
+        ids = await shelf(any_db)
+        found = await titles(any_db, query(order="newest"))
+        assert found == sorted(OPEN, key=lambda t: -ids[t])
+
+    async def test_by_pay_band_then_newest_and_unknown_pay_last(self, any_db: Database) -> None:
+        await shelf(any_db)
+        found = await titles(any_db, query(order="pay"))
+        # 5600/month; 220/day = 5720 and 5100 share no band … 5720 and 5600 are both in 5500-6000 (newest first)
+        assert found == ["路基施工小工", "定型机操作工", "印染车间普工", "春茶采摘工", "客房服务员",
+                         "茶叶采摘（按斤计）"]
+        assert PAY_BANDS[0] == (20000, None)
+
+    async def test_near_home_first_then_outside_the_county(self, any_db: Database) -> None:
+        await shelf(any_db)
+        q = query(order="near", home="符溪镇", nearest=("符溪镇", "双福镇", "峨山街道"))
+        found = await titles(any_db, q)
+        assert found[0] == "路基施工小工"
+        assert found[1:3] == ["茶叶采摘（按斤计）", "春茶采摘工"]
+        assert found[3] == "客房服务员" and set(found[4:]) == {"印染车间普工", "定型机操作工"}
+
+    async def test_relevance_puts_the_words_in_the_title_first(self, any_db: Database) -> None:
+        await shelf(any_db)
+        async with any_db.session() as session:
+            session.add(Posting(enterprise_id=1, title="茶园帮工", job_category="采茶工", township="双福镇",
+                                description="帮忙采摘春茶", deadline=TODAY + timedelta(days=9)))
+        # 茶园帮工 is the newest but says 采摘 only in its description
+        assert await titles(any_db, query(words=("采摘",))) == ["茶叶采摘（按斤计）", "春茶采摘工", "茶园帮工"]
+        assert await titles(any_db, query(words=("采摘",), order="newest")) == [
+            "茶园帮工", "茶叶采摘（按斤计）", "春茶采摘工"]
+
+
+class TestDuplicates:
+    async def test_same_enterprise_title_and_place_show_once(self, any_db: Database) -> None:
+        ids = await shelf(any_db)
+        async with any_db.session() as session:
+            tea = await session.get(Enterprise, 1)
+            session.add(posting(tea, "春茶采摘工", "采茶工", township="双福镇", salary_min=130, salary_unit="day",
+                                deadline=TODAY + timedelta(days=60)))
+            session.add(posting(tea, "春茶采摘工", "采茶工", township="绥山镇", salary_min=130, salary_unit="day"))
+        q = query(categories=("采茶工",))
+        assert await total(any_db, q) == 3
+        async with any_db.session() as session:
+            shown = [p for p in (await search_postings(session, q, page_size=9)).items if p.title == "春茶采摘工"]
+        assert {p.township for p in shown} == {"双福镇", "绥山镇"}
+        newer = next(p.id for p in shown if p.township == "双福镇")
+        assert newer != ids["春茶采摘工"]
+        # closing the one shown brings back the other
+        async with any_db.session() as session:
+            await session.execute(update(Posting).where(Posting.id == newer).values(status="closed"))
+        async with any_db.session() as session:
+            shown = [p.id for p in (await search_postings(session, q, page_size=9)).items]
+        assert ids["春茶采摘工"] in shown and newer not in shown and await total(any_db, q) == 3
+
+    async def test_a_later_deadline_wins_over_a_newer_posting(self, any_db: Database) -> None:
+        ids = await shelf(any_db)
+        async with any_db.session() as session:
+            tea = await session.get(Enterprise, 1)
+            session.add(posting(tea, "春茶采摘工", "采茶工", township="双福镇", deadline=TODAY + timedelta(days=3)))
+        async with any_db.session() as session:
+            found = (await search_postings(session, query(categories=("采茶工",)), page_size=9)).items
+        assert ids["春茶采摘工"] in [p.id for p in found] and len(found) == 2
+
+
+class TestNeverOnTheShelf:
+    async def test_closed_unapproved_and_expired(self, any_db: Database) -> None:
+        await shelf(any_db)
+        for words in (("厨师",), ("前台",), ("制茶",)):
+            assert await total(any_db, query(words=words)) == 0, words
+        assert await total(any_db, query(places=("峨山街道",))) == 1
+
+    async def test_expired_left_out_before_and_after_the_daily_check(self, any_db: Database) -> None:
+        ids = await shelf(any_db)
+        later = ShelfQuery(today=TODAY + timedelta(days=31))
+        assert await total(any_db, later) == 0 and await titles(any_db, later) == []
+        async with any_db.session() as session:
+            assert await unlist_expired(session, TODAY) == 1
+        async with any_db.session() as session:
+            listed = set((await session.execute(select(Posting.id).where(Posting.listed.is_(True)))).scalars())
+        assert ids["过期的制茶工"] not in listed and len(listed) == len(OPEN)
+        assert await total(any_db, query()) == len(OPEN)
+        async with any_db.session() as session:
+            assert await unlist_expired(session, later.today) == len(OPEN)
+        assert await total(any_db, later) == 0 and await total(any_db, query()) == 0
+
+    async def test_reopening_and_editing_follow_the_index(self, any_db: Database) -> None:
+        ids = await shelf(any_db)
+        async with any_db.session() as session:
+            closed = await session.get(Posting, ids["去年的厨师岗位"])
+            closed.status = "open"
+            closed.deadline = TODAY + timedelta(days=5)
+            room = await session.get(Posting, ids["客房服务员"])
+            room.benefits = "包吃住"
+            room.description = "温泉酒店"
+        assert await titles(any_db, query(words=("厨师",))) == ["去年的厨师岗位"]
+        assert await titles(any_db, query(words=("温泉",))) == ["客房服务员"]
+        assert await total(any_db, query(words=("景区",))) == 0
+        assert "客房服务员" in await titles(any_db, query(attributes=("包吃住",)))
+
+    async def test_renaming_an_enterprise_reindexes_its_postings(self, any_db: Database) -> None:
+        await shelf(any_db)
+        async with any_db.session() as session:
+            hotel = (await session.execute(select(Enterprise).where(Enterprise.name == "红珠山宾馆"))).scalar_one()
+            hotel.name = "峨眉温泉饭店"
+        assert await titles(any_db, query(words=("温泉饭店",))) == ["客房服务员"]
+        assert await total(any_db, query(words=("红珠山",))) == 0
+
+    async def test_deleting_a_posting_shows_its_duplicate(self, any_db: Database) -> None:
+        ids = await shelf(any_db)
+        async with any_db.session() as session:
+            tea = await session.get(Enterprise, 1)
+            session.add(posting(tea, "春茶采摘工", "采茶工", township="双福镇", deadline=TODAY + timedelta(days=90)))
+        async with any_db.session() as session:
+            await session.execute(text("DELETE FROM posting WHERE id = (SELECT max(id) FROM posting)"))
+        assert ids["春茶采摘工"] in [p.id for p in (await _page(any_db, query(categories=("采茶工",)))).items]
+
+
+async def _page(db: Database, q: ShelfQuery):  # type: ignore[no-untyped-def]
+    async with db.session() as session:
+        return await search_postings(session, q, page_size=9)
+
+
+class TestSchema:
+    async def test_the_shelf_triggers_exist_at_head(self, any_db: Database) -> None:
+        async with any_db.engine.connect() as conn:
+            found = await conn.run_sync(shelf_triggers)
+        expected = ({"posting_shelf_insert", "posting_shelf_update", "posting_shelf_delete"}
+                    if any_db.is_sqlite else {"posting_shelf"})
+        assert expected <= found
+
+    async def test_sqlite_index_matches_its_content(self, sqlite_db: Database) -> None:
+        await shelf(sqlite_db)
+        async with sqlite_db.session() as session:
+            await session.execute(update(Posting).where(Posting.title == "客房服务员").values(benefits="包住"))
+            await unlist_expired(session, TODAY + timedelta(days=20))
+        async with sqlite_db.session() as session:
+            # FTS5 compares the index with its external content (the listed postings) and raises if they differ
+            await session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)"))
+
+    async def test_count_postings(self, any_db: Database) -> None:
+        await shelf(any_db)
+        async with any_db.session() as session:
+            assert await count_postings(session, query(categories=("普工",))) == 2
