@@ -98,9 +98,11 @@ def _digits(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: str(_cn_value(m.group(0))), text)
 
 
-def age_limits(text: str) -> tuple[int | None, int | None]:
+def age_limits(text: str, *, normalised: bool = False) -> tuple[int | None, int | None]:
     """(min, max) age a posting's text sets: "18-45岁" → (18, 45), "50岁以下" → (None, 50); (None, None) if none."""
-    text = _digits(normalise(text))
+    if "岁" not in text and "年龄" not in text:
+        return None, None
+    text = _digits(text if normalised else normalise(text))
     if "年龄不限" in text:
         return None, None
     for pattern in (_AGE_RANGE, _AGE_RANGE_PLAIN):
@@ -138,10 +140,13 @@ class PostingAttributes:
         return mask_of(self.names)
 
 
-def read_posting(*texts: str, salary_unit: str = "month", seasonal: bool = False) -> PostingAttributes:
+def read_posting(*texts: str, salary_unit: str = "month", seasonal: bool = False,
+                 normalised: bool = False) -> PostingAttributes:
     """The attributes and age limits a posting's texts (title, description, requirements, benefits, pay text)
     state; a piece rate is 计件 and a seasonal posting 季节性 whatever the text says."""
-    text = normalise("\n".join(t for t in texts if t))
+    text = "\n".join(t for t in texts if t)
+    if not normalised:
+        text = normalise(text)
     names = {name for name, pattern in _COMPILED.items() if pattern.search(text)}
     if salary_unit == "piece":
         names.add("计件")
@@ -149,7 +154,7 @@ def read_posting(*texts: str, salary_unit: str = "month", seasonal: bool = False
         names.add("季节性")
     if "五险一金" in names:
         names.add("五险")
-    low, high = age_limits(text)
+    low, high = age_limits(text, normalised=True)
     return PostingAttributes(frozenset(names), low, high)
 
 

@@ -257,6 +257,7 @@ class Posting(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Read from the fields above whenever the posting is written (storage/posting_index.py), never set by hand:
     attribute_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # storage/attributes.py
+    monthly_pay: Mapped[int | None] = mapped_column(Integer)  # best pay a month, to the ten yuan; None: no figure
     search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="")  # storage/search_text.py
     # On the shelf search reads: open, the one shown of its near-duplicates, and not past its deadline when the
     # daily check last ran. Kept by database triggers (storage/shelf.py), whoever writes the posting.

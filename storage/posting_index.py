@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -18,59 +19,89 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
 from storage import search_text as st
-from storage.attributes import read_posting
+from storage.attributes import mask_of, read_posting
 from storage.models import Enterprise, Posting
 from storage.pay import best_monthly
 
-# What a posting's derived columns are read from (and the enterprise's name).
+# What a posting's derived columns are read from (with the enterprise's name).
 SOURCE_FIELDS = (
     "title", "description", "requirements", "benefits", "salary_text", "salary_unit", "salary_min", "salary_max",
     "seasonal", "job_category", "township", "city", "province", "age_min", "age_max", "enterprise_id",
 )
-# The text searched: what the posting says, who offers it and where.
-TEXT_FIELDS = ("title", "description", "requirements", "benefits", "enterprise", "township", "city", "province")
+# What the posting says (read for attributes and searched), and the names searched with it.
+SAID = ("title", "description", "requirements", "benefits", "salary_text")
+NAMES = ("enterprise", "township", "city", "province")
 
 
 @dataclass(frozen=True)
 class Derived:
     attribute_mask: int
+    monthly_pay: int | None
     search_tokens: str
     age_min: int | None
     age_max: int | None
 
+    def columns(self) -> dict[str, Any]:
+        return {"attribute_mask": self.attribute_mask, "monthly_pay": self.monthly_pay,
+                "search_tokens": self.search_tokens, "age_min": self.age_min, "age_max": self.age_max}
+
+
+@dataclass(frozen=True)
+class TextRead:
+    """What a posting's own text gives: attributes, age limits, title tokens and text tokens (sorted)."""
+
+    names: frozenset[str]
+    age_min: int | None
+    age_max: int | None
+    title_tokens: tuple[str, ...]
+    tokens: frozenset[str]
+
+
+@lru_cache(maxsize=4096)
+def read_text(title: str, description: str, requirements: str, benefits: str, salary_text: str,
+              salary_unit: str = "month", seasonal: bool = False) -> TextRead:
+    """`read_posting` and the tokens of the text (cached: sheets repeat descriptions and requirements)."""
+    lines = st.normalise("\n".join(t.replace("\n", " ") for t in (title, description, requirements, benefits,
+                                                                  salary_text))).split("\n")
+    read = read_posting(*lines, salary_unit=salary_unit, seasonal=seasonal, normalised=True)
+    return TextRead(read.names, read.age_min, read.age_max,
+                    tuple(sorted(st.title_token(t) for t in st.text_tokens(lines[0], normalised=True))),
+                    frozenset(st.text_tokens(" ".join(lines[:4]), normalised=True)))
+
+
+@lru_cache(maxsize=65536)
+def name_tokens(name: str) -> frozenset[str]:
+    """The tokens of an enterprise's or a place's name."""
+    return frozenset(st.text_tokens(name))
+
 
 def derive(fields: Mapping[str, Any]) -> Derived:
     """The derived columns of a posting given as a mapping of its fields plus `enterprise` (the name)."""
-    text = [str(fields.get(name) or "") for name in ("title", "description", "requirements", "benefits",
-                                                     "salary_text")]
-    read = read_posting(*text, salary_unit=str(fields.get("salary_unit") or "month"),
-                        seasonal=bool(fields.get("seasonal")))
+    unit = str(fields.get("salary_unit") or "month")
+    text = read_text(*(str(fields.get(name) or "") for name in SAID), unit, bool(fields.get("seasonal")))
     age_min, age_max = fields.get("age_min"), fields.get("age_max")
     if age_min is None and age_max is None:
-        age_min, age_max = read.age_min, read.age_max
+        age_min, age_max = text.age_min, text.age_max
     tokens: list[str] = [st.ALL]
     if fields.get("job_category"):
         tokens.append(st.category_token(str(fields["job_category"])))
     for place in dict.fromkeys(str(fields.get(n) or "") for n in ("township", "city", "province")):
         if place:
             tokens.append(st.place_token(place))
-    tokens.extend(st.attribute_token(name) for name in sorted(read.names))
-    tokens.extend(st.pay_tokens(best_monthly(fields.get("salary_min"), fields.get("salary_max"),
-                                             str(fields.get("salary_unit") or "month"))))
+    tokens.extend(st.attribute_token(name) for name in sorted(text.names))
+    best = best_monthly(fields.get("salary_min"), fields.get("salary_max"), unit)
+    pay = None if best is None else st.pay_units(best) * 10
+    tokens.extend(st.pay_tokens(pay))
     tokens.extend(st.age_tokens(age_min, age_max))
-    tokens.extend(sorted(st.title_token(t) for t in st.text_tokens(str(fields.get("title") or ""))))
-    words: set[str] = set()
-    for name in TEXT_FIELDS:
-        words |= st.text_tokens(str(fields.get(name) or ""))
+    tokens.extend(text.title_tokens)
+    words = text.tokens.union(*(name_tokens(str(fields.get(name) or "")) for name in NAMES))
     tokens.extend(sorted(words))
-    return Derived(read.mask, " ".join(dict.fromkeys(tokens)), age_min, age_max)
+    return Derived(mask_of(text.names), pay, " ".join(tokens), age_min, age_max)
 
 
 def derived_columns(fields: Mapping[str, Any]) -> dict[str, Any]:
     """`derive` as the columns to write with a row (for bulk writers)."""
-    found = derive(fields)
-    return {"attribute_mask": found.attribute_mask, "search_tokens": found.search_tokens,
-            "age_min": found.age_min, "age_max": found.age_max}
+    return derive(fields).columns()
 
 
 def _fields(posting: Posting, enterprise: str) -> dict[str, Any]:
@@ -88,6 +119,7 @@ def _fields(posting: Posting, enterprise: str) -> dict[str, Any]:
 def _apply(posting: Posting, enterprise: str) -> None:
     found = derive(_fields(posting, enterprise))
     posting.attribute_mask = found.attribute_mask
+    posting.monthly_pay = found.monthly_pay
     posting.search_tokens = found.search_tokens
     if posting.age_min is None and posting.age_max is None:
         posting.age_min, posting.age_max = found.age_min, found.age_max
@@ -130,8 +162,8 @@ def reindex(connection: Connection, *where: Any, chunk: int = 5000) -> int:
     columns = [Posting.id, *(getattr(Posting, name) for name in SOURCE_FIELDS), Enterprise.name.label("enterprise")]
     done, after = 0, 0
     stmt = update(Posting).where(Posting.id == bindparam("b_id")).values(
-        attribute_mask=bindparam("b_mask"), search_tokens=bindparam("b_tokens"), age_min=bindparam("b_min"),
-        age_max=bindparam("b_max"))
+        attribute_mask=bindparam("b_mask"), monthly_pay=bindparam("b_pay"), search_tokens=bindparam("b_tokens"),
+        age_min=bindparam("b_min"), age_max=bindparam("b_max"))
     while True:
         query = (select(*columns).join(Enterprise, Enterprise.id == Posting.enterprise_id)
                  .where(Posting.id > after, *where).order_by(Posting.id).limit(chunk))
@@ -141,8 +173,8 @@ def reindex(connection: Connection, *where: Any, chunk: int = 5000) -> int:
         params = []
         for row in rows:
             found = derive(row)
-            params.append({"b_id": row["id"], "b_mask": found.attribute_mask, "b_tokens": found.search_tokens,
-                           "b_min": found.age_min, "b_max": found.age_max})
+            params.append({"b_id": row["id"], "b_mask": found.attribute_mask, "b_pay": found.monthly_pay,
+                           "b_tokens": found.search_tokens, "b_min": found.age_min, "b_max": found.age_max})
         connection.execute(stmt, params)
         done += len(rows)
         after = rows[-1]["id"]

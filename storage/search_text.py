@@ -50,7 +50,10 @@ def _traditional_characters() -> frozenset[str]:
 
 def normalise(text: str) -> str:
     """Simplified characters, half-width letters and digits, lower case."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = text or ""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
     if not _traditional_characters().isdisjoint(text):
         text = _t2s.convert(text)
     return text
@@ -74,11 +77,14 @@ def word_tokens(text: str) -> list[str]:
     return [text[i:i + 2] for i in range(len(text) - 1)]
 
 
-def text_tokens(text: str) -> set[str]:
-    """Every token of a text (normalised here)."""
+def text_tokens(text: str, *, normalised: bool = False) -> set[str]:
+    """Every token of a text (normalised here unless it already is)."""
     found: set[str] = set()
-    for run in runs(normalise(text)):
-        found.update(word_tokens(run))
+    for run in _RUNS.findall(text if normalised else normalise(text)):
+        if len(run) > 1 and not run[0].isascii():
+            found.update(run[i:i + 2] for i in range(len(run) - 1))
+        else:
+            found.add(run)
     return found
 
 
@@ -119,12 +125,17 @@ def age_token(level: int, prefix: int) -> str:
     return f"a_{level}_{prefix}"
 
 
+def _clean(name: str) -> str:
+    """A name as one token: its Chinese characters, letters and digits (never a space or a quote)."""
+    return "".join(runs(normalise(name)))
+
+
 def category_token(category: str) -> str:
-    return "c_" + normalise(category)
+    return "c_" + _clean(category)
 
 
 def place_token(place: str) -> str:
-    return "p_" + normalise(place)
+    return "p_" + _clean(place)
 
 
 def attribute_token(name: str) -> str:

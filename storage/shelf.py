@@ -9,8 +9,10 @@ The full-text index holds only listed postings' `search_tokens` (storage/search_
 - SQLite: an FTS5 table `posting_fts` (detail=none: which postings hold a token, no positions) whose external
   content is the view `posting_shelf`; the same triggers add and remove its rows. They rely on SQLite's
   default of no recursive triggers (a trigger's own UPDATE does not fire it again).
-- PostgreSQL: a partial GIN index over `array_to_tsvector(string_to_array(search_tokens, ' '))` where listed;
-  no text search parser is involved, so the database's locale cannot change what a token is.
+- PostgreSQL: a partial GIN index over `array_to_tsvector(string_to_array(search_tokens, ' '))` where listed
+  (no text search parser is involved, so the database's locale cannot change what a token is) for the words
+  asked, and partial B-tree indexes holding every column a search filters on, so that counts of broad questions
+  are read from an index alone.
 
 `create_shelf` is run by the migration that introduced it; a later migration that rebuilds the posting table
 (SQLite batch mode) must run it again (tests/storage/test_search.py checks the triggers exist at head).
@@ -26,8 +28,9 @@ GIN_INDEX = "ix_posting_search"
 # The tsvector the PostgreSQL index is built on (queries must use the same expression to use the index).
 PG_DOCUMENT = "array_to_tsvector(string_to_array(search_tokens, ' '))"
 # Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
-OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX} | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config",
-                                                                                        "docsize", "content")})
+OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, "ix_shelf_category", "ix_shelf_township", "ix_shelf_city",
+                     "ix_shelf_province", "ix_shelf_newest"}
+                    | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
 
 
 def _group(row: str, alias: str = "") -> str:
@@ -121,6 +124,28 @@ END $$""",
 ]
 
 
+# PostgreSQL counts a GIN match row by row in the table (it must check each row's visibility), which is slow
+# for the broad questions ("日结的", "有没有活"); conditions on columns are counted from B-tree indexes alone.
+# One index per leading condition, each holding every column a search reads (index-only scans).
+_FACETS = ("job_category", "township", "city", "province", "attribute_mask", "age_min", "age_max", "monthly_pay",
+           "deadline", "id")
+PG_FACET_INDEXES = {
+    "ix_shelf_category": "job_category",
+    "ix_shelf_township": "township",
+    "ix_shelf_city": "city",
+    "ix_shelf_province": "province",
+    "ix_shelf_newest": "",  # no leading condition: the whole shelf, newest first
+}
+
+
+def _facet_index(name: str, lead: str) -> str:
+    """Keyed by the leading condition then id (a page reads newest first and stops), holding the rest."""
+    keys = [lead, "id"] if lead else ["id"]
+    included = [c for c in _FACETS if c not in keys]
+    return (f"CREATE INDEX IF NOT EXISTS {name} ON posting ({', '.join(keys)}) INCLUDE ({', '.join(included)}) "
+            "WHERE listed")
+
+
 def _pg_statements() -> list[str]:
     return [
         *_PG_FUNCTIONS,
@@ -129,6 +154,7 @@ def _pg_statements() -> list[str]:
         "CREATE TRIGGER posting_shelf AFTER INSERT OR DELETE OR UPDATE OF "
         + ", ".join(_DECIDING) + " ON posting FOR EACH ROW EXECUTE FUNCTION posting_shelf()",
         f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON posting USING gin (({PG_DOCUMENT})) WHERE listed",
+        *(_facet_index(name, lead) for name, lead in PG_FACET_INDEXES.items()),
     ]
 
 
@@ -167,7 +193,8 @@ def drop_shelf(connection: Connection) -> None:
         connection.execute(text("DROP TRIGGER IF EXISTS posting_shelf ON posting"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_relist(integer, varchar, varchar)"))
-        connection.execute(text(f"DROP INDEX IF EXISTS {GIN_INDEX}"))
+        for name in (GIN_INDEX, *PG_FACET_INDEXES):
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
 
 
 def shelf_triggers(connection: Connection) -> set[str]:

@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import ColumnElement, func, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage import search_text as st
-from storage.attributes import expand
+from storage.attributes import expand, mask_of
 from storage.models import Posting
 from storage.shelf import FTS_TABLE, PG_DOCUMENT
 
@@ -105,7 +106,7 @@ def match_of(query: ShelfQuery) -> st.Match:
 
 
 def tiers_of(query: ShelfQuery) -> list[st.Match]:
-    """The disjoint parts of the result, in the order they are shown."""
+    """The disjoint parts of the result, in the order they are shown (as search-token expressions)."""
     base = match_of(query)
     if query.order == "pay":
         bands = [st.pay_between(low, high) for low, high in PAY_BANDS]
@@ -114,60 +115,143 @@ def tiers_of(query: ShelfQuery) -> list[st.Match]:
     if query.order == "near" and query.nearest:
         places = [st.tok(st.place_token(t)) for t in query.nearest]
         return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
-    if query.order == "relevance" and query.words:
-        in_title = [m for m in (st.word_match(w, title=True) for w in query.words) if m is not None]
-        if in_title:
-            title = st.all_of(in_title)
-            return [st.all_of([base, title]), st.but_not(base, title)]
+    title = _title_match(query)
+    if title is not None:
+        return [st.all_of([base, title]), st.but_not(base, title)]
+    return [base]
+
+
+def _title_match(query: ShelfQuery) -> st.Match | None:
+    """Relevance: every word asked in the title."""
+    if query.order != "relevance" or not query.words:
+        return None
+    in_title = [m for m in (st.word_match(w, title=True) for w in query.words) if m is not None]
+    return st.all_of(in_title) if in_title else None
+
+
+def _words_match(query: ShelfQuery) -> st.Match | None:
+    found = [m for m in (st.word_match(w) for w in query.words) if m is not None]
+    return st.all_of(found) if found else None
+
+
+# --- PostgreSQL: the same conditions on columns (B-tree indexes answer counts from the index alone) ---------
+
+
+def _document(match: st.Match) -> ColumnElement[bool]:
+    """The GIN-indexed tokens hold the match (the tsquery is a literal: its tokens are letters, digits, _ and
+    Chinese characters only, so the planner sees what is asked)."""
+    return literal_column(PG_DOCUMENT).op("@@")(literal_column(f"CAST('{_quote(match.tsquery())}' AS tsquery)"))
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def pg_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
+    """The query as column conditions, meaning what `match_of` means over tokens."""
+    today = literal_column(f"DATE '{query.today.isoformat()}'")
+    found: list[ColumnElement[bool]] = [Posting.listed.is_(True), or_(Posting.deadline.is_(None), Posting.deadline >= today)]
+    if query.categories:
+        found.append(Posting.job_category.in_(list(query.categories)))
+    if query.places:
+        places = list(query.places)
+        found.append(or_(Posting.township.in_(places), Posting.city.in_(places), Posting.province.in_(places)))
+    mask = mask_of(query.attributes)
+    if mask:
+        found.append(Posting.attribute_mask.op("&")(mask) == mask)
+    if query.min_monthly_pay:
+        least = -(-int(query.min_monthly_pay) // 10) * 10
+        found.append(or_(Posting.monthly_pay.is_(None), Posting.monthly_pay >= least))
+    if query.age is not None:
+        age = min(max(query.age, 0), (1 << st.AGE_BITS) - 1)
+        found.append(or_(Posting.age_min.is_(None), Posting.age_min <= age))
+        found.append(or_(Posting.age_max.is_(None), Posting.age_max >= age))
+    words = _words_match(query)
+    if words is not None:
+        found.append(_document(words))
+    return found
+
+
+def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
+    """`tiers_of` as column conditions."""
+    base = pg_conditions(query)
+    if query.order == "pay":
+        tiers = [[*base, Posting.monthly_pay >= low, *([Posting.monthly_pay < high] if high else [])]
+                 for low, high in PAY_BANDS]
+        return [*tiers, [*base, Posting.monthly_pay.is_(None)]]
+    if query.order == "near" and query.nearest:
+        near = list(query.nearest)
+        return [[*base, Posting.township == t] for t in near] + [
+            [*base, or_(Posting.township.is_(None), Posting.township.not_in(near))]]
+    title = _title_match(query)
+    if title is not None:
+        return [[*base, _document(title)], [*base, ~_document(title)]]
     return [base]
 
 
 class _Engine:
-    """Counting and reading ids of one match on one backend."""
+    """Counting and reading ids of one tier on one backend (SQLite: FTS5 match; PostgreSQL: conditions)."""
 
     def __init__(self, session: AsyncSession, today: date) -> None:
         self.session = session
         self.today = today
         self.sqlite = session.bind.dialect.name == "sqlite"
+        self._expired: bool | None = None
 
-    async def count(self, match: st.Match) -> int:
+    async def _any_expired(self) -> bool:
+        """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
+        cost on every matching row, is only written into SQLite's statements when there are)."""
+        if self._expired is None:
+            found = await self.session.execute(text(_EXPIRED + " LIMIT 1"), {"today": self.today})
+            self._expired = found.first() is not None
+        return self._expired
+
+    def _compiled(self, stmt: Any) -> str:
+        return str(stmt.compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True}))
+
+    async def count(self, tier: Any) -> int:
         if self.sqlite:
-            sql = (f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m AND rowid NOT IN "
-                   "(SELECT id FROM posting WHERE listed AND deadline < :today)")
-            return int((await self.session.execute(text(sql), {"m": match.fts5(), "today": self.today})).scalar_one())
-        # Counting from the index alone is fast (no table rows read); the few listed postings past their
-        # deadline, found by their own index, are taken off.
-        sql = (f"SELECT (SELECT count(*) FROM posting WHERE listed AND {PG_DOCUMENT} @@ CAST(:m AS tsquery)) - "
-               f"(SELECT count(*) FROM posting WHERE listed AND deadline < :today AND {PG_DOCUMENT} @@ "
-               "CAST(:m AS tsquery))")
-        return int((await self.session.execute(text(sql), {"m": match.tsquery(), "today": self.today})).scalar_one())
+            sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+            if await self._any_expired():
+                sql += f" AND rowid NOT IN ({_EXPIRED})"
+            return int((await self.session.execute(text(sql), {"m": tier.fts5(), "today": self.today})).scalar_one())
+        stmt = select(func.count()).select_from(Posting).where(*tier)
+        return int((await self.session.execute(text(self._compiled(stmt)))).scalar_one())
 
-    async def ids(self, match: st.Match, limit: int, offset: int) -> list[int]:
+    async def ids(self, tier: Any, limit: int, offset: int) -> list[int]:
         if limit <= 0:
             return []
         if self.sqlite:
-            sql = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m AND rowid NOT IN "
-                   "(SELECT id FROM posting WHERE listed AND deadline < :today) "
-                   "ORDER BY rowid DESC LIMIT :limit OFFSET :offset")
-            params = {"m": match.fts5()}
-        else:
-            sql = (f"SELECT id FROM posting WHERE listed AND {PG_DOCUMENT} @@ CAST(:m AS tsquery) "
-                   "AND (deadline IS NULL OR deadline >= :today) ORDER BY id DESC LIMIT :limit OFFSET :offset")
-            params = {"m": match.tsquery()}
-        params.update(today=self.today, limit=limit, offset=offset)
-        return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
+            sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+            if await self._any_expired():
+                sql += f" AND rowid NOT IN ({_EXPIRED})"
+            sql += " ORDER BY rowid DESC LIMIT :limit OFFSET :offset"
+            params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
+            return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
+        stmt = select(Posting.id).where(*tier).order_by(Posting.id.desc()).limit(limit).offset(offset)
+        return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
+
+    def base(self, query: ShelfQuery) -> Any:
+        return match_of(query) if self.sqlite else pg_conditions(query)
+
+    def tiers(self, query: ShelfQuery) -> list[Any]:
+        return tiers_of(query) if self.sqlite else pg_tiers(query)
+
+
+_EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
 
 
 async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
     """How many listed postings fit the query."""
-    return await _Engine(session, query.today).count(match_of(query))
+    engine = _Engine(session, query.today)
+    return await engine.count(engine.base(query))
 
 
 async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int = 1, page_size: int = 5) -> SearchPage:
     """The listed postings that fit, the `page`th `page_size` of them in the query's order, and how many fit."""
     engine = _Engine(session, query.today)
-    tiers = tiers_of(query)
-    total = await engine.count(match_of(query))
+    tiers = engine.tiers(query)
+    total = await engine.count(engine.base(query))
     skip, need = max(page - 1, 0) * page_size, page_size
     ids: list[int] = []
     if skip < total:
@@ -198,7 +282,7 @@ async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[P
 async def counts_without(session: AsyncSession, query: ShelfQuery) -> dict[str, int]:
     """For each condition of the query, how many postings would fit without it (what removed them all)."""
     engine = _Engine(session, query.today)
-    return {condition: await engine.count(match_of(query.without(condition))) for condition in query.conditions()}
+    return {condition: await engine.count(engine.base(query.without(condition))) for condition in query.conditions()}
 
 
 async def unlist_expired(session: AsyncSession, today: date) -> int:

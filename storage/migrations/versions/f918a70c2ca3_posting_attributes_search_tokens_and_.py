@@ -22,6 +22,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('posting', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attribute_mask', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('monthly_pay', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('search_tokens', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('listed', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index('ix_posting_listed_deadline', ['listed', 'deadline'], unique=False)
@@ -38,4 +39,5 @@ def downgrade() -> None:
         batch_op.drop_index('ix_posting_listed_deadline')
         batch_op.drop_column('listed')
         batch_op.drop_column('search_tokens')
+        batch_op.drop_column('monthly_pay')
         batch_op.drop_column('attribute_mask')
