@@ -37,11 +37,11 @@ from typing import Any
 
 from sqlalchemy import text
 
+from storage import posting_index
 from storage.db import Database
 from storage.demo.reference import data, destinations, townships
 from storage.migrate import upgrade
 from storage.models import Enterprise, Posting
-from storage import posting_index
 from storage.queries.search import ShelfQuery, search_postings, unlist_expired
 from storage.shelf import create_shelf, drop_shelf
 

@@ -140,3 +140,18 @@ def match_categories(text: str, categories: Mapping[str, list[str]]) -> tuple[li
         elif name not in found:
             found.append(name)
     return found, unknown
+
+
+_CHOICE = re.compile(r"^(?:第|选|选择|要|no\.?\s*|#)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|号|条|项|\.|、)?$")
+
+
+def parse_choice(text: str, count: int) -> int | None:
+    """The option a typed answer names, from 1: "2", "第二个", "选3", "No. 1"; None when it names none of `count`."""
+    m = _CHOICE.match(_plain(text).strip("。!！?？ "))
+    if m is None:
+        return None
+    try:
+        number = _number(m.group(1))
+    except ValueError:
+        return None
+    return number if 1 <= number <= count else None

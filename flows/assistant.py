@@ -30,6 +30,7 @@ from flows import (
     training,
     transport,
 )
+from flows.answers import parse_choice
 from flows.commands import command_of
 from flows.i18n import LANGUAGES, detect_language
 from flows.messages import ChatType, Inbound, Reply
@@ -183,6 +184,10 @@ class Assistant:
             turn.handled_as = command[0]
             await self.router.intents[command[0]](turn)
             return
+        offered = self._offered(turn, text)
+        if offered is not None:
+            await self._press(turn, offered)
+            return
         if not text and inbound.contact is None:
             if inbound.chat_type == ChatType.PRIVATE:
                 turn.say(turn.t("common.empty"))
@@ -200,6 +205,17 @@ class Assistant:
     async def _route(self, turn: Turn, intent: str) -> None:
         handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
         await handler(turn)
+
+    @staticmethod
+    def _offered(turn: Turn, text: str) -> str | None:
+        """The button a typed number presses when the last reply offered numbered buttons (`Turn.offer`); the
+        offer answers one message either way."""
+        offer = (turn.state.data or {}).get("offer") if not turn.state.form else None
+        if not offer:
+            return None
+        turn.state.data = {}
+        number = parse_choice(text, len(offer))
+        return str(offer[number - 1]) if number is not None else None
 
     def _command(self, text: str) -> str | None:
         """The registered command a text starts with (`/today`, `/worker@mishu_bot 12`), if any."""

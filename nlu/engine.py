@@ -19,7 +19,8 @@ from nlu.rasa_format import Example, TrainingData, load_data
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_DATA = PACKAGE / "data"
 DEFAULT_CONFIG = PACKAGE / "config.yml"
-_CODE_FILES = ("components.py", "engine.py", "normalise.py", "salary.py", "dates.py", "rasa_format.py", "config.yml")
+_CODE_FILES = ("components.py", "engine.py", "normalise.py", "salary.py", "dates.py", "ages.py", "rasa_format.py",
+               "config.yml")
 
 
 @dataclass

@@ -134,6 +134,8 @@ class WorkerProfile(Base):
     status: Mapped[str] = mapped_column(String(16), default="seeking", index=True)
     skills: Mapped[list[str]] = mapped_column(default=list)
     wanted_categories: Mapped[list[str]] = mapped_column(default=list)
+    # What every pushed posting must offer (canonical attributes, storage/attributes.py): 日结, 包吃住 …
+    wanted_attributes: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     min_monthly_pay: Mapped[int | None] = mapped_column(Integer)
     available_from: Mapped[date | None] = mapped_column(Date)
     birth_year: Mapped[int | None] = mapped_column(Integer)

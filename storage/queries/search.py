@@ -84,6 +84,7 @@ class ShelfQuery:
 class SearchPage:
     total: int  # every listed posting that fits, exactly
     items: list[Posting] = field(default_factory=list)  # the page asked for, in order, enterprise loaded
+    ids: list[int] = field(default_factory=list)  # the first `remember` ids, in order
 
 
 def match_of(query: ShelfQuery) -> st.Match:
@@ -247,27 +248,41 @@ async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
     return await engine.count(engine.base(query))
 
 
-async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int = 1, page_size: int = 5) -> SearchPage:
-    """The listed postings that fit, the `page`th `page_size` of them in the query's order, and how many fit."""
+async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int = 1, page_size: int = 5,
+                          remember: int = 0) -> SearchPage:
+    """The listed postings that fit, the `page`th `page_size` of them in the query's order (enterprise loaded),
+    how many fit, and the ids of the first `remember` (a chat's result list, for paging and references)."""
     engine = _Engine(session, query.today)
     tiers = engine.tiers(query)
     total = await engine.count(engine.base(query))
-    skip, need = max(page - 1, 0) * page_size, page_size
+    first = max(page - 1, 0) * page_size
+    if first + page_size <= remember:
+        ids = await _walk(engine, tiers, total, 0, remember)
+        page_ids = ids[first:first + page_size]
+    else:
+        page_ids = await _walk(engine, tiers, total, first, page_size)
+        ids = await _walk(engine, tiers, total, 0, remember) if remember else []
+    return SearchPage(total, await postings_in_order(session, page_ids), ids)
+
+
+async def _walk(engine: _Engine, tiers: list[Any], total: int, skip: int, need: int) -> list[int]:
+    """`need` ids from position `skip` on, through the tiers in order."""
     ids: list[int] = []
-    if skip < total:
-        for number, tier in enumerate(tiers):
-            if need <= 0:
-                break
-            if number < len(tiers) - 1:  # the last tier needs no count: what is left of the total is in it
-                size = await engine.count(tier)
-                if skip >= size:
-                    skip -= size
-                    continue
-            found = await engine.ids(tier, need, skip)
-            ids.extend(found)
-            need -= len(found)
-            skip = 0
-    return SearchPage(total, await postings_in_order(session, ids))
+    if skip >= total:
+        return ids
+    for number, tier in enumerate(tiers):
+        if need <= 0:
+            break
+        if number < len(tiers) - 1:  # the last tier needs no count: what is left of the total is in it
+            size = await engine.count(tier)
+            if skip >= size:
+                skip -= size
+                continue
+        found = await engine.ids(tier, need, skip)
+        ids.extend(found)
+        need -= len(found)
+        skip = 0
+    return ids
 
 
 async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[Posting]:

@@ -1,4 +1,4 @@
-"""posting attributes, search tokens and the shelf
+"""posting attributes, search tokens and the shelf; what workers want of pushed postings
 
 Revision ID: f918a70c2ca3
 Revises: 6f40c4eb50dd
@@ -26,6 +26,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('search_tokens', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('listed', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index('ix_posting_listed_deadline', ['listed', 'deadline'], unique=False)
+    with op.batch_alter_table('worker_profile', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('wanted_attributes', sa.JSON(), server_default='[]', nullable=False))
     op.create_index('ix_posting_duplicates', 'posting', ['enterprise_id', 'title', sa.text('coalesce(township, city)')])
     # Postings already on the shelf are read as new ones are, then listed and indexed.
     reindex(op.get_bind())
@@ -34,6 +36,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     drop_shelf(op.get_bind())
+    with op.batch_alter_table('worker_profile', schema=None) as batch_op:
+        batch_op.drop_column('wanted_attributes')
     op.drop_index('ix_posting_duplicates', table_name='posting')
     with op.batch_alter_table('posting', schema=None) as batch_op:
         batch_op.drop_index('ix_posting_listed_deadline')
