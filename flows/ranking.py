@@ -9,6 +9,7 @@ from typing import Any
 
 from flows.free_text import search_words
 from storage.attributes import canonical
+from storage.vocabulary import canonical_job_category, geography
 
 ORDERS = ("relevance", "pay", "near", "newest")
 
@@ -61,7 +62,12 @@ class SearchCriteria:
             return cls()
         entities = list(parse.entities)
         words = search_words(parse.text, [(int(e.start), int(e.end)) for e in entities])
-        return cls.from_entities(entities, words)
+        criteria = cls.from_entities(entities)
+        # a word that names what an entity already says (its span missed) is not free text
+        said = {*criteria.categories, *criteria.places}
+        words = tuple(w for w in words if canonical_job_category(w) not in said and geography().township_of(w)
+                      not in said and w not in said)
+        return replace(criteria, words=words)
 
     def without(self, condition: str) -> SearchCriteria:
         """The same criteria with one condition dropped ("attribute:包吃住", "places", "age" …)."""

@@ -125,7 +125,7 @@ def condition_label(turn: Turn, criteria: SearchCriteria, query: ShelfQuery, con
         return turn.t("search.pay_at_least", amount=amount, unit=turn.t(f"jobs.per_{criteria.pay_unit}"))
     if condition == "age":
         return turn.t("search.age_limit", age=query.age)
-    return sep.join(f"“{w}”" for w in criteria.words)
+    return sep.join(criteria.words)
 
 
 async def offer_easing(turn: Turn, criteria: SearchCriteria, query: ShelfQuery, filters: str) -> None:

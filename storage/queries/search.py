@@ -6,7 +6,8 @@ the full-text index answers for listed postings only (open, near-duplicates coll
 postings past their deadline that the daily check has not unlisted yet are left out too.
 
 Order: "newest" is the order postings came on the shelf; "relevance" puts postings whose title holds the
-words asked first, newest first among equals; "pay" goes by pay band (about 500 yuan a month wide), newest
+words asked first, and among those postings that say what they pay before 面议 and piece rates, newest first
+among equals; "pay" goes by pay band (about 500 yuan a month wide), newest
 first within a band, postings naming no comparable pay last; "near" goes by the distance of the posting's
 township from the worker's, then postings outside the county. Each order is a list of disjoint tiers, each
 tier read newest first, so a page never sorts more than it shows.
@@ -116,10 +117,12 @@ def tiers_of(query: ShelfQuery) -> list[st.Match]:
     if query.order == "near" and query.nearest:
         places = [st.tok(st.place_token(t)) for t in query.nearest]
         return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
+    if query.order != "relevance":
+        return [base]
     title = _title_match(query)
-    if title is not None:
-        return [st.all_of([base, title]), st.but_not(base, title)]
-    return [base]
+    parts = [st.all_of([base, title]), st.but_not(base, title)] if title is not None else [base]
+    unknown = st.tok(st.PAY_UNKNOWN)
+    return [tier for part in parts for tier in (st.but_not(part, unknown), st.all_of([part, unknown]))]
 
 
 def _title_match(query: ShelfQuery) -> st.Match | None:
@@ -151,7 +154,8 @@ def _quote(value: str) -> str:
 def pg_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
     """The query as column conditions, meaning what `match_of` means over tokens."""
     today = literal_column(f"DATE '{query.today.isoformat()}'")
-    found: list[ColumnElement[bool]] = [Posting.listed.is_(True), or_(Posting.deadline.is_(None), Posting.deadline >= today)]
+    # bare `listed` (not "IS true"), so the planner sees the partial indexes apply
+    found: list[ColumnElement[bool]] = [Posting.listed, or_(Posting.deadline.is_(None), Posting.deadline >= today)]
     if query.categories:
         found.append(Posting.job_category.in_(list(query.categories)))
     if query.places:
@@ -184,10 +188,12 @@ def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
         near = list(query.nearest)
         return [[*base, Posting.township == t] for t in near] + [
             [*base, or_(Posting.township.is_(None), Posting.township.not_in(near))]]
+    if query.order != "relevance":
+        return [base]
     title = _title_match(query)
-    if title is not None:
-        return [[*base, _document(title)], [*base, ~_document(title)]]
-    return [base]
+    parts = [[*base, _document(title)], [*base, ~_document(title)]] if title is not None else [base]
+    return [tier for part in parts for tier in ([*part, Posting.monthly_pay.is_not(None)],
+                                                 [*part, Posting.monthly_pay.is_(None)])]
 
 
 class _Engine:

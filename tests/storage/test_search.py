@@ -184,10 +184,16 @@ class TestOrder:
         async with any_db.session() as session:
             session.add(Posting(enterprise_id=1, title="茶园帮工", job_category="采茶工", township="双福镇",
                                 description="帮忙采摘春茶", deadline=TODAY + timedelta(days=9)))
-        # 茶园帮工 is the newest but says 采摘 only in its description
-        assert await titles(any_db, query(words=("采摘",))) == ["茶叶采摘（按斤计）", "春茶采摘工", "茶园帮工"]
+        # 茶园帮工 is the newest but says 采摘 only in its description; 春茶采摘工 says what it pays, 茶叶采摘 面议
+        assert await titles(any_db, query(words=("采摘",))) == ["春茶采摘工", "茶叶采摘（按斤计）", "茶园帮工"]
         assert await titles(any_db, query(words=("采摘",), order="newest")) == [
             "茶园帮工", "茶叶采摘（按斤计）", "春茶采摘工"]
+
+
+    async def test_relevance_puts_postings_naming_their_pay_before_negotiable_ones(self, any_db: Database) -> None:
+        ids = await shelf(any_db)
+        found = await titles(any_db, query(categories=("采茶工",)))
+        assert found == ["春茶采摘工", "茶叶采摘（按斤计）"] and ids["春茶采摘工"] < ids["茶叶采摘（按斤计）"]
 
 
 class TestDuplicates:
