@@ -2,7 +2,8 @@
 
 "有没有印染厂的活" → 印染; "绍兴的纺织厂" (绍兴 a place) → 纺织; "有没有活" → nothing. The rest of the message,
 with the entities' spans cut out, is split into words (jieba) and stripped of what every question says (有没有,
-的, 活, 工作 …); a generic trailing 厂/公司/店 goes when a word remains. Words about who a person is (男的, 女工,
+的, 活, 工作 …); a generic trailing 厂/公司/店 goes when a word remains; a word after a negation (不要学历) is
+not searched for. Words about who a person is (男的, 女工,
 民族, 户口) are dropped: search never filters on them. A long message gives at most MAX_WORDS words.
 """
 
@@ -25,6 +26,7 @@ STOP_WORDS = frozenset("""
 人 要人 缺人 找工作 求职 机会 适合 合适 方面 类 的话 多少 钱 工资 待遇 薪水 现在 最近 今天 明天 本地 附近 这边 那边 城里 一天
 一个月 月 天 年 岁 周岁 以上 以下 左右 多 大概 可能 好 好的 谢谢 你好 嗯 号 行 行不行 只要 只 那 这 呗 嗯嗯 有 是 不是 么样
 怎么样 怎样 如何 一个 几个 还要 需要 想要 愿意 喜欢 比较 特别 一般 多点 高点 高 低 大 小 新 老 年纪 年龄 岁数 家 屋头 回家
+今年 已经 快 通知 提醒 订阅 推送 告诉 消息 不要 不用 不需要 无需 没有
 """.split())
 # Who a person is: never searched for, never a filter.
 NOT_A_FILTER = frozenset("""
@@ -36,6 +38,7 @@ a an the is are am do does any some job jobs work working position positions the
 and or me my i we you please looking look find need want have has got what where which near nearby around
 """.split())
 GENERIC_ENDINGS = ("有限公司", "公司", "工厂", "厂", "店", "场")
+NEGATIONS = frozenset("不要 不用 不需要 不需 无需 没有 不限 不想 不 没 无 别 非 除了".split())
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z][a-z0-9]*|\d+")
 
 
@@ -63,7 +66,14 @@ def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str,
         if run.isdigit():
             continue
         pieces = cut(run) if not run.isascii() else [run]
+        negated = False
         for piece in pieces:
+            if piece in NEGATIONS:
+                negated = True  # "不要学历": what is not wanted is not searched for
+                continue
+            if negated:
+                negated = piece in STOP_WORDS
+                continue
             if run.isascii():
                 keep = len(piece) >= 3 and piece not in ENGLISH_STOP
             else:
