@@ -68,7 +68,8 @@ class Understanding(Protocol):
 def default_router() -> Router:
     root = Router("assistant")
     root.include(
-        smalltalk.router, jobs.router, shelf_search.router, policy.router, forms.router, registration.router, applications.router,
+        smalltalk.router, jobs.router, shelf_search.router, policy.router, forms.router, registration.router,
+        applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
         secretary.router, push.router, broadcasting.router,
     )

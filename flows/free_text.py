@@ -26,7 +26,7 @@ STOP_WORDS = frozenset("""
 人 要人 缺人 找工作 求职 机会 适合 合适 方面 类 的话 多少 钱 工资 待遇 薪水 现在 最近 今天 明天 本地 附近 这边 那边 城里 一天
 一个月 月 天 年 岁 周岁 以上 以下 左右 多 大概 可能 好 好的 谢谢 你好 嗯 号 行 行不行 只要 只 那 这 呗 嗯嗯 有 是 不是 么样
 怎么样 怎样 如何 一个 几个 还要 需要 想要 愿意 喜欢 比较 特别 一般 多点 高点 高 低 大 小 新 老 年纪 年龄 岁数 家 屋头 回家
-今年 已经 快 通知 提醒 订阅 推送 告诉 消息 不要 不用 不需要 无需 没有
+今年 已经 快 通知 提醒 订阅 推送 告诉 消息 不要 不用 不需要 无需 没有 不能 不会 不行 不是 能否 是否 可否
 """.split())
 # Who a person is: never searched for, never a filter.
 NOT_A_FILTER = frozenset("""
@@ -39,6 +39,9 @@ and or me my i we you please looking look find need want have has got what where
 """.split())
 GENERIC_ENDINGS = ("有限公司", "公司", "工厂", "厂", "店", "场")
 NEGATIONS = frozenset("不要 不用 不需要 不需 无需 没有 不限 不想 不 没 无 别 非 除了".split())
+# jieba may cut a run of stop words differently (找一份 → 找 + 一份): parts of stop words are stop words too.
+_STOP_PIECES = frozenset(w[i:j] for w in STOP_WORDS for i in range(len(w)) for j in range(i + 2, len(w) + 1))
+_PERSONAL = sorted((w for w in NOT_A_FILTER if len(w) > 1), key=len, reverse=True)
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z][a-z0-9]*|\d+")
 
 
@@ -61,6 +64,8 @@ def _trimmed(word: str) -> str:
 def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str, ...]:
     """The free-text words of a question whose entities cover `spans` (offsets into `text` as typed)."""
     rest = normalise(_outside(text[:2000], spans))
+    for phrase in _PERSONAL:  # before jieba splits 城镇户口 into 城镇 + 户口
+        rest = rest.replace(phrase, " ")
     words: list[str] = []
     for run in _RUNS.findall(rest):
         if run.isdigit():
@@ -77,7 +82,7 @@ def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str,
             if run.isascii():
                 keep = len(piece) >= 3 and piece not in ENGLISH_STOP
             else:
-                keep = len(piece) >= 2 and piece not in STOP_WORDS and piece not in NOT_A_FILTER
+                keep = len(piece) >= 2 and piece not in _STOP_PIECES and piece not in NOT_A_FILTER
             piece = _trimmed(piece)[:MAX_WORD_LENGTH]
             if keep and piece not in words and not any(piece in w for w in words):
                 words.append(piece)

@@ -17,7 +17,7 @@ _PATTERNS = [
     # 我55了, 我都60了, 我今年52, 我五十多了
     re.compile(r"我\s*(?:今年|已经|都|也|快|有)?\s*(?:快)?\s*(\d{2})\s*(?:多)?\s*(?:了|啦|咯|喽|$|[,，。!！?？\s])"),
     # 年纪55, 年龄52
-    re.compile(r"(?:年纪|年龄)\s*(?:是|有)?\s*(\d{2})(?!\d)"),
+    re.compile(r"(?:年纪|年龄)\s*(?:是|有)?\s*(\d{2})(?!\d)(?!\s*(?:-|~|～|至|到))"),
     # I'm 55, I am 55 years old, 55 years old, aged 55
     re.compile(r"(?:i'?m|i am|aged)\s+(\d{2})(?!\d)"),
     re.compile(r"(?<!\d)(\d{2})\s*(?:years? old|yrs? old|y/o)"),
