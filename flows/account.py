@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.i18n import LANGUAGES
 from flows.registration import private_link
 from flows.router import Router
@@ -103,7 +105,11 @@ async def keep(turn: Turn) -> None:
 
 @router.intent("language")
 async def language(turn: Turn) -> None:
-    buttons = [[turn.button(turn.t(f"account.lang_{code}"), "account.lang", code=code)] for code in LANGUAGES]
+    # Each language is named in its own script (the catalogues say so), for someone who reads only that one.
+    buttons = [
+        [replace(turn.button(turn.t(f"account.lang_{code}"), "account.lang", code=code), keep_script=True)]
+        for code in LANGUAGES
+    ]
     buttons.append([turn.button(turn.t("account.lang_auto"), "account.lang", code="auto")])
     turn.say(turn.t("account.lang_choose"), buttons)
 

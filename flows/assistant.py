@@ -18,10 +18,12 @@ from flows import (
     alerts,
     applications,
     broadcasting,
+    bureau,
     cases,
     employment,
     forms,
     jobs,
+    other_services,
     policy,
     push,
     registration,
@@ -31,9 +33,9 @@ from flows import (
     training,
     transport,
 )
-from flows.answers import parse_choice
+from flows.answers import is_cancel, match_choice
 from flows.commands import command_of
-from flows.i18n import LANGUAGES, detect_language
+from flows.i18n import LANGUAGES, detect_language, in_script
 from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router
 from flows.turn import FlowSettings, ParseLike, Turn
@@ -46,7 +48,6 @@ log = logging.getLogger(__name__)
 
 # In a group, the assistant speaks unasked only on these topics (and only when sure).
 GROUP_TOPICS = frozenset({"job_search", "policy_question", "training_question", "transport_question"})
-CANCEL_WORDS = frozenset({"取消", "返回", "算了", "不要了", "cancel", "quit", "stop", "/cancel"})
 HISTORY_LENGTH = 10
 # Control characters other than tab and newline: PostgreSQL refuses NUL in text, terminals misbehave.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -71,7 +72,8 @@ def default_router() -> Router:
         smalltalk.router, jobs.router, shelf_search.router, policy.router, forms.router, registration.router,
         applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
-        secretary.router, push.router, broadcasting.router,
+        secretary.router, push.router, broadcasting.router, bureau.router,
+        other_services.router,
     )
     return root
 
@@ -110,14 +112,21 @@ class Assistant:
                 session=session, settings=self.settings, inbound=inbound, person=person, state=state,
                 language=self._language(inbound, person.language, state.language), now=now,
             )
+            form_before = self._open_form(turn)
             await self._dispatch(turn)
+            if form_before is not None and form_before == self._open_form(turn) and not turn.handled_as.startswith(
+                ("form:", "button:form.")
+            ):
+                # Something else was answered (a command, a button of an earlier message): the form goes on.
+                await forms.remind(turn)
             if turn.handled_as:
                 record_service(
                     session, person_id=person.id, channel=inbound.channel, kind=turn.handled_as,
                     chat_type=str(inbound.chat_type), at=now,
                 )
                 self._remember(turn)
-            return Response(turn.replies, turn.handled_as)
+            # The one place a turn's replies are put in the reader's script, data from the database included.
+            return Response([in_script(reply, turn.language) for reply in turn.replies], turn.handled_as)
 
     async def group_moved(self, channel: str, old_chat_id: str, new_chat_id: str) -> None:
         """The channel moved a group to a new id (Telegram: group → supergroup)."""
@@ -165,7 +174,7 @@ class Assistant:
                 await self.router.intents["attachment"](turn)
             return
         if turn.state.form and self._form_alive(turn) and private:
-            if text.lower() in CANCEL_WORDS:
+            if is_cancel(text):
                 self._end_form(turn)
                 turn.say(turn.t("common.cancelled"))
                 turn.handled_as = "cancel"
@@ -210,14 +219,14 @@ class Assistant:
 
     @staticmethod
     def _offered(turn: Turn, text: str) -> str | None:
-        """The button a typed number presses when the last reply offered numbered buttons (`Turn.offer`); the
-        offer answers one message either way."""
+        """The button a typed number (or label) presses when the last reply offered buttons (`Turn.offer`);
+        the offer answers one message either way."""
         offer = (turn.state.data or {}).get("offer") if not turn.state.form else None
         if not offer:
             return None
         turn.state.data = {}
-        number = parse_choice(text, len(offer))
-        return str(offer[number - 1]) if number is not None else None
+        chosen = match_choice(text, [str(label) for _, label in offer])
+        return str(offer[chosen][0]) if chosen is not None else None
 
     def _command(self, text: str) -> str | None:
         """The registered command a text starts with (`/today`, `/worker@mishu_bot 12`), if any."""
@@ -230,6 +239,16 @@ class Assistant:
         if parse.confidence < self.settings.fallback_threshold:
             return "nlu_fallback"
         return parse.intent
+
+    @staticmethod
+    def _open_form(turn: Turn) -> tuple[str, str, str] | None:
+        """(form, run, step) of the form this person is filling in privately and that is still alive."""
+        state = turn.state
+        if not state.form or turn.inbound.chat_type != ChatType.PRIVATE:
+            return None
+        if state.expires_at is not None and state.expires_at < turn.now:
+            return None
+        return state.form, str((state.data or {}).get("_run", "")), state.step or ""
 
     def _form_alive(self, turn: Turn) -> bool:
         expires = turn.state.expires_at

@@ -6,9 +6,10 @@ is relayed to the worker through the outbox too, so the conversation goes on wit
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flows import access
+from flows import access, forms
+from flows.forms import Data, Form, Step
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
@@ -67,10 +68,11 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
     return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}")
 
 
-async def open_and_notify(turn: Turn, kind: str) -> tuple[Case, bool]:
-    """Open a case of `kind` for the person speaking and tell the secretary who handles them."""
+async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool]:
+    """Open a case of `kind` for the person speaking and tell the secretary who handles them; `about` says what
+    it is about when the person pressed a button instead of typing."""
     secretary_id = await secretary_for(turn.session, turn.person)
-    text = turn.inbound.text.strip()
+    text = turn.inbound.text.strip() or about
     case = await open_case(
         turn.session,
         kind=kind,
@@ -94,12 +96,12 @@ async def wage_arrears(turn: Turn) -> None:
     turn.say(turn.t("cases.arrears_followup") if notified else turn.t("cases.nobody", hotline=hotline))
 
 
-async def start_handoff(turn: Turn) -> None:
+async def start_handoff(turn: Turn, *, about: str = "") -> None:
     """Ask a person to take over: a case for the secretary, and the worker told what happens next."""
     if turn.in_group:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
-    _, notified = await open_and_notify(turn, "handoff")
+    _, notified = await open_and_notify(turn, "handoff", about=about)
     turn.say(
         turn.t("cases.handoff_done") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline)
     )
@@ -117,19 +119,21 @@ async def reply_button(turn: Turn) -> None:
     if case is None or turn.person.role not in STAFF_ROLES:
         turn.say(turn.t("common.unknown_button"))
         return
-    turn.state.form, turn.state.step, turn.state.data = REPLY_FORM, "text", {"case": case.id}
-    turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
-    turn.say(turn.t("cases.type_reply", case=case.id))
+    await forms.start(turn, REPLY, case=case.id)
 
 
-@router.form(REPLY_FORM)
-async def relay_reply(turn: Turn) -> None:
-    text = turn.inbound.text.strip()
-    if not text:
-        turn.say(turn.t("cases.type_reply", case=turn.state.data.get("case", "")))
-        return
-    case = await turn.session.get(Case, int(turn.state.data["case"]))
-    turn.state.form, turn.state.step, turn.state.data, turn.state.expires_at = None, None, {}, None
+async def ask_reply(turn: Turn, data: Data) -> None:
+    turn.say(turn.t("cases.type_reply", case=data.get("case", "")))
+
+
+async def answer_reply(turn: Turn, data: Data, value: str, pressed: bool) -> str:
+    return value.strip()
+
+
+async def relay_reply(turn: Turn, data: Data) -> None:
+    """The secretary's typed reply goes to the worker through the outbox."""
+    text = str(data["text"])
+    case = await turn.session.get(Case, int(data["case"]))
     if case is None:
         turn.say(turn.t("common.unknown_button"))
         return
@@ -147,3 +151,8 @@ async def relay_reply(turn: Turn) -> None:
     )
     case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))
+
+
+REPLY = forms.register_form(
+    Form(REPLY_FORM, (Step("text", ask_reply, answer_reply, relay=True, sample="您好，明天上午给您打电话。"),), relay_reply)
+)

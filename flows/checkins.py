@@ -221,11 +221,13 @@ class Batch:
     @classmethod
     async def load(cls, session: AsyncSession, rows: list[FollowUp]) -> Batch:
         ids = {r.worker_id for r in rows} | {r.secretary_id for r in rows if r.secretary_id is not None}
+        people = await people_by_id(session, ids)
         chats = {
-            pid: Recipient(pid, identity.channel, identity.chat_id or "", identity.external_id)
+            pid: Recipient(pid, identity.channel, identity.chat_id or "", identity.external_id,
+                           people[pid].language if pid in people else None)
             for pid, identity in (await private_chats(session, ids)).items()
         }
-        return cls(await people_by_id(session, ids), chats)
+        return cls(people, chats)
 
 
 async def handle_due(

@@ -50,11 +50,15 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button: `callback` is an opaque server-side token, `url` a link (one of the two)."""
+    """An inline button: `callback` is an opaque server-side token, `url` a link (one of the two).
+
+    `keep_script`: the label is shown exactly as written, never converted to the reader's script (the
+    language picker names each language in its own script: 简体中文 stays simplified for everyone)."""
 
     label: str
     callback: str | None = None
     url: str | None = None
+    keep_script: bool = False
 
 
 @dataclass(slots=True)

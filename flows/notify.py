@@ -1,4 +1,7 @@
-"""Telling someone who is not in the conversation (a secretary, a worker): through the outbox, once."""
+"""Telling someone who is not in the conversation (a secretary, a worker): through the outbox, once.
+
+`notify` is the one place such a message is put in the recipient's script (see `flows.i18n.in_script`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.i18n import in_script
 from flows.messages import Button, Reply, reply_to_dict
 from storage.models import Person
 from storage.queries.conversation import issue_token
@@ -20,11 +24,12 @@ BUTTON_TTL = timedelta(days=14)
 class Recipient:
     """A person's private chat, resolved once so buttons are issued for them and the message reaches them."""
 
-    def __init__(self, person_id: int, channel: str, chat_id: str, user_id: str) -> None:
+    def __init__(self, person_id: int, channel: str, chat_id: str, user_id: str, language: str | None = None) -> None:
         self.person_id = person_id
         self.channel = channel
         self.chat_id = chat_id
         self.user_id = user_id
+        self.language = language  # what they read: their setting, else what they last wrote in; None if unknown
 
     def button(self, session: AsyncSession, label: str, action: str, *, now: datetime, **args: Any) -> Button:
         """A button only this recipient can press."""
@@ -37,16 +42,19 @@ class Recipient:
 
 async def recipient(session: AsyncSession, person_id: int) -> Recipient | None:
     """Where a person can be reached, or None if they never opened a private chat with the bot."""
-    identity = await private_chat_of(session, person_id)
-    if identity is None or identity.chat_id is None:
+    found = await private_chat_of(session, person_id)
+    if found is None or found[0].chat_id is None:
         return None
-    return Recipient(person_id, identity.channel, identity.chat_id, identity.external_id)
+    identity, language = found
+    return Recipient(person_id, identity.channel, identity.chat_id, identity.external_id, language)
 
 
 async def notify(
     session: AsyncSession, to: Recipient, reply: Reply, *, purpose: str, not_before: datetime | None = None
 ) -> bool:
-    """Queue `reply` for `to`; the same purpose never reaches the same person twice."""
+    """Queue `reply` for `to`, in their script; the same purpose never reaches the same person twice."""
+    if to.language:
+        reply = in_script(reply, to.language)
     return await enqueue(
         session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply),
         person_id=to.person_id, not_before=not_before,

@@ -14,6 +14,7 @@ from flows.policy_search import PolicyHit, PolicyIndex
 from flows.router import Router
 from flows.turn import Turn
 from storage.policy_files import PolicyDoc
+from storage.queries.bureau import bureau_services
 from storage.queries.policies import knowledge_version, policy_docs
 
 router = Router("policy")
@@ -40,6 +41,23 @@ async def policy_index(session: AsyncSession) -> PolicyIndex:
         cached = _Cached(version, PolicyIndex.build(await policy_docs(session)))
         _cache[key] = cached
     return cached.index
+
+
+async def _sent_elsewhere(turn: Turn, text: str, index: PolicyIndex) -> bool:
+    """A question about a service the bureau file lists as not handled here (医保报销, 社保卡补办 …) gets that
+    honest answer, never the nearest policy: the knowledge base has 社保免减缓, not medical reimbursement."""
+    from flows import (
+        other_services,  # it hands questions naming a policy to this module, so it imports it first
+    )
+
+    services = await bureau_services(turn.session)
+    if not services:
+        return False
+    service = other_services.service_asked(text, services, index, turn.today)
+    if service is None:
+        return False
+    await other_services.say_not_handled(turn, service, await other_services.facts_of(turn))
+    return True
 
 
 def _dates(turn: Turn, doc: PolicyDoc) -> str:
@@ -83,9 +101,16 @@ def group_text(turn: Turn, doc: PolicyDoc) -> str:
 
 @router.intent("policy_question")
 async def policy_question(turn: Turn) -> None:
-    index = await policy_index(turn.session)
     hints = turn.entity_values("policy")
     text = turn.parse.text if turn.parse else turn.inbound.text
+    index = await policy_index(turn.session)
+    if not hints and await _sent_elsewhere(turn, text, index):
+        return
+    await answer(turn, index, text, hints)
+
+
+async def answer(turn: Turn, index: PolicyIndex, text: str, hints: list[str]) -> None:
+    """The best policy for the question, or the likely ones to choose from, or "not found"."""
     hits = index.search(text, policy_hint=hints[0] if hints else None, limit=3, today=turn.today)
     if not hits:
         turn.say(turn.t("policy.not_found", hotline=turn.settings.hotline))

@@ -7,9 +7,9 @@ Staff commands check the role on every call and work only in private chat (cards
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any
 
+from flows import forms
+from flows.answers import parse_org_name, parse_record_id
 from flows.assignment import hand_over, reassign_worker
 from flows.checkins import (
     card_text,
@@ -22,6 +22,7 @@ from flows.checkins import (
     when,
 )
 from flows.followups import OUTCOMES, RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
+from flows.forms import Data, Form, Invalid, Step
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
@@ -76,10 +77,7 @@ async def may_handle(turn: Turn, worker_id: int) -> bool:
 
 def int_arg(turn: Turn, index: int) -> int | None:
     parts = turn.inbound.text.split()
-    try:
-        return int(parts[index].lstrip("#"))
-    except (IndexError, ValueError):
-        return None
+    return parse_record_id(parts[index].lstrip("#")) if index < len(parts) else None
 
 
 async def own_open_followup(turn: Turn) -> FollowUp | None:
@@ -93,17 +91,6 @@ async def own_open_followup(turn: Turn) -> FollowUp | None:
         turn.say(turn.t("secretary.already_done"))
         return None
     return followup
-
-
-def start_form(turn: Turn, form: str, **data: Any) -> None:
-    turn.state.form, turn.state.step, turn.state.data = form, form, data
-    turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
-
-
-def end_form(turn: Turn) -> None:
-    turn.state.form = turn.state.step = None
-    turn.state.data = {}
-    turn.state.expires_at = None
 
 
 # --- lists and cards -----------------------------------------------------------------------------------
@@ -201,32 +188,44 @@ async def outcome(turn: Turn) -> None:
         turn.say(turn.t("common.unknown_button"))
         return
     if chosen == "placed":
-        start_form(turn, "checkin.employer", followup=followup.id)
-        turn.say(turn.t("secretary.ask_employer"))
+        await forms.start(turn, EMPLOYER_FORM, followup=followup.id)
         return
     nxt = await complete(turn.session, followup, chosen, now=turn.now, settings=turn.settings, by=turn.person.id)
     await say_recorded(turn, followup, f"secretary.outcome.{chosen}", nxt)
 
 
-@router.form("checkin.employer")
-async def employer_form(turn: Turn) -> None:
-    employer = turn.inbound.text.strip()
-    data = dict(turn.state.data)
-    if not employer:
-        turn.say(turn.t("secretary.ask_employer"))
-        return
-    end_form(turn)
+async def ask_employer(turn: Turn, data: Data) -> None:
+    turn.say(turn.t("secretary.ask_employer"))
+
+
+async def answer_employer(turn: Turn, data: Data, value: str, pressed: bool) -> str | Invalid:
+    return parse_org_name(value) or Invalid("secretary.bad_employer")
+
+
+async def record_placed(turn: Turn, data: Data) -> None:
+    """The employer is known: the check-in ends as placed, and the next one is set."""
     followup = await own_open_followup_by_id(turn, int(data["followup"]))
     if followup is None:
         return
     nxt = await complete(turn.session, followup, "placed", now=turn.now, settings=turn.settings,
-                         by=turn.person.id, employer=employer)
+                         by=turn.person.id, employer=str(data["employer"]))
     await say_recorded(turn, followup, "secretary.outcome.placed", nxt)
 
 
+EMPLOYER_FORM = forms.register_form(Form(
+    "checkin.employer",
+    (Step("employer", ask_employer, answer_employer, free_text=True, sample="峨眉山云尖茶业有限公司"),),
+    record_placed,
+))
+
+
 async def own_open_followup_by_id(turn: Turn, followup_id: int) -> FollowUp | None:
+    """The follow-up a form was about, if it is still open and this person may act on it (else says why)."""
     followup = await followup_for_update(turn.session, followup_id)
-    if followup is None or not staff_only(turn) or not await may_handle(turn, followup.worker_id):
+    if followup is None:
+        turn.say(turn.t("secretary.already_done"))
+        return None
+    if not staff_only(turn) or not await may_handle(turn, followup.worker_id):
         return None
     if followup.state not in OPEN_STATES:
         turn.say(turn.t("secretary.already_done"))
@@ -266,22 +265,28 @@ async def note_start(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
         return
-    start_form(turn, "checkin.note", worker=followup.worker_id)
+    await forms.start(turn, NOTE_FORM, worker=followup.worker_id)
+
+
+async def ask_note(turn: Turn, data: Data) -> None:
     turn.say(turn.t("secretary.ask_note"))
 
 
-@router.form("checkin.note")
-async def note_form(turn: Turn) -> None:
-    text = turn.inbound.text.strip()
-    if not text:
-        turn.say(turn.t("secretary.ask_note"))
-        return
-    worker_id = int(turn.state.data["worker"])
-    end_form(turn)
+async def answer_note(turn: Turn, data: Data, value: str, pressed: bool) -> str:
+    return value.strip()[:1000]
+
+
+async def save_note(turn: Turn, data: Data) -> None:
+    worker_id = int(data["worker"])
     if not staff_only(turn) or not await may_handle(turn, worker_id):
         return
-    add_note(turn.session, worker_id=worker_id, author_id=turn.person.id, text=text[:1000], at=turn.now)
+    add_note(turn.session, worker_id=worker_id, author_id=turn.person.id, text=str(data["note"]), at=turn.now)
     turn.say(turn.t("secretary.note_saved"))
+
+
+NOTE_FORM = forms.register_form(Form(
+    "checkin.note", (Step("note", ask_note, answer_note, relay=True, sample="电话打通了，下周再联系。"),), save_note
+))
 
 
 # --- the worker's answer to an automated check-in ---------------------------------------------------------

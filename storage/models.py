@@ -238,9 +238,11 @@ class Posting(Base):
     title: Mapped[str] = mapped_column(String(128))
     job_category: Mapped[str] = mapped_column(String(32), index=True)
     township: Mapped[str | None] = mapped_column(String(32))  # inside the county
+    village: Mapped[str | None] = mapped_column(String(32))  # when the place names one (双福镇青春村茶园)
     city: Mapped[str] = mapped_column(String(32), default="峨眉山市")
     province: Mapped[str] = mapped_column(String(16), default="四川")
-    openings: Mapped[int] = mapped_column(Integer, default=1)
+    address: Mapped[str] = mapped_column(String(128), default="")  # the work place as the employer wrote it
+    openings: Mapped[int | None] = mapped_column(Integer, default=1)  # None: not said (若干)
     salary_min: Mapped[int | None] = mapped_column(Integer)
     salary_max: Mapped[int | None] = mapped_column(Integer)
     salary_unit: Mapped[str] = mapped_column(String(8), default="month")  # month | day | piece | hour
@@ -338,6 +340,73 @@ class PolicyFaq(Base):
     answer: Mapped[str] = mapped_column(Text)
 
     policy: Mapped[Policy] = relationship(back_populates="faq")
+
+
+# --- the bureau's own facts (storage/bureau_file.py; `mishu import bureau FILE` replaces them all) ---------
+
+
+class BureauProfile(Base):
+    """The bureau itself: its name, hotline and the notice shown under answers about it (one row)."""
+
+    __tablename__ = "bureau_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    hotline: Mapped[str] = mapped_column(String(32))
+    hotline_hours: Mapped[str] = mapped_column(String(128), default="")
+    notice: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BureauOffice(Base):
+    """The bureau's service hall (kind office) or a township's service station (kind station)."""
+
+    __tablename__ = "bureau_office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # a station's key is its township
+    kind: Mapped[str] = mapped_column(String(8))  # office | station
+    name: Mapped[str] = mapped_column(String(128))
+    township: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(256), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    map_url: Mapped[str] = mapped_column(String(512), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"open": "09:00", "close": …, "lunch": "12:00-14:00"}
+    services: Mapped[list[str]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the file
+
+
+class BureauService(Base):
+    """A service of the bureau's world the assistant does not handle, and where people get it."""
+
+    __tablename__ = "bureau_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    en: Mapped[str] = mapped_column(String(128), default="")
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    offices: Mapped[list[str]] = mapped_column(default=list)  # keys of bureau_office
+    stations: Mapped[bool] = mapped_column(Boolean, default=False)
+    hotline: Mapped[str] = mapped_column(String(32), default="")
+    elsewhere: Mapped[str] = mapped_column(String(256), default="")
+    bring: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BureauSpecialDay(Base):
+    """A day the offices differ from the holiday calendar (closed on a working day, open on a day off)."""
+
+    __tablename__ = "bureau_special_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    open: Mapped[bool] = mapped_column(Boolean)
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    offices: Mapped[list[str]] = mapped_column(default=list)  # empty: every office and station
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 # --- trainings and buses ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, inspect, select, update
+from sqlalchemy import Connection, bindparam, column, event, inspect, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -26,11 +26,13 @@ from storage.pay import best_monthly
 # What a posting's derived columns are read from (with the enterprise's name).
 SOURCE_FIELDS = (
     "title", "description", "requirements", "benefits", "salary_text", "salary_unit", "salary_min", "salary_max",
-    "seasonal", "job_category", "township", "city", "province", "age_min", "age_max", "enterprise_id",
+    "seasonal", "job_category", "township", "village", "city", "province", "address", "age_min", "age_max",
+    "enterprise_id",
 )
+READ_FROM = frozenset(SOURCE_FIELDS)
 # What the posting says (read for attributes and searched), and the names searched with it.
 SAID = ("title", "description", "requirements", "benefits", "salary_text")
-NAMES = ("enterprise", "township", "city", "province")
+NAMES = ("enterprise", "township", "village", "city", "province", "address")
 
 
 @dataclass(frozen=True)
@@ -154,21 +156,36 @@ def _renamed_enterprises(session: Session, _context: UOWTransaction) -> None:
     renamed = [e.id for e in session.dirty if isinstance(e, Enterprise) and e not in session.deleted
                and inspect(e).attrs["name"].history.has_changes()]
     if renamed:
-        reindex(session.connection(), Posting.enterprise_id.in_(renamed))
+        found = session.connection().execute(select(Posting.id).where(Posting.enterprise_id.in_(renamed)))
+        reindex(session.connection(), [int(r[0]) for r in found])
 
 
-def reindex(connection: Connection, *where: Any, chunk: int = 5000) -> int:
-    """Re-derive the postings matching `where` (all when none given) in chunks; returns how many."""
-    columns = [Posting.id, *(getattr(Posting, name) for name in SOURCE_FIELDS), Enterprise.name.label("enterprise")]
-    done, after = 0, 0
-    stmt = update(Posting).where(Posting.id == bindparam("b_id")).values(
+def reindex(connection: Connection, ids: Sequence[int] | None = None, *, fields: Sequence[str] = SOURCE_FIELDS,
+            chunk: int = 5000) -> int:
+    """Re-derive the given postings (all when None) in chunks, reading only `fields` (a migration passes the
+    columns its schema has); returns how many."""
+    posting = table("posting", column("id"), column("attribute_mask"), column("monthly_pay"),
+                    column("search_tokens"), *(column(name) for name in fields if name not in
+                                               ("age_min", "age_max")), column("age_min"), column("age_max"))
+    enterprise = table("enterprise", column("id"), column("name"))
+    stmt = update(posting).where(posting.c.id == bindparam("b_id")).values(
         attribute_mask=bindparam("b_mask"), monthly_pay=bindparam("b_pay"), search_tokens=bindparam("b_tokens"),
         age_min=bindparam("b_min"), age_max=bindparam("b_max"))
+    done, after = 0, 0
+    wanted = list(ids) if ids is not None else None
     while True:
-        query = (select(*columns).join(Enterprise, Enterprise.id == Posting.enterprise_id)
-                 .where(Posting.id > after, *where).order_by(Posting.id).limit(chunk))
+        query = (select(posting.c.id, *(posting.c[name] for name in fields), enterprise.c.name.label("enterprise"))
+                 .join(enterprise, enterprise.c.id == posting.c.enterprise_id)
+                 .where(posting.c.id > after).order_by(posting.c.id).limit(chunk))
+        if wanted is not None:
+            part, wanted = wanted[:chunk], wanted[chunk:]
+            if not part:
+                return done
+            query = query.where(posting.c.id.in_(part))
         rows = connection.execute(query).mappings().all()
         if not rows:
+            if wanted:
+                continue
             return done
         params = []
         for row in rows:
@@ -177,16 +194,13 @@ def reindex(connection: Connection, *where: Any, chunk: int = 5000) -> int:
                            "b_tokens": found.search_tokens, "b_min": found.age_min, "b_max": found.age_max})
         connection.execute(stmt, params)
         done += len(rows)
-        after = rows[-1]["id"]
+        if wanted is None:
+            after = rows[-1]["id"]
 
 
 async def reindex_postings(session: AsyncSession, ids: Sequence[int] | None = None) -> int:
     """Re-derive the given postings (or all) inside the caller's transaction; for writers around the ORM."""
+    if ids is not None and not ids:
+        return 0
     connection = await session.connection()
-    if ids is None:
-        return await connection.run_sync(lambda sync: reindex(sync))
-    done = 0
-    for start in range(0, len(ids), 900):  # bound parameters per IN list, well under SQLite's limit
-        part = list(ids[start:start + 900])
-        done += await connection.run_sync(lambda sync, part=part: reindex(sync, Posting.id.in_(part)))
-    return done
+    return await connection.run_sync(lambda sync: reindex(sync, None if ids is None else sorted(ids), chunk=900))

@@ -7,9 +7,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from storage.bureau_file import load_bureau_file
 from storage.db import Database
 from storage.demo.county import DemoCounty, build_county
-from storage.demo.reference import POLICY_FOLDER, local_time
+from storage.demo.reference import BUREAU_FILE, POLICY_FOLDER, local_time
 from storage.models import (
     Application,
     Booking,
@@ -23,9 +24,10 @@ from storage.models import (
     WorkerNote,
 )
 from storage.policy_files import load_policy_files
+from storage.queries.bureau import replace_bureau_facts
 from storage.queries.policies import upsert_policies
 
-__all__ = ["POLICY_FOLDER", "DemoSummary", "build_county", "load_demo"]
+__all__ = ["BUREAU_FILE", "POLICY_FOLDER", "DemoSummary", "build_county", "load_demo"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class DemoSummary:
     notes: int = 0
     service_records: int = 0
     policies: int = 0
+    offices: int = 0  # the bureau's service halls and township stations (storage/demo/bureau.yaml)
 
     def __str__(self) -> str:
         if not self.loaded:
@@ -108,4 +111,6 @@ async def load_demo(db: Database, *, today: date) -> DemoSummary:
         await session.flush()
         docs = load_policy_files(POLICY_FOLDER)
         await upsert_policies(session, docs, now=local_time(today, "09:00"))
-        return replace(DemoSummary.of(county), policies=len(docs))
+        facts = load_bureau_file(BUREAU_FILE)
+        await replace_bureau_facts(session, facts, now=local_time(today, "09:00"))
+        return replace(DemoSummary.of(county), policies=len(docs), offices=len(facts.offices))

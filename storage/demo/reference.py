@@ -13,6 +13,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 POLICY_FOLDER = HERE / "policies"
+BUREAU_FILE = HERE / "bureau.yaml"  # the bureau's offices, stations, hotline, services (demo data)
 LOCAL = ZoneInfo("Asia/Shanghai")
 COUNTY = "峨眉山市"
 TRAINING_TOPICS = ("采茶技术", "制茶技术", "电焊", "家政服务", "电工", "厨师", "养老护理", "电商直播", "挖掘机驾驶", "农业种植")

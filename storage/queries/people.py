@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import ChannelIdentity, Person
+from storage.models import ChannelIdentity, ConversationState, Person
 
 
 async def person_by_identity(session: AsyncSession, channel: str, external_id: str) -> Person | None:
@@ -47,15 +47,23 @@ async def get_or_create_person(
     return person
 
 
-async def private_chat_of(session: AsyncSession, person_id: int) -> ChannelIdentity | None:
-    """Where to reach a person proactively (their first identity with a private chat)."""
+async def private_chat_of(session: AsyncSession, person_id: int) -> tuple[ChannelIdentity, str | None] | None:
+    """Where to reach a person proactively (their first identity with a private chat), and the language they
+    read there: their setting, else the one they last wrote in (None when neither is known)."""
+    language = func.coalesce(Person.language, ConversationState.language)
     stmt = (
-        select(ChannelIdentity)
+        select(ChannelIdentity, language)
+        .join(Person, Person.id == ChannelIdentity.person_id)
+        .outerjoin(ConversationState, and_(
+            ConversationState.channel == ChannelIdentity.channel,
+            ConversationState.user_id == ChannelIdentity.external_id,
+        ))
         .where(ChannelIdentity.person_id == person_id, ChannelIdentity.chat_id.is_not(None))
         .order_by(ChannelIdentity.id)
         .limit(1)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def staff_private_chats(session: AsyncSession, channel: str) -> list[int]:

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.answers import parse_choice
 from flows.free_text import MAX_WORD_LENGTH, MAX_WORDS, NOT_A_FILTER, STOP_WORDS, search_words
 from flows.ranking import SearchCriteria
 from nlu import NLU
@@ -107,16 +106,3 @@ class TestFreeTextWords:
     @given(person=st.sampled_from(sorted(NOT_A_FILTER)))
     def test_who_a_person_is_is_not_searched(self, person: str) -> None:
         assert search_words(f"有没有只要{person}的工作") == ()
-
-
-class TestTypedChoice:
-    @given(count=st.integers(1, 10), data=st.data())
-    def test_a_number_names_an_option(self, count: int, data: st.DataObject) -> None:
-        n = data.draw(st.integers(1, count))
-        form = data.draw(st.sampled_from(["{n}", "第{c}个", "第{n}个", "选{n}", "{n}号", "{c}", "No.{n}", "{n}."]))
-        assert parse_choice(form.format(n=n, c=chinese(n)), count) == n
-
-    @given(st.text(max_size=40), st.integers(1, 10))
-    def test_any_text(self, text: str, count: int) -> None:
-        found = parse_choice(text, count)
-        assert found is None or 1 <= found <= count

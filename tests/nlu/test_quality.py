@@ -16,8 +16,9 @@ from tests.nlu.conftest import HELDOUT, TODAY
 INTENTS = (
     "greet goodbye thanks affirm deny help bot_challenge job_search job_apply register update_profile report_employed "
     "policy_question training_question training_enroll transport_question wage_arrears human_handoff subscribe "
-    "unsubscribe out_of_scope"
+    "unsubscribe out_of_scope bureau_info other_service"
 ).split()
+NEWER_INTENTS = {"bureau_info", "other_service"}
 ENTITIES = {"job_category", "location", "salary", "policy", "training", "phone", "date", "job_attribute", "order", "age"}
 POLICIES = ("稳岗返还 社保免减缓 公益性岗位 一次性吸纳就业补贴 创业担保贷款 职业培训补贴 失业保险金 以工代训补贴 返乡创业补贴 交通补贴 "
             "就业见习补贴 灵活就业社保补贴 失业补助金 求职创业补贴 技能提升补贴").split()
@@ -44,7 +45,8 @@ class TestHeldOut:
         same = [e for e in held if normalise(e.text).text in trained]
         assert len(same) <= 0.2 * len(held), [e.text for e in same]
         counts = Counter(e.intent for e in held)
-        assert set(counts) == set(INTENTS) and min(counts.values()) >= 4
+        # Written before bureau_info and other_service existed: those two have their own file (test_bureau.py).
+        assert set(counts) == set(INTENTS) - NEWER_INTENTS and min(counts.values()) >= 4
         unseen = [e for e in held if e not in same]
         report = nlu.evaluate(unseen, today=TODAY)
         # The strict measure: only phrasings the model never saw (docs/BENCHMARKS.md records both figures).

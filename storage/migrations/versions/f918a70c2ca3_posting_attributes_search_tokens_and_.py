@@ -1,7 +1,7 @@
 """posting attributes, search tokens and the shelf; what workers want of pushed postings
 
 Revision ID: f918a70c2ca3
-Revises: 6f40c4eb50dd
+Revises: 767531cc5ef9
 Create Date: 2026-12-03 09:39:08.231444
 """
 
@@ -13,8 +13,13 @@ from alembic import op
 from storage.posting_index import reindex
 from storage.shelf import create_shelf, drop_shelf
 
+# What posting_index reads, as the posting table stands at this revision.
+FIELDS = ("title", "description", "requirements", "benefits", "salary_text", "salary_unit", "salary_min", "salary_max",
+          "seasonal", "job_category", "township", "village", "city", "province", "address", "age_min", "age_max",
+          "enterprise_id")
+
 revision = 'f918a70c2ca3'
-down_revision = '6f40c4eb50dd'
+down_revision = '767531cc5ef9'
 branch_labels = None
 depends_on = None
 
@@ -29,8 +34,9 @@ def upgrade() -> None:
     with op.batch_alter_table('worker_profile', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wanted_attributes', sa.JSON(), server_default='[]', nullable=False))
     op.create_index('ix_posting_duplicates', 'posting', ['enterprise_id', 'title', sa.text('coalesce(township, city)')])
-    # Postings already on the shelf are read as new ones are, then listed and indexed.
-    reindex(op.get_bind())
+    # Postings already on the shelf are read as new ones are (from the columns this schema has), then listed
+    # and indexed.
+    reindex(op.get_bind(), fields=FIELDS)
     create_shelf(op.get_bind())
 
 
