@@ -176,7 +176,8 @@ class Shelf:
                 low, high, unit, salary_text = variant.salary
                 row = {
                     "id": pid, "external_id": None, "enterprise_id": enterprise["id"], "title": variant.title,
-                    "job_category": category, "township": place[0], "city": place[1], "province": place[2],
+                    "job_category": category, "township": place[0], "village": None, "city": place[1],
+                    "province": place[2], "address": "",
                     "openings": rng.randint(1, 60), "salary_min": low, "salary_max": high, "salary_unit": unit,
                     "salary_text": salary_text, "description": variant.description,
                     "requirements": variant.requirements, "age_min": None, "age_max": None,

@@ -8,7 +8,7 @@ update and delete, whoever writes — the ORM, a bulk import, a staff command.
 The full-text index holds only listed postings' `search_tokens` (storage/search_text.py):
 - SQLite: an FTS5 table `posting_fts` (detail=none: which postings hold a token, no positions) whose external
   content is the view `posting_shelf`; the same triggers add and remove its rows. They rely on SQLite's
-  default of no recursive triggers (a trigger's own UPDATE does not fire it again).
+  default of no recursive triggers (a trigger's own UPDATE does not fire it again; another trigger's does).
 - PostgreSQL: a partial GIN index over `array_to_tsvector(string_to_array(search_tokens, ' '))` where listed
   (no text search parser is involved, so the database's locale cannot change what a token is) for the words
   asked, and partial B-tree indexes holding every column a search filters on, so that counts of broad questions
@@ -23,6 +23,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 FTS_TABLE = "posting_fts"
+SQLITE_TRIGGERS = ("posting_shelf_index", "posting_shelf_insert", "posting_shelf_decide", "posting_shelf_delete")
 SHELF_VIEW = "posting_shelf"
 GIN_INDEX = "ix_posting_search"
 # The tsvector the PostgreSQL index is built on (queries must use the same expression to use the index).
@@ -44,17 +45,10 @@ def _sqlite_head(row: str) -> str:
             "ORDER BY coalesce(h.deadline, '9999-12-31') DESC, h.id DESC LIMIT 1)")
 
 
-def _sqlite_relist(row: str, when: str = "1") -> list[str]:
-    """Statements that re-decide a group's listing and move its index rows along (a trigger's own UPDATE does
-    not fire it again, so the index is kept here)."""
+def _sqlite_relist(row: str) -> str:
+    """Re-decide a group's listing; each posting whose `listed` flips then fires posting_shelf_index."""
     head = _sqlite_head(row)
-    return [
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) SELECT 'delete', id, search_tokens "
-        f"FROM posting WHERE ({when}) AND {_group(row)} AND listed",
-        f"UPDATE posting SET listed = (id IS {head}) WHERE ({when}) AND {_group(row)} AND listed IS NOT (id IS {head})",
-        f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) SELECT id, search_tokens FROM posting "
-        f"WHERE ({when}) AND {_group(row)} AND listed",
-    ]
+    return f"UPDATE posting SET listed = (id IS {head}) WHERE {_group(row)} AND listed IS NOT (id IS {head})"
 
 
 _DECIDING = ("status", "deadline", "enterprise_id", "title", "township", "city")
@@ -66,33 +60,37 @@ def _changed(columns: tuple[str, ...]) -> str:
 
 
 def _sqlite_statements() -> list[str]:
-    head_new = _sqlite_head("NEW")
-    head_old = _sqlite_head("OLD")
-    update_body = [
-        # this row's own index entry follows its tokens and its listing
+    """The view, the FTS5 table and four triggers, each firing only when it has work (WHEN):
+
+    - posting_shelf_index: a posting's `listed` or tokens changed (and nothing that decides listings): its
+      index entry follows. It is what every listing change ends in, also one made by the triggers below
+      (SQLite fires a trigger from another trigger's UPDATE, never from its own).
+    - posting_shelf_insert / _delete: re-decide the group of the posting added or removed.
+    - posting_shelf_decide: what decides listings changed (status, deadline, enterprise, title, place): the
+      posting's own entry first takes its new tokens, then its old and new groups are re-decided.
+    """
+    deciding = _changed(_DECIDING)
+    # a posting's own entry follows its `listed` and its tokens, from the old row to the new
+    follow = (
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) SELECT 'delete', OLD.id, OLD.search_tokens "
-        "WHERE OLD.listed AND (NOT NEW.listed OR NEW.search_tokens IS NOT OLD.search_tokens)",
+        "WHERE OLD.listed AND (NOT NEW.listed OR NEW.search_tokens IS NOT OLD.search_tokens); "
         f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) SELECT NEW.id, NEW.search_tokens "
-        "WHERE NEW.listed AND (NOT OLD.listed OR NEW.search_tokens IS NOT OLD.search_tokens)",
-        # the groups it left and joined, when what decides a listing changed
-        *_sqlite_relist("OLD", _changed(_KEY)),
-        *_sqlite_relist("NEW", _changed(_DECIDING)),
-    ]
+        "WHERE NEW.listed AND (NOT OLD.listed OR NEW.search_tokens IS NOT OLD.search_tokens); "
+    )
     return [
         f"CREATE VIEW IF NOT EXISTS {SHELF_VIEW} AS SELECT id, search_tokens FROM posting WHERE listed",
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_tokens, content='{SHELF_VIEW}', "
         "content_rowid='id', detail='none', columnsize=0, tokenize=\"unicode61 tokenchars '_'\")",
-        # the new row's UPDATE fires posting_shelf_update, which indexes what it lists
-        "CREATE TRIGGER IF NOT EXISTS posting_shelf_insert AFTER INSERT ON posting BEGIN "
-        f"UPDATE posting SET listed = (id IS {head_new}) WHERE {_group('NEW')} AND listed IS NOT (id IS {head_new}); "
-        "END",
-        "CREATE TRIGGER IF NOT EXISTS posting_shelf_update AFTER UPDATE ON posting BEGIN "
-        + "".join(f"{s}; " for s in update_body) + "END",
+        "CREATE TRIGGER IF NOT EXISTS posting_shelf_index AFTER UPDATE ON posting "
+        f"WHEN NOT ({deciding}) AND (OLD.listed IS NOT NEW.listed OR OLD.search_tokens IS NOT NEW.search_tokens) "
+        f"BEGIN {follow}END",
+        f"CREATE TRIGGER IF NOT EXISTS posting_shelf_insert AFTER INSERT ON posting BEGIN {_sqlite_relist('NEW')}; END",
+        # the entry first matches the new row, so the listings re-decided next move it like any other posting's
+        f"CREATE TRIGGER IF NOT EXISTS posting_shelf_decide AFTER UPDATE ON posting WHEN {deciding} BEGIN {follow}"
+        f"{_sqlite_relist('OLD')} AND ({_changed(_KEY)}); {_sqlite_relist('NEW')}; END",
         "CREATE TRIGGER IF NOT EXISTS posting_shelf_delete AFTER DELETE ON posting BEGIN "
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) SELECT 'delete', OLD.id, OLD.search_tokens "
-        "WHERE OLD.listed; "
-        f"UPDATE posting SET listed = (id IS {head_old}) WHERE {_group('OLD')} AND listed IS NOT (id IS {head_old}); "
-        "END",
+        f"WHERE OLD.listed; {_sqlite_relist('OLD')}; END",
     ]
 
 
@@ -185,7 +183,7 @@ def create_shelf(connection: Connection) -> None:
 
 def drop_shelf(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
-        for name in ("posting_shelf_insert", "posting_shelf_update", "posting_shelf_delete"):
+        for name in SQLITE_TRIGGERS:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
         connection.execute(text(f"DROP VIEW IF EXISTS {SHELF_VIEW}"))

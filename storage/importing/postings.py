@@ -64,6 +64,14 @@ def _changes(row: Parsed) -> dict[str, Any]:
     return changes
 
 
+def read_ahead(rows: list[Parsed]) -> None:
+    """What each row's posting says, as a new posting would be written (`Parsed.derived`): CPU work done before
+    the write lock, which chat turns wait for (a row that updates a stored posting is read again in the write)."""
+    defaults = {column: default for columns in DEFAULTS.values() for column, default in columns.items()}
+    for row in rows:
+        row.derived = derived_columns({**defaults, **_changes(row), "enterprise": row.values["enterprise"]})
+
+
 async def enterprise_ids(session: AsyncSession, rows: list[Parsed], report: ImportReport, now: datetime) -> dict[str, int]:
     """Enterprise name → id for every enterprise the rows name, creating the new ones (with the first row's place)."""
     names = sorted({row.values["enterprise"] for row in rows})
@@ -144,7 +152,7 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
             new = {column: default for defaults in DEFAULTS.values() for column, default in defaults.items()}
             new.update(changes)
             # read once as it is written: attributes, age limits, search tokens (storage/posting_index.py)
-            new.update(derived_columns({**new, "enterprise": row.values["enterprise"]}))
+            new.update(row.derived or derived_columns({**new, "enterprise": row.values["enterprise"]}))
             inserts.append({**new, "external_id": row.values.get("external_id"),
                             "status": "open", "created_at": now})
             continue
