@@ -307,8 +307,8 @@ QUESTIONS: list[tuple[str, bool]] = [
 
 async def questions(county_home: str = "双福镇", age: int = 52) -> list[tuple[str, ShelfQuery]]:
     """The questions read by the trained NLU into shelf queries, as the chat reads them."""
-    from flows.jobs import shelf_query
     from flows.ranking import SearchCriteria
+    from flows.shelf_search import shelf_query
     from nlu import load_nlu
 
     nlu = load_nlu()

@@ -12,16 +12,17 @@ what to offer when nothing fits.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flows.matching import county_geography
 from flows.ranking import SearchCriteria
 from flows.router import Router
-from flows.turn import Turn
+from flows.turn import FlowSettings, Turn
 from storage.attributes import BY_NAME, names_of
+from storage.db import Database
 from storage.models import Posting
 from storage.pay import monthly
-from storage.queries.search import ShelfQuery, counts_without
+from storage.queries.search import ShelfQuery, counts_without, unlist_expired
 
 router = Router("shelf_search")
 
@@ -157,3 +158,10 @@ async def ease(turn: Turn) -> None:
 
     criteria = SearchCriteria.from_dict(dict(turn.args.get("criteria") or {}))
     await jobs.search(turn, criteria.without(str(turn.args.get("drop", ""))))
+
+
+async def daily_check(db: Database, now: datetime, settings: FlowSettings) -> int:
+    """The shelf's daily check (scheduler, just after midnight bureau time): postings past their deadline leave
+    it. Search leaves them out meanwhile too, but each one still listed costs every search a little."""
+    async with db.session() as session:
+        return await unlist_expired(session, now.astimezone(settings.zone).date())

@@ -30,7 +30,7 @@ GIN_INDEX = "ix_posting_search"
 PG_DOCUMENT = "array_to_tsvector(string_to_array(search_tokens, ' '))"
 # Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
 OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, "ix_shelf_category", "ix_shelf_township", "ix_shelf_city",
-                     "ix_shelf_province", "ix_shelf_newest"}
+                     "ix_shelf_province", "ix_shelf_pay", "ix_shelf_newest"}
                     | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
 
 
@@ -132,6 +132,7 @@ PG_FACET_INDEXES = {
     "ix_shelf_township": "township",
     "ix_shelf_city": "city",
     "ix_shelf_province": "province",
+    "ix_shelf_pay": "monthly_pay",  # pay bands, when ordered by pay
     "ix_shelf_newest": "",  # no leading condition: the whole shelf, newest first
 }
 
