@@ -48,6 +48,8 @@ from storage.shelf import create_shelf, drop_shelf
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
 VARIANTS = 40_000
+# The throwaway server gets a production-like buffer cache (the default 128 MB would hold a tenth of the shelf).
+PG_SETTINGS = {"shared_buffers": "1GB"}
 CHUNK = 20_000
 PROVINCES: dict[str, list[str]] = {
     "四川": ["成都", "乐山", "眉山", "雅安", "宜宾", "自贡", "内江", "绵阳", "德阳", "南充", "泸州", "达州"],
@@ -401,7 +403,7 @@ def main(argv: list[str]) -> int:
         try:
             from tests.pg_server import PostgresServer
 
-            server = PostgresServer().start()
+            server = PostgresServer(settings=PG_SETTINGS).start()
         except RuntimeError as exc:
             print(f"postgresql: skipped — {exc}", file=sys.stderr)
             backends.remove("postgresql")

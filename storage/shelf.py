@@ -28,12 +28,6 @@ SHELF_VIEW = "posting_shelf"
 GIN_INDEX = "ix_posting_search"
 # The tsvector the PostgreSQL index is built on (queries must use the same expression to use the index).
 PG_DOCUMENT = "array_to_tsvector(string_to_array(search_tokens, ' '))"
-# Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
-OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, "ix_shelf_category", "ix_shelf_township", "ix_shelf_city",
-                     "ix_shelf_province", "ix_shelf_pay", "ix_shelf_newest"}
-                    | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
-
-
 def _group(row: str, alias: str = "") -> str:
     a = f"{alias}." if alias else ""
     return (f"{a}enterprise_id = {row}.enterprise_id AND {a}title = {row}.title "
@@ -135,6 +129,11 @@ PG_FACET_INDEXES = {
     "ix_shelf_pay": "monthly_pay",  # pay bands, when ordered by pay
     "ix_shelf_newest": "",  # no leading condition: the whole shelf, newest first
 }
+
+
+# Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
+OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, *PG_FACET_INDEXES}
+                    | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
 
 
 def _facet_index(name: str, lead: str) -> str:
