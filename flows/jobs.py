@@ -59,7 +59,7 @@ async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, to
     for posting in page:
         buttons = [
             turn.button(turn.t("jobs.details"), "job.details", posting=posting.id),
-            turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting.id),
+            turn.button(turn.t("jobs.apply"), "job.apply", posting=posting.id),
         ]
         reason = reason_line(turn, posting, criteria)
         turn.say(posting_card(turn, posting) + (f"\n✓ {reason}" if reason else ""), [buttons])
@@ -116,4 +116,4 @@ async def details(turn: Turn) -> None:
             lines.append(text)
     if not turn.in_group and posting.contact_phone:
         lines.append(f"☎ {posting.contact_name} {posting.contact_phone}")
-    turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting.id)]])
+    turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", posting=posting.id)]])

@@ -141,7 +141,7 @@ async def offer_easing(turn: Turn, criteria: SearchCriteria, query: ShelfQuery, 
     if turn.in_group:
         turn.say("\n".join([*lines, *(f"· {label}" for label in labels)]))
         return
-    buttons = [turn.button(f"{n}. {label}", "jobs.ease", single_use=True, criteria=criteria.to_dict(), drop=c)
+    buttons = [turn.button(f"{n}. {label}", "jobs.ease", criteria=criteria.to_dict(), drop=c)
                for n, (label, (_, c)) in enumerate(zip(labels, easings, strict=True), 1)]
     buttons.append(turn.button(f"{len(buttons) + 1}. {turn.t('jobs.subscribe')}", "jobs.subscribe",
                                categories=list(criteria.categories), attributes=list(criteria.attributes)))

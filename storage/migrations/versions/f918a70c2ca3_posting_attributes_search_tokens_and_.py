@@ -1,7 +1,7 @@
 """posting attributes, search tokens and the shelf; what workers want of pushed postings
 
 Revision ID: f918a70c2ca3
-Revises: 767531cc5ef9
+Revises: 0703b3aef7a3
 Create Date: 2026-12-03 09:39:08.231444
 """
 
@@ -19,7 +19,7 @@ FIELDS = ("title", "description", "requirements", "benefits", "salary_text", "sa
           "enterprise_id")
 
 revision = 'f918a70c2ca3'
-down_revision = '767531cc5ef9'
+down_revision = '0703b3aef7a3'
 branch_labels = None
 depends_on = None
 
