@@ -62,7 +62,8 @@ def _sqlite_statements() -> list[str]:
     - posting_shelf_index: a posting's `listed` or tokens changed (and nothing that decides listings): its
       index entry follows. It is what every listing change ends in, also one made by the triggers below
       (SQLite fires a trigger from another trigger's UPDATE, never from its own).
-    - posting_shelf_insert / _delete: re-decide the group of the posting added or removed.
+    - posting_shelf_insert / _delete: re-decide the group of the posting added or removed (a row inserted with
+      `listed` already set, as no writer of the product does, is indexed first, so the index never misses it).
     - posting_shelf_decide: what decides listings changed (status, deadline, enterprise, title, place): the
       posting's own entry first takes its new tokens, then its old and new groups are re-decided.
     """
@@ -81,7 +82,10 @@ def _sqlite_statements() -> list[str]:
         "CREATE TRIGGER IF NOT EXISTS posting_shelf_index AFTER UPDATE ON posting "
         f"WHEN NOT ({deciding}) AND (OLD.listed IS NOT NEW.listed OR OLD.search_tokens IS NOT NEW.search_tokens) "
         f"BEGIN {follow}END",
-        f"CREATE TRIGGER IF NOT EXISTS posting_shelf_insert AFTER INSERT ON posting BEGIN {_sqlite_relist('NEW')}; END",
+        # a row written already listed gets its entry first, so that re-deciding its group can take it out again
+        f"CREATE TRIGGER IF NOT EXISTS posting_shelf_insert AFTER INSERT ON posting BEGIN "
+        f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) SELECT NEW.id, NEW.search_tokens WHERE NEW.listed; "
+        f"{_sqlite_relist('NEW')}; END",
         # the entry first matches the new row, so the listings re-decided next move it like any other posting's
         f"CREATE TRIGGER IF NOT EXISTS posting_shelf_decide AFTER UPDATE ON posting WHEN {deciding} BEGIN {follow}"
         f"{_sqlite_relist('OLD')} AND ({_changed(_KEY)}); {_sqlite_relist('NEW')}; END",

@@ -302,6 +302,22 @@ class TestSchema:
             # FTS5 compares the index with its external content (the listed postings) and raises if they differ
             await session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)"))
 
+    @pytest.mark.parametrize("status", ["open", "closed"])
+    async def test_a_row_inserted_as_listed_is_decided_like_any_other(self, any_db: Database, status: str) -> None:
+        """A Core INSERT that sets `listed` itself (and no tokens): the rule decides, and SQLite's index stays whole."""
+        async with any_db.session() as session:
+            firm = Enterprise(name="直写企业")
+            session.add(firm)
+            await session.flush()
+            await session.execute(Posting.__table__.insert().values(
+                enterprise_id=firm.id, title="保安", job_category="保安", township="双福镇", status=status,
+                listed=True, search_tokens=""))
+        async with any_db.session() as session:
+            listed = (await session.execute(select(Posting.listed))).scalar_one()
+            if any_db.is_sqlite:  # the index holds exactly the listed rows (it used to be corrupted here)
+                await session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)"))
+        assert listed is (status == "open")
+
     async def test_count_postings(self, any_db: Database) -> None:
         await shelf(any_db)
         async with any_db.session() as session:
