@@ -138,6 +138,9 @@ PG_FACET_INDEXES = {
 }
 
 
+# Columns of the models that the triggers above set after a row is written (a row read back may differ there).
+KEPT_BY_TRIGGERS = frozenset({"posting.listed"})
+
 # Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
 OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, *PG_FACET_INDEXES}
                     | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
