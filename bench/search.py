@@ -13,8 +13,8 @@ PostgreSQL COPY) with the shelf's triggers and index dropped, then the index is 
 Timed: `storage.queries.search.search_postings` (count, tiers, one page of ORM postings with their enterprise)
 for 60 worker questions read by the trained NLU into criteria exactly as the chat does
 (`flows.jobs.shelf_query`), some by a worker at home in 双福镇 aged 52, pages 1–3, after one warm-up pass;
-`--rounds` passes. Also the import of a 20,000-row sheet (`bench/imports.py`'s `import_20k_rows_s` when
-present). `--sizes 100000` runs smaller; without PostgreSQL installed its part is skipped with a message.
+`--rounds` passes. Also the import of a 20,000-row sheet (`bench/imports.py`'s `import_20k_rows_s`).
+`--sizes 100000` runs smaller; without PostgreSQL installed its part is skipped with a message.
 """
 
 from __future__ import annotations
@@ -376,15 +376,10 @@ async def _fresh_postgres(base_url: str) -> str:
     return base_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def import_figure() -> float | None:
-    """Seconds for the 20,000-row posting import (bench/imports.py when it exists)."""
-    try:
-        from bench.imports import import_20k_rows_s  # type: ignore[attr-defined]
-    except ImportError:
-        print("import: bench/imports.py has no import_20k_rows_s here; timing `mishu import postings` instead")
-        from bench._search_import import time_cli_import
+def import_figure() -> float:
+    """Seconds for the 20,000-row posting import into a fresh SQLite database (bench/imports.py)."""
+    from bench.imports import import_20k_rows_s
 
-        return time_cli_import()
     return float(import_20k_rows_s())
 
 
@@ -425,9 +420,7 @@ def main(argv: list[str]) -> int:
         if server is not None:
             server.stop()
     if not args.no_import:
-        seconds = import_figure()
-        if seconds is not None:
-            figures["import_20k_rows_s"] = round(seconds, 1)
+        figures["import_20k_rows_s"] = round(import_figure(), 1)
     figures["load_average_end"] = round(os.getloadavg()[0], 1)
     print(json.dumps(figures, ensure_ascii=False))
     return 0
