@@ -99,6 +99,15 @@ class TestWhatWorkersAsk:
         [card] = cards(chat)
         assert "印染车间普工" in card and "包吃住" in card.split("✓")[1]
 
+    async def test_an_attribute_said_alone_after_a_search(self, assistant: Assistant) -> None:
+        chat = Conversation(assistant, user_id="u1", now=NOW)
+        await chat.say("日结的零工有没有")
+        await chat.say("包吃住的")
+        assert found(chat) == 2  # a new question: the road site and the factory, both with board and lodging
+        shown = cards(chat)
+        assert {"路基施工小工", "印染车间普工"} == {t for t in ("路基施工小工", "印染车间普工") if any(t in c for c in shown)}
+        assert all("包吃住" in card.split("✓")[1] for card in shown)
+
     async def test_near_home_orders_by_distance_from_the_workers_township(self, assistant: Assistant) -> None:
         await add_worker(assistant.db, township="双福镇", born=None)
         chat = Conversation(assistant, user_id="w1", now=NOW)
