@@ -5,11 +5,14 @@ with the entities' spans cut out, is split into words (jieba) and stripped of wh
 的, 活, 工作 …); a generic trailing 厂/公司/店 goes when a word remains; a word after a negation (不要学历) is
 not searched for. Words about who a person is (男的, 女工,
 民族, 户口) are dropped: search never filters on them. A long message gives at most MAX_WORDS words.
+The shelf is written in Chinese: Latin words are searched only as codes postings use (CAD, PLC, C1 — written
+in capitals or with a digit), not ordinary English ("any tea picking jobs" searches no words).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from flows.words import cut
@@ -43,6 +46,7 @@ NEGATIONS = frozenset("不要 不用 不需要 不需 无需 没有 不限 不�
 _STOP_PIECES = frozenset(w[i:j] for w in STOP_WORDS for i in range(len(w)) for j in range(i + 2, len(w) + 1))
 _PERSONAL = sorted((w for w in NOT_A_FILTER if len(w) > 1), key=len, reverse=True)
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z][a-z0-9]*|\d+")
+_CODES = re.compile(r"[A-Z][A-Z0-9]+|[A-Za-z]+\d[A-Za-z0-9]*")
 
 
 def _outside(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -63,7 +67,9 @@ def _trimmed(word: str) -> str:
 
 def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str, ...]:
     """The free-text words of a question whose entities cover `spans` (offsets into `text` as typed)."""
-    rest = normalise(_outside(text[:2000], spans))
+    kept = _outside(text[:2000], spans)
+    codes = {normalise(code) for code in _CODES.findall(unicodedata.normalize("NFKC", kept))}
+    rest = normalise(kept)
     for phrase in _PERSONAL:  # before jieba splits 城镇户口 into 城镇 + 户口
         rest = rest.replace(phrase, " ")
     words: list[str] = []
@@ -80,7 +86,7 @@ def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str,
                 negated = piece in STOP_WORDS
                 continue
             if run.isascii():
-                keep = len(piece) >= 3 and piece not in ENGLISH_STOP
+                keep = piece in codes and piece not in ENGLISH_STOP
             else:
                 keep = len(piece) >= 2 and piece not in _STOP_PIECES and piece not in NOT_A_FILTER
             piece = _trimmed(piece)[:MAX_WORD_LENGTH]

@@ -103,6 +103,13 @@ class TestFreeTextWords:
     def test_questions_without_a_subject(self, text: str) -> None:
         assert search_words(text) == ()
 
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("any tea picking jobs", ()), ("need a factory job with housing", ()),
+        ("会CAD的岗位", ("cad",)), ("有没有C1驾照的", ("c1", "驾照")), ("ＰＬＣ编程", ("plc", "编程"))])
+    def test_latin_words_only_as_codes(self, text: str, expected: tuple[str, ...]) -> None:
+        """The shelf is Chinese: ordinary English words find nothing; codes postings use do."""
+        assert search_words(text) == expected
+
     @given(person=st.sampled_from(sorted(NOT_A_FILTER)))
     def test_who_a_person_is_is_not_searched(self, person: str) -> None:
         assert search_words(f"有没有只要{person}的工作") == ()
