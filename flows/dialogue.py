@@ -80,7 +80,7 @@ ACT_INTENT: dict[str, str] = {
 ACT_INTENTS = frozenset({"job_apply", "training_enroll"})
 # Entities a topic's criteria take, and cue values that apply to it.
 SLOTS: dict[str, frozenset[str]] = {
-    Topic.JOBS: frozenset({"job_category", "location", "salary", "benefit", "order"}),
+    Topic.JOBS: frozenset({"job_category", "location", "salary", "job_attribute", "age", "order"}),
     Topic.TRAINING: frozenset({"training", "job_category", "date"}),
     Topic.BUS: frozenset({"location", "date", "order"}),
     Topic.POLICY: frozenset(),
@@ -100,7 +100,7 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
 # Cue entities: they say how to continue, not what the question is about.
 CUES = frozenset({"ordinal", "order", "attribute", "more", "act"})
 # Elliptical cues that mean a job search even with nothing before them ("工资高点的", "包吃住的").
-JOB_CUES = frozenset({"order", "benefit", "salary"})
+JOB_CUES = frozenset({"order", "job_attribute", "salary"})
 
 # What a follow-up may say around its slots without asking anything new: particles, "is there", "I want",
 # "that one over there" … (after normalisation: simplified, lower case). Longer words are removed first.

@@ -1,9 +1,11 @@
-"""Job search in chat: entities filter and rank open postings; results page by page with details.
+"""Job search in chat: the question searched on the shelf (flows/shelf_search.py, storage/queries/search.py);
+results page by page, each with why it fits, and details.
 
 Follow-ups continue the last search (flows/dialogue.py): "符溪镇的呢" and "工资高点的" refine it, "还有吗"
-pages on, "第二个" shows a posting, "要带啥" asks about what was shown, "不是这个" goes back. Lists are
-numbered across pages so a typed number names the posting; groups and channels without buttons get the
-whole page as one numbered message.
+pages on, "第二个" shows a posting, "要带啥" asks about what was shown, "不是这个" goes back. A result list
+remembers the ids of its first postings (RESULT_MEMORY), numbered across pages so a typed number names the
+posting; a page loads only its own postings. Groups and channels without buttons get the whole page as one
+numbered message.
 """
 
 from __future__ import annotations
@@ -12,27 +14,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from flows.dialogue import Move, Topic
-from flows.matching import county_geography
-from flows.ranking import SearchCriteria, rank
+from flows.ranking import SearchCriteria
 from flows.resume import continue_in_private
 from flows.router import Router
+from flows.shelf_search import age_note, attribute_label, knows_home, offer_easing, query_for, reason_line
 from flows.turn import Turn
 from storage.models import Posting
-from storage.queries.postings import count_open_postings, open_postings, posting_by_id, postings_by_ids
+from storage.queries.postings import posting_by_id
+from storage.queries.search import postings_in_order, search_postings
 
 router = Router("jobs")
 
-# How many ranked posting ids a result list remembers for "more".
+# How many posting ids a result list remembers for "more" (ids only: a page loads its own postings).
 RESULT_MEMORY = 60
-# How many of the newest matching postings are ranked for one question (a province may have 100,000s open).
-SEARCH_LIMIT = 500
-
-
-def township_km(a: str, b: str) -> float | None:
-    """Kilometres between two townships of the county (None for a name the geography does not know)."""
-    geography = county_geography()
-    i, j = geography.index(a), geography.index(b)
-    return float(geography.km[i][j]) if i >= 0 and j >= 0 else None
 
 
 def salary_text(turn: Turn, posting: Posting) -> str:
@@ -62,15 +56,17 @@ def posting_card(turn: Turn, posting: Posting) -> str:
     ).rstrip()
 
 
-def compact_line(turn: Turn, number: int, posting: Posting) -> str:
-    """One posting on one line of a numbered list."""
-    return turn.t(
+def compact_line(turn: Turn, number: int, posting: Posting, criteria: SearchCriteria) -> str:
+    """One posting on one line of a numbered list, with why it fits."""
+    line = turn.t(
         "jobs.line", number=number, title=posting.title, place=place_text(posting), salary=salary_text(turn, posting)
     )
+    reason = reason_line(turn, posting, criteria)
+    return f"{line} · {reason}" if reason else line
 
 
 def describe_criteria(turn: Turn, criteria: SearchCriteria) -> str:
-    """What is being looked for, in words: "双福镇的采茶工（包吃住，工资高的排前面）"."""
+    """What is being looked for, in words: "双福镇的采茶工（包吃住、工资高的排前面）"."""
     sep = turn.t("jobs.separator")
     places, categories = sep.join(criteria.places), sep.join(criteria.categories)
     if places and categories:
@@ -79,7 +75,7 @@ def describe_criteria(turn: Turn, criteria: SearchCriteria) -> str:
         what = turn.t("jobs.what_place", places=places)
     else:
         what = categories
-    extras = list(criteria.benefits)
+    extras = [attribute_label(turn, a) for a in criteria.attributes] + [f"“{w}”" for w in criteria.words]
     if criteria.min_pay:
         amount = int(criteria.min_pay) if float(criteria.min_pay).is_integer() else criteria.min_pay
         extras.append(turn.t("jobs.min_pay", amount=amount, unit=turn.t(f"jobs.per_{criteria.pay_unit}")))
@@ -95,13 +91,16 @@ def _hint(turn: Turn, rest: bool) -> str:
     return turn.t("jobs.hint_group" if turn.in_group else "jobs.hint_more" if rest else "jobs.hint")
 
 
-async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str, criteria: dict[str, Any]) -> None:
-    """One page of a result list, numbered from offset + 1: cards with buttons, or one numbered message."""
+async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str, criteria: dict[str, Any],
+                    page: Sequence[Posting] | None = None) -> None:
+    """One page of a result list, numbered from offset + 1: cards with buttons and why each fits, or one
+    numbered message. Only the page's postings are loaded (`page`, when the search already loaded them)."""
     page_ids = list(ids[offset : offset + turn.settings.page_size])
-    postings = await postings_by_ids(turn.session, page_ids)
+    postings = list(page) if page is not None else await postings_in_order(turn.session, page_ids)
     rest = len(ids) > offset + len(page_ids)
+    wanted = SearchCriteria.from_dict(criteria)
     if turn.compact:
-        lines = [heading, *(compact_line(turn, offset + i + 1, p) for i, p in enumerate(postings))]
+        lines = [heading, *(compact_line(turn, offset + i + 1, p, wanted) for i, p in enumerate(postings))]
         lines.append(_hint(turn, rest))
         turn.say("\n".join(line for line in lines if line), continue_in_private(turn) if turn.in_group else [])
         return
@@ -112,7 +111,8 @@ async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str
             turn.button(turn.t("jobs.details"), "job.details", posting=posting.id),
             turn.button(turn.t("jobs.apply"), "job.apply", posting=posting.id),
         ]
-        turn.say(f"{number}. {posting_card(turn, posting)}", [buttons])
+        reason = reason_line(turn, posting, wanted)
+        turn.say(f"{number}. {posting_card(turn, posting)}" + (f"\n✓ {reason}" if reason else ""), [buttons])
     if rest:
         more = turn.button(
             turn.t("jobs.more"), "job.more", ids=list(ids), offset=offset + len(page_ids), criteria=criteria
@@ -122,43 +122,35 @@ async def show_page(turn: Turn, ids: Sequence[int], offset: int, *, heading: str
 
 async def search(turn: Turn, criteria: SearchCriteria, *, move: Move = Move.NEW,
                  previous: dict[str, Any] | None = None) -> None:
-    """Search, show the first page, and remember the list; the heading says what was understood."""
-    postings = await open_postings(
-        turn.session, today=turn.today, categories=criteria.categories, places=criteria.places, limit=SEARCH_LIMIT
-    )
-    township = turn.person.township
-    note = turn.t("jobs.near_unknown") + "\n" if criteria.order == "near" and not township else ""
-    ranked = rank(postings, criteria, township=township, distance=township_km)
-    total: int | str = len(ranked)
-    if len(postings) >= SEARCH_LIMIT:  # more matched than were ranked: say how many there are
-        total = await count_open_postings(
-            turn.session, today=turn.today, categories=criteria.categories, places=criteria.places
-        ) if criteria.min_pay is None and not criteria.benefits else f"{len(ranked)}+"
+    """Search the shelf (storage/queries/search.py), show the first page, and remember the list; the heading says
+    how many fit and what was understood; nothing fitting says which condition removed them all."""
+    query = query_for(turn, criteria)
+    found = await search_postings(turn.session, query, page=1, page_size=turn.settings.page_size,
+                                  remember=RESULT_MEMORY)
+    notes = [turn.t("search.near_unknown")] if criteria.order == "near" and not knows_home(query) else []
     what = describe_criteria(turn, criteria)
-    ids = [p.id for p in ranked[:RESULT_MEMORY]]
+    ids = list(found.ids)
     turn.remember(Topic.JOBS, criteria.to_dict(), ids, seen=min(turn.settings.page_size, len(ids)), previous=previous)
     filters = turn.t("jobs.filters", what=what) if what else ""
-    if not ranked:
-        if move is Move.NEW:
-            text = turn.t("jobs.none", filters=filters)
-        else:
-            text = turn.t("jobs.none_refined", what=what or turn.t("jobs.what_any"))
-        buttons = [] if turn.in_group else [
-            [turn.button(turn.t("jobs.subscribe"), "jobs.subscribe", categories=criteria.categories)]
-        ]
-        turn.say(text, buttons)
+    if not found.total:
+        heading = None if move is Move.NEW else turn.t("jobs.none_refined", what=what or turn.t("jobs.what_any"))
+        for note in notes:
+            turn.say(note)
+        await offer_easing(turn, criteria, query, filters, heading=heading)
         return
     if move is Move.NEW:
-        heading = turn.t("jobs.found", total=total, filters=filters)
+        heading = turn.t("jobs.found", total=found.total, filters=filters)
     else:
         key = "jobs.back_to" if move is Move.UNDO else "jobs.refined"
-        heading = turn.t(key, what=what or turn.t("jobs.what_any"), total=total)
-    await show_page(turn, ids, 0, heading=note + heading, criteria=criteria.to_dict())
+        heading = turn.t(key, what=what or turn.t("jobs.what_any"), total=found.total)
+    lines = [*notes, heading, age_note(turn, criteria, query)]
+    await show_page(turn, ids, 0, heading="\n".join(line for line in lines if line), criteria=criteria.to_dict(),
+                    page=found.items)
 
 
 @router.intent("job_search")
 async def job_search(turn: Turn) -> None:
-    await search(turn, SearchCriteria.from_entities(turn.parse.entities if turn.parse else []))
+    await search(turn, SearchCriteria.from_parse(turn.parse))
 
 
 async def next_page(turn: Turn, ids: list[int], offset: int, criteria: dict[str, Any], *, edit: bool) -> None:
@@ -246,7 +238,7 @@ async def answer_about(turn: Turn, attribute: str, item: int | None) -> None:
         ids = [int(i) for i in shown.items[shown.page_start : shown.seen]]
     else:
         ids = []
-    postings = await postings_by_ids(turn.session, ids)
+    postings = await postings_in_order(turn.session, ids)
     if not postings:
         turn.say(turn.t("jobs.no_more"))
         return

@@ -1,65 +1,44 @@
-"""Pure ranking of postings against what a worker asked for: testable without a database or a clock."""
+"""What a worker asked for in a job question (`SearchCriteria`): read once from the NLU's parse, then searched for
+in the database (storage/queries/search.py), carried in buttons and the dialogue context as a dict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-# A working month, to compare day and hourly pay with a monthly minimum.
-WORKING_DAYS_PER_MONTH = 26
-HOURS_PER_DAY = 8
-
-
-class PostingLike(Protocol):
-    job_category: str
-    township: str | None
-    city: str
-    province: str
-    salary_min: int | None
-    salary_max: int | None
-    salary_unit: str
-    benefits: str
-    created_at: datetime
-
+from flows.free_text import search_words
+from storage.attributes import canonical
+from storage.vocabulary import canonical_job_category, geography
 
 ORDERS = ("relevance", "pay", "near", "newest")
 
-# What a worker asking for a benefit wants to find in a posting's benefits text: every group must have a match.
-# Keys are the NLU's canonical `benefit` values (nlu/data/dialogue.yml).
-BENEFIT_TERMS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "包吃住": (("包吃住", "包住", "免费住宿", "住宿免费", "宿舍", "夫妻房"), ("包吃住", "包吃", "包午饭", "工作餐", "管饭")),
-    "包住": (("包吃住", "包住", "免费住宿", "住宿免费", "宿舍", "夫妻房"),),
-    "包吃": (("包吃住", "包吃", "包午饭", "工作餐", "管饭"),),
-    "五险": (("五险", "社会保险", "社保"),),
-    "日结": (("日结",),),
-    "接送": (("接送", "交通补贴", "报销车费", "交通车"),),
-    "夫妻房": (("夫妻房",),),
-}
 
 
 @dataclass(frozen=True)
 class SearchCriteria:
-    """What a job question asked for, from the NLU's entities (and, for a follow-up, the question before it)."""
+    """What a job question asked for, from the NLU's entities and the words no entity took."""
 
     categories: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     min_pay: float | None = None  # in `pay_unit`
     pay_unit: str = "month"
-    benefits: tuple[str, ...] = ()  # canonical benefit names, all wanted (BENEFIT_TERMS)
-    order: str = "relevance"  # one of ORDERS: "pay" higher pay first, "near" in the county, nearest township first
+    attributes: tuple[str, ...] = ()  # canonical job attributes (storage/attributes.py), all wanted
+    age: int | None = None  # the asker's age, when the question says it ("我55了")
+    any_age: bool = False  # the worker asked to see postings whatever their age limits
+    words: tuple[str, ...] = ()  # free text (flows/free_text.py)
+    order: str = "relevance"  # one of ORDERS
 
     @classmethod
-    def from_entities(cls, entities: Iterable[Any]) -> SearchCriteria:
-        return cls().refined(entities)
+    def from_entities(cls, entities: Iterable[Any], words: Iterable[str] = ()) -> SearchCriteria:
+        return cls().refined(entities, words)
 
-    def refined(self, entities: Iterable[Any]) -> SearchCriteria:
-        """These criteria with what the entities name put in: a named kind replaces the old values (benefits
-        add up), kinds not named stay as they were."""
+    def refined(self, entities: Iterable[Any], words: Iterable[str] = ()) -> SearchCriteria:
+        """These criteria with what the entities (and free words) name put in: a named kind replaces the old
+        values (attributes add up), kinds not named stay as they were."""
         categories: list[str] = []
         places: list[str] = []
-        benefits: list[str] = list(self.benefits)
+        attributes: list[str] = list(self.attributes)
         changes: dict[str, Any] = {}
         for entity in entities:
             value = entity.value
@@ -70,117 +49,70 @@ class SearchCriteria:
             elif entity.entity == "salary" and isinstance(value, dict) and (value.get("min") or value.get("max")):
                 changes["min_pay"] = value.get("min") or value.get("max")
                 changes["pay_unit"] = value.get("unit") or "month"
-            elif entity.entity == "benefit" and value in BENEFIT_TERMS and value not in benefits:
-                benefits.append(str(value))
+            elif entity.entity == "job_attribute" and canonical(str(value)) and value not in attributes:
+                attributes.append(str(value))
+            elif entity.entity == "age" and isinstance(value, int):
+                changes["age"] = value
+                changes["any_age"] = False
             elif entity.entity == "order" and value in ORDERS:
                 changes["order"] = str(value)
         if categories:
             changes["categories"] = tuple(categories)
         if places:
             changes["places"] = tuple(places)
-        if benefits != list(self.benefits):
-            changes["benefits"] = tuple(benefits)
+        if attributes != list(self.attributes):
+            changes["attributes"] = tuple(attributes)
+        said = tuple(words)
+        if said:
+            changes["words"] = said
         return replace(self, **changes) if changes else self
 
+    @classmethod
+    def from_parse(cls, parse: Any) -> SearchCriteria:
+        """The criteria of a parsed question: its entities, and the words left once they are cut out."""
+        return cls().refined_by(parse)
+
+    def refined_by(self, parse: Any) -> SearchCriteria:
+        """`refined` with a parsed message: its entities, and the words no entity took as free text."""
+        if parse is None:
+            return self
+        entities = list(parse.entities)
+        words = search_words(parse.text, [(int(e.start), int(e.end)) for e in entities])
+        named = SearchCriteria.from_entities(entities)
+        # a word that names what an entity already says (its span missed) is not free text
+        said = {*named.categories, *named.places}
+        words = [w for w in words if canonical_job_category(w) not in said and geography().township_of(w)
+                 not in said and w not in said]
+        return self.refined(entities, words)
+
+    def without(self, condition: str) -> SearchCriteria:
+        """The same criteria with one condition dropped ("attribute:包吃住", "places", "age" …)."""
+        if condition.startswith("attribute:"):
+            name = condition.split(":", 1)[1]
+            return replace(self, attributes=tuple(a for a in self.attributes if a != name))
+        changes: dict[str, Any] = {"categories": {"categories": ()}, "places": {"places": ()},
+                                   "pay": {"min_pay": None}, "age": {"age": None, "any_age": True},
+                                   "words": {"words": ()}}.get(condition, {})
+        return replace(self, **changes)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe, for the dialogue context."""
-        return {
-            "categories": list(self.categories), "places": list(self.places), "min_pay": self.min_pay,
-            "pay_unit": self.pay_unit, "benefits": list(self.benefits), "order": self.order,
-        }
+        """JSON-safe (button arguments, dialogue context)."""
+        return {"categories": list(self.categories), "places": list(self.places), "min_pay": self.min_pay,
+                "pay_unit": self.pay_unit, "attributes": list(self.attributes), "age": self.age,
+                "any_age": self.any_age, "words": list(self.words), "order": self.order}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SearchCriteria:
         """Criteria saved by `to_dict`; unknown or malformed parts fall back to the defaults."""
-        min_pay = data.get("min_pay")
-        order = data.get("order")
+        min_pay, age, order = data.get("min_pay"), data.get("age"), data.get("order")
         return cls(
             categories=tuple(str(v) for v in data.get("categories") or ()),
             places=tuple(str(v) for v in data.get("places") or ()),
             min_pay=float(min_pay) if isinstance(min_pay, int | float) else None,
             pay_unit=str(data.get("pay_unit") or "month"),
-            benefits=tuple(str(v) for v in data.get("benefits") or () if v in BENEFIT_TERMS),
+            attributes=tuple(str(v) for v in data.get("attributes") or () if canonical(str(v))),
+            age=age if isinstance(age, int) else None,
+            any_age=bool(data.get("any_age")),
+            words=tuple(str(v) for v in data.get("words") or ()),
             order=order if order in ORDERS else "relevance",
         )
-
-
-def monthly(amount: float, unit: str) -> float:
-    """Pay per month for comparison; piece rates cannot be compared and pass unchanged."""
-    if unit == "day":
-        return amount * WORKING_DAYS_PER_MONTH
-    if unit == "hour":
-        return amount * HOURS_PER_DAY * WORKING_DAYS_PER_MONTH
-    return amount
-
-
-def pays_enough(posting: PostingLike, criteria: SearchCriteria) -> bool:
-    """Whether the posting can pay the asked minimum; '面议' (no figure) is kept, as it may."""
-    if criteria.min_pay is None:
-        return True
-    best = posting.salary_max or posting.salary_min
-    if best is None or posting.salary_unit == "piece" or criteria.pay_unit == "piece":
-        return True
-    return monthly(best, posting.salary_unit) >= monthly(criteria.min_pay, criteria.pay_unit)
-
-
-def score(posting: PostingLike, criteria: SearchCriteria) -> float:
-    """Higher is better: exact category and place first, then pay above the minimum."""
-    value = 0.0
-    if criteria.categories and posting.job_category in criteria.categories:
-        value += 2.0
-    if criteria.places and criteria.places[0] in (posting.township, posting.city, posting.province):
-        value += 1.0
-    if posting.salary_min or posting.salary_max:
-        value += min(monthly(posting.salary_max or posting.salary_min or 0, posting.salary_unit) / 20000, 0.5)
-    return value
-
-
-def offers(posting: PostingLike, benefits: Iterable[str]) -> bool:
-    """Whether the posting's benefits text offers every benefit asked for."""
-    text = posting.benefits or ""
-    return all(
-        any(term in text for term in group) for name in benefits for group in BENEFIT_TERMS.get(name, ())
-    )
-
-
-def best_monthly_pay(posting: PostingLike) -> float:
-    """The most the posting pays per month (0 when it names no figure or pays by the piece)."""
-    best = posting.salary_max or posting.salary_min
-    if best is None or posting.salary_unit == "piece":
-        return 0.0
-    return monthly(best, posting.salary_unit)
-
-
-Distance = Callable[[str, str], float | None]
-
-
-def rank(
-    postings: Sequence[PostingLike], criteria: SearchCriteria, *, township: str | None = None,
-    distance: Distance | None = None,
-) -> list[PostingLike]:
-    """The postings that fit, in the order asked for: best match first (newest among equals), higher pay first,
-    newest first, or near: postings in the county before those elsewhere, and — with the worker's `township`
-    — that township first, then the others by `distance` (km between two townships, None when unknown)."""
-    fitting = [p for p in postings if pays_enough(p, criteria) and offers(p, criteria.benefits)]
-    newest = sorted(fitting, key=lambda p: -p.created_at.timestamp())
-    if criteria.order == "newest":
-        return newest
-    if criteria.order == "pay":
-        return sorted(newest, key=lambda p: (-best_monthly_pay(p), -score(p, criteria)))
-    relevant = sorted(newest, key=lambda p: -score(p, criteria))
-    if criteria.order == "near":
-        return sorted(relevant, key=lambda p: _remoteness(p, township, distance))
-    return relevant
-
-
-def _remoteness(posting: PostingLike, township: str | None, distance: Distance | None) -> tuple[int, float]:
-    """Sort key for "near": the worker's township first, then the county's others by km (unknown last among
-    them), then postings elsewhere."""
-    if not posting.township:
-        return 1, 0.0
-    if township is None:
-        return 0, 0.0
-    if posting.township == township:
-        return 0, -1.0
-    km = distance(township, posting.township) if distance is not None else None
-    return 0, km if km is not None else float("inf")

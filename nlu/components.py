@@ -15,6 +15,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from nlu.ages import find_ages
 from nlu.boundaries import Cut, WordBoundaries
 from nlu.dates import find_dates
 from nlu.normalise import Normalised, normalise
@@ -25,7 +26,7 @@ from nlu.senses import HOME_INTENTS, Senses, has_cue
 
 FALLBACK_INTENT = "nlu_fallback"
 # Entities that say how a message continues the conversation rather than what it asks about (flows/dialogue.py).
-CUE_ENTITIES = ("ordinal", "order", "attribute", "more", "act", "benefit")
+CUE_ENTITIES = ("ordinal", "order", "attribute", "more", "act")
 
 
 @dataclass
@@ -531,7 +532,7 @@ class OrdinalExtractor(Component):
         """Rules only."""
 
     def process(self, message: Message) -> None:
-        numbers = [e for e in message.entities if e.entity in ("phone", "salary")]
+        numbers = [e for e in message.entities if e.entity in ("phone", "salary", "age")]
         for m in find_ordinals(message.norm.text):
             if not _overlaps(numbers, m.start, m.end):
                 message.entities.append(FoundEntity("ordinal", m.value, m.start, m.end, "OrdinalExtractor"))
@@ -539,7 +540,7 @@ class OrdinalExtractor(Component):
 
 class CueEntityExtractor(Component):
     """Words that refine or continue the last question, from the data's lookup tables (nlu/data/dialogue.yml):
-    `order` (工资高点 → pay), `attribute` (要带啥 → requirements), `more` (还有吗), `benefit` (包吃住).
+    `order` (工资高点 → pay), `attribute` (要带啥 → requirements), `more` (还有吗).
 
     Longest matches, skipping what another extractor already named (社保补贴 stays a policy). Booking a number of
     seats (订两个位子, 要3张票) is an `act` whatever the number, not a question about seats."""
@@ -566,6 +567,19 @@ class CueEntityExtractor(Component):
 
 
 _BOOK_SEATS = re.compile(r"(?:预订|预定|订|定|要|买)\s*[0-9一二两三四五六七八九十]{1,3}\s*(?:个|张)?\s*(?:座位|位子|座|位|张?票)")
+
+
+class AgeExtractor(Component):
+    """The asker's own age ("我55了", "五十多岁") as `age`: an int (nlu/ages.py)."""
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        """Rules only."""
+
+    def process(self, message: Message) -> None:
+        numbers = [e for e in message.entities if e.entity in ("phone", "salary", "date")]
+        for m in find_ages(message.norm.text):
+            if not _overlaps(numbers, m.start, m.end):
+                message.entities.append(FoundEntity("age", m.value, m.start, m.end, "AgeExtractor"))
 
 
 def _overlaps(entities: list[FoundEntity], start: int, end: int) -> bool:
@@ -627,6 +641,6 @@ class EntitySynonymMapper(Component):
 REGISTRY: dict[str, type[Component]] = {cls.__name__: cls for cls in (
     Normaliser, CharTokenizer, JiebaTokenizer, NgramFeaturizer, LookupFeaturizer, LinearIntentClassifier,
     FallbackClassifier,
-    RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, OrdinalExtractor, CueEntityExtractor,
-    EntitySynonymMapper,
+    RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, AgeExtractor, OrdinalExtractor,
+    CueEntityExtractor, EntitySynonymMapper,
 )}

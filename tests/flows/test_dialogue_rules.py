@@ -104,9 +104,10 @@ class TestRefinements:
         assert bus.move is Move.REFINE and bus.criteria == {"location": ["浙江"], "date": "2026-03-03"}
         assert resolve(message, jobs(), "out_of_scope").move is Move.NEW
 
-    def test_benefits_add_up(self) -> None:
-        criteria, changed = refine("jobs", SearchCriteria(benefits=("包吃住",)).to_dict(), [E("benefit", "五险")])
-        assert criteria["benefits"] == ["包吃住", "五险"] and changed == ("benefit",)
+    def test_job_attributes_add_up(self) -> None:
+        criteria, changed = refine("jobs", SearchCriteria(attributes=("包吃住",)).to_dict(),
+                                   [E("job_attribute", "五险")])
+        assert criteria["attributes"] == ["包吃住", "五险"] and changed == ("job_attribute",)
 
     def test_more_pages_on(self) -> None:
         assert resolve(parse("还有吗", "job_search", 0.6, more=("还有吗", "more")), jobs(), "job_search").move \
@@ -281,15 +282,16 @@ def test_residual_keeps_only_what_is_new() -> None:
 
 # --- any message after any list -------------------------------------------------------------------------
 
-KINDS = ["location", "job_category", "salary", "date", "ordinal", "order", "attribute", "more", "act", "benefit",
-         "policy", "training", "phone"]
+KINDS = ["location", "job_category", "salary", "date", "ordinal", "order", "attribute", "more", "act",
+         "job_attribute", "age", "policy", "training", "phone"]
 VALUES: dict[str, Any] = {
     "location": st.sampled_from(["符溪镇", "双福镇", "浙江"]), "job_category": st.sampled_from(["采茶工", "普工"]),
     "salary": st.just({"min": 5000, "max": None, "unit": "month"}), "date": st.sampled_from(["2026-03-03", "x"]),
     "ordinal": st.one_of(st.integers(min_value=1, max_value=99), st.sampled_from(["last", "this"])),
     "order": st.sampled_from(["pay", "near", "newest", "cheap"]),
     "attribute": st.sampled_from(["requirements", "seats", "time", "place", "pay", "contact", "how", "details"]),
-    "more": st.just("more"), "act": st.just("act"), "benefit": st.sampled_from(["包吃住", "五险"]),
+    "more": st.just("more"), "act": st.just("act"), "job_attribute": st.sampled_from(["包吃住", "五险"]),
+    "age": st.integers(min_value=16, max_value=80),
     "policy": st.just("稳岗返还"), "training": st.just("电焊"), "phone": st.just("13800001111"),
 }
 INTENTS = ["job_search", "job_apply", "training_question", "training_enroll", "transport_question",
