@@ -126,6 +126,10 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     Topic.BUS: ("专车", "班车", "大巴", "汽车", "车次", "车", "趟", "出发", "发车", "走", "bus", "buses", "coach", "leave"),
     Topic.POLICY: ("政策", "补贴", "policy", "subsidy"),
 }
+# Nouns of a topic that an entity also takes (零工 is the job attribute 临时): named, they still make a whole question.
+TOPIC_NOUNS_IN_ENTITIES: dict[str, tuple[str, ...]] = {
+    Topic.JOBS: ("零工", "临时工", "小时工", "短工", "长期工", "正式工", "兼职"),
+}
 _LATIN_WORD = re.compile(r"[a-z]+")
 # Marks of an elliptical follow-up: "符溪镇的呢" / "那双福镇的活" / "what about …", "and tomorrow's?".
 _FOLLOW_UP = re.compile(r"[呢喃嘞咧哩][\s?？!！。.~～]*$|^\s*那(?![个条家项趟班])|^\s*(?:what about|how about|and)\b")
@@ -251,8 +255,11 @@ def residual(text: str, entities: Iterable[Any], topic: str | None = None) -> st
 def asks_afresh(text: str, entities: Iterable[Any], topic: str) -> bool:
     """A whole question of the topic's own ("有没有工厂的活", "去宁波的车有吗"): it names the topic's noun and has
     no mark of a follow-up (…呢, 那…, "what about …"), so it replaces the last question instead of refining it."""
-    if _FOLLOW_UP.search(normalise(text).text):
+    said = normalise(text).text
+    if _FOLLOW_UP.search(said):
         return False
+    if any(noun in said for noun in TOPIC_NOUNS_IN_ENTITIES.get(topic, ())):
+        return True
     rest = _outside(text, entities)
     words = TOPIC_WORDS.get(topic, ())
     latin = set(_LATIN_WORD.findall(rest))

@@ -65,8 +65,9 @@ def compact_line(turn: Turn, number: int, posting: Posting, criteria: SearchCrit
     return f"{line} · {reason}" if reason else line
 
 
-def describe_criteria(turn: Turn, criteria: SearchCriteria) -> str:
-    """What is being looked for, in words: "双福镇的采茶工（包吃住、工资高的排前面）"."""
+def describe_criteria(turn: Turn, criteria: SearchCriteria, *, noun: bool = True) -> str:
+    """What is being looked for, in words: "双福镇的采茶工（包吃住、工资高的排前面）"; with neither place nor
+    category, "岗位（包吃住）" (`noun`) or just "包吃住"."""
     sep = turn.t("jobs.separator")
     places, categories = sep.join(criteria.places), sep.join(criteria.categories)
     if places and categories:
@@ -81,6 +82,8 @@ def describe_criteria(turn: Turn, criteria: SearchCriteria) -> str:
         extras.append(turn.t("jobs.min_pay", amount=amount, unit=turn.t(f"jobs.per_{criteria.pay_unit}")))
     if criteria.order != "relevance":
         extras.append(turn.t(f"jobs.order_{criteria.order}"))
+    if extras and not what and not noun:
+        return sep.join(extras)
     if extras:
         what = (what or turn.t("jobs.what_any")) + turn.t("jobs.what_extras", extras=sep.join(extras))
     return what
@@ -131,7 +134,8 @@ async def search(turn: Turn, criteria: SearchCriteria, *, move: Move = Move.NEW,
     what = describe_criteria(turn, criteria)
     ids = list(found.ids)
     turn.remember(Topic.JOBS, criteria.to_dict(), ids, seen=min(turn.settings.page_size, len(ids)), previous=previous)
-    filters = turn.t("jobs.filters", what=what) if what else ""
+    plain = describe_criteria(turn, criteria, noun=False)
+    filters = turn.t("jobs.filters", what=plain) if plain else ""
     if not found.total:
         heading = None if move is Move.NEW else turn.t("jobs.none_refined", what=what or turn.t("jobs.what_any"))
         for note in notes:
