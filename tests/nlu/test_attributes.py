@@ -99,7 +99,9 @@ class TestFreeTextWords:
         assert search_words(comma.join(words)) == ()
 
     @pytest.mark.parametrize("text", ["有没有活", "有没有啥子工作嘛", "能不能帮我找个活路", "请问现在有什么岗位",
-                                      "我想找工作", "有没得事做", "哪里招人", "你好，有活没得"])
+                                      "我想找工作", "有没得事做", "哪里招人", "你好，有活没得",
+                                      # what a conversation says around a change of mind is not searched for
+                                      "算了，有没得活路", "不对，我说的是那边", "好吧，那就换个"])
     def test_questions_without_a_subject(self, text: str) -> None:
         assert search_words(text) == ()
 
