@@ -55,8 +55,9 @@ class ConversationSettings(_Section):
 
 class WebhookSettings(_Section):
     url: str
-    listen_host: str
-    listen_port: int
+    # The old place of the HTTP server's address, still read when `web.listen_host`/`web.listen_port` are absent.
+    listen_host: str | None = None
+    listen_port: int | None = None
     path: str
     health_path: str
 
@@ -126,6 +127,28 @@ class FollowUpSettings(_Section):
     digest_at: time
 
 
+class LockoutSettings(_Section):
+    account_failures: int = Field(gt=0)
+    client_failures: int = Field(gt=0)
+    backoff_seconds: float = Field(gt=0)
+    backoff_max_seconds: float = Field(gt=0)
+
+
+class WebSettings(_Section):
+    """The HTTP server of every web channel (console, webhook, /healthz) and the staff console's sign-in."""
+
+    listen_host: str | None = None
+    listen_port: int | None = Field(default=None, ge=0, le=65535)
+    public_url: str
+    with_polling: bool
+    session_hours: float = Field(gt=0)
+    idle_minutes: float = Field(gt=0)
+    invite_hours: float = Field(gt=0)
+    secure_cookies: Literal["auto", "always", "never"]
+    page_size: int = Field(gt=0, le=500)
+    lockout: LockoutSettings
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -151,6 +174,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings
     push: PushSettings
     followups: FollowUpSettings
+    web: WebSettings
     logging: LoggingSettings
 
     # Secrets: environment only (see settings_customise_sources); never in config.yaml.
@@ -168,6 +192,23 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init kwargs; the environment is listed first so it wins.
         return (env_settings, init_settings)
+
+
+    @property
+    def http_address(self) -> tuple[str, int]:
+        """Where the one HTTP server listens: `web.listen_*`, else the webhook's old keys, else 127.0.0.1:8081."""
+        hook = self.telegram.webhook
+        host = self.web.listen_host or hook.listen_host or "127.0.0.1"
+        port = self.web.listen_port if self.web.listen_port is not None else hook.listen_port
+        return host, port if port is not None else 8081
+
+    @property
+    def console_url(self) -> str:
+        """The console's address as staff reach it: `web.public_url`, else the server's own address."""
+        if self.web.public_url:
+            return self.web.public_url.rstrip("/")
+        host, port = self.http_address
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/console"
 
 
 SECRET_KEYS = {"telegram_token", "webhook_secret"}

@@ -628,5 +628,73 @@ class CallbackToken(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+# --- the staff console (bot/web/) ------------------------------------------------------------------
+
+
+class StaffAccount(Base):
+    """A staff member's sign-in to the web console: a login name, an argon2 password hash, the console language."""
+
+    __tablename__ = "staff_account"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))  # None until set through a sign-in link
+    password_set_at: Mapped[datetime | None] = mapped_column()
+    language: Mapped[str | None] = mapped_column(String(8))  # the console's language; None = the bureau's default
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffInvite(Base):
+    """A one-time sign-in link (`mishu user invite`, /console in the bot): only a hash of its token is kept."""
+
+    __tablename__ = "staff_invite"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie carries a random token, the table its hash, the CSRF token and deadlines."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins in a row for one account ("account:<login>") or one client address ("client:<ip>")."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_failure_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEntry(Base):
+    """One staff action in the console (who, what, when, on what), refusals included; admins read them."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(48), index=True)  # signin, worker.phone, followup.outcome, refused …
+    target_type: Mapped[str] = mapped_column(String(24), default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    client: Mapped[str] = mapped_column(String(64), default="")
+
+
 # The worker_category index follows profile changes (a flush hook); imported last, it needs the classes above.
 import storage.worker_index  # noqa: E402, F401
