@@ -11,27 +11,34 @@ from datetime import timedelta
 from typing import Any
 
 from flows.assignment import hand_over, reassign_worker
+from flows.casework import (
+    Handled,
+    Refusal,
+    followup_in_hand,
+    note_on_worker,
+    record_outcome,
+    reschedule_followup,
+    worker_secretary,
+)
 from flows.checkins import (
     card_text,
-    complete,
     display_name,
     list_line,
     outcome_buttons,
     record_answer,
-    reschedule,
     when,
 )
-from flows.followups import OUTCOMES, RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
+from flows.followups import RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
 from flows.router import Router
+from flows.scope import acts_for
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
 from storage.models import FollowUp, Person
 from storage.queries.followups import (
     OPEN_STATES,
-    add_note,
     case_by_id,
     followup_for_update,
     open_followups,
@@ -64,13 +71,29 @@ def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
 
 
 async def may_handle(turn: Turn, worker_id: int) -> bool:
-    """A secretary handles their own workers; an admin anyone's."""
-    if turn.person.role == "admin":
+    """A secretary handles their own workers; an admin anyone's (flows/scope.py, the console's rule too)."""
+    if acts_for(turn.person, await worker_secretary(turn.session, worker_id)):
         return True
-    profile = await profile_of(turn.session, worker_id)
-    if profile is None or profile.secretary_id != turn.person.id:
-        turn.say(turn.t("secretary.not_yours"))
+    turn.say(turn.t("secretary.not_yours"))
+    return False
+
+
+REFUSAL_KEYS = {
+    Refusal.NOT_STAFF: "secretary.refused",
+    Refusal.NOT_YOURS: "secretary.not_yours",
+    Refusal.ALREADY_DONE: "secretary.already_done",
+    Refusal.NO_FOLLOWUP: "common.unknown_button",
+    Refusal.UNKNOWN_CHOICE: "common.unknown_button",
+    Refusal.NEEDS_EMPLOYER: "secretary.ask_employer",
+    Refusal.EMPTY: "secretary.ask_note",
+}
+
+
+def say_refusal(turn: Turn, handled: Handled) -> bool:
+    """Word a refusal from flows/casework.py for the chat; True when there was one."""
+    if handled.refusal is None:
         return False
+    turn.say(turn.t(REFUSAL_KEYS[handled.refusal]))
     return True
 
 
@@ -82,17 +105,12 @@ def int_arg(turn: Turn, index: int) -> int | None:
         return None
 
 
-async def own_open_followup(turn: Turn) -> FollowUp | None:
+async def own_open_followup(turn: Turn, followup_id: int | None = None) -> FollowUp | None:
     """The follow-up a pressed button is about, if this person may act on it and it is still open."""
     if not staff_only(turn):
         return None
-    followup = await followup_for_update(turn.session, int(turn.args["followup"]))
-    if followup is None or not await may_handle(turn, followup.worker_id):
-        return None
-    if followup.state not in OPEN_STATES:
-        turn.say(turn.t("secretary.already_done"))
-        return None
-    return followup
+    handled = await followup_in_hand(turn.session, turn.person, followup_id or int(turn.args["followup"]))
+    return None if say_refusal(turn, handled) else handled.followup
 
 
 def start_form(turn: Turn, form: str, **data: Any) -> None:
@@ -193,19 +211,20 @@ async def say_recorded(turn: Turn, followup: FollowUp, outcome_key: str, nxt: Fo
 
 @router.action("checkin.outcome")
 async def outcome(turn: Turn) -> None:
-    followup = await own_open_followup(turn)
-    if followup is None:
-        return
     chosen = str(turn.args.get("outcome"))
-    if chosen not in OUTCOMES:
-        turn.say(turn.t("common.unknown_button"))
-        return
     if chosen == "placed":
-        start_form(turn, "checkin.employer", followup=followup.id)
-        turn.say(turn.t("secretary.ask_employer"))
+        # The employer's name is asked first; the outcome is recorded when it comes (the form below).
+        followup = await own_open_followup(turn)
+        if followup is not None:
+            start_form(turn, "checkin.employer", followup=followup.id)
+            turn.say(turn.t("secretary.ask_employer"))
         return
-    nxt = await complete(turn.session, followup, chosen, now=turn.now, settings=turn.settings, by=turn.person.id)
-    await say_recorded(turn, followup, f"secretary.outcome.{chosen}", nxt)
+    if not staff_only(turn):
+        return
+    handled = await record_outcome(turn.session, turn.person, int(turn.args["followup"]), chosen, now=turn.now,
+                                   settings=turn.settings)
+    if not say_refusal(turn, handled) and handled.followup is not None:
+        await say_recorded(turn, handled.followup, f"secretary.outcome.{chosen}", handled.next)
 
 
 @router.form("checkin.employer")
@@ -216,22 +235,12 @@ async def employer_form(turn: Turn) -> None:
         turn.say(turn.t("secretary.ask_employer"))
         return
     end_form(turn)
-    followup = await own_open_followup_by_id(turn, int(data["followup"]))
-    if followup is None:
+    if not staff_only(turn):
         return
-    nxt = await complete(turn.session, followup, "placed", now=turn.now, settings=turn.settings,
-                         by=turn.person.id, employer=employer)
-    await say_recorded(turn, followup, "secretary.outcome.placed", nxt)
-
-
-async def own_open_followup_by_id(turn: Turn, followup_id: int) -> FollowUp | None:
-    followup = await followup_for_update(turn.session, followup_id)
-    if followup is None or not staff_only(turn) or not await may_handle(turn, followup.worker_id):
-        return None
-    if followup.state not in OPEN_STATES:
-        turn.say(turn.t("secretary.already_done"))
-        return None
-    return followup
+    handled = await record_outcome(turn.session, turn.person, int(data["followup"]), "placed", now=turn.now,
+                                   settings=turn.settings, employer=employer)
+    if not say_refusal(turn, handled) and handled.followup is not None:
+        await say_recorded(turn, handled.followup, "secretary.outcome.placed", handled.next)
 
 
 @router.action("checkin.reschedule")
@@ -248,17 +257,15 @@ async def reschedule_pick(turn: Turn) -> None:
 
 @router.action("checkin.reschedule_to")
 async def reschedule_to(turn: Turn) -> None:
-    followup = await own_open_followup(turn)
-    if followup is None:
+    if not staff_only(turn):
         return
-    days = int(turn.args.get("days", 0))
-    if days not in RESCHEDULE_DAYS:
-        turn.say(turn.t("common.unknown_button"))
+    handled = await reschedule_followup(turn.session, turn.person, int(turn.args["followup"]),
+                                        int(turn.args.get("days", 0)), now=turn.now, settings=turn.settings)
+    if say_refusal(turn, handled) or handled.followup is None or handled.next is None:
         return
-    nxt = await reschedule(turn.session, followup, days, now=turn.now, settings=turn.settings, by=turn.person.id)
-    worker_ = (await people_by_id(turn.session, (followup.worker_id,)))[followup.worker_id]
+    worker_ = (await people_by_id(turn.session, (handled.followup.worker_id,)))[handled.followup.worker_id]
     turn.say(turn.t("secretary.rescheduled", name=display_name(worker_),
-                    due=when(nxt.due_at, rules_of(turn.settings))))
+                    due=when(handled.next.due_at, rules_of(turn.settings))))
 
 
 @router.action("checkin.note")
@@ -278,10 +285,11 @@ async def note_form(turn: Turn) -> None:
         return
     worker_id = int(turn.state.data["worker"])
     end_form(turn)
-    if not staff_only(turn) or not await may_handle(turn, worker_id):
+    if not staff_only(turn):
         return
-    add_note(turn.session, worker_id=worker_id, author_id=turn.person.id, text=text[:1000], at=turn.now)
-    turn.say(turn.t("secretary.note_saved"))
+    handled = await note_on_worker(turn.session, turn.person, worker_id, text, now=turn.now)
+    if not say_refusal(turn, handled):
+        turn.say(turn.t("secretary.note_saved"))
 
 
 # --- the worker's answer to an automated check-in ---------------------------------------------------------
