@@ -145,6 +145,7 @@ class WebSettings(_Section):
     idle_minutes: float = Field(gt=0)
     invite_hours: float = Field(gt=0)
     secure_cookies: Literal["auto", "always", "never"]
+    trusted_proxies: list[str]
     page_size: int = Field(gt=0, le=500)
     lockout: LockoutSettings
 

@@ -129,19 +129,26 @@ async def profile_of(session: AsyncSession, worker_id: int) -> WorkerProfile | N
 
 
 async def secretary_list(
-    session: AsyncSession, secretary_id: int | None, *, due_before: datetime, due_from: datetime | None = None
+    session: AsyncSession, secretary_id: int | None, *, due_before: datetime | None, due_from: datetime | None = None,
+    states: Sequence[str] = OPEN_STATES, limit: int | None = None,
 ) -> list[tuple[FollowUp, Person]]:
-    """Open follow-ups due before a moment (and from one, if given), with their workers; None = everyone's."""
+    """Open follow-ups (of `states`) due before a moment (and from one, if given), with their workers, soonest
+    first; None = everyone's. The chat's /today and /overdue, the digest and the console's day all read this."""
     stmt = (
         select(FollowUp, Person)
         .join(Person, Person.id == FollowUp.worker_id)
-        .where(FollowUp.state.in_(OPEN_STATES), FollowUp.due_at < due_before)
+        .where(FollowUp.state.in_(tuple(states)))
     )
+    if due_before is not None:
+        stmt = stmt.where(FollowUp.due_at < due_before)
     if secretary_id is not None:
         stmt = stmt.where(FollowUp.secretary_id == secretary_id)
     if due_from is not None:
         stmt = stmt.where(FollowUp.due_at >= due_from)
-    return [(f, p) for f, p in (await session.execute(stmt.order_by(FollowUp.due_at, FollowUp.id))).all()]
+    stmt = stmt.order_by(FollowUp.due_at, FollowUp.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(f, p) for f, p in (await session.execute(stmt)).all()]
 
 
 async def answered_since(

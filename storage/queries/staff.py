@@ -113,3 +113,9 @@ def add_throttle(session: AsyncSession, key: str) -> SignInThrottle:
 
 async def clear_throttle(session: AsyncSession, key: str) -> None:
     await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+
+
+async def set_console_language(session: AsyncSession, person_id: int, language: str) -> None:
+    account = await session.get(StaffAccount, person_id)
+    if account is not None:
+        account.language = language

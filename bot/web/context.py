@@ -1,0 +1,139 @@
+"""What a console handler gets: the app-wide `Console` (database, settings, templates, clock) and the
+per-request `Ctx` (the database session of this request's one transaction, who is signed in, their scope and
+language, the CSRF token, and helpers to render, redirect and write the audit log)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from jinja2 import Environment
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.i18n import LANGUAGES, t, to_traditional
+from flows.scope import StaffScope
+from flows.signin import SignInPolicy
+from flows.turn import FlowSettings
+from storage.db import Database
+from storage.models import Person, StaffAccount
+from storage.queries.audit import record
+
+BASE = "/console"
+CONSOLE_KEY: web.AppKey[Console] = web.AppKey("console")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Console:
+    """Everything the console's handlers share, made once in bot/web/app.py."""
+
+    db: Database
+    flow_settings: FlowSettings
+    policy: SignInPolicy
+    templates: Environment
+    nav: list[tuple[str, str, frozenset[str]]]  # (label key, path, roles) for the menu
+    page_size: int = 50
+    secure_cookies: str = "auto"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    clock: Callable[[], datetime] = system_clock
+    bureau_name: str = ""
+
+
+@dataclass
+class Ctx:
+    """One request: handlers read it and call its helpers; nothing here decides who may do what."""
+
+    request: web.Request
+    console: Console
+    session: AsyncSession
+    now: datetime
+    client: str
+    staff: Person | None = None
+    account: StaffAccount | None = None
+    scope: StaffScope | None = None
+    csrf: str = ""
+    language: str = "zh-hans"
+    session_token: str = ""
+    cookies: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # set on the response
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> FlowSettings:
+        return self.console.flow_settings
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.settings.zone).date()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.staff is not None and self.staff.role == "admin"
+
+    @property
+    def wants_json(self) -> bool:
+        """JSON instead of HTML from the same view (Datasette style): `?format=json` or an Accept header."""
+        if self.request.query.get("format") == "json":
+            return True
+        accept = self.request.headers.get("Accept", "")
+        return accept.startswith("application/json")
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("HX-Request") == "true"
+
+    def t(self, key: str, **values: Any) -> str:
+        return t(key, self.language, **values)
+
+    def url(self, path: str = "/", **query: Any) -> str:
+        """A console URL: `ctx.url("/workers", page=2)` → /console/workers?page=2 (empty values left out)."""
+        wanted = {k: v for k, v in query.items() if v not in (None, "", [])}
+        return BASE + path + (("?" + urlencode(wanted, doseq=True)) if wanted else "")
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def audit(self, action: str, target_type: str = "", target_id: object = "", **detail: Any) -> None:
+        """One line of the audit log, in this request's transaction (so it is kept exactly when the action is)."""
+        record(self.session, actor_id=self.staff.id if self.staff else None, action=action,
+               target_type=target_type, target_id=target_id, detail=detail, client=self.client, at=self.now)
+
+    def render(self, template: str, status: int = 200, **data: Any) -> web.Response:
+        """A page from a template; for a zh-hant reader the whole page in traditional characters, data included
+        (the same rule as the chat's replies, flows.i18n.in_script)."""
+        html = self.console.templates.get_template(template).render(ctx=self, t=self.t, url=self.url, **data)
+        if self.language == "zh-hant":
+            html = to_traditional(html)
+        return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+    def respond(self, template: str, data: Mapping[str, Any], **extra: Any) -> web.Response:
+        """The same view as JSON (`?format=json`) or HTML: `data` must be JSON-able, `extra` is for the page only."""
+        if self.wants_json:
+            return web.json_response(dict(data), dumps=lambda value: json.dumps(value, ensure_ascii=False,
+                                                                                default=str))
+        return self.render(template, **data, **extra)
+
+    def redirect(self, path: str, **query: Any) -> web.Response:
+        """After a form: back to a page (htmx gets HX-Redirect, a plain form a 303)."""
+        target = self.url(path, **query)
+        if self.htmx:
+            return web.Response(status=204, headers={"HX-Redirect": target})
+        return web.Response(status=303, headers={"Location": target})
+
+    def set_cookie(self, name: str, value: str, **options: Any) -> None:
+        self.cookies[name] = (value, options)
+
+
+def language_for(account: StaffAccount | None, staff: Person | None, default: str) -> str:
+    """The console language: the staff member's console choice, else their chat setting, else the bureau's."""
+    for choice in (account.language if account else None, staff.language if staff else None):
+        if choice in LANGUAGES:
+            return choice
+    return default if default in LANGUAGES else "zh-hans"
