@@ -27,6 +27,8 @@ def flow_settings(settings: Settings) -> FlowSettings:
         page_size=settings.conversation.page_size,
         button_ttl_hours=settings.conversation.button_ttl_hours,
         bot_username=settings.telegram.username,
+        console_url=settings.console_url,
+        console_invite_hours=settings.web.invite_hours,
         followups=rules_of(settings),
     )
 

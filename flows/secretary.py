@@ -34,6 +34,7 @@ from flows.messages import Reply
 from flows.notify import notify, recipient
 from flows.router import Router
 from flows.scope import acts_for
+from flows.signin import SignInPolicy, issue_invite
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
 from storage.models import FollowUp, Person
@@ -344,6 +345,26 @@ async def reply(turn: Turn) -> None:
     if profile is not None:
         profile.last_contact_at = turn.now
     turn.say(turn.t("secretary.reply_sent", name=display_name(worker_), id=case.id))
+
+
+# --- the staff console ------------------------------------------------------------------------------------
+
+
+@router.command("console")
+async def console_link(turn: Turn) -> None:
+    """A one-time sign-in link to the web console, for staff, in private chat only (it opens their account)."""
+    if not staff_only(turn):
+        return
+    if not turn.settings.console_url:
+        turn.say(turn.t("web.chat.no_url"))
+        return
+    policy = SignInPolicy(invite_hours=turn.settings.console_invite_hours)
+    token = await issue_invite(turn.session, turn.person, now=turn.now, policy=policy)
+    if token is None:
+        turn.say(turn.t("secretary.refused"))
+        return
+    hours = f"{turn.settings.console_invite_hours:g}"
+    turn.say(turn.t("web.chat.link", hours=hours, url=f"{turn.settings.console_url.rstrip('/')}/invite/{token}"))
 
 
 # --- reassignment (admins) -----------------------------------------------------------------------------------

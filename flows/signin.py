@@ -25,7 +25,9 @@ MIN_PASSWORD = 8
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often (one UPDATE per minute, not per page)
 
-_hasher = PasswordHasher()
+# Argon2id at OWASP's recommended setting (19 MiB, 2 passes, 1 lane): costly to guess offline, and a sign-in
+# stays well under a second on the bureau's small server; hashes made with other settings are re-made at sign-in.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
 
 

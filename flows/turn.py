@@ -53,6 +53,8 @@ class FlowSettings:
     page_size: int = 3
     button_ttl_hours: int = 72
     bot_username: str = ""
+    console_url: str = ""  # the staff console's address (web.public_url …), for sign-in links sent in chat
+    console_invite_hours: float = 24
     followups: FollowUpRules = field(default_factory=FollowUpRules)
 
     @property

@@ -35,7 +35,8 @@ SESSION_COOKIE = "mishu_console"
 PRE_COOKIE = "mishu_console_pre"  # before sign-in: the CSRF token of the sign-in forms (double submit)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-CTX_KEY = "console.ctx"
+# aiohttp ≥ 3.13 wants typed request keys; older versions take the plain string.
+CTX_KEY: Any = web.RequestKey("console.ctx", Ctx) if hasattr(web, "RequestKey") else "console.ctx"
 RULE_ATTRIBUTE = "console_rule"
 
 Resolver = Callable[[AsyncSession, int], Awaitable[Owner | None]]

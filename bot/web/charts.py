@@ -12,6 +12,13 @@ DELIVERY_STATES = ("sent", "pending", "sending", "failed", "uncertain", "unreach
 TOP_CATEGORIES = 15
 
 
+def _label(t: Label, key: str, fallback: str) -> str:
+    try:
+        return t(key)
+    except KeyError:  # a channel added later without a catalogue entry yet
+        return fallback
+
+
 def _grid() -> dict[str, Any]:
     return {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True}
 
@@ -77,7 +84,7 @@ def contacts_chart(data: dict[str, Any], t: Label) -> dict[str, Any]:
         "xAxis": {"type": "category", "data": [day[5:] for day in contacts["days"]]},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
-            {"name": channel, "type": "line", "stack": "c", "areaStyle": {}, "showSymbol": False, "data": counts}
+            {"name": _label(t, f"web.channel.{channel}", channel), "type": "line", "stack": "c", "areaStyle": {}, "showSymbol": False, "data": counts}
             for channel, counts in contacts["channels"].items()
         ],
     }
