@@ -41,10 +41,10 @@ def _date(text: str | None) -> date | None:
 
 
 def parse_period(start: str | None, end: str | None, today: date) -> Period:
-    """The period typed in the filter (ISO dates): the last 12 weeks by default; reversed dates swapped, a
-    future end cut at today, at most a year long (counted back from the end)."""
+    """The period typed in the filter (ISO dates): the last 12 weeks by default; future dates cut at today,
+    reversed dates swapped, at most a year long (counted back from the end)."""
     last = min(_date(end) or today, today)
-    first = _date(start) or last - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1)
+    first = min(_date(start) or last - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), today)
     if first > last:
         first, last = last, first
     if (last - first).days >= LONGEST_DAYS:
