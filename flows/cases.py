@@ -6,7 +6,12 @@ is relayed to the worker through the outbox too, so the conversation goes on wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import access, forms
 from flows.forms import Data, Form, Step
@@ -14,11 +19,11 @@ from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
 from flows.router import Router
-from flows.turn import Turn
+from flows.turn import FlowSettings, Turn
 from flows.when import local_time
-from storage.models import Case, Person
-from storage.queries.cases import open_case, replies_sent, secretary_for
-from storage.queries.conversation import load_state
+from storage.models import Case, OutboxMessage, Person
+from storage.queries.cases import case_for_update, open_case, replies_sent, secretary_for
+from storage.queries.followups import profile_of
 
 router = Router("cases")
 
@@ -131,26 +136,148 @@ async def answer_reply(turn: Turn, data: Data, value: str, pressed: bool) -> str
 
 
 async def relay_reply(turn: Turn, data: Data) -> None:
-    """The secretary's typed reply goes to the worker through the outbox."""
-    text = str(data["text"])
-    case = await turn.session.get(Case, int(data["case"]))
-    if case is None:
-        turn.say(turn.t("common.unknown_button"))
+    """The secretary's typed reply goes to the worker through the outbox (the console's reply box does the same)."""
+    done = await reply_to_case(turn.session, turn.person, int(data["case"]), str(data["text"]), now=turn.now,
+                               settings=turn.settings)
+    if say_case_refusal(turn, done):
         return
-    to = await recipient(turn.session, case.worker_id)
-    if to is None:
-        turn.say(turn.t("cases.worker_unreachable"))
-        return
-    worker = await turn.session.get(Person, case.worker_id)
-    state = await load_state(turn.session, to.channel, to.user_id)
-    language = (worker.language if worker else None) or state.language or turn.settings.default_language
-    prefix = f"handoff-reply:{case.id}:"
-    number = await replies_sent(turn.session, prefix) + 1
-    await notify(
-        turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}"
-    )
-    case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))
+
+
+CASE_REFUSAL_KEYS = {
+    "not_staff": "common.unknown_button",
+    "no_case": "common.unknown_button",
+    "not_yours": "secretary.not_yours",
+    "resolved": "cases.already_resolved",
+    "empty": "cases.type_reply",
+    "unreachable": "cases.worker_unreachable",
+}
+
+
+def say_case_refusal(turn: Turn, done: CaseAction) -> bool:
+    """Word a refusal of `reply_to_case` / `resolve_case` for the chat; True when there was one."""
+    if done.refusal is None:
+        return False
+    turn.say(turn.t(CASE_REFUSAL_KEYS[done.refusal], case=done.case.id if done.case else ""))
+    return True
+
+
+# --- staff acting on a case: the same for the chat (reply form, /reply) and the console (bot/web/requests.py) ---
+
+
+class CaseRefusal(StrEnum):
+    NOT_STAFF = "not_staff"
+    NO_CASE = "no_case"
+    NOT_YOURS = "not_yours"
+    RESOLVED = "resolved"
+    EMPTY = "empty"
+    UNREACHABLE = "unreachable"  # the person never opened a private chat with the bot
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """The case acted on, how many messages a reply became, or why nothing was done."""
+
+    case: Case | None = None
+    refusal: CaseRefusal | None = None
+    queued: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+def may_act_on_case(staff: Person, case: Case) -> bool:
+    """Who handles a case: the staff member it was given to, or any admin."""
+    return staff.role == "admin" or (staff.role in STAFF_ROLES and case.secretary_id == staff.id)
+
+
+async def _case_in_hand(session: AsyncSession, staff: Person, case_id: int) -> CaseAction:
+    """The case, locked for this transaction, when this staff member may act on it and it is not resolved."""
+    if staff.role not in STAFF_ROLES:
+        return CaseAction(refusal=CaseRefusal.NOT_STAFF)
+    case = await case_for_update(session, case_id)
+    if case is None:
+        return CaseAction(refusal=CaseRefusal.NO_CASE)
+    if not may_act_on_case(staff, case):
+        return CaseAction(case, CaseRefusal.NOT_YOURS)
+    if case.status == "closed":
+        return CaseAction(case, CaseRefusal.RESOLVED)
+    return CaseAction(case)
+
+
+async def reply_to_case(
+    session: AsyncSession, staff: Person, case_id: int, text: str, *, now: datetime, settings: FlowSettings
+) -> CaseAction:
+    """Relay a staff member's reply to the case's person through the outbox, in their script and with the staff
+    member's name; the case becomes answered and the worker's last contact is now. Each reply has its own
+    purpose (`handoff-reply:<case>:<n>`), so two replies are two messages and a retried one is sent once."""
+    text = text.strip()
+    if not text:
+        return CaseAction(refusal=CaseRefusal.EMPTY)
+    handled = await _case_in_hand(session, staff, case_id)
+    if not handled.ok or handled.case is None:
+        return handled
+    case = handled.case
+    to = await recipient(session, case.worker_id)
+    if to is None:
+        return CaseAction(case, CaseRefusal.UNREACHABLE)
+    language = to.language or settings.default_language
+    reply = Reply(t("checkin.secretary_says", language, secretary=staff.name or f"#{staff.id}", text=text))
+    prefix = f"handoff-reply:{case.id}:"
+    first = await replies_sent(session, prefix) + 1
+    for number in range(first, first + 5):  # the case is locked, but a reply of the old /reply kind takes no number
+        if await notify(session, to, reply, purpose=f"{prefix}{number}", not_before=now):
+            break
+    case.status = "answered"
+    profile = await profile_of(session, case.worker_id)
+    if profile is not None:
+        profile.last_contact_at = now
+    return CaseAction(case, queued=1)
+
+
+async def resolve_case(session: AsyncSession, staff: Person, case_id: int, *, now: datetime) -> CaseAction:
+    """Mark a case resolved: it leaves the open boxes; who and when are kept on the case."""
+    handled = await _case_in_hand(session, staff, case_id)
+    if not handled.ok or handled.case is None:
+        return handled
+    case = handled.case
+    case.status, case.resolved_at, case.resolved_by_id = "closed", now, staff.id
+    return CaseAction(case)
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message of a case's conversation: the person's, or a staff reply with its delivery state."""
+
+    at: datetime
+    text: str
+    from_staff: bool = False
+    state: str | None = None  # a reply's outbox state (pending, sent, failed …)
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def case_thread(case: Case, replies: list[OutboxMessage], messages: list[dict[str, Any]]) -> list[ThreadEntry]:
+    """The conversation so far, oldest first: the messages that came with the case, what the person wrote since
+    (their conversation keeps the last few), and every reply sent to them."""
+    seen: set[tuple[datetime, str]] = set()
+    entries: list[ThreadEntry] = []
+    for entry, later_only in [*((e, False) for e in case.context or []), *((m, True) for m in messages)]:
+        moment, text = _moment(entry.get("at")), str(entry.get("text", ""))
+        if moment is None or not text or (moment, text) in seen or (later_only and moment < case.created_at):
+            continue
+        seen.add((moment, text))
+        entries.append(ThreadEntry(moment, text))
+    for message in replies:
+        entries.append(ThreadEntry(message.created_at, str((message.payload or {}).get("text", "")), True,
+                                   message.state))
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 REPLY = forms.register_form(

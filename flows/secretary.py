@@ -11,6 +11,7 @@ import logging
 from flows import forms
 from flows.answers import parse_org_name, parse_record_id
 from flows.assignment import hand_over, reassign_worker
+from flows.cases import CaseRefusal, reply_to_case, say_case_refusal
 from flows.casework import (
     Handled,
     Refusal,
@@ -30,9 +31,6 @@ from flows.checkins import (
 )
 from flows.followups import RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
 from flows.forms import Data, Form, Invalid, Step
-from flows.i18n import t
-from flows.messages import Reply
-from flows.notify import notify, recipient
 from flows.router import Router
 from flows.scope import acts_for
 from flows.signin import SignInPolicy, issue_invite
@@ -41,7 +39,6 @@ from flows.workcal import working_day_bounds
 from storage.models import FollowUp, Person
 from storage.queries.followups import (
     OPEN_STATES,
-    case_by_id,
     followup_for_update,
     open_followups,
     people_by_id,
@@ -317,6 +314,7 @@ async def answer(turn: Turn) -> None:
 
 @router.command("reply")
 async def reply(turn: Turn) -> None:
+    """`/reply CASE TEXT`: the same as the case's reply button and the console's reply box (flows/cases.py)."""
     if not staff_only(turn):
         return
     parts = turn.inbound.text.split(maxsplit=2)
@@ -324,27 +322,14 @@ async def reply(turn: Turn) -> None:
     if case_id is None or len(parts) < 3 or not parts[2].strip():
         turn.say(turn.t("secretary.usage.reply"))
         return
-    case = await case_by_id(turn.session, case_id)
-    if case is None:
+    done = await reply_to_case(turn.session, turn.person, case_id, parts[2], now=turn.now, settings=turn.settings)
+    if done.refusal == CaseRefusal.NO_CASE:
         turn.say(turn.t("secretary.no_case", id=case_id))
         return
-    if turn.person.role != "admin" and case.secretary_id != turn.person.id:
-        turn.say(turn.t("secretary.not_yours"))
+    if say_case_refusal(turn, done) or done.case is None:
         return
-    worker_ = (await people_by_id(turn.session, (case.worker_id,))).get(case.worker_id)
-    to = await recipient(turn.session, case.worker_id)
-    if worker_ is None or to is None:
-        turn.say(turn.t("secretary.worker_unreachable"))
-        return
-    language = worker_.language or turn.settings.default_language
-    text = t("checkin.secretary_says", language, secretary=display_name(turn.person), text=parts[2].strip())
-    await notify(turn.session, to, Reply(text=text), purpose=f"reply:{case.id}:{turn.now.isoformat()}",
-                 not_before=turn.now)
-    case.status = "answered"
-    profile = await profile_of(turn.session, case.worker_id)
-    if profile is not None:
-        profile.last_contact_at = turn.now
-    turn.say(turn.t("secretary.reply_sent", name=display_name(worker_), id=case.id))
+    worker_ = (await people_by_id(turn.session, (done.case.worker_id,))).get(done.case.worker_id)
+    turn.say(turn.t("secretary.reply_sent", name=display_name(worker_) if worker_ else "", id=case_id))
 
 
 # --- the staff console ------------------------------------------------------------------------------------

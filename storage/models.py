@@ -504,8 +504,15 @@ class Case(Base):
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     context: Mapped[list[Any]] = mapped_column(default=list)  # the last messages
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | answered | closed
+    status: Mapped[str] = mapped_column(String(16), default="open")  # CASE_STATUSES
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Marked resolved (status closed) by a staff member, in the console or the chat.
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+# open: waiting for staff → answered: staff replied (the worker may answer again) → closed: resolved.
+CASE_STATUSES = ("open", "answered", "closed")
 
 
 class ServiceRecord(Base):

@@ -6,10 +6,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import CallbackToken, ConversationState, ServiceRecord
+from storage.models import CallbackToken, ChannelIdentity, ConversationState, ServiceRecord
 
 
 async def load_state(session: AsyncSession, channel: str, user_id: str) -> ConversationState:
@@ -40,6 +41,35 @@ def issue_token(
         )
     )
     return token
+
+
+async def recent_messages(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
+    """What a person last wrote, on every channel they use ({"at": iso, "text": …}, oldest first): the few
+    messages each conversation keeps for hand-off context."""
+    history = await session.execute(
+        select(ConversationState.history)
+        .join(ChannelIdentity, and_(ChannelIdentity.channel == ConversationState.channel,
+                                    ChannelIdentity.external_id == ConversationState.user_id))
+        .where(ChannelIdentity.person_id == person_id)
+    )
+    messages = [entry for entries in history.scalars() for entry in (entries or []) if isinstance(entry, dict)]
+    return sorted(messages, key=lambda entry: str(entry.get("at", "")))
+
+
+async def use_token(session: AsyncSession, token: CallbackToken, now: datetime) -> bool:
+    """Mark a single-use token used; False when it was used first (a double click, two tabs). One conditional
+    UPDATE: on PostgreSQL the second waits for the first's row lock and then finds nothing to update; on SQLite
+    it takes the database's write lock and sees the first committed."""
+    if token.used_at is not None:
+        return False
+    result = await session.execute(
+        update(CallbackToken).where(CallbackToken.token == token.token, CallbackToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        return False
+    set_committed_value(token, "used_at", now)  # the row has it already: no second UPDATE at flush
+    return True
 
 
 async def find_token(session: AsyncSession, token: str) -> CallbackToken | None:

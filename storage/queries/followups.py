@@ -300,7 +300,3 @@ async def set_secretaries(session: AsyncSession, plan: dict[int, int]) -> None:
         table = WorkerProfile.__table__
         stmt = update(table).where(table.c.person_id == bindparam("worker")).values(secretary_id=bindparam("secretary"))
         await session.execute(stmt, [{"worker": w, "secretary": s} for w, s in plan.items()])
-
-
-async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
-    return await session.get(Case, case_id)

@@ -14,8 +14,6 @@ from sqlalchemy.orm import aliased, selectinload
 from storage.models import (
     Application,
     Booking,
-    ChannelIdentity,
-    ConversationState,
     Enrollment,
     FollowUp,
     Person,
@@ -25,6 +23,7 @@ from storage.models import (
     WorkerNote,
     WorkerProfile,
 )
+from storage.queries.conversation import recent_messages
 
 FILE_LIMIT = 30  # rows of each section of a worker's file (follow-ups, notes …); the newest
 
@@ -233,14 +232,7 @@ async def worker_file(session: AsyncSession, worker_id: int) -> WorkerFile | Non
         .order_by(Booking.id.desc()))
     file.notes = await newest(
         select(WorkerNote).where(WorkerNote.worker_id == worker_id).order_by(WorkerNote.id.desc()))
-    history = await session.execute(
-        select(ConversationState.history)
-        .join(ChannelIdentity, and_(ChannelIdentity.channel == ConversationState.channel,
-                                    ChannelIdentity.external_id == ConversationState.user_id))
-        .where(ChannelIdentity.person_id == worker_id)
-    )
-    messages = [entry for entries in history.scalars() for entry in (entries or []) if isinstance(entry, dict)]
-    file.conversation = sorted(messages, key=lambda entry: str(entry.get("at", "")))
+    file.conversation = await recent_messages(session, worker_id)
     staff_ids = {c.changed_by_id for c in file.history} | {n.author_id for n in file.notes}
     staff_ids.discard(None)
     if staff_ids:
