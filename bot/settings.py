@@ -150,6 +150,17 @@ class WebSettings(_Section):
     lockout: LockoutSettings
 
 
+class CannedReply(_Section):
+    label: str = Field(min_length=1, max_length=20)
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class CasesSettings(_Section):
+    """Requests for a person (hand-offs, wage arrears): the console's canned replies."""
+
+    canned_replies: list[CannedReply]
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -176,6 +187,7 @@ class Settings(BaseSettings):
     push: PushSettings
     followups: FollowUpSettings
     web: WebSettings
+    cases: CasesSettings
     logging: LoggingSettings
 
     # Secrets: environment only (see settings_customise_sources); never in config.yaml.

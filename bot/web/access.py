@@ -26,6 +26,7 @@ from bot.web.routing import Route, Rule
 from flows.i18n import LANGUAGES
 from flows.scope import scope_of
 from flows.signin import current_session, new_token
+from storage.queries.cases import case_owner
 from storage.queries.staff import account_of
 from storage.queries.worker_file import Owner, followup_owner, worker_owner
 
@@ -43,6 +44,7 @@ Resolver = Callable[[AsyncSession, int], Awaitable[Owner | None]]
 TARGETS: dict[str, Resolver] = {
     "worker": worker_owner,
     "followup": followup_owner,
+    "case": case_owner,
 }
 
 SECURITY_HEADERS = {

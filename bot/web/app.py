@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from bot.privacy import masked_phone
 from bot.settings import Settings
-from bot.web import audit, followups, overview, signin, workers
+from bot.web import audit, followups, overview, requests, signin, workers
 from bot.web.access import aiohttp_handler, console_middleware
 from bot.web.context import BASE, CONSOLE_KEY, Console, system_clock
 from bot.web.routing import Page
@@ -23,9 +23,9 @@ from flows.signin import SignInPolicy
 from flows.turn import FlowSettings
 from storage.db import Database
 
-PAGES: tuple[Page, ...] = (overview.page, workers.page, followups.page, audit.page, signin.page)
+PAGES: tuple[Page, ...] = (overview.page, workers.page, followups.page, requests.page, audit.page, signin.page)
 STATIC = Path(__file__).resolve().parent / "static"
-ASSET_VERSION = "1"  # bump when a vendored file changes, so browsers fetch it again
+ASSET_VERSION = "2"  # bump when a vendored file changes, so browsers fetch it again
 
 
 def sign_in_policy(settings: Settings) -> SignInPolicy:
@@ -64,6 +64,7 @@ def make_console(
         page_size=settings.web.page_size, secure_cookies=settings.web.secure_cookies,
         trusted_proxies=tuple(settings.web.trusted_proxies), clock=clock or system_clock,
         bureau_name=settings.bureau.name,
+        canned_replies=tuple((reply.label, reply.text) for reply in settings.cases.canned_replies),
     )
 
 

@@ -45,6 +45,7 @@ class Console:
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     clock: Callable[[], datetime] = system_clock
     bureau_name: str = ""
+    canned_replies: tuple[tuple[str, str], ...] = ()  # (label, text) offered when answering a request
 
 
 @dataclass
