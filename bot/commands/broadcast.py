@@ -64,8 +64,8 @@ async def _send(settings: Settings, audience: dict, text: str, send_at: datetime
                 dry_run: bool) -> None:
     from bot.app import open_database
     from flows.audience import describe_audience
-    from flows.messages import Reply, reply_to_dict
-    from storage.queries.broadcasts import audience_recipients, create_broadcast
+    from flows.broadcasting import queue_broadcast
+    from storage.queries.broadcasts import audience_recipients
 
     database = await open_database(settings)
     try:
@@ -74,10 +74,8 @@ async def _send(settings: Settings, audience: dict, text: str, send_at: datetime
                 count = len(await audience_recipients(session, audience))
                 typer.echo(f"audience {describe_audience(audience)}: {count} recipients; nothing sent (--dry-run)")
                 return
-            broadcast, queued = await create_broadcast(
-                session, author_id=None, text=text, audience=audience, send_at=send_at,
-                payload=reply_to_dict(Reply(text=text)), now=datetime.now(UTC),
-            )
+            broadcast, queued = await queue_broadcast(session, author_id=None, text=text, audience=audience,
+                                                      send_at=send_at, now=datetime.now(UTC))
         local = send_at.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
         typer.echo(f"broadcast {broadcast.id}: {queued} messages queued for {describe_audience(audience)}, "
                    f"sending from {local}")

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from bot.privacy import masked_phone
 from bot.settings import Settings
-from bot.web import audit, followups, overview, requests, signin, workers
+from bot.web import audit, broadcasts, followups, overview, requests, signin, workers
 from bot.web.access import aiohttp_handler, console_middleware
 from bot.web.context import BASE, CONSOLE_KEY, Console, system_clock
 from bot.web.routing import Page
@@ -23,7 +23,7 @@ from flows.signin import SignInPolicy
 from flows.turn import FlowSettings
 from storage.db import Database
 
-PAGES: tuple[Page, ...] = (overview.page, workers.page, followups.page, requests.page, audit.page, signin.page)
+PAGES: tuple[Page, ...] = (overview.page, workers.page, followups.page, requests.page, broadcasts.page, audit.page, signin.page)
 STATIC = Path(__file__).resolve().parent / "static"
 ASSET_VERSION = "2"  # bump when a vendored file changes, so browsers fetch it again
 
