@@ -150,7 +150,7 @@ async def list_workers(
         .join(WorkerProfile, WorkerProfile.person_id == Person.id)
         .outerjoin(secretary, secretary.id == WorkerProfile.secretary_id)
         .where(*conditions)
-        .order_by(WorkerProfile.person_id.desc())
+        .order_by(Person.id.desc())  # the primary key walked backwards: no sort of the whole table
         .limit(limit)
         .offset(offset)
     )
