@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.answers import parse_record_id
 from flows.jobs import job_search, salary_text
 from flows.registration import (
     assign_secretary,
@@ -75,11 +76,11 @@ async def apply_button(turn: Turn) -> None:
 @router.intent("apply_posting")
 async def apply_command(turn: Turn) -> None:
     """`/apply 12` or the deep link `/start apply_12` from a group's private-chat button."""
-    argument = turn.command_argument.strip()
-    if not argument.isdigit():
+    posting_id = parse_record_id(turn.command_argument)
+    if posting_id is None:
         turn.say(turn.t("apply.how"))
         return
-    await apply_or_register(turn, int(argument))
+    await apply_or_register(turn, posting_id)
 
 
 @router.intent("job_apply")

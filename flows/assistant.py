@@ -32,6 +32,7 @@ from flows import (
     training,
     transport,
 )
+from flows.answers import is_cancel
 from flows.commands import command_of
 from flows.i18n import LANGUAGES, detect_language, in_script
 from flows.messages import ChatType, Inbound, Reply
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 # In a group, the assistant speaks unasked only on these topics (and only when sure).
 GROUP_TOPICS = frozenset({"job_search", "policy_question", "training_question", "transport_question"})
-CANCEL_WORDS = frozenset({"取消", "返回", "算了", "不要了", "cancel", "quit", "stop", "/cancel"})
 HISTORY_LENGTH = 10
 # Control characters other than tab and newline: PostgreSQL refuses NUL in text, terminals misbehave.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -110,7 +110,13 @@ class Assistant:
                 session=session, settings=self.settings, inbound=inbound, person=person, state=state,
                 language=self._language(inbound, person.language, state.language), now=now,
             )
+            form_before = self._open_form(turn)
             await self._dispatch(turn)
+            if form_before is not None and form_before == self._open_form(turn) and not turn.handled_as.startswith(
+                ("form:", "button:form.")
+            ):
+                # Something else was answered (a command, a button of an earlier message): the form goes on.
+                await forms.remind(turn)
             if turn.handled_as:
                 record_service(
                     session, person_id=person.id, channel=inbound.channel, kind=turn.handled_as,
@@ -166,7 +172,7 @@ class Assistant:
                 await self.router.intents["attachment"](turn)
             return
         if turn.state.form and self._form_alive(turn) and private:
-            if text.lower() in CANCEL_WORDS:
+            if is_cancel(text):
                 self._end_form(turn)
                 turn.say(turn.t("common.cancelled"))
                 turn.handled_as = "cancel"
@@ -216,6 +222,16 @@ class Assistant:
         if parse.confidence < self.settings.fallback_threshold:
             return "nlu_fallback"
         return parse.intent
+
+    @staticmethod
+    def _open_form(turn: Turn) -> tuple[str, str, str] | None:
+        """(form, run, step) of the form this person is filling in privately and that is still alive."""
+        state = turn.state
+        if not state.form or turn.inbound.chat_type != ChatType.PRIVATE:
+            return None
+        if state.expires_at is not None and state.expires_at < turn.now:
+            return None
+        return state.form, str((state.data or {}).get("_run", "")), state.step or ""
 
     def _form_alive(self, turn: Turn) -> bool:
         expires = turn.state.expires_at

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
+from typing import Any
 
+from flows import forms
+from flows.answers import TOWNSHIP_SUFFIXES, match_name, parse_yes_no
 from flows.audience import AudienceError, describe_audience, parse_audience
+from flows.forms import END, Data, Form, Invalid, Step
 from flows.messages import Reply, reply_to_dict
 from flows.router import Router
 from flows.secretary import staff_only
-from flows.turn import Turn, form_expiry
+from flows.turn import Turn
 from storage.queries.broadcasts import (
     audience_recipients,
     broadcast_report,
@@ -28,86 +32,82 @@ log = logging.getLogger(__name__)
 FORM = "broadcast"
 ADMINS = ("admin",)
 MORNING = time(9, 0)
-
-
-def _start(turn: Turn, step: str, **data: object) -> None:
-    turn.state.form, turn.state.step = FORM, step
-    turn.state.data = {**(turn.state.data or {}), **data}
-    turn.state.expires_at = form_expiry(turn)
-
-
-def _end(turn: Turn) -> None:
-    turn.state.form = turn.state.step = None
-    turn.state.data = {}
-    turn.state.expires_at = None
+BY_TOWNSHIP = "__township"
+SEND_WORDS = frozenset({"发", "发送", "发吧", "立即发送", "马上发", "现在发", "send", "send now"})
 
 
 @router.command("broadcast")
 async def begin(turn: Turn) -> None:
     if not staff_only(turn, ADMINS):
         return
-    _start(turn, "text")
-    turn.state.data = {}
+    await forms.start(turn, BROADCAST)
+
+
+async def ask_text(turn: Turn, data: Data) -> None:
     turn.say(turn.t("broadcast.ask_text"))
 
 
-def _audience_buttons(turn: Turn) -> list[list]:  # type: ignore[type-arg]
-    return [
-        [turn.button(turn.t("broadcast.all"), "broadcast.audience", audience="all"),
-         turn.button(turn.t("broadcast.seeking"), "broadcast.audience", audience="status=seeking")],
-        [turn.button(turn.t("broadcast.by_township"), "broadcast.townships"),
-         turn.button(turn.t("broadcast.groups"), "broadcast.audience", audience="groups")],
+async def answer_text(turn: Turn, data: Data, value: str, pressed: bool) -> str:
+    return value.strip()
+
+
+async def ask_audience(turn: Turn, data: Data) -> None:
+    choices = [
+        forms.choice(turn, turn.t("broadcast.all"), "all"),
+        forms.choice(turn, turn.t("broadcast.seeking"), "status=seeking"),
+        forms.choice(turn, turn.t("broadcast.by_township"), BY_TOWNSHIP),
+        forms.choice(turn, turn.t("broadcast.groups"), "groups"),
     ]
+    turn.say(turn.t("broadcast.ask_audience"), forms.rows(choices, 2))
 
 
-@router.form(FORM)
-async def typed(turn: Turn) -> None:
-    text = turn.inbound.text.strip()
-    if turn.state.step == "text":
-        if not text:
-            turn.say(turn.t("broadcast.ask_text"))
-            return
-        _start(turn, "audience", text=text)
-        turn.say(turn.t("broadcast.ask_audience"), _audience_buttons(turn))
-    elif turn.state.step == "audience":
-        await _preview(turn, text)
-    else:
-        turn.say(turn.t("broadcast.use_buttons"))
-
-
-@router.action("broadcast.townships")
-async def choose_township(turn: Turn) -> None:
-    if not staff_only(turn, ADMINS):
-        return
-    names = townships()
-    buttons = [[turn.button(n, "broadcast.audience", audience=f"township={n}") for n in names[i : i + 3]]
-               for i in range(0, len(names), 3)]
-    turn.say(turn.t("broadcast.ask_township"), buttons)
-
-
-@router.action("broadcast.audience")
-async def chosen(turn: Turn) -> None:
-    if not staff_only(turn, ADMINS) or turn.state.form != FORM:
-        if turn.state.form != FORM:
-            turn.say(turn.t("common.unknown_button"))
-        return
-    await _preview(turn, str(turn.args["audience"]))
-
-
-async def _preview(turn: Turn, audience_text: str) -> None:
+async def answer_audience(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if value == BY_TOWNSHIP:
+        return BY_TOWNSHIP
+    township = None if pressed else match_name(value, townships(), TOWNSHIP_SUFFIXES)
+    if township is not None:
+        return {"township": [township]}
     try:
-        audience = parse_audience(audience_text)
+        return parse_audience(value)
     except AudienceError as exc:
-        turn.say(turn.t("broadcast.bad_audience", reason=str(exc)), _audience_buttons(turn))
-        return
+        return Invalid("broadcast.bad_audience", reason=str(exc))
+
+
+async def ask_township(turn: Turn, data: Data) -> None:
+    choices = [forms.choice(turn, name, name) for name in townships()]
+    turn.say(turn.t("broadcast.ask_township"), forms.rows(choices, 3))
+
+
+async def answer_township(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    township = match_name(value, townships(), TOWNSHIP_SUFFIXES)
+    return {"township": [township]} if township else Invalid("broadcast.bad_township", example=townships()[0])
+
+
+def _audience(data: Data) -> dict[str, Any]:
+    chosen = data.get("township") if data.get("audience") == BY_TOWNSHIP else data.get("audience")
+    return dict(chosen or {})
+
+
+async def ask_confirm(turn: Turn, data: Data) -> None:
+    audience = _audience(data)
     count = len(await audience_recipients(turn.session, audience))
-    _start(turn, "confirm", audience=audience)
     turn.say(
-        turn.t("broadcast.preview", count=count, audience=describe_audience(audience), text=turn.state.data["text"]),
-        [[turn.button(turn.t("broadcast.send_now"), "broadcast.send", single_use=True, when="now"),
-          turn.button(turn.t("broadcast.send_morning"), "broadcast.send", single_use=True, when="morning")],
-         [turn.button(turn.t("broadcast.cancel"), "broadcast.abort")]],
+        turn.t("broadcast.preview", count=count, audience=describe_audience(audience), text=data.get("text", "")),
+        [[forms.choice(turn, turn.t("broadcast.send_now"), "now"),
+          forms.choice(turn, turn.t("broadcast.send_morning"), "morning")],
+         [forms.choice(turn, turn.t("broadcast.cancel"), "cancel")]],
     )
+
+
+async def answer_confirm(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if pressed and value in ("now", "morning"):
+        return value
+    if value == "cancel" or not pressed and parse_yes_no(value) is False:
+        turn.say(turn.t("common.cancelled"))
+        return END
+    if not pressed and (value.strip().lower() in SEND_WORDS or parse_yes_no(value) is True):
+        return "now"
+    return Invalid("broadcast.use_buttons")
 
 
 def _send_at(turn: Turn, when: str) -> datetime:
@@ -118,23 +118,27 @@ def _send_at(turn: Turn, when: str) -> datetime:
     return datetime.combine(day, MORNING, tzinfo=turn.settings.zone)
 
 
-@router.action("broadcast.send")
-async def send(turn: Turn) -> None:
+async def send(turn: Turn, data: Data) -> None:
+    """The admin confirmed: the notice is queued for everyone in the audience."""
     if not staff_only(turn, ADMINS):
         return
-    if turn.state.form != FORM or turn.state.step != "confirm":
-        turn.say(turn.t("common.unknown_button"))
-        return
-    data = turn.state.data
-    send_at = _send_at(turn, str(turn.args.get("when")))
+    send_at = _send_at(turn, str(data.get("confirm")))
     broadcast, queued = await create_broadcast(
-        turn.session, author_id=turn.person.id, text=data["text"], audience=data["audience"], send_at=send_at,
+        turn.session, author_id=turn.person.id, text=data["text"], audience=_audience(data), send_at=send_at,
         payload=reply_to_dict(Reply(text=data["text"])), now=turn.now,
     )
     log.info("broadcast %s queued: %s messages by admin %s", broadcast.id, queued, turn.person.id)
-    _end(turn)
     local = send_at.astimezone(turn.settings.zone).strftime("%m-%d %H:%M")
     turn.say(turn.t("broadcast.queued", id=broadcast.id, count=queued, at=local), _progress_buttons(turn, broadcast.id))
+
+
+BROADCAST = forms.register_form(Form(FORM, (
+    Step("text", ask_text, answer_text, relay=True, sample="双福镇春茶采摘下周开始，有意者请联系就业秘书。"),
+    Step("audience", ask_audience, answer_audience, sample="按乡镇"),
+    Step("township", ask_township, answer_township, when=lambda data: data.get("audience") == BY_TOWNSHIP,
+         sample="双福镇"),
+    Step("confirm", ask_confirm, answer_confirm, sample="立即发送"),
+), send))
 
 
 def _progress_buttons(turn: Turn, broadcast_id: int) -> list[list]:  # type: ignore[type-arg]
@@ -159,7 +163,3 @@ async def withdraw(turn: Turn) -> None:
     turn.say(turn.t("broadcast.withdrawn", count=withdrawn))
 
 
-@router.action("broadcast.abort")
-async def abort(turn: Turn) -> None:
-    _end(turn)
-    turn.say(turn.t("common.cancelled"))

@@ -6,9 +6,10 @@ is relayed to the worker through the outbox too, so the conversation goes on wit
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flows import access
+from flows import access, forms
+from flows.forms import Data, Form, Step
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
@@ -118,19 +119,21 @@ async def reply_button(turn: Turn) -> None:
     if case is None or turn.person.role not in STAFF_ROLES:
         turn.say(turn.t("common.unknown_button"))
         return
-    turn.state.form, turn.state.step, turn.state.data = REPLY_FORM, "text", {"case": case.id}
-    turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
-    turn.say(turn.t("cases.type_reply", case=case.id))
+    await forms.start(turn, REPLY, case=case.id)
 
 
-@router.form(REPLY_FORM)
-async def relay_reply(turn: Turn) -> None:
-    text = turn.inbound.text.strip()
-    if not text:
-        turn.say(turn.t("cases.type_reply", case=turn.state.data.get("case", "")))
-        return
-    case = await turn.session.get(Case, int(turn.state.data["case"]))
-    turn.state.form, turn.state.step, turn.state.data, turn.state.expires_at = None, None, {}, None
+async def ask_reply(turn: Turn, data: Data) -> None:
+    turn.say(turn.t("cases.type_reply", case=data.get("case", "")))
+
+
+async def answer_reply(turn: Turn, data: Data, value: str, pressed: bool) -> str:
+    return value.strip()
+
+
+async def relay_reply(turn: Turn, data: Data) -> None:
+    """The secretary's typed reply goes to the worker through the outbox."""
+    text = str(data["text"])
+    case = await turn.session.get(Case, int(data["case"]))
     if case is None:
         turn.say(turn.t("common.unknown_button"))
         return
@@ -148,3 +151,8 @@ async def relay_reply(turn: Turn) -> None:
     )
     case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))
+
+
+REPLY = forms.register_form(
+    Form(REPLY_FORM, (Step("text", ask_reply, answer_reply, relay=True, sample="您好，明天上午给您打电话。"),), relay_reply)
+)

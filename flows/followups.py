@@ -7,6 +7,7 @@ prompts and escalations lives in flows/checkins.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.workcal import WorkingTime, add_working_days, add_working_hours, into_working_hours
 from storage.models import FollowUp
-from storage.queries.followups import add_followup, cancel_open, open_followups
+from storage.queries.followups import add_followup, cancel_open, open_followups, workers_with_open
 
 KINDS = ("first", "seeking", "stability", "manual")
 # One-tap answers a worker can give to an automated check-in, and the outcomes a secretary records.
@@ -158,6 +159,25 @@ async def schedule_first_checkin(
     )
     await session.flush()
     return followup
+
+
+async def schedule_first_checkins(
+    session: AsyncSession, workers: Sequence[tuple[int, int | None]], registered_at: datetime, settings: Any
+) -> int:
+    """`schedule_first_checkin` for many workers registered at the same moment (an import): the same rule and
+    due time, one query for those who already have one; returns how many were scheduled."""
+    if not workers:
+        return 0
+    already = await workers_with_open(session, [worker_id for worker_id, _ in workers], ("first",))
+    due_at = next_due("first", registered_at, rules_of(settings))
+    scheduled = 0
+    for worker_id, secretary_id in workers:
+        if worker_id not in already:
+            add_followup(session, worker_id=worker_id, secretary_id=secretary_id, kind="first", due_at=due_at,
+                         now=registered_at)
+            scheduled += 1
+    await session.flush()
+    return scheduled
 
 
 async def on_placed(session: AsyncSession, worker_id: int, at: datetime, settings: Any) -> FollowUp:

@@ -38,7 +38,7 @@ def posting_card(turn: Turn, posting: Posting) -> str:
         enterprise=posting.enterprise.name,
         salary=salary_text(turn, posting),
         place=place_text(posting),
-        openings=posting.openings,
+        openings=posting.openings if posting.openings is not None else turn.t("jobs.openings_unknown"),
         benefits=posting.benefits,
     ).rstrip()
 

@@ -85,9 +85,10 @@ class PushPolicy:
 # --- pure decisions -------------------------------------------------------------------------------------
 
 
-def quota(openings: int, max_per_opening: float, already: int) -> int:
-    """How many more workers a posting may go to: at most `max_per_opening` × its openings in all."""
-    return max(0, math.floor(max(openings, 1) * max_per_opening) - already)
+def quota(openings: int | None, max_per_opening: float, already: int) -> int:
+    """How many more workers a posting may go to: at most `max_per_opening` × its openings in all (openings not
+    said, 若干, count as one)."""
+    return max(0, math.floor(max(openings or 1, 1) * max_per_opening) - already)
 
 
 def in_quiet_hours(local: time, start: time, end: time) -> bool:
@@ -206,7 +207,8 @@ async def push_posting_in(session: AsyncSession, posting_id: int, now: datetime,
             continue
         text = t("push.message", language, title=posting.title, enterprise=posting.enterprise.name,
                  salary=_salary(posting, language), place=posting.township or posting.city,
-                 openings=posting.openings, reason=reason)
+                 openings=posting.openings if posting.openings is not None else t("jobs.openings_unknown", language),
+                 reason=reason)
         buttons = [[
             _button(session, to, t("push.apply", language), "push.apply", now, single_use=True, posting=posting_id),
             _button(session, to, t("push.not_interested", language), "push.not_interested", now, posting=posting_id),

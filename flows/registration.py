@@ -14,13 +14,20 @@ from flows import forms
 from flows.access import is_registered, private_chat_buttons
 from flows.answers import (
     TOWNSHIP_SUFFIXES,
+    date_in_window,
     is_skip,
     match_categories,
     match_name,
     normalise_phone,
     parse_date,
     parse_monthly_pay,
+    parse_ordinals,
+    parse_person_name,
+    parse_place_name,
+    parse_province,
+    parse_yes_no,
     pay_in_range,
+    plain_answer,
 )
 from flows.assignment import choose_secretary
 from flows.followups import schedule_first_checkin
@@ -50,8 +57,13 @@ SKIP = "skip"
 PROVINCES = ("湖北", "广东", "浙江", "福建", "江苏", "上海", "北京", "重庆", "新疆")
 HARDEST_HIT = frozenset({"湖北"})
 ORIGINS = ("out", "in", "none")
-AGREE_WORDS = frozenset({"同意", "我同意", "好", "好的", "可以", "是", "是的", "行", "yes", "y", "ok", "agree", "i agree"})
-DECLINE_WORDS = frozenset({"不同意", "不", "不要", "不行", "拒绝", "no", "n", "decline"})
+HOME_PROVINCE = "四川"
+# Typed answers to "did you come back from working away?" beyond yes and no (containment, normalised).
+STAYED_HOME = ("没有外出", "没外出", "没出去", "没有出去", "没出门", "没有出门", "一直在家", "没去打工", "没有打工",
+               "未外出", "在本地", "本地打工", "在家")
+FROM_OUTSIDE = ("省外", "外省")
+FROM_INSIDE = ("省内", "本省", "四川")
+DONE_WORDS = frozenset({"选好了", "好了", "选好", "完成", "就这些", "就这些了", "done", "ok", "好"})
 EDITABLE = {
     "name": ["name"],
     "phone": ["phone"],
@@ -82,10 +94,10 @@ async def ask_consent(turn: Turn, data: Data) -> None:
 
 
 async def answer_consent(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
-    word = value.strip().lower().strip("。.!！")
-    if value == "yes" or word in AGREE_WORDS:
+    agreed = (value == "yes") if pressed else parse_yes_no(value)
+    if agreed is True:
         return turn.now.isoformat()
-    if value == "no" or word in DECLINE_WORDS:
+    if agreed is False:
         turn.say(turn.t("register.declined"))
         return END
     return Invalid("register.consent_unclear")
@@ -95,11 +107,17 @@ async def ask_name(turn: Turn, data: Data) -> None:
     turn.say(turn.t("register.ask_worker_name" if _observer(data) else "register.ask_name"))
 
 
+def not_names() -> list[str]:
+    """Words that are answers to other questions, never a person's or a village's name."""
+    words = [*townships(), *(name.removesuffix(suffix) for name in townships() for suffix in TOWNSHIP_SUFFIXES
+                             if name.endswith(suffix)), *PROVINCES]
+    for name, aliases in job_categories().items():
+        words += [name, *aliases]
+    return words
+
+
 async def answer_name(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
-    name = " ".join(value.split())
-    if not 1 <= len(name) <= 20 or any(ch.isdigit() for ch in name) or name.startswith("/"):
-        return Invalid("register.bad_name")
-    return name
+    return parse_person_name(value, not_names()) or Invalid("register.bad_name")
 
 
 async def ask_phone(turn: Turn, data: Data) -> None:
@@ -120,31 +138,35 @@ async def answer_phone(turn: Turn, data: Data, value: str, pressed: bool) -> Any
 
 async def ask_township(turn: Turn, data: Data) -> None:
     buttons = [forms.choice(turn, name, name) for name in townships()]
-    turn.say(turn.t("register.ask_township"), forms.rows(buttons, 3), remove_keyboard=True)
+    key = "register.ask_worker_township" if _observer(data) else "register.ask_township"
+    turn.say(turn.t(key), forms.rows(buttons, 3), remove_keyboard=True)
 
 
 async def answer_township(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
     township = value if pressed and value in townships() else match_name(value, townships(), TOWNSHIP_SUFFIXES)
-    return township or Invalid("register.bad_township")
+    return township or Invalid("register.bad_township", example=townships()[0])
 
 
 async def ask_village(turn: Turn, data: Data) -> None:
     buttons = [forms.choice(turn, name, name) for name in villages(data.get("township", ""))]
     buttons.append(forms.choice(turn, turn.t("register.other_village"), OTHER))
-    turn.say(turn.t("register.ask_village", township=data.get("township", "")), forms.rows(buttons, 3))
+    key = "register.ask_worker_village" if _observer(data) else "register.ask_village"
+    turn.say(turn.t(key, township=data.get("township", "")), forms.rows(buttons, 3))
 
 
 async def answer_village(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
-    if pressed and value == OTHER:
-        turn.say(turn.t("register.type_village"))
-        return STAY
-    known = match_name(value, villages(data.get("township", "")), ("社区", "村"))
-    if known:
-        return known
-    name = " ".join(value.split())
-    if not 2 <= len(name) <= 32 or any(ch.isdigit() for ch in name):
-        return Invalid("register.bad_village")
-    return name
+    if value == OTHER:
+        return Invalid("register.type_village")
+    known = villages(data.get("township", ""))
+    if pressed and value in known:
+        return value
+    found = match_name(value, known, ("社区", "村"))
+    if found:
+        return found
+    typed = parse_place_name(value, not_names())
+    if typed is None:
+        return Invalid("register.bad_village", example=known[0] if known else "张山村")
+    return typed
 
 
 def _category_keyboard(turn: Turn, picked: list[str]) -> list[list[Button]]:
@@ -172,11 +194,18 @@ async def answer_categories(turn: Turn, data: Data, value: str, pressed: bool) -
         chosen = "、".join(picked) or turn.t("register.none_yet")
         turn.say(turn.t("register.categories_picked", chosen=chosen), _category_keyboard(turn, picked), edit=True)
         return STAY
-    if pressed and value == "done":
+    if pressed and value == "done" or not pressed and plain_answer(value) in DONE_WORDS:
         return picked or Invalid("register.categories_none")
+    if is_skip(value):
+        return []  # any work
+    names = list(job_categories())
+    numbers = parse_ordinals(value, len(names))
+    if numbers:
+        return [names[n - 1] for n in numbers]
     found, unknown = match_categories(value, job_categories())
     if unknown or not found:
-        return Invalid("register.bad_categories", what="、".join(unknown) or value)
+        what = "、".join(unknown)[:20] or plain_answer(value)[:20]
+        return Invalid("register.bad_categories", what=what)
     return found
 
 
@@ -208,6 +237,8 @@ async def answer_available(turn: Turn, data: Data, value: str, pressed: bool) ->
         return Invalid("register.bad_date")
     if found < turn.today:
         return Invalid("register.past_date")
+    if not date_in_window(found, turn.today):
+        return Invalid("register.far_date")
     return found.isoformat()
 
 
@@ -217,13 +248,24 @@ async def ask_origin(turn: Turn, data: Data) -> None:
 
 
 async def answer_origin(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
-    if pressed and value in ORIGINS:
-        return value
-    plain = value.strip().lower()
-    for origin, words in (("out", ("省外", "外省", "out")), ("in", ("省内", "in the province")),
-                          ("none", ("未外出", "没出去", "没有外出", "没有", "没", "none"))):
-        if any(word in plain for word in words):
-            return origin
+    if pressed:
+        return value if value in ORIGINS else Invalid("register.bad_origin")
+    plain = plain_answer(value)
+    province = parse_province(value)
+    if any(word in plain for word in STAYED_HOME):
+        return "none"
+    if province is not None and province != HOME_PROVINCE:
+        data["province"] = province  # "从广东回来的" answers the next question too
+        return "out"
+    if any(word in plain for word in FROM_OUTSIDE) or plain in ("out", "outside"):
+        return "out"
+    if any(word in plain for word in FROM_INSIDE) or plain in ("in", "inside"):
+        return "in"
+    answer = parse_yes_no(value)
+    if answer is False or plain == "none":
+        return "none"
+    if answer is True:
+        return Invalid("register.origin_which")
     return Invalid("register.bad_origin")
 
 
@@ -235,24 +277,25 @@ async def ask_province(turn: Turn, data: Data) -> None:
 
 async def answer_province(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
     if pressed:
-        return "其他" if value == OTHER else value
-    plain = value.strip().removesuffix("省").removesuffix("市")
-    if 2 <= len(plain) <= 8 and not any(ch.isdigit() for ch in plain):
-        return plain
-    return Invalid("register.bad_province")
+        return "其他" if value == OTHER else value if value in PROVINCES else Invalid("register.bad_province")
+    province = parse_province(value)
+    if province is None or province == HOME_PROVINCE:
+        return Invalid("register.bad_province")
+    return province
 
 
 STEPS = (
-    Step("consent", ask_consent, answer_consent),
-    Step("name", ask_name, answer_name, free_text=True),
-    Step("phone", ask_phone, answer_phone, takes_contact=True),
-    Step("township", ask_township, answer_township),
-    Step("village", ask_village, answer_village),
-    Step("categories", ask_categories, answer_categories),
-    Step("min_pay", ask_min_pay, answer_min_pay),
-    Step("available", ask_available, answer_available),
-    Step("origin", ask_origin, answer_origin),
-    Step("province", ask_province, answer_province, when=lambda data: data.get("origin") == "out"),
+    Step("consent", ask_consent, answer_consent, sample="同意"),
+    Step("name", ask_name, answer_name, free_text=True, sample="刘大姐"),
+    Step("phone", ask_phone, answer_phone, takes_contact=True, sample="13812345678"),
+    Step("township", ask_township, answer_township, sample="双福镇"),
+    Step("village", ask_village, answer_village, free_text=True, sample="永兴村"),
+    Step("categories", ask_categories, answer_categories, typed_choices=False, sample="采茶、进厂"),
+    Step("min_pay", ask_min_pay, answer_min_pay, sample="3000"),
+    Step("available", ask_available, answer_available, sample="明天"),
+    Step("origin", ask_origin, answer_origin, sample="省外"),
+    Step("province", ask_province, answer_province, sample="湖北",
+         when=lambda data: data.get("origin") == "out" and not data.get("province")),
 )
 
 
@@ -389,7 +432,7 @@ async def start_registration(turn: Turn, *, apply: int | None = None) -> None:
         return
     person = turn.person
     if person.role == "observer":
-        await forms.start(turn, REGISTER, _observer=True)
+        await forms.start(turn, REGISTER, _observer=True, _title="forms.title.observer")
         return
     if is_registered(person):
         turn.say(turn.t("register.already"), [[turn.button(turn.t("profile.edit"), "profile.menu")]])
@@ -409,6 +452,24 @@ async def register_button(turn: Turn) -> None:
     await start_registration(turn, apply=int(apply) if apply else None)
 
 
+# Words that name a part of the profile ("改乡镇", "换个电话"), checked in this order.
+FIELD_WORDS = (
+    ("phone", ("手机", "电话", "号码", "phone")),
+    ("place", ("乡镇", "村", "地址", "住址", "街道", "place", "village", "township")),
+    ("categories", ("工种", "想做", "工作", "活路", "job")),
+    ("min_pay", ("工资", "薪", "钱", "pay", "wage")),
+    ("available", ("上岗", "时间", "哪天", "什么时候", "date", "start")),
+    ("name", ("名字", "姓名", "称呼", "name")),
+)
+
+
+def field_named(text: str) -> str | None:
+    """The profile field a message names ("改乡镇" → place, "换个手机号" → phone), if exactly one."""
+    plain = plain_answer(text)
+    named = [field for field, words in FIELD_WORDS if any(word in plain for word in words)]
+    return named[0] if len(named) == 1 else None
+
+
 @router.intent("update_profile")
 async def update_profile(turn: Turn) -> None:
     if turn.in_group:
@@ -417,28 +478,55 @@ async def update_profile(turn: Turn) -> None:
     if not is_registered(turn.person):
         turn.say(turn.t("register.needed"), [[turn.button(turn.t("register.start"), "register.start")]])
         return
+    field = field_named(turn.inbound.text) if turn.parse is not None else None
+    if field is not None:
+        await edit_field(turn, field)
+        return
     await profile_menu(turn)
 
 
 @router.action("profile.menu")
 async def profile_menu(turn: Turn) -> None:
-    buttons = [turn.button(turn.t(f"profile.field_{name}"), "profile.edit", field=name) for name in EDITABLE]
+    if turn.in_group or not is_registered(turn.person):
+        turn.say(turn.t("common.unknown_button"))
+        return
+    await forms.start(turn, PROFILE_MENU)
+
+
+async def ask_field(turn: Turn, data: Data) -> None:
+    buttons = [forms.choice(turn, turn.t(f"profile.field_{name}"), name) for name in EDITABLE]
     turn.say(turn.t("profile.which"), forms.rows(buttons, 2))
+
+
+async def answer_field(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    field = value if pressed else field_named(value)
+    return field if field in EDITABLE else Invalid("profile.which_unclear")
+
+
+async def edit_chosen(turn: Turn, data: Data) -> None:
+    await edit_field(turn, str(data["field"]))
+
+
+PROFILE_MENU = forms.register_form(Form("profile", (Step("field", ask_field, answer_field, sample="乡镇"),), edit_chosen))
 
 
 @router.action("profile.edit")
 async def profile_edit(turn: Turn) -> None:
+    await edit_field(turn, str(turn.args.get("field")))
+
+
+async def edit_field(turn: Turn, field: str) -> None:
+    """A run of the registration form with only the steps of one part of the profile."""
     if turn.in_group or not is_registered(turn.person):
         turn.say(turn.t("common.unknown_button"))
         return
-    field = str(turn.args.get("field"))
     steps = EDITABLE.get(field)
     if steps is None:
         turn.say(turn.t("common.unknown_button"))
         return
     profile = turn.person.profile
     picked = list(profile.wanted_categories) if profile else []
-    await forms.start(turn, REGISTER, steps=steps, _mode="edit", _picked=picked)
+    await forms.start(turn, REGISTER, steps=steps, _mode="edit", _picked=picked, _title="forms.title.profile")
 
 
 def in_private(turn: Turn) -> bool:

@@ -7,9 +7,9 @@ Staff commands check the role on every call and work only in private chat (cards
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any
 
+from flows import forms
+from flows.answers import parse_org_name, parse_record_id
 from flows.assignment import hand_over, reassign_worker
 from flows.casework import (
     Handled,
@@ -29,6 +29,7 @@ from flows.checkins import (
     when,
 )
 from flows.followups import RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
+from flows.forms import Data, Form, Invalid, Step
 from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient
@@ -83,7 +84,7 @@ REFUSAL_KEYS = {
     Refusal.NOT_STAFF: "secretary.refused",
     Refusal.NOT_YOURS: "secretary.not_yours",
     Refusal.ALREADY_DONE: "secretary.already_done",
-    Refusal.NO_FOLLOWUP: "common.unknown_button",
+    Refusal.NO_FOLLOWUP: "secretary.already_done",
     Refusal.UNKNOWN_CHOICE: "common.unknown_button",
     Refusal.NEEDS_EMPLOYER: "secretary.ask_employer",
     Refusal.EMPTY: "secretary.ask_note",
@@ -100,29 +101,15 @@ def say_refusal(turn: Turn, handled: Handled) -> bool:
 
 def int_arg(turn: Turn, index: int) -> int | None:
     parts = turn.inbound.text.split()
-    try:
-        return int(parts[index].lstrip("#"))
-    except (IndexError, ValueError):
-        return None
+    return parse_record_id(parts[index].lstrip("#")) if index < len(parts) else None
 
 
 async def own_open_followup(turn: Turn, followup_id: int | None = None) -> FollowUp | None:
-    """The follow-up a pressed button is about, if this person may act on it and it is still open."""
+    """The follow-up a pressed button (or a form) is about, if this person may act on it and it is still open."""
     if not staff_only(turn):
         return None
     handled = await followup_in_hand(turn.session, turn.person, followup_id or int(turn.args["followup"]))
     return None if say_refusal(turn, handled) else handled.followup
-
-
-def start_form(turn: Turn, form: str, **data: Any) -> None:
-    turn.state.form, turn.state.step, turn.state.data = form, form, data
-    turn.state.expires_at = turn.now + timedelta(minutes=turn.settings.form_timeout_minutes)
-
-
-def end_form(turn: Turn) -> None:
-    turn.state.form = turn.state.step = None
-    turn.state.data = {}
-    turn.state.expires_at = None
 
 
 # --- lists and cards -----------------------------------------------------------------------------------
@@ -217,8 +204,7 @@ async def outcome(turn: Turn) -> None:
         # The employer's name is asked first; the outcome is recorded when it comes (the form below).
         followup = await own_open_followup(turn)
         if followup is not None:
-            start_form(turn, "checkin.employer", followup=followup.id)
-            turn.say(turn.t("secretary.ask_employer"))
+            await forms.start(turn, EMPLOYER_FORM, followup=followup.id)
         return
     if not staff_only(turn):
         return
@@ -228,20 +214,29 @@ async def outcome(turn: Turn) -> None:
         await say_recorded(turn, handled.followup, f"secretary.outcome.{chosen}", handled.next)
 
 
-@router.form("checkin.employer")
-async def employer_form(turn: Turn) -> None:
-    employer = turn.inbound.text.strip()
-    data = dict(turn.state.data)
-    if not employer:
-        turn.say(turn.t("secretary.ask_employer"))
-        return
-    end_form(turn)
+async def ask_employer(turn: Turn, data: Data) -> None:
+    turn.say(turn.t("secretary.ask_employer"))
+
+
+async def answer_employer(turn: Turn, data: Data, value: str, pressed: bool) -> str | Invalid:
+    return parse_org_name(value) or Invalid("secretary.bad_employer")
+
+
+async def record_placed(turn: Turn, data: Data) -> None:
+    """The employer is known: the check-in ends as placed, and the next one is set."""
     if not staff_only(turn):
         return
     handled = await record_outcome(turn.session, turn.person, int(data["followup"]), "placed", now=turn.now,
-                                   settings=turn.settings, employer=employer)
+                                   settings=turn.settings, employer=str(data["employer"]))
     if not say_refusal(turn, handled) and handled.followup is not None:
         await say_recorded(turn, handled.followup, "secretary.outcome.placed", handled.next)
+
+
+EMPLOYER_FORM = forms.register_form(Form(
+    "checkin.employer",
+    (Step("employer", ask_employer, answer_employer, free_text=True, sample="峨眉山云尖茶业有限公司"),),
+    record_placed,
+))
 
 
 @router.action("checkin.reschedule")
@@ -274,23 +269,28 @@ async def note_start(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
         return
-    start_form(turn, "checkin.note", worker=followup.worker_id)
+    await forms.start(turn, NOTE_FORM, worker=followup.worker_id)
+
+
+async def ask_note(turn: Turn, data: Data) -> None:
     turn.say(turn.t("secretary.ask_note"))
 
 
-@router.form("checkin.note")
-async def note_form(turn: Turn) -> None:
-    text = turn.inbound.text.strip()
-    if not text:
-        turn.say(turn.t("secretary.ask_note"))
-        return
-    worker_id = int(turn.state.data["worker"])
-    end_form(turn)
+async def answer_note(turn: Turn, data: Data, value: str, pressed: bool) -> str:
+    return value.strip()[:1000]
+
+
+async def save_note(turn: Turn, data: Data) -> None:
     if not staff_only(turn):
         return
-    handled = await note_on_worker(turn.session, turn.person, worker_id, text, now=turn.now)
+    handled = await note_on_worker(turn.session, turn.person, int(data["worker"]), str(data["note"]), now=turn.now)
     if not say_refusal(turn, handled):
         turn.say(turn.t("secretary.note_saved"))
+
+
+NOTE_FORM = forms.register_form(Form(
+    "checkin.note", (Step("note", ask_note, answer_note, relay=True, sample="电话打通了，下周再联系。"),), save_note
+))
 
 
 # --- the worker's answer to an automated check-in ---------------------------------------------------------

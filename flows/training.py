@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from flows import access
+from flows import access, forms
+from flows.answers import match_choice, parse_yes_no
+from flows.forms import Data, Form, Invalid, Step
 from flows.i18n import t
 from flows.listing import narrowed_else_all
 from flows.messages import Reply
@@ -119,9 +121,53 @@ async def training_question(turn: Turn) -> None:
 
 @router.intent("training_enroll")
 async def training_enroll(turn: Turn) -> None:
+    """"我要报名培训": the open courses (of the topic named) as a numbered choice, answerable by typing."""
     if not access.require_private_and_registered(turn):
         return
-    await show_catalogue(turn, _topics(turn), enrolling=True)
+    topics = _topics(turn)
+    offers = await upcoming_trainings(turn.session, now=turn.now, topics=topics, limit=CATALOGUE_SIZE)
+    if topics and not any(offer.seats_left for offer in offers):
+        turn.say(turn.t("training.none_for_topic", topic="、".join(topics)))
+        offers = await upcoming_trainings(turn.session, now=turn.now, limit=CATALOGUE_SIZE)
+    open_offers = [offer for offer in offers if offer.seats_left]
+    if not open_offers:
+        await show_catalogue(turn, enrolling=True)  # says there is none, or shows the full ones
+        return
+    courses = [[offer.training.id, offer.training.title, offer.training.starts_at.isoformat()] for offer in open_offers]
+    await forms.start(turn, ENROLMENT, _offers=courses)
+
+
+async def ask_course(turn: Turn, data: Data) -> None:
+    lines = [turn.t("training.choose", count=len(data["_offers"]))]
+    buttons = []
+    for number, (training_id, title, starts_at) in enumerate(data["_offers"], start=1):
+        when = local_time(datetime.fromisoformat(starts_at), turn.settings.zone, turn.language)
+        lines.append(turn.t("training.choice_line", number=number, title=title, when=when))
+        buttons.append([forms.choice(turn, f"{number}. {title}", str(training_id))])
+    lines.append(turn.t("training.choose_hint"))
+    turn.say("\n".join(lines), buttons)
+
+
+async def answer_course(turn: Turn, data: Data, value: str, pressed: bool) -> int | Invalid:
+    offers = data["_offers"]
+    ids = [int(offer[0]) for offer in offers]
+    if pressed:
+        return int(value) if value.isdigit() and int(value) in ids else Invalid("training.bad_choice", most=len(ids))
+    index = match_choice(value, [str(offer[1]) for offer in offers])
+    if index is None and len(ids) == 1 and parse_yes_no(value):
+        index = 0
+    if index is None:
+        return Invalid("training.bad_choice", most=len(ids))
+    return ids[index]
+
+
+async def enrol_chosen(turn: Turn, data: Data) -> None:
+    await enrol_in(turn, int(data["course"]))
+
+
+ENROLMENT = forms.register_form(
+    Form("enrolment", (Step("course", ask_course, answer_course, sample="1"),), enrol_chosen, topic="training_question")
+)
 
 
 @router.action("training.list")
@@ -148,9 +194,13 @@ async def details(turn: Turn) -> None:
 
 @router.action("training.enroll")
 async def enroll_button(turn: Turn) -> None:
+    await enrol_in(turn, int(turn.args["training"]))
+
+
+async def enrol_in(turn: Turn, training_id: int) -> None:
+    """Enrol the person speaking in a course and say how it went (enrolled, already, full, started)."""
     if not access.require_private_and_registered(turn):
         return
-    training_id = int(turn.args["training"])
     result = await enrol(turn.session, training_id=training_id, worker_id=turn.person.id, now=turn.now)
     offer = await training_offer(turn.session, training_id)
     if result is EnrolResult.MISSING or offer is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flows import access
+from flows import access, forms
+from flows.answers import parse_count, parse_yes_no
+from flows.forms import END, Data, Form, Invalid, Step
 from flows.i18n import t
 from flows.listing import narrowed_else_all
 from flows.messages import Reply
@@ -134,58 +136,74 @@ async def list_button(turn: Turn) -> None:
 
 
 @router.action("transport.book")
-async def ask_seats(turn: Turn) -> None:
+async def start_booking(turn: Turn) -> None:
+    """"我要订座" under a bus: the booking form asks how many seats, then for a confirmation."""
     if not access.require_private_and_registered(turn):
         return
     item = await departure(turn.session, int(turn.args["departure"]))
     if item is None or item.bus.departs_at <= turn.now:
         turn.say(turn.t("common.unknown_button"))
         return
-    choices = seat_choices(item.seats_left)
-    if not choices:
+    mine = await booking_of(turn.session, item.bus.id, turn.person.id)
+    if mine is not None and mine.status == "booked":
+        when = local_time(item.bus.departs_at, turn.settings.zone, turn.language)
+        turn.say(turn.t("transport.already", seats=mine.seats, destination=item.bus.destination, when=when))
+        return
+    if not seat_choices(item.seats_left):
         turn.say(turn.t("transport.full", destination=item.bus.destination))
         return
+    await forms.start(turn, BOOKING, departure=item.bus.id)
+
+
+async def ask_seats(turn: Turn, data: Data) -> None:
+    item = await departure(turn.session, int(data["departure"]))
+    choices = seat_choices(item.seats_left) if item is not None else []
     buttons = [
-        [turn.button(str(n), "transport.seats", departure=item.bus.id, seats=n) for n in choices],
-        [turn.button(turn.t("common.cancel"), "transport.abort")],
+        [forms.choice(turn, str(n), str(n)) for n in choices],
+        [forms.choice(turn, turn.t("common.cancel"), "cancel", typed=False)],
     ]
-    turn.say(turn.t("transport.how_many", destination=item.bus.destination), buttons)
+    destination = item.bus.destination if item is not None else ""
+    turn.say(turn.t("transport.how_many", destination=destination, most=len(choices)), buttons)
 
 
-@router.action("transport.seats")
-async def confirm_seats(turn: Turn) -> None:
+async def answer_seats(turn: Turn, data: Data, value: str, pressed: bool) -> int | Invalid | object:
+    if value == "cancel":
+        turn.say(turn.t("common.cancelled"))
+        return END
+    item = await departure(turn.session, int(data["departure"]))
+    choices = seat_choices(item.seats_left) if item is not None else []
+    if item is None or not choices:
+        turn.say(turn.t("transport.full", destination=item.bus.destination if item else ""))
+        return END
+    seats = parse_count(value)
+    if seats is None or seats not in choices:
+        return Invalid("transport.bad_seats", most=len(choices), left=item.seats_left, limit=MAX_SEATS)
+    return seats
+
+
+async def ask_confirm(turn: Turn, data: Data) -> None:
+    item = await departure(turn.session, int(data["departure"]))
+    buttons = [[
+        forms.choice(turn, turn.t("transport.confirm"), "yes"),
+        forms.choice(turn, turn.t("common.cancel"), "cancel"),
+    ]]
+    details = "\n" + card(turn, item) if item is not None else ""
+    turn.say(turn.t("transport.confirm_question", seats=data.get("seats", 1)) + details, buttons)
+
+
+async def answer_confirm(turn: Turn, data: Data, value: str, pressed: bool) -> bool | Invalid | object:
+    agreed = (value == "yes") if pressed else parse_yes_no(value)
+    if value == "cancel" or agreed is False:
+        turn.say(turn.t("common.cancelled"))
+        return END
+    return True if agreed else Invalid("transport.confirm_unclear")
+
+
+async def confirm(turn: Turn, data: Data) -> None:
+    """The worker confirmed: book the seats (the bus row is locked, so seats are never oversold)."""
     if not access.require_private_and_registered(turn):
         return
-    item = await departure(turn.session, int(turn.args["departure"]))
-    if item is None:
-        turn.say(turn.t("common.unknown_button"))
-        return
-    seats = int(turn.args["seats"])
-    buttons = [
-        [
-            turn.button(
-                turn.t("transport.confirm"),
-                "transport.confirm",
-                single_use=True,
-                departure=item.bus.id,
-                seats=seats,
-            ),
-            turn.button(turn.t("common.cancel"), "transport.abort"),
-        ]
-    ]
-    turn.say(turn.t("transport.confirm_question", seats=seats) + "\n" + card(turn, item), buttons)
-
-
-@router.action("transport.abort")
-async def abort(turn: Turn) -> None:
-    turn.say(turn.t("common.cancelled"))
-
-
-@router.action("transport.confirm")
-async def confirm(turn: Turn) -> None:
-    if not access.require_private_and_registered(turn):
-        return
-    departure_id, seats = int(turn.args["departure"]), int(turn.args["seats"])
+    departure_id, seats = int(data["departure"]), int(data["seats"])
     result, booking = await book(
         turn.session, departure_id=departure_id, worker_id=turn.person.id, seats=seats, now=turn.now
     )
@@ -219,6 +237,12 @@ async def confirm(turn: Turn) -> None:
         )
     else:
         turn.say(turn.t("transport.departed", destination=bus.destination))
+
+
+BOOKING = forms.register_form(Form("booking", (
+    Step("seats", ask_seats, answer_seats, sample="1"),
+    Step("confirm", ask_confirm, answer_confirm, sample="确认"),
+), confirm, topic="transport_question"))
 
 
 @router.action("transport.cancel")

@@ -41,6 +41,8 @@ def normalise_url(raw: str) -> URL:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is off: `_begin_immediate` starts every transaction instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the chat, the delivery worker and the scheduler read while one of them writes.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -48,6 +50,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Every SQLite transaction takes the write lock when it begins (waiting up to busy_timeout for it).
+
+    A transaction that read first and writes later cannot wait for another writer: when that writer commits, its
+    snapshot is stale and SQLite refuses it at once ("database is locked", whatever the busy timeout). A chat turn
+    reads then writes, so while an import or the delivery worker wrote, turns failed; taken at the start, the lock
+    is simply waited for. Readers of a WAL database still never block the writer.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -67,6 +80,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager

@@ -229,9 +229,11 @@ class Posting(Base):
     title: Mapped[str] = mapped_column(String(128))
     job_category: Mapped[str] = mapped_column(String(32), index=True)
     township: Mapped[str | None] = mapped_column(String(32))  # inside the county
+    village: Mapped[str | None] = mapped_column(String(32))  # when the place names one (双福镇青春村茶园)
     city: Mapped[str] = mapped_column(String(32), default="峨眉山市")
     province: Mapped[str] = mapped_column(String(16), default="四川")
-    openings: Mapped[int] = mapped_column(Integer, default=1)
+    address: Mapped[str] = mapped_column(String(128), default="")  # the work place as the employer wrote it
+    openings: Mapped[int | None] = mapped_column(Integer, default=1)  # None: not said (若干)
     salary_min: Mapped[int | None] = mapped_column(Integer)
     salary_max: Mapped[int | None] = mapped_column(Integer)
     salary_unit: Mapped[str] = mapped_column(String(8), default="month")  # month | day | piece | hour

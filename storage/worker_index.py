@@ -73,3 +73,13 @@ async def index_unindexed(session: AsyncSession, *, chunk: int = 20_000) -> int:
         profiles = [p for p in fetched if p[1] or p[2]]
         connection = await session.connection()
         added += await connection.run_sync(lambda sync, batch=profiles: _rewrite(sync, batch))
+
+
+async def reindex(session: AsyncSession, profiles: Sequence[tuple[int, Any, Any]], *, chunk: int = 900) -> int:
+    """Rewrite the rows of these (person id, wanted categories, skills) profiles, written by bulk SQL."""
+    connection = await session.connection()
+    added = 0
+    for start in range(0, len(profiles), chunk):
+        batch = list(profiles[start:start + chunk])
+        added += await connection.run_sync(lambda sync, batch=batch: _rewrite(sync, batch))
+    return added

@@ -18,7 +18,9 @@ def _sheet_command(kind: str) -> None:
     def command(
         path: Path = typer.Argument(..., help="The .csv or .xlsx file."),
         db: str | None = typer.Option(None, "--db", help="Database URL."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Check the file, change nothing."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Run the whole import, then undo it: change nothing."),
+        push: bool = typer.Option(True, "--push/--no-push",
+                                  help="Push new postings to matching workers now (else the daily push sends them)."),
     ) -> None:
         from bot.cli import fail, run_async, settings_for
         from storage.importing.importer import check_file
@@ -26,47 +28,92 @@ def _sheet_command(kind: str) -> None:
 
         settings = settings_for(db)
         try:
-            rows, report = check_file(kind, path)
+            checked = check_file(kind, path, _category_guesser(settings) if kind == "postings" else None)
         except SheetError as exc:
             fail(str(exc))
             return
-        for warning in report.warnings:
+        for warning in checked.warnings:
             typer.echo(f"note: {warning}", err=True)
-        if report.errors:
-            listing = "\n".join(f"  {error}" for error in report.errors[:200])
-            more = f"\n  … and {len(report.errors) - 200} more" if len(report.errors) > 200 else ""
-            fail(f"{path.name}: {len(report.errors)} problems, nothing imported:\n{listing}{more}")
+        if not checked.ok:
+            _fail_with(path, checked.errors)
+        outcome = run_async(_import)(settings, checked, dry_run)
+        if not outcome.ok:
+            _fail_with(path, outcome.report.errors)
+        _print_rows(checked, show_all=dry_run)
+        report = outcome.report
+        counts = f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        if report.enterprises_added:
+            counts += f"; {report.enterprises_added} new enterprises"
+        if outcome.assigned or outcome.first_checkins:
+            counts += f"; {len(outcome.assigned)} given a secretary, {outcome.first_checkins} first check-ins"
         if dry_run:
-            typer.echo(f"{path.name}: {len(rows)} rows are valid; nothing imported (--dry-run)")
+            typer.echo(f"{path.name}: {len(checked.rows)} rows are valid; the import would give: {counts}; "
+                       "nothing imported (--dry-run)")
             return
-        result, queued = run_async(_write_sheet)(settings, kind, rows)
-        typer.echo(f"{kind}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
-        if kind == "postings":
-            typer.echo(f"push: {queued} messages queued to matching workers for the {result.added} new postings")
+        typer.echo(f"{kind}: {counts}")
+        if kind == "postings" and push:
+            queued = run_async(_push)(settings, report.added_posting_ids)
+            typer.echo(f"push: {queued} messages queued to matching workers for the {report.added} new postings")
 
 
-async def _write_sheet(settings: Settings, kind: str, rows: list) -> tuple[Any, int]:  # type: ignore[type-arg]
-    from rich.progress import Progress
+def _fail_with(path: Path, errors: list[Any]) -> None:
+    from bot.cli import fail
 
+    listing = "\n".join(f"  {error}" for error in errors[:200])
+    more = f"\n  … and {len(errors) - 200} more" if len(errors) > 200 else ""
+    fail(f"{path.name}: {len(errors)} problems, nothing imported:\n{listing}{more}")
+
+
+def _category_guesser(settings: Settings) -> Any:
+    from bot.app import load_understanding
+    from flows.categories import JobCategoryGuesser
+
+    folder = Path(settings.nlu.model_dir).expanduser() if settings.nlu.model_dir else None
+    return JobCategoryGuesser.cached(load_understanding(settings), folder / "categories.pkl" if folder else None)
+
+
+def _print_rows(checked: Any, *, show_all: bool) -> None:
+    """Each row's inferred category (a dry run lists them all; an import only the unsure ones) and notes."""
+    unsure = 0
+    for row in checked.rows:
+        guess = row.inferred
+        if guess is not None and not guess.sure:
+            unsure += 1
+        if guess is not None and (show_all or not guess.sure):
+            flag = f"  ? unsure: {guess.note}" if not guess.sure else ""
+            typer.echo(f"row {row.row}: {row.values.get('title', '')} → {guess.category}{flag}")
+        for note in row.notes:
+            typer.echo(f"row {row.row}: note: {note}")
+    inferred = sum(1 for row in checked.rows if row.inferred is not None)
+    if inferred:
+        typer.echo(f"工种 inferred for {inferred} rows, {unsure} unsure (add a 工种 column or cell to decide)")
+
+
+async def _import(settings: Settings, checked: Any, dry_run: bool) -> Any:
     from bot.app import open_database
-    from flows.push import push_posting_in
-    from storage.importing.importer import import_rows
+    from flows.imports import run_import
 
     database = await open_database(settings)
     try:
+        return await run_import(database, checked, now=datetime.now(UTC), settings=settings, dry_run=dry_run)
+    finally:
+        await database.dispose()
+
+
+async def _push(settings: Settings, posting_ids: list[int]) -> int:
+    from rich.progress import Progress
+
+    from bot.app import open_database
+    from flows.imports import push_imported
+
+    if not posting_ids:
+        return 0
+    database = await open_database(settings)
+    try:
         with Progress(transient=True) as progress:
-            task = progress.add_task(f"importing {kind}", total=len(rows))
-            async with database.session() as session:
-                now = datetime.now(UTC)
-                report = await import_rows(
-                    session, kind, rows, now=now,
-                    progress=lambda done, total: progress.update(task, completed=done),
-                )
-                # New postings go to matching workers in the same transaction: all or nothing, pushes included.
-                queued = 0
-                for posting_id in report.added_posting_ids:
-                    queued += (await push_posting_in(session, posting_id, now, settings)).queued
-        return report, queued
+            task = progress.add_task("pushing new postings", total=len(posting_ids))
+            return await push_imported(database, posting_ids, datetime.now(UTC), settings,
+                                       progress=lambda done, total: progress.update(task, completed=done))
     finally:
         await database.dispose()
 

@@ -1,19 +1,54 @@
-"""Parsing the values staff type into spreadsheets: pay, dates, counts, phone numbers, places.
+"""Parsing the values staff and enterprises type into spreadsheets: pay, dates, counts, phones, ID numbers, places.
 
-Pure functions; each returns the parsed value or raises FieldError with a message staff understand.
+Pure functions; each returns the parsed value or raises FieldError with a message staff understand. Every parser
+first folds full-width characters (NFKC: ３０００ → 3000, （ → (), which Chinese input methods produce, and
+bounds its numbers, so a cell never reaches the database as something it cannot store.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+import warnings
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache, lru_cache
 
-from storage.vocabulary import canonical_job_category, geography
+import cn2an
+
+from storage.vocabulary import OTHER_CATEGORY, PROVINCES, canonical_job_category, geography
 
 
 class FieldError(ValueError):
     """A cell's value cannot be used; the message says what is expected."""
+
+
+MAX_AMOUNT = 1_000_000  # yuan, per any unit: above this a pay figure is a typing slip (or an ID pasted in)
+MAX_OPENINGS = 100_000
+FIRST_YEAR, LAST_YEAR = 1900, 2099
+
+
+def fold(text: str) -> str:
+    """Full-width to half-width (NFKC), ideographic spaces to spaces, stripped."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _numerals(text: str) -> str:
+    """Chinese numerals to digits ('三千五' → '3500'), leaving text with digits as it is."""
+    if re.search(r"\d", text) or not re.search(r"[零〇一二两三四五六七八九十百千万]", text):
+        return text
+    # '一天' is 'per day', not the number one: say it as 每天 before the numerals are converted.
+    text = re.sub(r"(?<![零〇一二两三四五六七八九十百千万])一(?=(?:个)?(?:天|日|月|小时|斤|件))", "每", text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # cn2an warns about every fragment it cannot read, like a lone 千
+            return str(cn2an.transform(text, "cn2an"))
+    except Exception:  # noqa: BLE001 — cn2an raises plain ValueError/KeyError on odd input; keep the text as is
+        return text
+
+
+# --- pay ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -24,93 +59,215 @@ class Pay:
     text: str
 
 
-_UNITS = (("月", "month"), ("天", "day"), ("日", "day"), ("时", "hour"), ("小时", "hour"), ("斤", "piece"),
-          ("件", "piece"), ("个", "piece"))
-_NUMBER = r"(\d+(?:\.\d+)?)\s*(万|千|k|K)?"
-_FACTORS = {"万": 10000, "千": 1000, "k": 1000, "K": 1000, "": 1}
+_UNIT_AFTER = re.compile(r"(?:/|每|元|块)\s*(?:个)?(月|天|日|小时|时|斤|公斤|件|个)")
+_UNIT_NAMES = {"月": "month", "天": "day", "日": "day", "小时": "hour", "时": "hour", "斤": "piece", "公斤": "piece",
+               "件": "piece", "个": "piece"}
+_UNIT_WORDS = (("月", "month"), ("日薪", "day"), ("天", "day"), ("时薪", "hour"), ("小时", "hour"), ("斤", "piece"))
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|千|k|K|w|W)?")
+_FACTORS = {"万": 10000, "w": 10000, "W": 10000, "千": 1000, "k": 1000, "K": 1000, "": 1}
+_NO_AMOUNT = ("面议", "面谈", "议", "协商", "计件", "按斤", "按件", "计价", "多劳多得")
 
 
-def _amount(number: str, factor: str) -> int:
-    return int(round(float(number) * _FACTORS[factor]))
+def _amount(number: str, factor: str, raw: str) -> int:
+    if len(number) > 12:
+        raise FieldError(f"pay '{raw}': {number} is not an amount")
+    value = round(float(number) * _FACTORS[factor])
+    if value > MAX_AMOUNT:
+        raise FieldError(f"pay '{raw}': {value} is more than {MAX_AMOUNT} yuan")
+    return value
 
 
-def parse_pay(text: str) -> Pay:
-    """'3000-5000元/月', '150元/天', '4000以上', '3-5千', '面议', '按斤计价' → Pay."""
-    raw = text.strip()
-    cleaned = raw.replace("～", "-").replace("~", "-").replace("—", "-").replace("至", "-").replace("到", "-")
-    cleaned = cleaned.replace(",", "").replace("，", "").replace(" ", "")
-    unit = "month"
-    for word, name in _UNITS:
+def _pay_unit(cleaned: str) -> str:
+    found = _UNIT_AFTER.search(cleaned)
+    if found:
+        return _UNIT_NAMES[found.group(1)]
+    for word, unit in _UNIT_WORDS:
         if word in cleaned:
-            unit = name
-            break
-    numbers = re.findall(_NUMBER, cleaned)
+            return unit
+    return "month"
+
+
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
+def parse_pay(text: str) -> Pay:
+    """'3000-4500元/月', '150元/天', '20元/小时', '8000元/月以上', '计件,月均3500元', '3-5千', '面议' → Pay."""
+    raw = text.strip()
+    cleaned = _numerals(fold(raw))
+    for dash in ("~", "—", "–", "至", "到"):
+        cleaned = cleaned.replace(dash, "-")
+    cleaned = re.sub(r"(?<=\d),(?=\d{3})", "", cleaned)  # 4,500 is four thousand five hundred
+    cleaned = cleaned.replace(" ", "")
+    unit = _pay_unit(cleaned)
+    numbers = _NUMBER.findall(cleaned)
     if not numbers:
-        if raw and any(word in raw for word in ("面议", "议", "计件", "按斤", "按件", "计价", "协商")):
-            return Pay(None, None, "piece" if "斤" in raw or "件" in raw else unit, raw)
+        if any(word in cleaned for word in _NO_AMOUNT):
+            return Pay(None, None, "piece" if ("斤" in cleaned or "件" in cleaned) else unit, raw)
         raise FieldError(f"pay '{raw}' has no amount; write e.g. 3000-5000元/月, 150元/天 or 面议")
-    # '3-5千': a shared factor written once at the end applies to both numbers.
+    # '3-5千': a factor written once at the end applies to both numbers.
     if len(numbers) >= 2 and numbers[0][1] == "" and numbers[1][1]:
         numbers[0] = (numbers[0][0], numbers[1][1])
-    amounts = [_amount(n, f) for n, f in numbers[:2]]
-    if len(amounts) == 2:
+    amounts = [_amount(n, f, raw) for n, f in numbers[:2]]
+    if len(amounts) == 2 and re.search(r"\d\s*(?:万|千|k|K|w|W)?\s*-\s*\d", cleaned):
         low, high = sorted(amounts)
         return Pay(low, high, unit, raw)
-    if any(word in cleaned for word in ("以上", "起", "+")):
-        return Pay(amounts[0], None, unit, raw)
-    if "以下" in cleaned or "最高" in cleaned:
-        return Pay(None, amounts[0], unit, raw)
-    return Pay(amounts[0], amounts[0], unit, raw)
+    amount = amounts[-1] if re.search(r"月均|月入|综合|平均", cleaned) else amounts[0]
+    if any(word in cleaned for word in ("以上", "起", "保底", "不低于", "最低")) or re.search(r"\d\+(?!.*\d)", cleaned):
+        return Pay(amount, None, unit, raw)
+    if any(word in cleaned for word in ("以下", "以内", "最高", "不超过")):
+        return Pay(None, amount, unit, raw)
+    return Pay(amount, amount, unit, raw)
 
+
+# --- dates --------------------------------------------------------------------------------------------
 
 _EXCEL_EPOCH = date(1899, 12, 30)
+OPEN_ENDED = ("长期", "长期有效", "招满为止", "不限", "常年", "常年招聘", "随时")
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}|底)?\s*[日号]?)?(?:\s*[\dT:.]+)?")
 
 
-def parse_date(text: str) -> date:
-    """'2026-03-05', '2026/3/5', '2026年3月5日', '2026.3.5' or an Excel serial number like '46086'."""
-    raw = text.strip()
-    if re.fullmatch(r"\d{5}(\.0+)?", raw):
-        return _EXCEL_EPOCH + timedelta(days=int(float(raw)))
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+[\d:]+)?", raw)
-    if not match:
-        raise FieldError(f"date '{raw}' not understood; write e.g. 2026-03-05")
+def _calendar_date(year: int, month: int, day: int, raw: str) -> date:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise FieldError(f"date '{raw}': the year {year} is not plausible")
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return date(year, month, day)
     except ValueError as exc:
         raise FieldError(f"date '{raw}' does not exist") from exc
 
 
-def parse_count(text: str) -> int:
-    """'30', '30人', '30.0', '若干' is refused: an opening count must be a number."""
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
+def parse_date(text: str) -> date:
+    """'2027-03-31', '2027/3/31', '2027.3.31', '2027年3月31日', '2027年3月31号', '2027年3月底', '二〇二七年三月三十一日',
+    '20270331' or an Excel serial number like '46477'."""
     raw = text.strip()
-    match = re.fullmatch(r"(\d+)(?:\.0+)?\s*(?:人|名|个)?", raw)
+    cleaned = _numerals(fold(raw)).replace(" ", "")
+    serial = re.fullmatch(r"(\d{5})(?:\.\d+)?", cleaned)
+    if serial:
+        day = _EXCEL_EPOCH + timedelta(days=int(serial.group(1)))
+        return _calendar_date(day.year, day.month, day.day, raw)
+    compact = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", cleaned)
+    if compact:
+        return _calendar_date(int(compact.group(1)), int(compact.group(2)), int(compact.group(3)), raw)
+    match = _DATE.fullmatch(cleaned)
+    if not match or (match.group(3) is None and "月" not in cleaned):
+        raise FieldError(f"date '{raw}' not understood; write e.g. 2027-03-31 or 2027年3月31日")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise FieldError(f"date '{raw}' does not exist")
+    day_text = match.group(3)
+    if day_text in (None, "底"):  # 2027年3月 / 2027年3月底: the end of that month
+        _calendar_date(year, month, 1, raw)
+        day_number = monthrange(year, month)[1]
+    else:
+        day_number = int(day_text)
+    return _calendar_date(year, month, day_number, raw)
+
+
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
+def parse_deadline(text: str) -> date | None:
+    """A date, or None for an open-ended posting (长期, 招满为止, 常年招聘 …)."""
+    if fold(text).replace(" ", "") in OPEN_ENDED:
+        return None
+    return parse_date(text)
+
+
+# --- counts --------------------------------------------------------------------------------------------
+
+UNKNOWN_OPENINGS = ("若干", "若干名", "若干人", "不限", "多名", "大量", "数名", "不定", "待定")
+
+
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
+def parse_openings(text: str) -> int | None:
+    """'30', '30人', '约30人', '30余人', '10-20人' (the larger), '三十人' → a number; '若干', '不限' → None (unknown)."""
+    raw = text.strip()
+    cleaned = fold(raw).replace(" ", "")
+    if cleaned in UNKNOWN_OPENINGS:
+        return None
+    cleaned = _numerals(cleaned)
+    match = re.fullmatch(r"(?:约|招|共|需)?(\d{1,9})(?:\.0+)?(?:\s*[-~至到]\s*(\d{1,9}))?(?:余|多)?(?:人|名|个|位)?(?:左右)?", cleaned)
     if not match:
-        raise FieldError(f"'{raw}' is not a whole number")
-    return int(match.group(1))
+        raise FieldError(f"'{raw}' is not a number of openings; write e.g. 30 or 若干")
+    count = max(int(match.group(1)), int(match.group(2) or 0))
+    if count < 1:
+        raise FieldError(f"'{raw}': a posting needs at least one opening")
+    if count > MAX_OPENINGS:
+        raise FieldError(f"'{raw}': more than {MAX_OPENINGS} openings in one posting")
+    return count
 
 
-_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# --- phones and ID numbers -----------------------------------------------------------------------------
+
+_MOBILE = re.compile(r"(?:\+?86|0086)?(1[3-9]\d{9})")
+_LANDLINE = re.compile(r"(0\d{2,3})-?(\d{7,8})")
+_PHONE_SEPARATORS = re.compile(r"[/、,;；]|或")
 
 
 def parse_phone(text: str, *, mobile_only: bool = False) -> str:
-    """A mainland mobile (spaces, dashes, +86 allowed) or, unless `mobile_only`, a landline like 0833-5521234."""
+    """A mainland mobile ('138 0000 1111', '+86-138…', full-width digits) → '13800001111'; unless `mobile_only`,
+    a landline ('0833 5521234' → '0833-5521234'). Of several numbers ('138…/0833-…') the first is kept."""
     raw = text.strip()
-    compact = re.sub(r"[\s\-()（）]", "", raw)
-    match = _MOBILE.match(compact)
-    if match:
-        return match.group(1)
-    if not mobile_only and _LANDLINE.match(raw.replace(" ", "")):
-        return raw.replace(" ", "")
+    parts = [fold(part) for part in _PHONE_SEPARATORS.split(raw)] if not mobile_only else [fold(raw)]
+    for part in parts:
+        compact = re.sub(r"[\s()·.]", "", part)
+        mobile = _MOBILE.fullmatch(compact.replace("-", ""))
+        if mobile:
+            return mobile.group(1)
+        landline = _LANDLINE.fullmatch(compact)
+        if not mobile_only and landline:
+            return f"{landline.group(1)}-{landline.group(2)}"
     raise FieldError("phone number is not a mainland mobile (11 digits starting 13–19)" +
                      ("" if mobile_only else " or a landline like 0833-5521234"))
 
 
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE][+]?\d+")
+
+
+def id_check_character(first17: str) -> str:
+    """The 18th character of a resident ID number (GB 11643, ISO 7064 MOD 11-2) for its first 17 digits."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def parse_id_number(text: str, *, was_number: bool = False) -> str:
+    """An 18-character resident ID number (digits, last may be X) with a valid birth date and check character.
+
+    A spreadsheet cell that held a number lost the last digits already (Excel keeps 15 significant digits), so
+    it is refused with what to do about it rather than stored wrong.
+    """
+    raw = fold(text).replace(" ", "").upper()
+    if was_number or _SCIENTIFIC.fullmatch(raw):
+        raise FieldError("the ID number was saved as a number, which loses its last digits: format the column as "
+                         "text (设置单元格格式 → 文本) and type or paste the numbers again")
+    if re.fullmatch(r"\d{15}", raw):
+        raise FieldError("a 15-digit ID number is the old form; write the 18-character one")
+    if not re.fullmatch(r"\d{17}[\dX]", raw):
+        raise FieldError("ID number must be 18 characters (17 digits and a digit or X)")
+    try:
+        born = date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+    except ValueError:
+        raise FieldError("ID number: the birth date in it does not exist") from None
+    if born.year < FIRST_YEAR or born > date.today():
+        raise FieldError("ID number: the birth date in it is not plausible")
+    if id_check_character(raw[:17]) != raw[17]:
+        raise FieldError("ID number: the last character does not match the others (a typing slip?)")
+    return raw
+
+
+# --- categories -------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
 def parse_job_category(text: str) -> str:
-    found = canonical_job_category(text)
+    """A canonical job category from its name or a common name for it ('采茶' → '采茶工'), or 其他."""
+    folded = fold(text)
+    if folded == OTHER_CATEGORY:
+        return OTHER_CATEGORY
+    found = canonical_job_category(folded)
     if found is None:
         raise FieldError(f"unknown job category '{text.strip()}'; see docs/examples/README.md for the list")
     return found
+
+
+# --- places -------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -118,26 +275,112 @@ class Place:
     township: str | None
     city: str
     province: str
+    village: str | None = None
+    text: str = ""  # as written, e.g. 峨眉山市双福镇青春村茶园
+
+    @property
+    def in_county(self) -> bool:
+        return self.city == geography().county
 
 
-def parse_place(text: str) -> Place:
-    """A township of the county ('双福镇', '双福'), or a destination ('浙江绍兴', '东莞', '广东东莞市')."""
-    raw = text.strip()
+_LOCAL = ("本地", "本市", "市内", "市区", "城区", "县城", "全市", "本县", "就近")
+_VILLAGE = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:村|社区))")
+
+
+@cache
+def _province_names() -> tuple[tuple[str, str], ...]:
+    """(written form, short name), longest first: 广西壮族自治区, 浙江省, 浙江 …"""
+    forms = {form: short for short, full in PROVINCES.items() for form in (full, short + "省", short)}
+    return tuple(sorted(forms.items(), key=lambda item: -len(item[0])))
+
+
+@cache
+def _townships_longest_first() -> tuple[tuple[str, str], ...]:
+    """(written form, township): full names and short ones (双福镇, 双福), longest first."""
+    forms = []
+    for name in geography().townships:
+        short = name.removesuffix("街道").removesuffix("镇").removesuffix("乡")
+        forms += [(name, name)] + ([(short, name)] if len(short) >= 2 else [])
+    return tuple(sorted(forms, key=lambda item: -len(item[0])))
+
+
+@cache
+def _destinations_longest_first() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(geography().destinations.items(), key=lambda item: -len(item[0])))
+
+
+def _strip_province(text: str) -> tuple[str, str]:
+    for form, short in _province_names():
+        if text.startswith(form):
+            return short, text[len(form):]
+    return "", text
+
+
+def _in_county(rest: str, raw: str) -> Place:
+    """The part after the county's name: township, then village (when one is named)."""
     geo = geography()
-    township = geo.township_of(raw.removeprefix(geo.county))
+    township = None
+    for form, name in _townships_longest_first():
+        if rest.startswith(form):
+            township, rest = name, rest[len(form):]
+            break
+    village = None
     if township:
-        return Place(township, geo.county, "四川")
-    for city, province in geo.destinations.items():
-        if city in raw:
-            return Place(None, city, province)
-    for province in set(geo.destinations.values()):
-        if raw.startswith(province):
-            rest = raw.removeprefix(province).removesuffix("市") or province
-            return Place(None, rest, province)
-    if not raw:
+        known = next((v for v in geo.townships[township].villages if rest.startswith(v)), None)
+        match = _VILLAGE.match(rest)
+        village = known or (match.group(1) if match else None)
+    return Place(township, geo.county, "四川", village, raw)
+
+
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
+def parse_place(text: str) -> Place:
+    """'双福镇', '双福', '峨眉山市双福镇青春村茶园', '峨眉山景区', '四川省乐山市峨眉山市…', '浙江省绍兴市柯桥区',
+    '浙江绍兴', '东莞', '本地' → township/village inside the county, else city and province."""
+    raw = text.strip()
+    cleaned = fold(raw).replace(" ", "")
+    if not cleaned:
         raise FieldError("work place is empty")
-    return Place(None, raw.removesuffix("市"), "")
+    geo = geography()
+    province, rest = _strip_province(cleaned)
+    if province in ("", "四川"):
+        if geo.prefecture and rest.startswith(geo.prefecture) and rest[len(geo.prefecture):].startswith(
+                geo.county.removesuffix("市")):
+            rest = rest[len(geo.prefecture):]
+        county_short = geo.county.removesuffix("市")
+        for name in (geo.county, county_short):
+            if rest.startswith(name):
+                return _in_county(rest[len(name):], raw)
+        if rest in _LOCAL or any(rest.startswith(word) for word in _LOCAL):
+            return Place(None, geo.county, "四川", None, raw)
+        inside = _in_county(rest, raw)
+        if inside.township:
+            return inside
+    for city, city_province in _destinations_longest_first():
+        if rest.startswith(city) or (not province and city in rest[:len(city) + 4]):
+            return Place(None, city, province or city_province, None, raw)
+    city_match = re.match(r"([\u4e00-\u9fff]{2,7}?)(?:市|地区|州|盟)", rest)
+    if city_match:
+        return Place(None, city_match.group(1), province, None, raw)
+    if province:
+        return Place(None, rest[:8] or province, province, None, raw)
+    return Place(None, rest[:32], "", None, raw)
+
+
+@lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
+def parse_age(text: str) -> tuple[int | None, int | None]:
+    """'18-55岁', '55岁以下', '45周岁以内', '18周岁以上', '不限' → (min, max)."""
+    cleaned = _numerals(fold(text))
+    if cleaned.replace(" ", "") in ("", "不限", "无", "无要求"):
+        return None, None
+    numbers = [int(n) for n in re.findall(r"\d{1,3}", cleaned)]
+    if not numbers or any(not 14 <= n <= 100 for n in numbers):
+        raise FieldError(f"age '{text.strip()}' not understood; write e.g. 18-55 or 55岁以下")
+    if any(word in cleaned for word in ("以下", "以内", "之内", "不超过")):
+        return None, max(numbers)
+    if len(numbers) >= 2:
+        return min(numbers[:2]), max(numbers[:2])
+    return (numbers[0], None) if ("以上" in cleaned or "满" in cleaned) else (None, numbers[0])
 
 
 def split_list(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[、,，;；/ ]+", text) if part.strip()]
+    return [part.strip() for part in re.split(r"[、,，;；/ ]+", fold(text)) if part.strip()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -43,6 +43,19 @@ async def open_followups(
     if kinds is not None:
         stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
     return list((await session.execute(stmt.order_by(FollowUp.due_at))).scalars())
+
+
+async def workers_with_open(session: AsyncSession, worker_ids: Sequence[int], kinds: Iterable[str] | None = None,
+                            *, chunk: int = 900) -> set[int]:
+    """Which of these workers have an open follow-up (of these kinds)."""
+    found: set[int] = set()
+    for start in range(0, len(worker_ids), chunk):
+        stmt = select(FollowUp.worker_id).where(
+            FollowUp.worker_id.in_(worker_ids[start:start + chunk]), FollowUp.state.in_(OPEN_STATES))
+        if kinds is not None:
+            stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
+        found.update((await session.execute(stmt.distinct())).scalars())
+    return found
 
 
 async def cancel_open(session: AsyncSession, worker_id: int, kinds: Iterable[str], *, at: datetime) -> int:
@@ -279,6 +292,14 @@ async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) 
     await session.execute(
         update(Case).where(and_(Case.worker_id == worker_id, Case.status == "open")).values(secretary_id=secretary_id)
     )
+
+
+async def set_secretaries(session: AsyncSession, plan: dict[int, int]) -> None:
+    """Give workers who have no follow-ups or cases yet (just registered) their secretary, in one statement."""
+    if plan:
+        table = WorkerProfile.__table__
+        stmt = update(table).where(table.c.person_id == bindparam("worker")).values(secretary_id=bindparam("secretary"))
+        await session.execute(stmt, [{"worker": w, "secretary": s} for w, s in plan.items()])
 
 
 async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:

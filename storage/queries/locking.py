@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Row = TypeVar("Row")
@@ -36,3 +36,21 @@ async def lock_row(session: AsyncSession, model: type[Row], row_id: int) -> Row 
             .execution_options(populate_existing=True)
         )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# An arbitrary constant naming "an import is writing" among PostgreSQL advisory locks.
+IMPORT_LOCK_KEY = 0x6D697368_75696D70 & 0x7FFFFFFFFFFFFFFF
+
+
+async def take_import_lock(session: AsyncSession) -> None:
+    """Make this transaction the only import writing, until it ends.
+
+    PostgreSQL: a transaction-scoped advisory lock, so two imports queue instead of racing to insert the same
+    enterprise (other writers are not held up). SQLite: the database's write lock, so every read the import makes
+    sees the state it writes into. Transactions of `storage.db.Database` take it at BEGIN already (IMMEDIATE); the
+    no-op UPDATE makes sure of it for a session opened any other way.
+    """
+    if session.bind.dialect.name == "sqlite":
+        await session.execute(text("UPDATE enterprise SET id = id WHERE 0 = 1"))
+    else:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})

@@ -146,6 +146,33 @@ class TestImportSheets:
         assert stats["postings_open"] == 0 and stats["enterprises"] == 0
 
 
+    def test_the_enterprises_sheet_without_categories_dry_runs_then_imports(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'i.db'}"
+        assert mishu("db", "upgrade", "--db", url).returncode == 0
+        dry = mishu("import", "postings", "docs/examples/postings_from_enterprises.xlsx", "--db", url, "--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert "row 2: 春茶采摘工 → 采茶工" in dry.stdout and "row 7: 叉车司机 → 司机" in dry.stdout
+        assert "? unsure" in dry.stdout and "7 added" in dry.stdout and "nothing imported" in dry.stdout
+        assert json.loads(mishu("stats", "--json", "--db", url).stdout)["postings_open"] == 0
+        real = mishu("import", "postings", "docs/examples/postings_from_enterprises.xlsx", "--db", url, "--no-push")
+        assert real.returncode == 0 and "postings: 7 added, 0 updated, 0 unchanged; 4 new enterprises" in real.stdout
+        assert "row 2: 春茶采摘工" not in real.stdout  # an import lists only the unsure rows
+        assert json.loads(mishu("stats", "--json", "--db", url).stdout)["postings_open"] == 7
+
+    def test_database_conflicts_are_row_errors_in_the_dry_run_and_the_import(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'i.db'}"
+        assert mishu("db", "upgrade", "--db", url).returncode == 0
+        first = tmp_path / "e1.csv"
+        first.write_text("企业编号,企业名称\nE1,双福茶厂\n", encoding="utf-8")
+        assert mishu("import", "enterprises", str(first), "--db", url).returncode == 0
+        second = tmp_path / "e2.csv"
+        second.write_text("企业编号,企业名称\nE2,双福茶厂\n", encoding="utf-8")
+        for extra in (["--dry-run"], []):
+            result = mishu("import", "enterprises", str(second), "--db", url, *extra)
+            assert result.returncode == 2 and "Traceback" not in result.stderr
+            assert "row 2, 企业名称: '双福茶厂' is already the name of enterprise 编号 E1" in result.stderr
+
+
 def test_export_workers_to_xlsx(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

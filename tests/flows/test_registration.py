@@ -225,7 +225,10 @@ class TestFormLifecycle:
         assert "怎么称呼" in chat.text()
         chat.last = consent
         await chat.press("同意")
-        assert "怎么称呼" not in chat.text() and "失效" in chat.text()
+        # The old button does nothing; the person is reminded of the question they are at.
+        assert "失效" in chat.text() and "接着刚才的登记" in chat.text() and "怎么称呼" in chat.text()
+        await chat.say("刘大姐")
+        assert "手机号" in chat.text()
 
     async def test_an_answered_question_button_does_not_act(self, sqlite_db: Database) -> None:
         assistant, _ = await make_assistant(sqlite_db)

@@ -185,13 +185,16 @@ class TestBooking:
         assistant, buses = setup
         chat = Conversation(assistant, user_id="worker1", now=NOW)
         await chat.say("去东莞的车几号走")
+        listing = chat.last
         await chat.press("我要订座")
         seats = chat.last
         await chat.press("1")
         await chat.press("确认订座")
         chat.last = seats
-        await chat.press("2")
-        await chat.press("确认订座")
+        await chat.press("2")  # a seat button of the finished booking
+        assert "已经结束" in chat.text()
+        chat.last = listing
+        await chat.press("我要订座")  # the bus's button from before the booking
         assert "已经订了" in chat.text()
         assert await _seats_booked(assistant.db, buses["dongguan"]) == 1
 

@@ -1,7 +1,7 @@
 """staff console: accounts, invites, sessions, sign-in throttles, audit log
 
 Revision ID: 279ba37a6beb
-Revises: 7ef152f43044
+Revises: 767531cc5ef9
 Create Date: 2026-12-03 10:02:06.639435
 """
 
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '279ba37a6beb'
-down_revision = '7ef152f43044'
+down_revision = '767531cc5ef9'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,118 @@
+"""Importing the bureau's sheets: one transaction that writes everything or nothing, then what follows.
+
+`run_import` takes a sheet already read and checked (storage.importing.check_file, no database involved) and, in
+one transaction: writes it in bulk (storage.importing.write_rows), and for workers does what registration in chat
+does — a secretary for each newly registered worker (`assignment.spread`, the rule `choose_secretary` applies to
+one) and the first check-in (`followups.schedule_first_checkins`), or the stability check-in for a worker imported
+as placed (`followups.on_placed`). A row error, a conflict the database shows, or `dry_run` rolls the transaction
+back; so a dry run runs exactly the statements the import would, and says what the import would do.
+
+New postings are pushed after the commit, each in a transaction of its own (`push_imported`), so the write lock
+is never held for the pushes; a push that an interruption missed is sent by the next daily push (it re-matches
+the last days' postings, and the push record keeps a worker from getting one twice).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.assignment import spread
+from flows.followups import on_placed, schedule_first_checkins
+from flows.push import push_posting
+from storage.db import Database
+from storage.importing.importer import write_rows
+from storage.importing.rows import Checked, ImportReport, RowError
+from storage.queries.followups import (
+    coverage,
+    move_worker,
+    secretary_loads,
+    set_secretaries,
+    workers_with_open,
+)
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did (or, for a dry run, would do)."""
+
+    report: ImportReport
+    dry_run: bool
+    assigned: dict[int, int] = field(default_factory=dict)  # worker id → secretary id
+    first_checkins: int = 0
+    write_seconds: float = 0.0  # how long the writing transaction lasted
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+async def register_imported(session: AsyncSession, report: ImportReport, now: datetime, settings: Any) -> tuple[
+        dict[int, int], int]:
+    """Secretaries and first check-ins for the workers an import registered, and for those it found without a
+    secretary; returns (worker → secretary, check-ins scheduled)."""
+    needing = [*report.registered, *report.without_secretary]
+    plan = spread(needing, await secretary_loads(session), await coverage(session)) if needing else {}
+    registered = {worker_id for worker_id, _ in report.registered}
+    await set_secretaries(session, {w: s for w, s in plan.items() if w in registered})
+    for worker_id, secretary_id in plan.items():
+        if worker_id not in registered:
+            await move_worker(session, worker_id, secretary_id)  # their open follow-ups and cases go along
+    placed = set(report.placed)
+    first = [(w, plan.get(w)) for w, _ in report.registered if w not in placed]
+    # Workers an older import left without a secretary were never followed up: they start now, like new ones.
+    unfollowed = [w for w, _ in report.without_secretary if w not in placed]
+    followed = await workers_with_open(session, unfollowed)
+    first += [(w, plan.get(w)) for w in unfollowed if w not in followed]
+    scheduled = await schedule_first_checkins(session, first, now, settings)
+    for worker_id in report.placed:
+        await on_placed(session, worker_id, now, settings)
+    return plan, scheduled
+
+
+async def run_import(db: Database, checked: Checked, *, now: datetime, settings: Any,
+                     dry_run: bool = False) -> ImportOutcome:
+    """Write a checked sheet all or nothing (nothing at all for a dry run or when a row cannot be written)."""
+    started = time.perf_counter()
+    async with db.sessions() as session:
+        try:
+            report = await write_rows(session, checked, now=now)
+            outcome = ImportOutcome(report, dry_run)
+            if report.ok and checked.kind == "workers":
+                outcome.assigned, outcome.first_checkins = await register_imported(session, report, now, settings)
+            if dry_run or not report.ok:
+                await session.rollback()
+            else:
+                await session.commit()
+        except (IntegrityError, DataError) as exc:
+            # What the checks cannot see coming: another process writing the same records at the same moment, or
+            # a value the database refuses. One line, nothing written, as for any row error.
+            await session.rollback()
+            reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
+            advice = ("someone changed the same records during the import; run it again"
+                      if isinstance(exc, IntegrityError) else "please report this file to the developers")
+            report = ImportReport(checked.kind, rows=checked.total_rows, errors=[RowError(
+                0, "", f"the database refused the rows ({reason}); nothing was imported — {advice}")])
+            outcome = ImportOutcome(report, dry_run)
+        except BaseException:
+            await session.rollback()
+            raise
+    outcome.write_seconds = time.perf_counter() - started
+    return outcome
+
+
+async def push_imported(db: Database, posting_ids: Sequence[int], now: datetime, settings: Any,
+                        progress: Callable[[int, int], None] | None = None) -> int:
+    """Push each new posting to the workers it fits (a transaction per posting); returns messages queued."""
+    queued = 0
+    for done, posting_id in enumerate(posting_ids, start=1):
+        queued += (await push_posting(db, posting_id, now, settings)).queued
+        if progress:
+            progress(done, len(posting_ids))
+    return queued
