@@ -60,8 +60,9 @@ ORIGINS = ["浙江", "广东", "福建", "江苏", "上海", "新疆", None, Non
 def pages(ids: dict[str, int]) -> list[tuple[str, str, str]]:
     """(name, who, path): the pages a day in the console opens."""
     return [
-        ("overview", "admin", "/console/"),
-        ("overview_township", "admin", "/console/?township=符溪镇"),
+        ("overview", "admin", "/console/"),  # counted once, then served from the figures cache
+        ("overview_fresh", "admin", "/console/?fresh=1"),  # counted on every request: the cold cost
+        ("overview_township", "admin", "/console/?township=符溪镇&fresh=1"),
         ("workers", "admin", "/console/workers"),
         ("workers_filtered", "admin", "/console/workers?township=符溪镇&status=seeking&category=采茶工"),
         ("workers_search", "admin", "/console/workers?q=%E5%88%98"),  # 刘

@@ -211,6 +211,21 @@ class TestOverview:
         assert everyone["figures"]["workers"] == 3 and sum(everyone["registrations"]) == 3
         assert {row["place"]: row["workers"] for row in everyone["workers_by_place"]} == {"双福镇": 2, "绥山镇": 1}
 
+    async def test_figures_are_counted_again_after_the_cache_time_or_on_request(self, county: County) -> None:
+        browser = await county.signed_in("admin1")
+        before = json.loads(await browser.get("/console/?format=json"))
+        async with county.db.session() as session:
+            (await session.get(WorkerProfile, county.ids["worker2"])).status = "placed"
+        cached = json.loads(await browser.get("/console/?format=json"))
+        assert cached["figures"]["placed"] == before["figures"]["placed"] and cached["counted_at"] == before["counted_at"]
+        fresh = json.loads(await browser.get("/console/?format=json&fresh=1"))
+        assert fresh["figures"]["placed"] == before["figures"]["placed"] + 1
+        async with county.db.session() as session:
+            (await session.get(WorkerProfile, county.ids["worker1"])).status = "placed"
+        county.clock.advance(seconds=county.settings.web.figures_cache_seconds)
+        later = json.loads(await browser.get("/console/?format=json"))
+        assert later["figures"]["placed"] == before["figures"]["placed"] + 2
+
     async def test_the_language_switch(self, county: County) -> None:
         browser = await county.signed_in("sec1")
         await browser.post("/console/language", {"language": "zh-hant", "next": "/console/workers"}, follow=True)
