@@ -26,7 +26,8 @@ from storage.models import (
     WorkerProfile,
 )
 
-FILE_LIMIT = 30  # rows of each section of a worker's file (follow-ups, notes …); the newest
+FILE_LIMIT = 30
+COUNT_LIMIT = 10_000  # the workers table counts matches up to this; beyond, "more than"  # rows of each section of a worker's file (follow-ups, notes …); the newest
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,11 @@ class WorkerRow:
 @dataclass(frozen=True)
 class WorkerPage:
     rows: list[WorkerRow]
-    total: int
+    total: int  # at most COUNT_LIMIT + 1 (then: more than COUNT_LIMIT)
+
+    @property
+    def more(self) -> bool:
+        return self.total > COUNT_LIMIT
 
 
 def _conditions(flt: WorkerFilter, visible: Visibility) -> list[Any]:
@@ -142,7 +147,12 @@ async def list_workers(
 ) -> WorkerPage:
     """One page of workers (newest registrations first) and how many match in all."""
     conditions = _conditions(flt, visible)
-    base = select(WorkerProfile.person_id).join(Person, Person.id == WorkerProfile.person_id).where(*conditions)
+    # Counting stops after COUNT_LIMIT matches: the pager says "more than 10,000" instead of reading a province's
+    # every row on each page view.
+    base = (
+        select(WorkerProfile.person_id).join(Person, Person.id == WorkerProfile.person_id).where(*conditions)
+        .limit(COUNT_LIMIT + 1)
+    )
     total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar() or 0
     secretary = aliased(Person)
     stmt = (
