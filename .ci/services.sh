@@ -26,7 +26,8 @@ if ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
 
-if ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei"; then
+# (grep without -q reads all of fc-list's output: with pipefail, -q would make fc-list die of SIGPIPE)
+if ! fc-list 2>/dev/null | grep -i "wenquanyi zen hei" >/dev/null; then
   echo "installing a CJK font (Debian package fonts-wqy-zenhei) so screenshots show Chinese"
   apt_install fonts-wqy-zenhei
 fi

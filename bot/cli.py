@@ -241,6 +241,9 @@ async def _web(settings: Settings) -> None:
                       highlight=False)
             for line in links:
                 err.print(line, highlight=False)
+        else:
+            err.print(f"sign-in links: mishu user invite --telegram-id ID (demo: --terminal-id admin1) --db "
+                      f"{database.describe()} --base-url {settings.console_url}", highlight=False)
         application = http_application(database, settings, flow_settings(settings))
         await serve_http(application, host, port, asyncio.Event())
     finally:

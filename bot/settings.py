@@ -147,6 +147,7 @@ class WebSettings(_Section):
     secure_cookies: Literal["auto", "always", "never"]
     trusted_proxies: list[str]
     page_size: int = Field(gt=0, le=500)
+    figures_cache_seconds: float = Field(ge=0)
     lockout: LockoutSettings
 
 

@@ -81,7 +81,7 @@ REFUSAL_KEYS = {
     Refusal.NOT_STAFF: "secretary.refused",
     Refusal.NOT_YOURS: "secretary.not_yours",
     Refusal.ALREADY_DONE: "secretary.already_done",
-    Refusal.NO_FOLLOWUP: "common.unknown_button",
+    Refusal.NO_FOLLOWUP: "secretary.already_done",
     Refusal.UNKNOWN_CHOICE: "common.unknown_button",
     Refusal.NEEDS_EMPLOYER: "secretary.ask_employer",
     Refusal.EMPTY: "secretary.ask_note",
@@ -102,7 +102,7 @@ def int_arg(turn: Turn, index: int) -> int | None:
 
 
 async def own_open_followup(turn: Turn, followup_id: int | None = None) -> FollowUp | None:
-    """The follow-up a pressed button is about, if this person may act on it and it is still open."""
+    """The follow-up a pressed button (or a form) is about, if this person may act on it and it is still open."""
     if not staff_only(turn):
         return None
     handled = await followup_in_hand(turn.session, turn.person, followup_id or int(turn.args["followup"]))

@@ -17,7 +17,7 @@ from bot.privacy import masked_phone
 from bot.settings import Settings
 from bot.web import audit, broadcasts, followups, overview, requests, signin, workers
 from bot.web.access import aiohttp_handler, console_middleware
-from bot.web.context import BASE, CONSOLE_KEY, Console, system_clock
+from bot.web.context import BASE, CONSOLE_KEY, Console, TtlCache, system_clock
 from bot.web.routing import Page
 from flows.signin import SignInPolicy
 from flows.turn import FlowSettings
@@ -63,7 +63,7 @@ def make_console(
         nav=[(page.nav, page.path, page.roles) for page in PAGES if page.nav],
         page_size=settings.web.page_size, secure_cookies=settings.web.secure_cookies,
         trusted_proxies=tuple(settings.web.trusted_proxies), clock=clock or system_clock,
-        bureau_name=settings.bureau.name,
+        bureau_name=settings.bureau.name, figures=TtlCache(seconds=settings.web.figures_cache_seconds),
         canned_replies=tuple((reply.label, reply.text) for reply in settings.cases.canned_replies),
     )
 

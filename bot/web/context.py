@@ -32,6 +32,27 @@ def system_clock() -> datetime:
 
 
 @dataclass
+class TtlCache:
+    """Recent results by key, each kept `seconds` (the overview's aggregates: counting a province's rows on every
+    view would cost seconds, and a dashboard a few minutes old is what bureaus expect). Bounded in size."""
+
+    seconds: float = 300
+    size: int = 64
+    entries: dict[Any, tuple[datetime, Any]] = field(default_factory=dict)
+
+    def get(self, key: Any, now: datetime) -> tuple[datetime, Any] | None:
+        found = self.entries.get(key)
+        if found is None or (now - found[0]).total_seconds() >= self.seconds or now < found[0]:
+            return None
+        return found
+
+    def put(self, key: Any, now: datetime, value: Any) -> None:
+        if len(self.entries) >= self.size:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[key] = (now, value)
+
+
+@dataclass
 class Console:
     """Everything the console's handlers share, made once in bot/web/app.py."""
 
@@ -45,6 +66,7 @@ class Console:
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     clock: Callable[[], datetime] = system_clock
     bureau_name: str = ""
+    figures: TtlCache = field(default_factory=TtlCache)
     canned_replies: tuple[tuple[str, str], ...] = ()  # (label, text) offered when answering a request
 
 

@@ -22,7 +22,15 @@ async def index(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     township = request.query.get("township") or None
     if township not in townships():
         township = None
-    data = await overview(ctx.session, period, township, now=ctx.now, timezone=ctx.settings.timezone)
+    key = (period, township)
+    cached = None if request.query.get("fresh") == "1" else ctx.console.figures.get(key, ctx.now)
+    if cached is None:
+        data = await overview(ctx.session, period, township, now=ctx.now, timezone=ctx.settings.timezone)
+        ctx.console.figures.put(key, ctx.now, data)
+        counted_at = ctx.now
+    else:
+        counted_at, data = cached
     charts = [(name, title, json.dumps(option, ensure_ascii=False)) for name, title, option in
               overview_charts(data, ctx.t)]
-    return ctx.respond("overview.html", data, charts=charts, figure_names=FIGURES, townships=townships())
+    return ctx.respond("overview.html", {**data, "counted_at": counted_at.isoformat()}, charts=charts,
+                       figure_names=FIGURES, townships=townships(), counted=counted_at)

@@ -20,6 +20,7 @@ from flows.followups import OUTCOMES, RESCHEDULE_DAYS
 from storage.models import WORKER_STATUSES
 from storage.queries.followups import OPEN_STATES
 from storage.queries.worker_file import (
+    COUNT_LIMIT,
     Visibility,
     WorkerFilter,
     list_workers,
@@ -78,12 +79,13 @@ async def index(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     found = await list_workers(ctx.session, flt, visibility(ctx), limit=paging.size, offset=paging.offset)
     data = {
         "total": found.total,
+        "more": found.more,  # True: `total` is a floor (the count stops after storage's COUNT_LIMIT)
         "page": paging.number,
         "workers": [{**asdict(row), "phone": masked_phone(row.phone)} for row in found.rows],
     }
     query = {k: v for k, v in request.query.items() if k != "page" and v}
     return ctx.respond(
-        "workers.html", data, rows=found.rows, query=query, paging=paging.with_total(found.total),
+        "workers.html", data, rows=found.rows, query=query, paging=paging.with_total(found.total), limit=COUNT_LIMIT,
         townships=townships(), villages=villages(flt.township) if flt.township else [], statuses=WORKER_STATUSES,
         categories=list(job_categories()), origins=await returnee_origins(ctx.session),
         secretaries=await secretaries(ctx.session),

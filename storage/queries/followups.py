@@ -159,9 +159,15 @@ async def secretary_list(
     if due_from is not None:
         stmt = stmt.where(FollowUp.due_at >= due_from)
     stmt = stmt.order_by(FollowUp.due_at, FollowUp.id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [(f, p) for f, p in (await session.execute(stmt)).all()]
+    if limit is None:
+        return [(f, p) for f, p in (await session.execute(stmt)).all()]
+    # A page of a long list: one query per state walks the (state, due_at) index in order and stops after `limit`
+    # rows; with all states in one IN the database sorts every matching row first (a province's overdue list).
+    rows = []
+    for state in states:
+        rows += (await session.execute(stmt.where(FollowUp.state == state).limit(limit))).all()
+    rows.sort(key=lambda row: (row[0].due_at, row[0].id))
+    return [(f, p) for f, p in rows[:limit]]
 
 
 async def answered_since(

@@ -25,7 +25,8 @@ from storage.models import (
 )
 from storage.queries.conversation import recent_messages
 
-FILE_LIMIT = 30  # rows of each section of a worker's file (follow-ups, notes …); the newest
+FILE_LIMIT = 30
+COUNT_LIMIT = 10_000  # the workers table counts matches up to this; beyond, "more than"  # rows of each section of a worker's file (follow-ups, notes …); the newest
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,11 @@ class WorkerRow:
 @dataclass(frozen=True)
 class WorkerPage:
     rows: list[WorkerRow]
-    total: int
+    total: int  # at most COUNT_LIMIT + 1 (then: more than COUNT_LIMIT)
+
+    @property
+    def more(self) -> bool:
+        return self.total > COUNT_LIMIT
 
 
 def _conditions(flt: WorkerFilter, visible: Visibility) -> list[Any]:
@@ -141,7 +146,12 @@ async def list_workers(
 ) -> WorkerPage:
     """One page of workers (newest registrations first) and how many match in all."""
     conditions = _conditions(flt, visible)
-    base = select(WorkerProfile.person_id).join(Person, Person.id == WorkerProfile.person_id).where(*conditions)
+    # Counting stops after COUNT_LIMIT matches: the pager says "more than 10,000" instead of reading a province's
+    # every row on each page view.
+    base = (
+        select(WorkerProfile.person_id).join(Person, Person.id == WorkerProfile.person_id).where(*conditions)
+        .limit(COUNT_LIMIT + 1)
+    )
     total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar() or 0
     secretary = aliased(Person)
     stmt = (
@@ -149,7 +159,7 @@ async def list_workers(
         .join(WorkerProfile, WorkerProfile.person_id == Person.id)
         .outerjoin(secretary, secretary.id == WorkerProfile.secretary_id)
         .where(*conditions)
-        .order_by(WorkerProfile.person_id.desc())
+        .order_by(Person.id.desc())  # the primary key walked backwards: no sort of the whole table
         .limit(limit)
         .offset(offset)
     )

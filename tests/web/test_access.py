@@ -62,6 +62,19 @@ class TestScope:
         data = json.loads(await admin.get("/console/workers?format=json"))
         assert data["total"] == 3
 
+    async def test_a_long_table_is_counted_up_to_a_limit(self, county: County, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        import bot.web.workers
+        import storage.queries.worker_file
+
+        monkeypatch.setattr(storage.queries.worker_file, "COUNT_LIMIT", 2)
+        monkeypatch.setattr(bot.web.workers, "COUNT_LIMIT", 2)
+        admin = await county.signed_in("admin1")
+        data = json.loads(await admin.get("/console/workers?format=json"))
+        assert data["more"] and data["total"] == 3 and len(data["workers"]) == 3
+        assert "超过 2 人" in await admin.get("/console/workers")
+        data = json.loads(await admin.get("/console/workers?format=json&township=绥山镇"))
+        assert not data["more"] and data["total"] == 1
+
     async def test_a_township_worker_of_another_secretary_is_seen_but_not_acted_on(self, county: County) -> None:
         async with county.db.session() as session:
             (await session.get(WorkerProfile, county.ids["worker1"])).secretary_id = county.ids["sec2"]
@@ -210,6 +223,21 @@ class TestOverview:
         everyone = json.loads(await browser.get("/console/?format=json"))
         assert everyone["figures"]["workers"] == 3 and sum(everyone["registrations"]) == 3
         assert {row["place"]: row["workers"] for row in everyone["workers_by_place"]} == {"双福镇": 2, "绥山镇": 1}
+
+    async def test_figures_are_counted_again_after_the_cache_time_or_on_request(self, county: County) -> None:
+        browser = await county.signed_in("admin1")
+        before = json.loads(await browser.get("/console/?format=json"))
+        async with county.db.session() as session:
+            (await session.get(WorkerProfile, county.ids["worker2"])).status = "placed"
+        cached = json.loads(await browser.get("/console/?format=json"))
+        assert cached["figures"]["placed"] == before["figures"]["placed"] and cached["counted_at"] == before["counted_at"]
+        fresh = json.loads(await browser.get("/console/?format=json&fresh=1"))
+        assert fresh["figures"]["placed"] == before["figures"]["placed"] + 1
+        async with county.db.session() as session:
+            (await session.get(WorkerProfile, county.ids["worker1"])).status = "placed"
+        county.clock.advance(seconds=county.settings.web.figures_cache_seconds)
+        later = json.loads(await browser.get("/console/?format=json"))
+        assert later["figures"]["placed"] == before["figures"]["placed"] + 2
 
     async def test_the_language_switch(self, county: County) -> None:
         browser = await county.signed_in("sec1")

@@ -30,6 +30,18 @@ class TestInvite:
         assert "已经用过" in again
         assert "password.set" in await audit_actions(county)
 
+    async def test_behind_an_https_proxy_the_cookie_is_secure(self, county: County) -> None:
+        browser = await county.browser()
+        link = await county.invite("sec1")
+        await browser.get(link)
+        proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}  # the test client is loopback
+        response = await browser.post(link, {"login": "wang", "password": PASSWORD, "password_again": PASSWORD},
+                                      headers=proxied)
+        assert response.cookies["mishu_console"]["secure"]
+        async with county.db.session() as session:
+            clients = (await session.execute(select(StaffSession.client))).scalars().all()
+        assert clients == ["203.0.113.9"]  # the address the proxy saw, counted by the lockout too
+
     async def test_a_link_expires_after_a_day(self, county: County) -> None:
         browser = await county.browser()
         link = await county.invite("admin1")
