@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.health import health_handler
 from bot.settings import Settings
+from flows.assistant import Understanding
 from flows.turn import FlowSettings
 from storage.db import Database
 
@@ -25,15 +26,17 @@ log = logging.getLogger(__name__)
 
 def http_application(
     db: Database, settings: Settings, flow_settings: FlowSettings, *, console: bool = True,
-    clock: Callable[[], datetime] | None = None,
+    clock: Callable[[], datetime] | None = None, understanding: Understanding | None = None,
 ) -> web.Application:
-    """/healthz and (unless `console` is False) the console; a channel adds its own routes (the webhook)."""
+    """/healthz and (unless `console` is False) the console; a channel adds its own routes (the webhook).
+    `understanding`: the process's NLU, when it has one (`mishu run`), so the console does not load a second."""
     from bot.web.app import make_console, mount_console
 
     application = web.Application(client_max_size=8 * 1024 * 1024)  # sheets uploaded to the console
     application.router.add_get(settings.telegram.webhook.health_path, health_handler(db))
     if console:
-        mount_console(application, make_console(db, settings, flow_settings, clock=clock))
+        mount_console(application, make_console(db, settings, flow_settings, clock=clock,
+                                                understanding=understanding))
     return application
 
 

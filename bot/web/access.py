@@ -126,6 +126,8 @@ async def console_middleware(
         request[CTX_KEY] = ctx
         refusal = await _refusal(rule, request, ctx)
         response = refusal if refusal is not None else await handler(request)
+    for work, what in ctx.after:  # the transaction has committed
+        console.spawn(work(), what)
     _finish(response, ctx, secure=_secure_cookies(console, request, trusted))
     return response
 

@@ -15,15 +15,31 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from bot.privacy import masked_phone
 from bot.settings import Settings
-from bot.web import audit, broadcasts, followups, overview, requests, signin, workers
+from bot.web import (
+    audit,
+    broadcasts,
+    exports,
+    followups,
+    imports,
+    overview,
+    postings,
+    requests,
+    signin,
+    workers,
+)
 from bot.web.access import aiohttp_handler, console_middleware
 from bot.web.context import BASE, CONSOLE_KEY, Console, TtlCache, system_clock
 from bot.web.routing import Page
+from flows.assistant import Understanding
+from flows.push import PushPolicy
 from flows.signin import SignInPolicy
 from flows.turn import FlowSettings
 from storage.db import Database
 
-PAGES: tuple[Page, ...] = (overview.page, workers.page, followups.page, requests.page, broadcasts.page, audit.page, signin.page)
+PAGES: tuple[Page, ...] = (
+    overview.page, workers.page, followups.page, requests.page, postings.page, broadcasts.page, audit.page,
+    imports.page, exports.page, signin.page,
+)
 STATIC = Path(__file__).resolve().parent / "static"
 ASSET_VERSION = "2"  # bump when a vendored file changes, so browsers fetch it again
 
@@ -55,8 +71,11 @@ def templates(zone: ZoneInfo) -> Environment:
 
 
 def make_console(
-    db: Database, settings: Settings, flow_settings: FlowSettings, *, clock: Callable[[], datetime] | None = None
+    db: Database, settings: Settings, flow_settings: FlowSettings, *, clock: Callable[[], datetime] | None = None,
+    understanding: Understanding | None = None,
 ) -> Console:
+    from bot.app import load_understanding
+
     return Console(
         db=db, flow_settings=flow_settings, policy=sign_in_policy(settings),
         templates=templates(ZoneInfo(settings.timezone)),
@@ -65,6 +84,8 @@ def make_console(
         trusted_proxies=tuple(settings.web.trusted_proxies), clock=clock or system_clock,
         bureau_name=settings.bureau.name, figures=TtlCache(seconds=settings.web.figures_cache_seconds),
         canned_replies=tuple((reply.label, reply.text) for reply in settings.cases.canned_replies),
+        understanding=understanding, load_understanding=lambda: load_understanding(settings),
+        model_dir=settings.nlu.model_dir, push_policy=PushPolicy.coerce(settings),
     )
 
 
@@ -85,5 +106,10 @@ def mount_console(root: web.Application, console: Console) -> None:
     async def to_console(_: web.Request) -> web.Response:
         raise web.HTTPFound(BASE + "/")
 
+    async def settle(_: web.Application) -> None:
+        await console.settle()  # background work a request left (pushes) ends before the server does
+
     root.router.add_get(BASE, to_console)
     root.add_subapp(BASE, console_application(console))
+    root[CONSOLE_KEY] = console
+    root.on_cleanup.append(settle)

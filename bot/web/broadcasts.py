@@ -198,7 +198,7 @@ def _progress(report: dict[str, int]) -> dict[str, Any]:
                        for state in ("sent", "failed", "unreachable", "uncertain", "cancelled")}}
 
 
-@page.get("/broadcasts/{broadcast_id}")
+@page.get(r"/broadcasts/{broadcast_id:\d+}")
 async def detail(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     broadcast = await _broadcast(request, ctx)
     progress = _progress(await broadcast_report(ctx.session, broadcast.id))
@@ -210,7 +210,7 @@ async def detail(request: web.Request, ctx: Ctx) -> web.StreamResponse:
                       withdrawn=request.query.get("count", ""))
 
 
-@page.get("/broadcasts/{broadcast_id}/progress")
+@page.get(r"/broadcasts/{broadcast_id:\d+}/progress")
 async def progress(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     """The progress bar alone (htmx polls it until nothing is waiting)."""
     broadcast = await _broadcast(request, ctx)
@@ -218,7 +218,7 @@ async def progress(request: web.Request, ctx: Ctx) -> web.StreamResponse:
                       **_progress(await broadcast_report(ctx.session, broadcast.id)))
 
 
-@page.post("/broadcasts/{broadcast_id}/withdraw")
+@page.post(r"/broadcasts/{broadcast_id:\d+}/withdraw")
 async def withdraw(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     broadcast = await _broadcast(request, ctx)
     withdrawn = await cancel_broadcast(ctx.session, broadcast.id)

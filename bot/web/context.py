@@ -4,10 +4,13 @@ language, the CSRF token, and helpers to render, redirect and write the audit lo
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,13 +18,17 @@ from aiohttp import web
 from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.assistant import Understanding
 from flows.i18n import LANGUAGES, t, to_traditional
+from flows.push import PushPolicy
 from flows.scope import StaffScope
 from flows.signin import SignInPolicy
 from flows.turn import FlowSettings
 from storage.db import Database
 from storage.models import Person, StaffAccount
 from storage.queries.audit import record
+
+log = logging.getLogger(__name__)
 
 BASE = "/console"
 CONSOLE_KEY: web.AppKey[Console] = web.AppKey("console")
@@ -68,6 +75,55 @@ class Console:
     bureau_name: str = ""
     figures: TtlCache = field(default_factory=TtlCache)
     canned_replies: tuple[tuple[str, str], ...] = ()  # (label, text) offered when answering a request
+    # Work a request left to do after its transaction committed (pushing imported postings), still running.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+    # The NLU ("ask as a worker", the category guesser of imports): `mishu run` hands over the assistant's;
+    # otherwise `load_understanding` loads (or trains) it once, on first use, in a thread.
+    understanding: Understanding | None = None
+    load_understanding: Callable[[], Understanding] | None = None
+    model_dir: str = ""
+    push_policy: PushPolicy = field(default_factory=PushPolicy)  # imported postings are pushed with it
+    _loading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _guesser: Any = None
+
+    async def nlu(self) -> Understanding:
+        """The NLU the chat uses (loaded on first use when this process has none)."""
+        async with self._loading:
+            if self.understanding is None:
+                if self.load_understanding is None:
+                    raise RuntimeError("the console was made without an NLU or a way to load one")
+                self.understanding = await asyncio.to_thread(self.load_understanding)
+        return self.understanding
+
+    async def category_guesser(self) -> Any:
+        """The importer's job-category guesser (flows/categories.py), as `mishu import postings` builds it."""
+        from flows.categories import JobCategoryGuesser
+
+        understanding = await self.nlu()
+        async with self._loading:
+            if self._guesser is None:
+                folder = Path(self.model_dir).expanduser() if self.model_dir else None
+                self._guesser = await asyncio.to_thread(JobCategoryGuesser.cached, understanding,  # type: ignore[arg-type]
+                                                        folder / "categories.pkl" if folder else None)
+        return self._guesser
+
+    def spawn(self, work: Awaitable[None], what: str) -> None:
+        """Run `work` in the background; its failure is logged (a missed push is sent by the next daily push)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("console background work failed: %s", what)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"console:{what}")
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def settle(self) -> None:
+        """Wait for the background work (tests; shutdown)."""
+        while self.background:
+            await asyncio.gather(*list(self.background))
 
 
 @dataclass
@@ -86,6 +142,9 @@ class Ctx:
     language: str = "zh-hans"
     session_token: str = ""
     cookies: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # set on the response
+    # Run once this request's transaction has committed (work that opens transactions of its own, which on SQLite
+    # would wait for this one's write lock): `ctx.after_commit(lambda: push_imported(…), "push")`.
+    after: list[tuple[Callable[[], Awaitable[None]], str]] = field(default_factory=list)
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -149,6 +208,14 @@ class Ctx:
         if self.htmx:
             return web.Response(status=204, headers={"HX-Redirect": target})
         return web.Response(status=303, headers={"Location": target})
+
+    def after_commit(self, work: Callable[[], Awaitable[Any]], what: str) -> None:
+        """Do `work` in the background after this request's transaction committed (not at all if it failed)."""
+
+        async def run() -> None:
+            await work()
+
+        self.after.append((run, what))
 
     def set_cookie(self, name: str, value: str, **options: Any) -> None:
         self.cookies[name] = (value, options)

@@ -53,7 +53,8 @@ def columns_of(key: str, value: Any) -> dict[str, Any]:
     return {key: value}
 
 
-def _changes(row: Parsed) -> dict[str, Any]:
+def posting_changes(row: Parsed) -> dict[str, Any]:
+    """The posting columns a checked row sets (and those it clears with 清空): the import's and the console's edit."""
     changes: dict[str, Any] = {}
     for key in row.cleared:
         changes.update(DEFAULTS[key])
@@ -136,7 +137,7 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
         if problem:
             report.errors.append(RowError(row.row, "", problem))
             continue
-        changes = {**_changes(row), "enterprise_id": enterprise_id}
+        changes = {**posting_changes(row), "enterprise_id": enterprise_id}
         if row.values.get("external_id"):
             changes["external_id"] = row.values["external_id"]
         if existing is None:

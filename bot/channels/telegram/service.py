@@ -147,7 +147,7 @@ def webhook_application(bot: Bot, dispatcher: Dispatcher, settings: Settings) ->
     """The one HTTP server's application with the webhook Telegram posts updates to: the secret-token header is
     checked, work runs in the background. It also serves /healthz and the staff console (`bot.http`)."""
     app: App = dispatcher["app"]
-    application = http_application(app.db, settings, app.assistant.settings)
+    application = http_application(app.db, settings, app.assistant.settings, understanding=app.assistant.nlu)
     SimpleRequestHandler(
         dispatcher=dispatcher, bot=bot, secret_token=settings.webhook_secret, handle_in_background=True
     ).register(application, path=settings.telegram.webhook.path)
@@ -172,5 +172,5 @@ async def _serve_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings, s
 async def _serve_console_beside_polling(app: App, settings: Settings, stop: asyncio.Event) -> asyncio.Task[None]:
     """Polling mode with `web.with_polling`: the console and /healthz on the same process."""
     host, port = settings.http_address
-    application = http_application(app.db, settings, app.assistant.settings)
+    application = http_application(app.db, settings, app.assistant.settings, understanding=app.assistant.nlu)
     return asyncio.create_task(serve_http(application, host, port, stop, handle_signals=False), name="http server")
