@@ -19,13 +19,14 @@ from flows.when import local_time
 from storage.models import Case, Person
 from storage.queries.cases import open_case, replies_sent, secretary_for
 from storage.queries.conversation import load_state
+from storage.states import Role
 
 router = Router("cases")
 
 # How many of the last messages travel with a case (the conversation keeps ten).
 CONTEXT_MESSAGES = 8
 REPLY_FORM = "case_reply"
-STAFF_ROLES = frozenset({"secretary", "admin"})
+STAFF_ROLES = Role.STAFF
 
 
 def case_context(history: list[dict[str, str]], current: str, now_iso: str) -> list[dict[str, str]]:
@@ -65,7 +66,8 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
         stamp = local_time(datetime.fromisoformat(when), zone, language) if when else ""
         lines.append(f"· {stamp} {entry.get('text', '')}".rstrip())
     button = to.button(turn.session, t("cases.reply", language), "case.reply", now=turn.now, case=case.id)
-    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}")
+    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}",
+                        about=(case.worker_id,))
 
 
 async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool]:
@@ -147,7 +149,7 @@ async def relay_reply(turn: Turn, data: Data) -> None:
     prefix = f"handoff-reply:{case.id}:"
     number = await replies_sent(turn.session, prefix) + 1
     await notify(
-        turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}"
+        turn.session, to, Reply(t("cases.relayed", language, text=text)), purpose=f"{prefix}{number}", about=()
     )
     case.status = "answered"
     turn.say(turn.t("cases.reply_sent"))
