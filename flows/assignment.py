@@ -55,7 +55,7 @@ async def tell_worker(session: AsyncSession, worker: Person, secretary: Person, 
     text = t("checkin.new_secretary", language, secretary=secretary.name or f"#{secretary.id}")
     # The purpose names the moment too: being moved back to an earlier secretary must be told again.
     return await notify(session, to, Reply(text=text), purpose=f"secretary:{secretary.id}:{now.isoformat()}",
-                        not_before=now)
+                        about=(), not_before=now)
 
 
 async def reassign_worker(

@@ -24,13 +24,14 @@ from flows.when import local_time
 from storage.models import Case, OutboxMessage, Person
 from storage.queries.cases import case_for_update, open_case, replies_sent, secretary_for
 from storage.queries.followups import profile_of
+from storage.states import Role
 
 router = Router("cases")
 
 # How many of the last messages travel with a case (the conversation keeps ten).
 CONTEXT_MESSAGES = 8
 REPLY_FORM = "case_reply"
-STAFF_ROLES = frozenset({"secretary", "admin"})
+STAFF_ROLES = Role.STAFF
 
 
 def case_context(history: list[dict[str, str]], current: str, now_iso: str) -> list[dict[str, str]]:
@@ -70,7 +71,8 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
         stamp = local_time(datetime.fromisoformat(when), zone, language) if when else ""
         lines.append(f"· {stamp} {entry.get('text', '')}".rstrip())
     button = to.button(turn.session, t("cases.reply", language), "case.reply", now=turn.now, case=case.id)
-    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}")
+    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}",
+                        about=(case.worker_id,))
 
 
 async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool]:
@@ -227,7 +229,7 @@ async def reply_to_case(
     prefix = f"handoff-reply:{case.id}:"
     first = await replies_sent(session, prefix) + 1
     for number in range(first, first + 5):  # the case is locked, but a reply of the old /reply kind takes no number
-        if await notify(session, to, reply, purpose=f"{prefix}{number}", not_before=now):
+        if await notify(session, to, reply, purpose=f"{prefix}{number}", about=(), not_before=now):
             break
     case.status = "answered"
     profile = await profile_of(session, case.worker_id)

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.checkins import complete, reschedule
 from flows.followups import OUTCOMES, RESCHEDULE_DAYS
-from flows.scope import STAFF_ROLES, acts_for
+from flows.scope import acts_for
 from storage.models import FollowUp, Person
-from storage.queries.followups import OPEN_STATES, add_note, followup_for_update, profile_of
+from storage.queries.followups import add_note, followup_for_update, profile_of
+from storage.states import FollowUpState, Role
 
 NOTE_LIMIT = 1000
 
@@ -48,14 +49,14 @@ class Handled:
 
 async def followup_in_hand(session: AsyncSession, staff: Person, followup_id: int) -> Handled:
     """The follow-up (locked for this transaction) if this staff member may act on it and it is still open."""
-    if staff.role not in STAFF_ROLES:
+    if staff.role not in Role.STAFF:
         return Handled(refusal=Refusal.NOT_STAFF)
     followup = await followup_for_update(session, followup_id)
     if followup is None:
         return Handled(refusal=Refusal.NO_FOLLOWUP)
     if not acts_for(staff, await worker_secretary(session, followup.worker_id)):
         return Handled(followup, refusal=Refusal.NOT_YOURS)
-    if followup.state not in OPEN_STATES:
+    if followup.state not in FollowUpState.OPEN:
         return Handled(followup, refusal=Refusal.ALREADY_DONE)
     return Handled(followup)
 
@@ -98,7 +99,7 @@ async def reschedule_followup(
 
 async def note_on_worker(session: AsyncSession, staff: Person, worker_id: int, text: str, *, now: datetime) -> Handled:
     """A staff note on a worker's card (their own workers; admins anyone's)."""
-    if staff.role not in STAFF_ROLES:
+    if staff.role not in Role.STAFF:
         return Handled(refusal=Refusal.NOT_STAFF)
     text = text.strip()
     if not text:

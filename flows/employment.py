@@ -44,7 +44,7 @@ async def confirm(turn: Turn) -> None:
     secretary = await person_by_id(turn.session, profile.secretary_id) if profile.secretary_id else None
     if secretary is not None:
         await tell_secretary(
-            turn, secretary, "employed.secretary", f"placed:{person.id}:{turn.today.isoformat()}",
+            turn, secretary, "employed.secretary", f"placed:{person.id}:{turn.today.isoformat()}", about=person,
             card=worker_card(person, staff_language(turn, secretary)), days=days,
         )
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,14 +50,18 @@ async def recipient(session: AsyncSession, person_id: int) -> Recipient | None:
 
 
 async def notify(
-    session: AsyncSession, to: Recipient, reply: Reply, *, purpose: str, not_before: datetime | None = None
+    session: AsyncSession, to: Recipient, reply: Reply, *, purpose: str, about: Iterable[int | None],
+    not_before: datetime | None = None,
 ) -> bool:
-    """Queue `reply` for `to`, in their script; the same purpose never reaches the same person twice."""
+    """Queue `reply` for `to`, in their script; the same purpose never reaches the same person twice.
+
+    `about` names every other person the message speaks of (a worker on a secretary's card; `()` for none): it
+    has no default, so no message about someone can be queued without /forget being able to withdraw it."""
     if to.language:
         reply = in_script(reply, to.language)
     return await enqueue(
         session, purpose=purpose, channel=to.channel, chat_id=to.chat_id, payload=reply_to_dict(reply),
-        person_id=to.person_id, not_before=not_before,
+        person_id=to.person_id, not_before=not_before, about=[pid for pid in about if pid is not None],
     )
 
 
@@ -69,4 +73,4 @@ async def notify_person(
     to = await recipient(session, person_id)
     if to is None:
         return False
-    return await notify(session, to, reply_for(await session.get(Person, person_id)), purpose=purpose)
+    return await notify(session, to, reply_for(await session.get(Person, person_id)), purpose=purpose, about=())

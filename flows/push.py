@@ -216,7 +216,7 @@ async def push_posting_in(session: AsyncSession, posting_id: int, now: datetime,
                     days=policy.pause_days),
         ]]
         if await notify(session, to, Reply(text=text, buttons=buttons), purpose=f"push:{posting_id}",
-                        not_before=report.send_at):
+                        about=(), not_before=report.send_at):
             report.queued += 1
     return report
 
@@ -284,7 +284,7 @@ async def _digests(session: AsyncSession, posting_ids: list[int], now: datetime,
             continue
         buttons.append([_button(session, to, t("push.pause", language), "push.pause", now, days=policy.pause_days)])
         if await notify(session, to, Reply(text="\n".join(lines), buttons=buttons),
-                        purpose=f"digest:{today.isoformat()}", not_before=send_at):
+                        purpose=f"digest:{today.isoformat()}", about=(), not_before=send_at):
             sent += 1
     return sent
 
@@ -311,7 +311,8 @@ async def apply(turn: Turn) -> None:
             language = (secretary.language if secretary else None) or turn.settings.default_language
             text = t("push.secretary_applied", language, name=turn.person.name or "—",
                      phone=turn.person.phone or "—", title=posting.title, enterprise=posting.enterprise.name)
-            await notify(turn.session, to, Reply(text=text), purpose=f"apply:{application_id}")
+            await notify(turn.session, to, Reply(text=text), purpose=f"apply:{application_id}",
+                         about=(turn.person.id,))
     turn.say(turn.t("push.applied", title=posting.title, enterprise=posting.enterprise.name))
 
 

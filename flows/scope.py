@@ -13,15 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person
 from storage.queries.roles import townships_of
-
-STAFF_ROLES = frozenset({"secretary", "admin"})
+from storage.states import Role
 
 
 def acts_for(staff: Person, worker_secretary_id: int | None) -> bool:
     """May this staff member act on a worker looked after by `worker_secretary_id`? (admins: anyone)"""
-    if staff.role == "admin":
+    if staff.role == Role.ADMIN:
         return True
-    return staff.role == "secretary" and worker_secretary_id == staff.id
+    return staff.role == Role.SECRETARY and worker_secretary_id == staff.id
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class StaffScope:
 
     @property
     def everyone(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def secretary_id(self) -> int | None:
@@ -44,14 +43,14 @@ class StaffScope:
     def may_see(self, worker_secretary_id: int | None, worker_township: str | None) -> bool:
         if self.everyone:
             return True
-        if self.role not in STAFF_ROLES:
+        if self.role not in Role.STAFF:
             return False
         return worker_secretary_id == self.person_id or (worker_township is not None and worker_township in self.townships)
 
     def may_act(self, worker_secretary_id: int | None) -> bool:
-        return self.everyone or (self.role == "secretary" and worker_secretary_id == self.person_id)
+        return self.everyone or (self.role == Role.SECRETARY and worker_secretary_id == self.person_id)
 
 
 async def scope_of(session: AsyncSession, staff: Person) -> StaffScope:
-    townships = await townships_of(session, staff.id) if staff.role == "secretary" else []
+    townships = await townships_of(session, staff.id) if staff.role == Role.SECRETARY else []
     return StaffScope(staff.id, staff.role, frozenset(townships))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flows import forms
-from flows.answers import parse_org_name, parse_record_id
+from flows.answers import normalise_phone, parse_org_name
 from flows.assignment import hand_over, reassign_worker
 from flows.cases import CaseRefusal, reply_to_case, say_case_refusal
 from flows.casework import (
@@ -37,26 +37,28 @@ from flows.signin import SignInPolicy, issue_invite
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
 from storage.models import FollowUp, Person
+from storage.numbers import read_id
 from storage.queries.followups import (
-    OPEN_STATES,
     followup_for_update,
     open_followups,
     people_by_id,
     profile_of,
     secretary_list,
 )
+from storage.queries.workers import worker_by_phone
+from storage.states import FollowUpState, Role
 
 router = Router("secretary")
 log = logging.getLogger(__name__)
 
-STAFF = ("secretary", "admin")
+STAFF = Role.STAFF
 LIST_LIMIT = 20
 
 
 # --- guards --------------------------------------------------------------------------------------------
 
 
-def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
+def staff_only(turn: Turn, roles: frozenset[Role] = STAFF) -> bool:
     """True when the person may use staff commands here; otherwise says why not."""
     if turn.person.role not in roles:
         # Recorded for the bureau: someone tried a staff command (or replayed a staff button) without the role.
@@ -96,9 +98,19 @@ def say_refusal(turn: Turn, handled: Handled) -> bool:
     return True
 
 
-def int_arg(turn: Turn, index: int) -> int | None:
-    parts = turn.inbound.text.split()
-    return parse_record_id(parts[index].lstrip("#")) if index < len(parts) else None
+def id_args(turn: Turn, count: int, usage: str) -> list[int] | None:
+    """The first `count` words after the command read as row ids; when one is missing or is not an id (a phone
+    number, "²", 40 digits), says so with the command's usage and returns None."""
+    words = turn.inbound.text.split()[1 : 1 + count]
+    if len(words) < count:
+        turn.say(turn.t(f"secretary.usage.{usage}"))
+        return None
+    ids = [read_id(word) for word in words]
+    for word, found in zip(words, ids, strict=True):
+        if found is None:
+            turn.say(turn.t("secretary.not_an_id", text=word[:20], usage=turn.t(f"secretary.usage.{usage}")))
+            return None
+    return [i for i in ids if i is not None]
 
 
 async def own_open_followup(turn: Turn, followup_id: int | None = None) -> FollowUp | None:
@@ -158,10 +170,21 @@ async def overdue(turn: Turn) -> None:
 async def worker(turn: Turn) -> None:
     if not staff_only(turn):
         return
-    worker_id = int_arg(turn, 1)
-    if worker_id is None:
-        turn.say(turn.t("secretary.usage.worker"))
-        return
+    words = turn.inbound.text.split(maxsplit=1)
+    argument = words[1].strip() if len(words) > 1 else ""
+    phone = normalise_phone(argument) if argument else None
+    if phone is not None:
+        # A secretary who has the worker's phone number at hand may type it instead of the number.
+        found = await worker_by_phone(turn.session, phone)
+        if found is None:
+            turn.say(turn.t("secretary.no_worker_phone"))
+            return
+        worker_id = found.id
+    else:
+        ids = id_args(turn, 1, "worker")
+        if ids is None:
+            return
+        worker_id = ids[0]
     person = (await people_by_id(turn.session, (worker_id,))).get(worker_id)
     if person is None or person.role != "worker" or person.forgotten_at is not None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
@@ -300,7 +323,7 @@ async def answer(turn: Turn) -> None:
     if followup is None or followup.worker_id != turn.person.id or chosen not in WORKER_ANSWERS:
         turn.say(turn.t("common.unknown_button"))
         return
-    if followup.worker_answer is not None or followup.state not in OPEN_STATES:
+    if followup.worker_answer is not None or followup.state not in FollowUpState.OPEN:
         turn.say(turn.t("checkin.already"))
         return
     secretary = (await people_by_id(turn.session, (followup.secretary_id,))).get(followup.secretary_id or -1)
@@ -318,8 +341,11 @@ async def reply(turn: Turn) -> None:
     if not staff_only(turn):
         return
     parts = turn.inbound.text.split(maxsplit=2)
-    case_id = int_arg(turn, 1)
-    if case_id is None or len(parts) < 3 or not parts[2].strip():
+    ids = id_args(turn, 1, "reply")
+    if ids is None:
+        return
+    case_id = ids[0]
+    if len(parts) < 3 or not parts[2].strip():
         turn.say(turn.t("secretary.usage.reply"))
         return
     done = await reply_to_case(turn.session, turn.person, case_id, parts[2], now=turn.now, settings=turn.settings)
@@ -357,12 +383,12 @@ async def console_link(turn: Turn) -> None:
 
 @router.command("reassign")
 async def reassign(turn: Turn) -> None:
-    if not staff_only(turn, ("admin",)):
+    if not staff_only(turn, frozenset({Role.ADMIN})):
         return
-    worker_id, secretary_id = int_arg(turn, 1), int_arg(turn, 2)
-    if worker_id is None or secretary_id is None:
-        turn.say(turn.t("secretary.usage.reassign"))
+    ids = id_args(turn, 2, "reassign")
+    if ids is None:
         return
+    worker_id, secretary_id = ids
     people = await people_by_id(turn.session, (worker_id, secretary_id))
     if worker_id not in people or people[worker_id].role != "worker" or await profile_of(turn.session, worker_id) is None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
@@ -376,12 +402,15 @@ async def reassign(turn: Turn) -> None:
 
 @router.command("handover")
 async def handover(turn: Turn) -> None:
-    if not staff_only(turn, ("admin",)):
+    if not staff_only(turn, frozenset({Role.ADMIN})):
         return
-    departing = int_arg(turn, 1)
-    people = await people_by_id(turn.session, (departing,)) if departing is not None else {}
-    if departing is None or departing not in people or people[departing].role != "secretary":
-        turn.say(turn.t("secretary.usage.handover"))
+    ids = id_args(turn, 1, "handover")
+    if ids is None:
+        return
+    departing = ids[0]
+    people = await people_by_id(turn.session, (departing,))
+    if departing not in people or people[departing].role != "secretary":
+        turn.say(turn.t("secretary.no_secretary", id=departing))
         return
     plan = await hand_over(turn.session, departing, now=turn.now, settings=turn.settings)
     if not plan:

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person, StaffAccount, StaffSession
 from storage.queries import staff as rows
+from storage.states import Role
 
-CONSOLE_ROLES = frozenset({"secretary", "admin"})
+CONSOLE_ROLES = Role.STAFF  # employers later
 MIN_PASSWORD = 8
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often (one UPDATE per minute, not per page)

@@ -10,14 +10,15 @@ from bot.web.routing import Page
 from flows.casework import Handled, record_outcome, reschedule_followup
 from flows.followups import OUTCOMES, RESCHEDULE_DAYS, rules_of
 from flows.workcal import working_day_bounds
-from storage.queries.followups import OPEN_STATES, secretary_list
+from storage.queries.followups import secretary_list
 from storage.queries.worker_file import secretaries
+from storage.states import FollowUpState
 
 page = Page("followups", nav="web.nav.followups", path="/followups")
 
 LIST_LIMIT = 100  # rows per section; the rest is counted as "more"
-WAITING = ("asked_worker",)
-NOT_WAITING = tuple(state for state in OPEN_STATES if state not in WAITING)
+WAITING = (FollowUpState.ASKED_WORKER,)
+NOT_WAITING = tuple(sorted(state for state in FollowUpState.OPEN if state not in WAITING))
 
 
 @page.get("/followups")

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from storage.states import Role
+
 if TYPE_CHECKING:
     from bot.web.context import Ctx
 
-STAFF = frozenset({"secretary", "admin"})
-ADMINS = frozenset({"admin"})
+STAFF: frozenset[str] = Role.STAFF
+ADMINS: frozenset[str] = frozenset({Role.ADMIN})
 PUBLIC: frozenset[str] = frozenset()
 
 PageHandler = Callable[[web.Request, "Ctx"], Awaitable[web.StreamResponse]]

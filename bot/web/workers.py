@@ -18,7 +18,6 @@ from flows.assignment import reassign_worker
 from flows.casework import Refusal, note_on_worker
 from flows.followups import OUTCOMES, RESCHEDULE_DAYS
 from storage.models import WORKER_STATUSES
-from storage.queries.followups import OPEN_STATES
 from storage.queries.worker_file import (
     COUNT_LIMIT,
     Visibility,
@@ -28,6 +27,7 @@ from storage.queries.worker_file import (
     secretaries,
     worker_file,
 )
+from storage.states import FollowUpState
 from storage.vocabulary import job_categories, townships, villages
 
 page = Page("workers", nav="web.nav.workers", path="/workers")
@@ -99,7 +99,7 @@ async def card(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     if file is None:
         raise web.HTTPNotFound()
     ctx.audit("worker.view", "worker", worker_id)
-    open_followups = [f for f in file.followups if f.state in OPEN_STATES]
+    open_followups = [f for f in file.followups if f.state in FollowUpState.OPEN]
     may_act = ctx.scope is not None and ctx.scope.may_act(file.profile.secretary_id)
     return ctx.render(
         "worker.html", file=file, open_followup=open_followups[-1] if open_followups else None, may_act=may_act,

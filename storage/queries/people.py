@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import ChannelIdentity, ConversationState, Person
+from storage.numbers import CHAT_ID, read_int
 
 
 async def person_by_identity(session: AsyncSession, channel: str, external_id: str) -> Person | None:
@@ -77,7 +78,8 @@ async def staff_private_chats(session: AsyncSession, channel: str) -> list[int]:
             Person.role.in_(("secretary", "admin")),
         )
     )
-    return [int(chat) for chat in (await session.execute(stmt)).scalars() if chat and chat.lstrip("-").isdigit()]
+    numbers = (read_int(chat, CHAT_ID) for chat in (await session.execute(stmt)).scalars() if chat)
+    return [number for number in numbers if number is not None]
 
 
 async def person_with_profile(session: AsyncSession, person_id: int) -> Person | None:

@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.channels.telegram.render import render_reply
 from flows.messages import Reply
+from storage.numbers import chat_id_value
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ MAX_RETRY_AFTER = 30.0
 
 
 def chat_ref(chat_id: str) -> int | str:
-    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+    return chat_id_value(chat_id)
 
 
 async def _send(bot: Bot, chat_id: str, reply: Reply, reply_to: int | None) -> Message:
