@@ -90,14 +90,15 @@ async def forget(turn: Turn) -> None:
         return
     if staff_must_be_revoked_first(turn):
         return
+    dialog = turn.dialog()
     buttons = [[
-        turn.button(turn.t("account.forget_yes"), "account.forget", single_use=True),
-        turn.button(turn.t("account.forget_no"), "account.keep", single_use=True),
+        turn.button(turn.t("account.forget_yes"), "account.forget", dialog=dialog),
+        turn.button(turn.t("account.forget_no"), "account.keep", dialog=dialog),
     ]]
     turn.say(turn.t("account.forget_confirm"), buttons)
 
 
-@router.action("account.forget")
+@router.action("account.forget", once=True)
 async def forget_confirmed(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("common.unknown_button"))
@@ -112,7 +113,7 @@ async def forget_confirmed(turn: Turn) -> None:
     turn.say(turn.t("account.forgotten"))
 
 
-@router.action("account.keep")
+@router.action("account.keep", once=True)
 async def keep(turn: Turn) -> None:
     turn.say(turn.t("account.kept"))
 

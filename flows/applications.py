@@ -68,7 +68,7 @@ async def apply_or_register(turn: Turn, posting_id: int) -> None:
     await start_registration(turn, apply=posting_id)
 
 
-@router.action("job.apply")
+@router.action("job.apply", once=True)
 async def apply_button(turn: Turn) -> None:
     await apply_or_register(turn, int(turn.args["posting"]))
 

@@ -7,17 +7,18 @@ is relayed to the worker through the outbox too, so the conversation goes on wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import access, forms
+from flows.channels import fit_lines, rules_for
 from flows.forms import Data, Form, Step
 from flows.i18n import t
 from flows.messages import Reply
-from flows.notify import notify, recipient
+from flows.notify import notify, recipient, refresh
 from flows.router import Router
 from flows.turn import FlowSettings, Turn
 from flows.when import local_time
@@ -46,15 +47,21 @@ def _language_of(person: Person | None, fallback: str) -> str:
     return (person.language if person else None) or fallback
 
 
-async def _notify_secretary(turn: Turn, case: Case) -> bool:
-    """Queue the case for its secretary with a reply button; False when nobody can be reached."""
-    if case.secretary_id is None:
-        return False
-    to = await recipient(turn.session, case.secretary_id)
-    if to is None:
-        return False
-    secretary = await turn.session.get(Person, case.secretary_id)
-    language = _language_of(secretary, turn.settings.default_language)
+def _message_lines(turn: Turn, entries: list[dict[str, str]], language: str) -> list[str]:
+    zone = turn.settings.zone
+    lines = []
+    for entry in entries:
+        when = entry.get("at", "")
+        stamp = local_time(datetime.fromisoformat(when), zone, language) if when else ""
+        lines.append(f"· {stamp} {entry.get('text', '')}".rstrip())
+    return lines
+
+
+Notice = tuple[list[str], list[str]]  # the head of a notice, and the person's messages (oldest first)
+
+
+def _first_notice(turn: Turn, case: Case, language: str) -> Notice:
+    """Who is asking, where, their phone, and the recent messages."""
     person = turn.person
     who = person.name or turn.inbound.display_name or t("cases.unregistered", language)
     lines = [t(f"cases.notify_{case.kind}", language, name=who, case=case.id)]
@@ -65,22 +72,60 @@ async def _notify_secretary(turn: Turn, case: Case) -> bool:
     if not access.is_registered(turn.person):
         lines.append(t("cases.not_registered", language))
     lines.append(t("cases.recent", language))
-    zone = turn.settings.zone
-    for entry in case.context:
-        when = entry.get("at", "")
-        stamp = local_time(datetime.fromisoformat(when), zone, language) if when else ""
-        lines.append(f"· {stamp} {entry.get('text', '')}".rstrip())
-    button = to.button(turn.session, t("cases.reply", language), "case.reply", now=turn.now, case=case.id)
-    return await notify(turn.session, to, Reply("\n".join(lines), [[button]]), purpose=f"case:{case.id}",
-                        about=(case.worker_id,))
+    return lines, _message_lines(turn, list(case.context or []), language)
 
 
-async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool]:
-    """Open a case of `kind` for the person speaking and tell the secretary who handles them; `about` says what
-    it is about when the person pressed a button instead of typing."""
+def _later_notice(turn: Turn, case: Case, language: str) -> Notice:
+    """The messages that came in since the last notice."""
+    who = turn.person.name or turn.inbound.display_name or t("cases.unregistered", language)
+    head = [t("cases.notify_more", language, name=who, case=case.id, count=case.notice_messages)]
+    return head, _message_lines(turn, list(case.context or [])[-case.notice_messages :], language)
+
+
+async def _notify_secretary(turn: Turn, case: Case, *, new: bool) -> bool:
+    """Tell the case's secretary, with a reply button: a new case at once; a message joining an open case in
+    the notice waiting for the end of the quiet period (one notice per period at most). False when nobody
+    can be reached."""
+    if case.secretary_id is None:
+        return False
+    to = await recipient(turn.session, case.secretary_id)
+    if to is None:
+        return False
+    secretary = await turn.session.get(Person, case.secretary_id)
+    language = _language_of(secretary, turn.settings.default_language)
+    now, quiet = turn.now, timedelta(minutes=turn.settings.case_quiet_minutes)
+
+    def notice(parts: Notice) -> Reply:
+        """One message on the secretary's channel, with the reply button: the oldest messages give way."""
+        head, messages = parts
+        text = fit_lines(head, messages, rules_for(to.channel), lambda n: t("cases.omitted", language, count=n))
+        button = to.button(turn.session, t("cases.reply", language), "case.reply", now=now, case=case.id)
+        return Reply(text, [[button]])
+
+    if new:
+        case.notices, case.last_notice_at, case.notice_messages = 1, now, len(case.context or [])
+        return await notify(turn.session, to, notice(_first_notice(turn, case, language)), purpose=f"case:{case.id}",
+                            not_before=now, about=(case.worker_id,))
+    last = case.last_notice_at
+    if last is not None and last > now:  # a notice is waiting for its time: it takes this message in
+        case.notice_messages += 1
+        purpose = f"case:{case.id}:{case.notices}"
+        if await refresh(turn.session, to, notice(_later_notice(turn, case, language)), purpose=purpose, now=now):
+            return True
+    # The next notice goes now if the quiet period since the last one is over, else when it ends.
+    send_at = now if last is None or last + quiet <= now else last + quiet
+    case.notices, case.last_notice_at, case.notice_messages = case.notices + 1, send_at, 1
+    return await notify(turn.session, to, notice(_later_notice(turn, case, language)),
+                        purpose=f"case:{case.id}:{case.notices}", not_before=send_at, about=(case.worker_id,))
+
+
+async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool, bool]:
+    """The person's open case of `kind` (a new one, or the open one with this message added) and whether their
+    secretary will hear of it: (case, new, reached); `about` says what it is about when the person pressed a
+    button instead of typing."""
     secretary_id = await secretary_for(turn.session, turn.person)
     text = turn.inbound.text.strip() or about
-    case = await open_case(
+    case, new = await open_case(
         turn.session,
         kind=kind,
         worker_id=turn.person.id,
@@ -88,8 +133,9 @@ async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Ca
         text=text,
         context=case_context(list(turn.state.history or []), text, turn.now.isoformat()),
         now=turn.now,
+        keep=CONTEXT_MESSAGES,
     )
-    return case, await _notify_secretary(turn, case)
+    return case, new, await _notify_secretary(turn, case, new=new)
 
 
 @router.intent("wage_arrears")
@@ -98,9 +144,14 @@ async def wage_arrears(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("cases.arrears_group", hotline=hotline), access.private_chat_buttons(turn))
         return
-    turn.say(turn.t("cases.arrears_guidance", hotline=hotline))
-    _, notified = await open_and_notify(turn, "wage_arrears")
-    turn.say(turn.t("cases.arrears_followup") if notified else turn.t("cases.nobody", hotline=hotline))
+    case, new, reached = await open_and_notify(turn, "wage_arrears")
+    if new:
+        turn.say(turn.t("cases.arrears_guidance", hotline=hotline))
+    if not reached:
+        turn.say(turn.t("cases.nobody", hotline=hotline))
+    else:
+        turn.say(turn.t("cases.arrears_followup") if new else turn.t("cases.arrears_again", case=case.id,
+                                                                        hotline=hotline))
 
 
 async def start_handoff(turn: Turn, *, about: str = "") -> None:
@@ -108,10 +159,11 @@ async def start_handoff(turn: Turn, *, about: str = "") -> None:
     if turn.in_group:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
-    _, notified = await open_and_notify(turn, "handoff", about=about)
-    turn.say(
-        turn.t("cases.handoff_done") if notified else turn.t("cases.nobody", hotline=turn.settings.hotline)
-    )
+    case, new, reached = await open_and_notify(turn, "handoff", about=about)
+    if not reached:
+        turn.say(turn.t("cases.nobody", hotline=turn.settings.hotline))
+    else:
+        turn.say(turn.t("cases.handoff_done") if new else turn.t("cases.handoff_again", case=case.id))
 
 
 @router.intent("human_handoff")
@@ -121,12 +173,12 @@ async def human_handoff(turn: Turn) -> None:
 
 @router.action("case.reply")
 async def reply_button(turn: Turn) -> None:
-    """The secretary pressed "reply": their next message goes to the worker."""
-    case = await turn.session.get(Case, int(turn.args["case"]))
-    if case is None or turn.person.role not in STAFF_ROLES:
-        turn.say(turn.t("common.unknown_button"))
+    """The secretary pressed "reply": their next message goes to the worker (if they still handle the worker:
+    asked now, never trusted from when the button was shown)."""
+    done = await case_in_hand(turn.session, turn.person, int(turn.args["case"]), lock=False)
+    if say_case_refusal(turn, done) or done.case is None:
         return
-    await forms.start(turn, REPLY, case=case.id)
+    await forms.start(turn, REPLY, case=done.case.id)
 
 
 async def ask_reply(turn: Turn, data: Data) -> None:
@@ -138,10 +190,14 @@ async def answer_reply(turn: Turn, data: Data, value: str, pressed: bool) -> str
 
 
 async def relay_reply(turn: Turn, data: Data) -> None:
-    """The secretary's typed reply goes to the worker through the outbox (the console's reply box does the same)."""
+    """The secretary's typed reply goes to the worker through the outbox (the console's reply box does the same),
+    if they still handle the worker and it fits in a few messages on the worker's channel; a reply too long opens
+    the form again for a shorter one."""
     done = await reply_to_case(turn.session, turn.person, int(data["case"]), str(data["text"]), now=turn.now,
                                settings=turn.settings)
     if say_case_refusal(turn, done):
+        if done.refusal == CaseRefusal.TOO_LONG and done.case is not None:
+            await forms.start(turn, REPLY, case=done.case.id)
         return
     turn.say(turn.t("cases.reply_sent"))
 
@@ -153,6 +209,7 @@ CASE_REFUSAL_KEYS = {
     "resolved": "cases.already_resolved",
     "empty": "cases.type_reply",
     "unreachable": "cases.worker_unreachable",
+    "too_long": "cases.too_long",
 }
 
 
@@ -160,7 +217,7 @@ def say_case_refusal(turn: Turn, done: CaseAction) -> bool:
     """Word a refusal of `reply_to_case` / `resolve_case` for the chat; True when there was one."""
     if done.refusal is None:
         return False
-    turn.say(turn.t(CASE_REFUSAL_KEYS[done.refusal], case=done.case.id if done.case else ""))
+    turn.say(turn.t(CASE_REFUSAL_KEYS[done.refusal], case=done.case.id if done.case else "", most=done.most or ""))
     return True
 
 
@@ -174,6 +231,7 @@ class CaseRefusal(StrEnum):
     RESOLVED = "resolved"
     EMPTY = "empty"
     UNREACHABLE = "unreachable"  # the person never opened a private chat with the bot
+    TOO_LONG = "too_long"  # more than a few messages on the person's channel
 
 
 @dataclass(frozen=True)
@@ -183,25 +241,35 @@ class CaseAction:
     case: Case | None = None
     refusal: CaseRefusal | None = None
     queued: int = 0
+    most: int | None = None  # a reply too long: about how many characters the person's channel takes
 
     @property
     def ok(self) -> bool:
         return self.refusal is None
 
 
-def may_act_on_case(staff: Person, case: Case) -> bool:
-    """Who handles a case: the staff member it was given to, or any admin."""
-    return staff.role == "admin" or (staff.role in STAFF_ROLES and case.secretary_id == staff.id)
+async def may_act_on_case(session: AsyncSession, staff: Person, case: Case) -> bool:
+    """Who handles a case: the secretary who now looks after the person (their profile's; for someone without a
+    profile, the one the case was given to), or any admin. Asked at every action, so after /reassign or /handover
+    the old secretary's reply button, half-typed reply and console page refuse."""
+    if staff.role == Role.ADMIN:
+        return True
+    if staff.role not in STAFF_ROLES:
+        return False
+    profile = await profile_of(session, case.worker_id)
+    holder = profile.secretary_id if profile is not None else case.secretary_id
+    return holder is not None and holder == staff.id
 
 
-async def _case_in_hand(session: AsyncSession, staff: Person, case_id: int) -> CaseAction:
-    """The case, locked for this transaction, when this staff member may act on it and it is not resolved."""
+async def case_in_hand(session: AsyncSession, staff: Person, case_id: int, *, lock: bool = True) -> CaseAction:
+    """The case (locked for this transaction unless `lock` is false) when this staff member may act on it and it
+    is not resolved."""
     if staff.role not in STAFF_ROLES:
         return CaseAction(refusal=CaseRefusal.NOT_STAFF)
-    case = await case_for_update(session, case_id)
+    case = await case_for_update(session, case_id) if lock else await session.get(Case, case_id)
     if case is None:
         return CaseAction(refusal=CaseRefusal.NO_CASE)
-    if not may_act_on_case(staff, case):
+    if not await may_act_on_case(session, staff, case):
         return CaseAction(case, CaseRefusal.NOT_YOURS)
     if case.status == "closed":
         return CaseAction(case, CaseRefusal.RESOLVED)
@@ -217,7 +285,7 @@ async def reply_to_case(
     text = text.strip()
     if not text:
         return CaseAction(refusal=CaseRefusal.EMPTY)
-    handled = await _case_in_hand(session, staff, case_id)
+    handled = await case_in_hand(session, staff, case_id)
     if not handled.ok or handled.case is None:
         return handled
     case = handled.case
@@ -226,11 +294,16 @@ async def reply_to_case(
         return CaseAction(case, CaseRefusal.UNREACHABLE)
     language = to.language or settings.default_language
     reply = Reply(t("checkin.secretary_says", language, secretary=staff.name or f"#{staff.id}", text=text))
+    rules = rules_for(to.channel)
+    if rules.too_long(reply.text):  # refused before anything is queued
+        return CaseAction(case, CaseRefusal.TOO_LONG, most=rules.most_characters)
     prefix = f"handoff-reply:{case.id}:"
     first = await replies_sent(session, prefix) + 1
     for number in range(first, first + 5):  # the case is locked, but a reply of the old /reply kind takes no number
         if await notify(session, to, reply, purpose=f"{prefix}{number}", about=(), not_before=now):
             break
+    else:
+        raise RuntimeError(f"no free reply number for case {case.id}")  # the case is locked: cannot happen
     case.status = "answered"
     profile = await profile_of(session, case.worker_id)
     if profile is not None:
@@ -240,7 +313,7 @@ async def reply_to_case(
 
 async def resolve_case(session: AsyncSession, staff: Person, case_id: int, *, now: datetime) -> CaseAction:
     """Mark a case resolved: it leaves the open boxes; who and when are kept on the case."""
-    handled = await _case_in_hand(session, staff, case_id)
+    handled = await case_in_hand(session, staff, case_id)
     if not handled.ok or handled.case is None:
         return handled
     case = handled.case

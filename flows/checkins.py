@@ -38,6 +38,7 @@ from flows.workcal import (
 )
 from storage.db import Database
 from storage.models import FollowUp, Person, WorkerProfile
+from storage.queries.conversation import new_dialog
 from storage.queries.followups import (
     add_followup,
     admin_ids,
@@ -287,8 +288,9 @@ async def ask_worker(
     key = "checkin.ask_stability" if followup.kind == "stability" else "checkin.ask"
     text = t(key, language, name=worker.name or "", secretary=display_name(secretary) if secretary else "",
              bureau=getattr(settings, "bureau_name", ""))
+    dialog = new_dialog()  # one answer per question
     buttons = [
-        to.button(session, t(f"checkin.answer.{answer}", language), "checkin.answer", now=now,
+        to.button(session, t(f"checkin.answer.{answer}", language), "checkin.answer", now=now, dialog=dialog,
                   followup=followup.id, answer=answer)
         for answer in WORKER_ANSWERS
     ]

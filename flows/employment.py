@@ -23,14 +23,15 @@ async def report_employed(turn: Turn) -> None:
     if person.profile.status == "placed":
         turn.say(turn.t("employed.already"))
         return
+    dialog = turn.dialog()
     buttons = [[
-        turn.button(turn.t("employed.confirm_yes"), "employed.confirm", single_use=True),
-        turn.button(turn.t("employed.confirm_no"), "employed.not_yet", single_use=True),
+        turn.button(turn.t("employed.confirm_yes"), "employed.confirm", dialog=dialog),
+        turn.button(turn.t("employed.confirm_no"), "employed.not_yet", dialog=dialog),
     ]]
     turn.say(turn.t("employed.confirm"), buttons)
 
 
-@router.action("employed.confirm")
+@router.action("employed.confirm", once=True)
 async def confirm(turn: Turn) -> None:
     person = turn.person
     profile = person.profile
@@ -49,7 +50,7 @@ async def confirm(turn: Turn) -> None:
         )
 
 
-@router.action("employed.not_yet")
+@router.action("employed.not_yet", once=True)
 async def not_yet(turn: Turn) -> None:
     turn.say(turn.t("employed.not_yet"))
 

@@ -36,7 +36,7 @@ from flows.scope import acts_for
 from flows.signin import SignInPolicy, issue_invite
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
-from storage.models import FollowUp, Person
+from storage.models import Case, FollowUp, Person
 from storage.numbers import read_id
 from storage.queries.followups import (
     followup_for_update,
@@ -71,9 +71,15 @@ def staff_only(turn: Turn, roles: frozenset[Role] = STAFF) -> bool:
     return True
 
 
-async def may_handle(turn: Turn, worker_id: int) -> bool:
-    """A secretary handles their own workers; an admin anyone's (flows/scope.py, the console's rule too)."""
-    if acts_for(turn.person, await worker_secretary(turn.session, worker_id)):
+async def may_handle(turn: Turn, worker_id: int, case: Case | None = None) -> bool:
+    """A secretary handles their own workers (and a case of someone without a profile that was given to them);
+    an admin anyone's (flows/scope.py, the console's rule too). Asked when a button is pressed or a form's answer
+    arrives, never trusted from when the button was shown: after /reassign or /handover the old secretary's
+    buttons about the worker refuse."""
+    holder = await worker_secretary(turn.session, worker_id)
+    if holder is None and case is not None and await profile_of(turn.session, worker_id) is None:
+        holder = case.secretary_id
+    if acts_for(turn.person, holder):
         return True
     turn.say(turn.t("secretary.not_yours"))
     return False
@@ -264,14 +270,16 @@ async def reschedule_pick(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
         return
+    dialog = turn.dialog()
     row = [
-        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", followup=followup.id, days=n)
+        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", dialog=dialog,
+                    followup=followup.id, days=n)
         for n in RESCHEDULE_DAYS
     ]
     turn.say(turn.t("secretary.pick_date"), [row])
 
 
-@router.action("checkin.reschedule_to")
+@router.action("checkin.reschedule_to", once=True)
 async def reschedule_to(turn: Turn) -> None:
     if not staff_only(turn):
         return
@@ -316,7 +324,7 @@ NOTE_FORM = forms.register_form(Form(
 # --- the worker's answer to an automated check-in ---------------------------------------------------------
 
 
-@router.action("checkin.answer")
+@router.action("checkin.answer", once=True)
 async def answer(turn: Turn) -> None:
     followup = await followup_for_update(turn.session, int(turn.args["followup"]))
     chosen = str(turn.args.get("answer"))

@@ -19,7 +19,7 @@ from flows.followups import FollowUpRules
 from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
 from storage.models import CallbackToken, ConversationState, Person
-from storage.queries.conversation import issue_token
+from storage.queries.conversation import issue_token, new_dialog
 
 
 class EntityLike(Protocol):
@@ -52,6 +52,7 @@ class FlowSettings:
     form_timeout_minutes: int = 60
     page_size: int = 3
     button_ttl_hours: int = 72
+    case_quiet_minutes: int = 30  # a case's secretary hears of further messages at most once per this period
     bot_username: str = ""
     console_url: str = ""  # the staff console's address (web.public_url …), for sign-in links sent in chat
     console_invite_hours: float = 24
@@ -103,8 +104,11 @@ class Turn:
         self.replies.append(reply)
         return reply
 
-    def button(self, label: str, action: str, *, single_use: bool = False, **args: Any) -> Button:
-        """A button that runs `action` with `args` for this user only, until it expires."""
+    def button(
+        self, label: str, action: str, *, single_use: bool = False, dialog: str | None = None, **args: Any
+    ) -> Button:
+        """A button that runs `action` with `args` for this user only, until it expires; with `dialog` (from
+        `turn.dialog()`), pressing it or any other button of that dialog uses them all."""
         token = issue_token(
             self.session,
             channel=self.inbound.channel,
@@ -113,8 +117,13 @@ class Turn:
             args=args,
             expires_at=self.now + timedelta(hours=self.settings.button_ttl_hours),
             single_use=single_use,
+            dialog=dialog,
         )
         return Button(label=label, callback=token)
+
+    def dialog(self) -> str:
+        """An id for the buttons of one decision ("确认" / "取消"): once one is pressed the others are dead."""
+        return new_dialog()
 
     def entity_values(self, name: str) -> list[Any]:
         if self.parse is None:

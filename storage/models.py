@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -497,9 +498,16 @@ class FollowUp(Base):
 
 
 class Case(Base):
-    """Something a secretary must handle: a hand-off request or a wage-arrears case, with context."""
+    """Something a secretary must handle: a hand-off request or a wage-arrears case, with context.
+
+    A person has at most one open case of each kind (a partial unique index): a further request joins it, and
+    the secretary hears of it at most once per quiet period (`last_notice_at`, `notice_messages`)."""
 
     __tablename__ = "case"
+    __table_args__ = (
+        Index("uq_case_open_per_kind", "worker_id", "kind", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(BoundedString(16))  # handoff | wage_arrears
@@ -509,6 +517,11 @@ class Case(Base):
     context: Mapped[list[Any]] = mapped_column(default=list)  # the last messages
     status: Mapped[str] = mapped_column(BoundedString(16), default="open")  # CASE_STATUSES
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The secretary's notices: how many were queued, when the latest goes (or went) out, and how many of the
+    # person's messages it carries (a notice waiting for its time takes in the messages that arrive meanwhile).
+    notices: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_notice_at: Mapped[datetime | None] = mapped_column()
+    notice_messages: Mapped[int] = mapped_column(default=0, server_default="0")
     # Marked resolved (status closed) by a staff member, in the console or the chat.
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
@@ -648,6 +661,8 @@ class CallbackToken(Base):
     action: Mapped[str] = mapped_column(BoundedString(32))
     args: Mapped[dict[str, Any]] = mapped_column(default=dict)
     single_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Buttons shown together for one decision (confirm / cancel) share a dialog: pressing one uses them all.
+    dialog: Mapped[str | None] = mapped_column(BoundedString(24), index=True)
     used_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

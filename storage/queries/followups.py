@@ -23,6 +23,7 @@ from storage.models import (
     WorkerNote,
     WorkerProfile,
 )
+from storage.queries.locking import lock_row
 from storage.states import FollowUpState, FollowUpStep, Role
 
 OPEN = tuple(sorted(FollowUpState.OPEN))
@@ -165,10 +166,9 @@ async def claimed_rows(session: AsyncSession, ids: Sequence[int], claimer: str) 
 
 
 async def followup_for_update(session: AsyncSession, followup_id: int) -> FollowUp | None:
-    stmt = select(FollowUp).where(FollowUp.id == followup_id)
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """A follow-up with its write lock held, so a state check and the change after it are one step on both
+    databases (two outcome buttons pressed at once record one outcome)."""
+    return await lock_row(session, FollowUp, followup_id)
 
 
 async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Person]:
@@ -344,7 +344,7 @@ async def workers_of(session: AsyncSession, secretary_id: int) -> list[tuple[int
 
 
 async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) -> None:
-    """Give a worker, their open follow-ups and open cases to another secretary."""
+    """Give a worker, their open follow-ups and their cases (all but closed ones) to another secretary."""
     await session.execute(
         update(WorkerProfile).where(WorkerProfile.person_id == worker_id).values(secretary_id=secretary_id)
     )
@@ -354,7 +354,7 @@ async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) 
         .values(secretary_id=secretary_id)
     )
     await session.execute(
-        update(Case).where(and_(Case.worker_id == worker_id, Case.status == "open")).values(secretary_id=secretary_id)
+        update(Case).where(and_(Case.worker_id == worker_id, Case.status != "closed")).values(secretary_id=secretary_id)
     )
 
 

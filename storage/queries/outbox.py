@@ -63,6 +63,24 @@ async def enqueue(
     return True
 
 
+async def refresh_pending(
+    session: AsyncSession, *, purpose: str, channel: str, chat_id: str, payload: dict[str, Any], now: datetime
+) -> bool:
+    """Bring a queued message that is still waiting (pending, not claimed by a delivery process) up to date;
+    False when it has gone, is going, or was withdrawn."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key == idempotency_key(purpose, channel, chat_id),
+            OutboxMessage.state == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(payload=payload)
+        .execution_options(synchronize_session=False)
+    )
+    return bool((await session.execute(stmt)).rowcount)
+
+
 async def pending_for_chat(
     session: AsyncSession, channel: str, chat_id: str, *, due_by: datetime | None = None
 ) -> list[OutboxMessage]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -42,8 +43,14 @@ async def get_or_create_person(
     person.identities.append(
         ChannelIdentity(channel=channel, external_id=external_id, chat_id=chat_id, display_name=display_name)
     )
-    session.add(person)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(person)
+    except IntegrityError:  # their other first message (a double press) created them a moment ago
+        existing = await person_by_identity(session, channel, external_id)
+        if existing is None:
+            raise
+        return existing
     await session.refresh(person, attribute_names=["profile"])
     return person
 

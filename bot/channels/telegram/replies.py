@@ -13,7 +13,9 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup, Message
 
+from bot.channels.telegram.inbound import CHANNEL
 from bot.channels.telegram.render import render_reply
+from flows.channels import rules_for, split_reply
 from flows.messages import Reply
 from storage.numbers import chat_id_value
 
@@ -51,8 +53,10 @@ async def _edit(bot: Bot, target: Message, reply: Reply) -> None:
 async def show(
     bot: Bot, chat_id: str, replies: list[Reply], *, pressed: Message | None = None, reply_to: int | None = None
 ) -> None:
-    """Send `replies` to the chat; a reply marked `edit` replaces the message whose button was pressed."""
-    for reply in replies:
+    """Send `replies` to the chat; a reply marked `edit` replaces the message whose button was pressed. A reply
+    longer than Telegram takes goes as several messages (flows/channels.py), its buttons on the last."""
+    rules = rules_for(CHANNEL)
+    for reply in (part for whole in replies for part in split_reply(whole, rules)):
         for attempt in range(2):
             try:
                 if reply.edit and pressed is not None:

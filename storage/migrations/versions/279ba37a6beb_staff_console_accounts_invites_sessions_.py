@@ -1,7 +1,7 @@
 """staff console: accounts, invites, sessions, sign-in throttles, audit log
 
 Revision ID: 279ba37a6beb
-Revises: 3dd7685c0c55
+Revises: 0703b3aef7a3
 Create Date: 2026-12-03 10:02:06.639435
 """
 
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '279ba37a6beb'
-down_revision = '3dd7685c0c55'
+down_revision = '0703b3aef7a3'
 branch_labels = None
 depends_on = None
 
