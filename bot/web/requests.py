@@ -59,7 +59,7 @@ async def _case_page_data(ctx: Ctx, case: Case) -> dict[str, object]:
     card = owner is not None and ctx.scope is not None and ctx.scope.may_see(owner.secretary_id, owner.township)
     assert ctx.staff is not None
     return {"case": case, "worker": worker, "thread": thread, "worker_card": card,
-            "may_act": may_act_on_case(ctx.staff, case) and case.status != "closed",
+            "may_act": case.status != "closed" and await may_act_on_case(ctx.session, ctx.staff, case),
             "handler": await ctx.session.get(Person, case.secretary_id) if case.secretary_id else None,
             "resolver": await ctx.session.get(Person, case.resolved_by_id) if case.resolved_by_id else None}
 

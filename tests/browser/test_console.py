@@ -1,14 +1,17 @@
-"""The console in a real browser on the demo county: sign in through a link, lockout, a refused URL, a form
-without its CSRF token, and a secretary's follow-up recorded on the day page and seen on the worker's card."""
+"""The console in a real browser on the demo county: sign in through a link (the overview's charts drawn),
+lockout, a refused URL, a form without its CSRF token, a secretary's follow-up recorded on the day page and seen
+on the worker's card, and a sheet with an error previewed, fixed and imported."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import PASSWORD, ConsoleServer, set_password, shot
+from tests.storage.sheet_files import write_csv, write_xlsx
 
 pytestmark = pytest.mark.browser
 
@@ -128,3 +131,51 @@ def test_an_outcome_on_the_day_page_shows_on_the_workers_card(console_server: Co
     followups = page.inner_text("#followups")
     assert "需培训" in followups or "需要培训" in followups
     shot(page, "10-worker-after-outcome")
+
+
+SHEET_HEADER = ["岗位编号", "企业名称", "岗位名称", "工种", "招聘人数", "薪资待遇", "工作地点", "联系电话", "截止日期"]
+SHEET_GOOD = [
+    ["E2E-1", "浏览器测试茶业有限公司", "浏览器春茶采摘工", "采茶工", "30", "130-170元/天", "双福镇", "0833-5521234",
+     "2027-03-31"],
+    ["E2E-2", "浏览器测试印染有限公司", "浏览器印染操作工", "普工", "12", "5000-6500元/月", "浙江绍兴", "13800005678",
+     "2027-02-28"],
+]
+# Row 3 (the second data row): openings that are not a number, no place, a day February does not have.
+SHEET_BAD = [SHEET_GOOD[0], [*SHEET_GOOD[1][:4], "很多", SHEET_GOOD[1][5], "", SHEET_GOOD[1][7], "2027-02-30"]]
+
+
+def test_a_sheet_with_an_error_is_previewed_fixed_and_imported(  # type: ignore[no-untyped-def]
+    console_server: ConsoleServer, new_page, tmp_path: Path
+) -> None:
+    page = new_page()
+    set_password(page, console_server.invite("admin2"), "admin2")
+    page.goto(console_server.base + "/postings")
+    page.click("#to-import")
+    page.wait_for_selector("#import-file")
+    page.set_input_files("#import-file", str(write_csv(tmp_path / "岗位.csv", [SHEET_HEADER, *SHEET_BAD], "gbk")))
+    page.click("#import-preview")
+    page.wait_for_selector("#row-errors")
+    assert "什么都没有导入" in page.inner_text("#import-failed")
+    errors = [tuple(cell.strip() for cell in row.inner_text().split("\t")[:2])
+              for row in page.locator("#row-errors tbody tr").all()]
+    assert ("3", "招聘人数") in errors and ("3", "工作地点") in errors and ("3", "截止日期") in errors
+    assert page.locator("#import-confirm").count() == 0  # nothing to import from a sheet with errors
+    shot(page, "11-import-errors")
+    fixed = write_xlsx(tmp_path / "岗位.xlsx", [SHEET_HEADER, *SHEET_GOOD])
+    page.set_input_files("#import-file", str(fixed))
+    page.click("#import-preview")
+    page.wait_for_selector("#import-ready")
+    assert "检查通过：共 2 行，将新增 2" in page.inner_text("#import-ready")
+    page.goto(console_server.base + "/postings?q=浏览器")
+    assert "浏览器春茶采摘工" not in page.content()  # the preview wrote nothing
+    page.go_back()
+    page.wait_for_selector("#import-file")
+    page.set_input_files("#import-file", str(fixed))
+    page.click("#import-preview")
+    page.click("#import-confirm")
+    page.wait_for_selector("#import-done")
+    assert "导入完成：新增 2" in page.inner_text("#import-done")
+    shot(page, "12-import-done")
+    page.goto(console_server.base + "/postings?q=浏览器")
+    listed = page.content()
+    assert "浏览器春茶采摘工" in listed and "浏览器印染操作工" in listed
