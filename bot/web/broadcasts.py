@@ -21,6 +21,7 @@ from bot.web.paging import Paging
 from bot.web.routing import ADMINS, Page
 from flows.audience import STATUS_WORDS, AudienceError, describe_audience, parse_audience
 from flows.broadcasting import next_morning, queue_broadcast
+from flows.channels import too_long_for
 from flows.i18n import in_script
 from flows.messages import Reply
 from storage.models import Broadcast
@@ -139,6 +140,10 @@ async def preview(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     send_at = send_time(form, ctx)
     if not problem and send_at is None:
         problem = ctx.t("web.broadcasts.bad_time")
+    if not problem:  # a broadcast is one message for everyone: refused when some recipient's channel cannot hold it
+        narrow = too_long_for(text, (r.channel for r in await audience_recipients(ctx.session, audience)))
+        if narrow is not None:
+            problem = ctx.t("web.broadcasts.too_long_for_channel", most=narrow.characters)
     if problem:
         rows, total = await list_broadcasts(ctx.session, limit=ctx.console.page_size, offset=0)
         return ctx.render("broadcasts.html", status=400, rows=rows, paging=Paging(1, ctx.console.page_size, total),

@@ -88,6 +88,16 @@ class TestCompose:
         assert not await _preview(admin, everyone="1", when="at", at="2026-03-02T08:30")  # an hour ago, bureau time
         assert admin.status == 400 and "发送时间不对" in admin.last
 
+    async def test_a_notice_one_message_cannot_hold_on_some_recipients_channel_is_refused(self, county: County) -> None:
+        async with county.db.session() as session:  # a WeChat group holds about 680 Chinese characters a message
+            session.add(ChatGroup(channel="wechat", chat_id="wx-g1", title="双福镇务工群", township="双福镇"))
+        admin = await county.signed_in("admin1")
+        notice = "春茶采摘下周开始，有意者请联系就业秘书。" * 40  # 800 characters: fits Telegram, not WeChat
+        assert await _preview(admin, everyone="1", text=notice)  # workers only: every channel holds it
+        assert not await _preview(admin, everyone="1", groups="1", text=notice)
+        assert admin.status == 400 and "有的接收渠道一条消息放不下" in admin.last
+        assert await _broadcasts(county) == []
+
 
 class TestSend:
     async def test_send_now_queues_one_message_per_recipient_and_audits(self, county: County) -> None:

@@ -89,7 +89,8 @@ class TestInbox:
     async def test_a_township_case_of_another_secretary_is_seen_but_not_answered(
         self, county: County, opened: dict[str, int]
     ) -> None:
-        async with county.db.session() as session:
+        async with county.db.session() as session:  # 刘大姐 is given to sec2 (the case follows her, as /reassign does)
+            (await session.get(WorkerProfile, county.ids["worker1"])).secretary_id = county.ids["sec2"]
             (await session.get(Case, opened["liu"])).secretary_id = county.ids["sec2"]
         secretary = await county.signed_in("sec1")  # covers 双福镇, where 刘大姐 lives
         page = await secretary.get(f"/console/requests/{opened['liu']}")
