@@ -55,7 +55,7 @@ class ConsoleServer:
 
 
 @pytest.fixture(scope="session")
-def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
+def console_server(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[ConsoleServer]:
     """`mishu web --db <empty SQLite> --port N`: the demo county is seeded on first use, links printed."""
     folder = tmp_path_factory.mktemp("console")
     db_url = f"sqlite:///{folder / 'demo.db'}"
@@ -95,16 +95,24 @@ def missing(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def chromium() -> str:
+    """The browser's path, checked before anything is started."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         missing("the playwright package is not installed: `pip install -e '.[dev]'`")
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         missing(f"no Chromium at {CHROMIUM}: run `bash .ci/services.sh install` (Debian package chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
         yield launched
         launched.close()
 
