@@ -29,6 +29,7 @@ from flows.followups import on_placed, schedule_first_checkins
 from flows.push import push_posting
 from storage.db import Database
 from storage.importing.importer import write_rows
+from storage.importing.postings import read_ahead
 from storage.importing.rows import Checked, ImportReport, RowError
 from storage.queries.followups import (
     coverage,
@@ -83,6 +84,8 @@ async def import_within(session: AsyncSession, checked: Checked, *, now: datetim
     error or a conflict the database shows — so nothing is half-imported, and the caller's other work (the
     console's audit entry) stays. The caller commits (`run_import` does, for the command line)."""
     started = time.perf_counter()
+    if checked.kind == "postings" and checked.ok:
+        read_ahead(checked.rows)  # CPU work done before the writes (on SQLite, before chat turns wait for them)
     savepoint = await session.begin_nested()
     try:
         report = await write_rows(session, checked, now=now)

@@ -70,6 +70,7 @@ REPEATABLE: dict[str, str] = {
     "form.answer": "single-use choices in a dialog per question: see test_the_last_choice_of_every_form_acts_once",
     "other_services.person": "a hand-off: a repeated request joins the open case",
     "jobs.subscribe": "subscribes again (categories are a set)",
+    "jobs.ease": "searches again without the condition dropped",
 }
 
 
