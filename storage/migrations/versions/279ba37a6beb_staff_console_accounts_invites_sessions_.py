@@ -1,7 +1,7 @@
 """staff console: accounts, invites, sessions, sign-in throttles, audit log
 
 Revision ID: 279ba37a6beb
-Revises: 0703b3aef7a3
+Revises: f918a70c2ca3
 Create Date: 2026-12-03 10:02:06.639435
 """
 
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '279ba37a6beb'
-down_revision = '0703b3aef7a3'
+down_revision = 'f918a70c2ca3'
 branch_labels = None
 depends_on = None
 
