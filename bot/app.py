@@ -29,6 +29,8 @@ def flow_settings(settings: Settings) -> FlowSettings:
         context_minutes=settings.conversation.context_minutes,
         case_quiet_minutes=settings.conversation.case_quiet_minutes,
         bot_username=settings.telegram.username,
+        console_url=settings.console_url,
+        console_invite_hours=settings.web.invite_hours,
         followups=rules_of(settings),
     )
 

@@ -157,8 +157,8 @@ async def _chat(
         await app_.close()
 
 
-async def _ensure_demo(db: Any, settings: Settings) -> None:
-    """Seed the demo county on first use of an empty database."""
+async def _ensure_demo(db: Any, settings: Settings) -> bool:
+    """Seed the demo county on first use of an empty database; True when it did."""
     from storage.queries.stats import has_no_data
 
     async with db.session() as session:
@@ -169,6 +169,7 @@ async def _ensure_demo(db: Any, settings: Settings) -> None:
         today = datetime.now(ZoneInfo(settings.timezone)).date()
         summary = await load_demo(db, today=today)
         err.print(f"[dim]demo county loaded: {summary}[/dim]")
+    return bool(empty)
 
 
 @app.command()
@@ -185,6 +186,68 @@ async def _run(settings: Settings, api_base: str | None) -> None:
     from bot.channels.telegram.service import serve
 
     await serve(settings, api_base=api_base)
+
+
+@app.command("web")
+def web_(
+    db: str | None = DbOption,
+    port: int | None = typer.Option(None, "--port", help="Port to listen on (default web.listen_port)."),
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (default web.listen_host)."),
+) -> None:
+    """Serve the staff console alone at http://HOST:PORT/console (with /healthz): for polling deployments and
+    for trying it on the demo county (an empty SQLite file gets the demo, like `mishu chat`)."""
+    from bot.privacy import setup_logging
+
+    overrides: dict[str, Any] = {"database__url": db} if db else {}
+    if port is not None:
+        overrides["web__listen_port"] = port
+    if host is not None:
+        overrides["web__listen_host"] = host
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+        raise
+    setup_logging(settings.logging.level)
+    run_async(_web)(settings)
+
+
+async def _web(settings: Settings) -> None:
+    from bot.app import flow_settings, open_database
+    from bot.http import http_application, serve_http
+    from bot.web.app import sign_in_policy
+    from flows.signin import issue_invite
+    from storage.models import utcnow
+    from storage.queries.roles import bootstrap_admins
+    from storage.queries.staff import staff_by_identity
+
+    database = await open_database(settings, create_if_empty=True)
+    try:
+        seeded = await _ensure_demo(database, settings)
+        async with database.session() as session:
+            await bootstrap_admins(session, settings.roles.admins)
+            links = []
+            if seeded:  # the demo's staff can sign in at once: one link each for an admin and a secretary
+                for terminal_id in ("admin1", "sec1"):
+                    person = await staff_by_identity(session, "terminal", terminal_id)
+                    token = await issue_invite(session, person, now=utcnow(), policy=sign_in_policy(settings)) \
+                        if person is not None else None
+                    if token:
+                        links.append(f"  {terminal_id}: {settings.console_url}/invite/{token}")
+        host, port = settings.http_address
+        err.print(f"Mishu console on {database.describe()}: {settings.console_url}  (Ctrl-C to stop)", highlight=False)
+        if links:
+            err.print("one-time sign-in links for the demo's staff (more: mishu user invite --terminal-id sec2):",
+                      highlight=False)
+            for line in links:
+                err.print(line, highlight=False)
+        else:
+            err.print(f"sign-in links: mishu user invite --telegram-id ID (demo: --terminal-id admin1) --db "
+                      f"{database.describe()} --base-url {settings.console_url}", highlight=False)
+        application = http_application(database, settings, flow_settings(settings))
+        await serve_http(application, host, port, asyncio.Event())
+    finally:
+        await database.dispose()
 
 
 @db_app.command("upgrade")

@@ -113,3 +113,12 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None, *, sql: boo
         sql_logger.removeHandler(own)
     sql_logger.propagate = True
     return handler
+
+
+def masked_phone(phone: str | None) -> str:
+    """A phone number as the console shows it before a click: the first three and last two digits kept."""
+    if not phone:
+        return "-"
+    digits = [i for i, ch in enumerate(phone) if ch.isdigit()]
+    hidden = set(digits[3:-2]) if len(digits) > 5 else set(digits[1:])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(phone))

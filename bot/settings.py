@@ -57,8 +57,9 @@ class ConversationSettings(_Section):
 
 class WebhookSettings(_Section):
     url: str
-    listen_host: str
-    listen_port: int
+    # The old place of the HTTP server's address, still read when `web.listen_host`/`web.listen_port` are absent.
+    listen_host: str | None = None
+    listen_port: int | None = None
     path: str
     health_path: str
 
@@ -128,6 +129,41 @@ class FollowUpSettings(_Section):
     digest_at: time
 
 
+class LockoutSettings(_Section):
+    account_failures: int = Field(gt=0)
+    client_failures: int = Field(gt=0)
+    backoff_seconds: float = Field(gt=0)
+    backoff_max_seconds: float = Field(gt=0)
+
+
+class WebSettings(_Section):
+    """The HTTP server of every web channel (console, webhook, /healthz) and the staff console's sign-in."""
+
+    listen_host: str | None = None
+    listen_port: int | None = Field(default=None, ge=0, le=65535)
+    public_url: str
+    with_polling: bool
+    session_hours: float = Field(gt=0)
+    idle_minutes: float = Field(gt=0)
+    invite_hours: float = Field(gt=0)
+    secure_cookies: Literal["auto", "always", "never"]
+    trusted_proxies: list[str]
+    page_size: int = Field(gt=0, le=500)
+    figures_cache_seconds: float = Field(ge=0)
+    lockout: LockoutSettings
+
+
+class CannedReply(_Section):
+    label: str = Field(min_length=1, max_length=20)
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class CasesSettings(_Section):
+    """Requests for a person (hand-offs, wage arrears): the console's canned replies."""
+
+    canned_replies: list[CannedReply]
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -153,6 +189,8 @@ class Settings(BaseSettings):
     outbox: OutboxSettings
     push: PushSettings
     followups: FollowUpSettings
+    web: WebSettings
+    cases: CasesSettings
     logging: LoggingSettings
 
     # Secrets: environment only (see settings_customise_sources); never in config.yaml.
@@ -170,6 +208,23 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init kwargs; the environment is listed first so it wins.
         return (env_settings, init_settings)
+
+
+    @property
+    def http_address(self) -> tuple[str, int]:
+        """Where the one HTTP server listens: `web.listen_*`, else the webhook's old keys, else 127.0.0.1:8081."""
+        hook = self.telegram.webhook
+        host = self.web.listen_host or hook.listen_host or "127.0.0.1"
+        port = self.web.listen_port if self.web.listen_port is not None else hook.listen_port
+        return host, port if port is not None else 8081
+
+    @property
+    def console_url(self) -> str:
+        """The console's address as staff reach it: `web.public_url`, else the server's own address."""
+        if self.web.public_url:
+            return self.web.public_url.rstrip("/")
+        host, port = self.http_address
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/console"
 
 
 SECRET_KEYS = {"telegram_token", "webhook_secret"}

@@ -2,6 +2,7 @@
 
 Admins only, in private chat. The same audience words as `mishu broadcast` are accepted when typed; the
 notice leaves through the outbox, and the sender can refresh a progress report or withdraw what has not gone.
+`queue_broadcast` makes every broadcast, here, in the console (bot/web/broadcasts.py) and from the command line.
 A preview's send buttons keep what it showed (audience, count, text version): pressed after the audience changed,
 they send nothing and a fresh preview is shown. A notice one message cannot hold on some recipient's channel is
 refused before the preview.
@@ -13,6 +14,9 @@ import hashlib
 import logging
 from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import forms
 from flows.answers import TOWNSHIP_SUFFIXES, match_name, parse_yes_no
@@ -23,6 +27,7 @@ from flows.messages import Reply, reply_to_dict
 from flows.router import Router
 from flows.secretary import staff_only
 from flows.turn import Turn
+from storage.models import Broadcast
 from storage.queries.broadcasts import (
     audience_recipients,
     broadcast_report,
@@ -152,12 +157,31 @@ async def answer_confirm(turn: Turn, data: Data, value: str, pressed: bool) -> A
     return Invalid("broadcast.use_buttons")
 
 
-def _send_at(turn: Turn, when: str) -> datetime:
-    if when != "morning":
-        return turn.now
-    local = turn.now.astimezone(turn.settings.zone)
+def next_morning(now: datetime, zone: ZoneInfo) -> datetime:
+    """The "tomorrow morning" choice: 09:00 bureau time today if it is not yet 09:00, else tomorrow."""
+    local = now.astimezone(zone)
     day = local.date() + timedelta(days=1 if local.time() >= MORNING else 0)
-    return datetime.combine(day, MORNING, tzinfo=turn.settings.zone)
+    return datetime.combine(day, MORNING, tzinfo=zone)
+
+
+def _send_at(turn: Turn, when: str) -> datetime:
+    return next_morning(turn.now, turn.settings.zone) if when == "morning" else turn.now
+
+
+async def queue_broadcast(
+    session: AsyncSession, *, author_id: int | None, text: str, audience: dict[str, Any], send_at: datetime,
+    now: datetime,
+) -> tuple[Broadcast, int]:
+    """The one way a broadcast is made (the chat, the console, `mishu broadcast`): stored with its audience, and
+    one outbox message per recipient held until `send_at` (a time already past means now). Returns the broadcast
+    and how many messages were queued."""
+    send_at = max(send_at, now)
+    broadcast, queued = await create_broadcast(
+        session, author_id=author_id, text=text, audience=audience, send_at=send_at,
+        payload=reply_to_dict(Reply(text=text)), now=now,
+    )
+    log.info("broadcast %s queued: %s messages by %s", broadcast.id, queued, author_id or "the command line")
+    return broadcast, queued
 
 
 async def send(turn: Turn, data: Data) -> None:
@@ -165,11 +189,8 @@ async def send(turn: Turn, data: Data) -> None:
     if not staff_only(turn, ADMINS):
         return
     send_at = _send_at(turn, str(data.get("confirm")))
-    broadcast, queued = await create_broadcast(
-        turn.session, author_id=turn.person.id, text=data["text"], audience=_audience(data), send_at=send_at,
-        payload=reply_to_dict(Reply(text=data["text"])), now=turn.now,
-    )
-    log.info("broadcast %s queued: %s messages by admin %s", broadcast.id, queued, turn.person.id)
+    broadcast, queued = await queue_broadcast(turn.session, author_id=turn.person.id, text=data["text"],
+                                              audience=_audience(data), send_at=send_at, now=turn.now)
     local = send_at.astimezone(turn.settings.zone).strftime("%m-%d %H:%M")
     turn.say(turn.t("broadcast.queued", id=broadcast.id, count=queued, at=local), _progress_buttons(turn, broadcast.id))
 

@@ -6,7 +6,12 @@ is relayed to the worker through the outbox too, so the conversation goes on wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import access, forms
 from flows.channels import fit_lines, rules_for
@@ -16,12 +21,11 @@ from flows.i18n import t
 from flows.messages import Reply
 from flows.notify import notify, recipient, refresh
 from flows.router import Router
-from flows.secretary import may_handle, staff_only
-from flows.turn import Turn
+from flows.turn import FlowSettings, Turn
 from flows.when import local_time
-from storage.models import Case, Person
-from storage.queries.cases import open_case, replies_sent, secretary_for
-from storage.queries.conversation import load_state
+from storage.models import Case, OutboxMessage, Person
+from storage.queries.cases import case_for_update, open_case, replies_sent, secretary_for
+from storage.queries.followups import profile_of
 from storage.states import Role
 
 router = Router("cases")
@@ -195,16 +199,12 @@ async def human_handoff(turn: Turn) -> None:
 
 @router.action("case.reply")
 async def reply_button(turn: Turn) -> None:
-    """The secretary pressed "reply": their next message goes to the worker."""
-    if not staff_only(turn):
+    """The secretary pressed "reply": their next message goes to the worker (if they still handle the worker:
+    asked now, never trusted from when the button was shown)."""
+    done = await case_in_hand(turn.session, turn.person, int(turn.args["case"]), lock=False)
+    if say_case_refusal(turn, done) or done.case is None:
         return
-    case = await turn.session.get(Case, int(turn.args["case"]))
-    if case is None:
-        turn.say(turn.t("common.unknown_button"))
-        return
-    if not await may_handle(turn, case.worker_id, case):
-        return
-    await forms.start(turn, REPLY, case=case.id)
+    await forms.start(turn, REPLY, case=done.case.id)
 
 
 async def ask_reply(turn: Turn, data: Data) -> None:
@@ -216,38 +216,169 @@ async def answer_reply(turn: Turn, data: Data, value: str, pressed: bool) -> str
 
 
 async def relay_reply(turn: Turn, data: Data) -> None:
-    """The secretary's typed reply goes to the worker through the outbox, if they still handle the worker and
-    it fits in a few messages on the worker's channel (else nothing is queued and they are told why)."""
-    text = str(data["text"])
-    case = await turn.session.get(Case, int(data["case"]))
+    """The secretary's typed reply goes to the worker through the outbox (the console's reply box does the same),
+    if they still handle the worker and it fits in a few messages on the worker's channel; a reply too long opens
+    the form again for a shorter one."""
+    done = await reply_to_case(turn.session, turn.person, int(data["case"]), str(data["text"]), now=turn.now,
+                               settings=turn.settings)
+    if say_case_refusal(turn, done):
+        if done.refusal == CaseRefusal.TOO_LONG and done.case is not None:
+            await forms.start(turn, REPLY, case=done.case.id)
+        return
+    turn.say(turn.t("cases.reply_sent"))
+
+
+CASE_REFUSAL_KEYS = {
+    "not_staff": "common.unknown_button",
+    "no_case": "common.unknown_button",
+    "not_yours": "secretary.not_yours",
+    "resolved": "cases.already_resolved",
+    "empty": "cases.type_reply",
+    "unreachable": "cases.worker_unreachable",
+    "too_long": "cases.too_long",
+}
+
+
+def say_case_refusal(turn: Turn, done: CaseAction) -> bool:
+    """Word a refusal of `reply_to_case` / `resolve_case` for the chat; True when there was one."""
+    if done.refusal is None:
+        return False
+    turn.say(turn.t(CASE_REFUSAL_KEYS[done.refusal], case=done.case.id if done.case else "", most=done.most or ""))
+    return True
+
+
+# --- staff acting on a case: the same for the chat (reply form, /reply) and the console (bot/web/requests.py) ---
+
+
+class CaseRefusal(StrEnum):
+    NOT_STAFF = "not_staff"
+    NO_CASE = "no_case"
+    NOT_YOURS = "not_yours"
+    RESOLVED = "resolved"
+    EMPTY = "empty"
+    UNREACHABLE = "unreachable"  # the person never opened a private chat with the bot
+    TOO_LONG = "too_long"  # more than a few messages on the person's channel
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """The case acted on, how many messages a reply became, or why nothing was done."""
+
+    case: Case | None = None
+    refusal: CaseRefusal | None = None
+    queued: int = 0
+    most: int | None = None  # a reply too long: about how many characters the person's channel takes
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+async def may_act_on_case(session: AsyncSession, staff: Person, case: Case) -> bool:
+    """Who handles a case: the secretary who now looks after the person (their profile's; for someone without a
+    profile, the one the case was given to), or any admin. Asked at every action, so after /reassign or /handover
+    the old secretary's reply button, half-typed reply and console page refuse."""
+    if staff.role == Role.ADMIN:
+        return True
+    if staff.role not in STAFF_ROLES:
+        return False
+    profile = await profile_of(session, case.worker_id)
+    holder = profile.secretary_id if profile is not None else case.secretary_id
+    return holder is not None and holder == staff.id
+
+
+async def case_in_hand(session: AsyncSession, staff: Person, case_id: int, *, lock: bool = True) -> CaseAction:
+    """The case (locked for this transaction unless `lock` is false) when this staff member may act on it and it
+    is not resolved."""
+    if staff.role not in STAFF_ROLES:
+        return CaseAction(refusal=CaseRefusal.NOT_STAFF)
+    case = await case_for_update(session, case_id) if lock else await session.get(Case, case_id)
     if case is None:
-        turn.say(turn.t("common.unknown_button"))
-        return
-    if not staff_only(turn) or not await may_handle(turn, case.worker_id, case):
-        return  # the worker was given to someone else while the reply was being typed
-    to = await recipient(turn.session, case.worker_id)
+        return CaseAction(refusal=CaseRefusal.NO_CASE)
+    if not await may_act_on_case(session, staff, case):
+        return CaseAction(case, CaseRefusal.NOT_YOURS)
+    if case.status == "closed":
+        return CaseAction(case, CaseRefusal.RESOLVED)
+    return CaseAction(case)
+
+
+async def reply_to_case(
+    session: AsyncSession, staff: Person, case_id: int, text: str, *, now: datetime, settings: FlowSettings
+) -> CaseAction:
+    """Relay a staff member's reply to the case's person through the outbox, in their script and with the staff
+    member's name; the case becomes answered and the worker's last contact is now. Each reply has its own
+    purpose (`handoff-reply:<case>:<n>`), so two replies are two messages and a retried one is sent once."""
+    text = text.strip()
+    if not text:
+        return CaseAction(refusal=CaseRefusal.EMPTY)
+    handled = await case_in_hand(session, staff, case_id)
+    if not handled.ok or handled.case is None:
+        return handled
+    case = handled.case
+    to = await recipient(session, case.worker_id)
     if to is None:
-        turn.say(turn.t("cases.worker_unreachable"))
-        return
-    worker = await turn.session.get(Person, case.worker_id)
-    state = await load_state(turn.session, to.channel, to.user_id)
-    language = (worker.language if worker else None) or state.language or turn.settings.default_language
-    relayed = Reply(t("cases.relayed", language, text=text))
+        return CaseAction(case, CaseRefusal.UNREACHABLE)
+    language = to.language or settings.default_language
+    reply = Reply(t("checkin.secretary_says", language, secretary=staff.name or f"#{staff.id}", text=text))
     rules = rules_for(to.channel)
-    if rules.too_long(relayed.text):  # refused before anything is queued; the form opens again for a shorter one
-        turn.say(turn.t("cases.too_long", most=rules.most_characters))
-        await forms.start(turn, REPLY, case=case.id)
-        return
+    if rules.too_long(reply.text):  # refused before anything is queued
+        return CaseAction(case, CaseRefusal.TOO_LONG, most=rules.most_characters)
     prefix = f"handoff-reply:{case.id}:"
-    first = await replies_sent(turn.session, prefix) + 1
-    for number in range(first, first + 5):  # another reply to this case may have taken a number a moment ago
-        if await notify(turn.session, to, relayed, purpose=f"{prefix}{number}", about=()):
+    first = await replies_sent(session, prefix) + 1
+    for number in range(first, first + 5):  # the case is locked, but a reply of the old /reply kind takes no number
+        if await notify(session, to, reply, purpose=f"{prefix}{number}", about=(), not_before=now):
             break
     else:
-        turn.say(turn.t("common.apology"))
-        return
+        raise RuntimeError(f"no free reply number for case {case.id}")  # the case is locked: cannot happen
     case.status = "answered"
-    turn.say(turn.t("cases.reply_sent"))
+    profile = await profile_of(session, case.worker_id)
+    if profile is not None:
+        profile.last_contact_at = now
+    return CaseAction(case, queued=1)
+
+
+async def resolve_case(session: AsyncSession, staff: Person, case_id: int, *, now: datetime) -> CaseAction:
+    """Mark a case resolved: it leaves the open boxes; who and when are kept on the case."""
+    handled = await case_in_hand(session, staff, case_id)
+    if not handled.ok or handled.case is None:
+        return handled
+    case = handled.case
+    case.status, case.resolved_at, case.resolved_by_id = "closed", now, staff.id
+    return CaseAction(case)
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message of a case's conversation: the person's, or a staff reply with its delivery state."""
+
+    at: datetime
+    text: str
+    from_staff: bool = False
+    state: str | None = None  # a reply's outbox state (pending, sent, failed …)
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def case_thread(case: Case, replies: list[OutboxMessage], messages: list[dict[str, Any]]) -> list[ThreadEntry]:
+    """The conversation so far, oldest first: the messages that came with the case, what the person wrote since
+    (their conversation keeps the last few), and every reply sent to them."""
+    seen: set[tuple[datetime, str]] = set()
+    entries: list[ThreadEntry] = []
+    for entry, later_only in [*((e, False) for e in case.context or []), *((m, True) for m in messages)]:
+        moment, text = _moment(entry.get("at")), str(entry.get("text", ""))
+        if moment is None or not text or (moment, text) in seen or (later_only and moment < case.created_at):
+            continue
+        seen.add((moment, text))
+        entries.append(ThreadEntry(moment, text))
+    for message in replies:
+        entries.append(ThreadEntry(message.created_at, str((message.payload or {}).get("text", "")), True,
+                                   message.state))
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 REPLY = forms.register_form(

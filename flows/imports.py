@@ -6,6 +6,7 @@ does — a secretary for each newly registered worker (`assignment.spread`, the 
 one) and the first check-in (`followups.schedule_first_checkins`), or the stability check-in for a worker imported
 as placed (`followups.on_placed`). A row error, a conflict the database shows, or `dry_run` rolls the transaction
 back; so a dry run runs exactly the statements the import would, and says what the import would do.
+`import_within` does it inside a caller's transaction (the console's request), `run_import` in one of its own.
 
 New postings are pushed after the commit, each in a transaction of its own (`push_imported`), so the write lock
 is never held for the pushes; a push that an interruption missed is sent by the next daily push (it re-matches
@@ -77,35 +78,49 @@ async def register_imported(session: AsyncSession, report: ImportReport, now: da
     return plan, scheduled
 
 
+async def import_within(session: AsyncSession, checked: Checked, *, now: datetime, settings: Any,
+                        dry_run: bool = False) -> ImportOutcome:
+    """Write a checked sheet inside the caller's transaction, in a SAVEPOINT that is rolled back for a dry run, a row
+    error or a conflict the database shows — so nothing is half-imported, and the caller's other work (the
+    console's audit entry) stays. The caller commits (`run_import` does, for the command line)."""
+    started = time.perf_counter()
+    if checked.kind == "postings" and checked.ok:
+        read_ahead(checked.rows)  # CPU work done before the writes (on SQLite, before chat turns wait for them)
+    savepoint = await session.begin_nested()
+    try:
+        report = await write_rows(session, checked, now=now)
+        outcome = ImportOutcome(report, dry_run)
+        if report.ok and checked.kind == "workers":
+            outcome.assigned, outcome.first_checkins = await register_imported(session, report, now, settings)
+        if dry_run or not report.ok:
+            await savepoint.rollback()
+        else:
+            await savepoint.commit()
+    except (IntegrityError, DataError) as exc:
+        # What the checks cannot see coming: another process writing the same records at the same moment, or
+        # a value the database refuses. One line, nothing written, as for any row error.
+        await savepoint.rollback()
+        reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
+        advice = ("someone changed the same records during the import; run it again"
+                  if isinstance(exc, IntegrityError) else "please report this file to the developers")
+        report = ImportReport(checked.kind, rows=checked.total_rows, errors=[RowError(
+            0, "", f"the database refused the rows ({reason}); nothing was imported — {advice}")])
+        outcome = ImportOutcome(report, dry_run)
+    except BaseException:
+        if savepoint.is_active:
+            await savepoint.rollback()
+        raise
+    outcome.write_seconds = time.perf_counter() - started
+    return outcome
+
+
 async def run_import(db: Database, checked: Checked, *, now: datetime, settings: Any,
                      dry_run: bool = False) -> ImportOutcome:
-    """Write a checked sheet all or nothing (nothing at all for a dry run or when a row cannot be written)."""
-    if checked.kind == "postings" and checked.ok:
-        read_ahead(checked.rows)
+    """Write a checked sheet all or nothing in a transaction of its own (nothing at all for a dry run or when a row
+    cannot be written)."""
     started = time.perf_counter()
-    async with db.sessions() as session:
-        try:
-            report = await write_rows(session, checked, now=now)
-            outcome = ImportOutcome(report, dry_run)
-            if report.ok and checked.kind == "workers":
-                outcome.assigned, outcome.first_checkins = await register_imported(session, report, now, settings)
-            if dry_run or not report.ok:
-                await session.rollback()
-            else:
-                await session.commit()
-        except (IntegrityError, DataError) as exc:
-            # What the checks cannot see coming: another process writing the same records at the same moment, or
-            # a value the database refuses. One line, nothing written, as for any row error.
-            await session.rollback()
-            reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
-            advice = ("someone changed the same records during the import; run it again"
-                      if isinstance(exc, IntegrityError) else "please report this file to the developers")
-            report = ImportReport(checked.kind, rows=checked.total_rows, errors=[RowError(
-                0, "", f"the database refused the rows ({reason}); nothing was imported — {advice}")])
-            outcome = ImportOutcome(report, dry_run)
-        except BaseException:
-            await session.rollback()
-            raise
+    async with db.session() as session:
+        outcome = await import_within(session, checked, now=now, settings=settings, dry_run=dry_run)
     outcome.write_seconds = time.perf_counter() - started
     return outcome
 

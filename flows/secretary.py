@@ -11,30 +11,34 @@ import logging
 from flows import forms
 from flows.answers import normalise_phone, parse_org_name
 from flows.assignment import hand_over, reassign_worker
-from flows.channels import rules_for
+from flows.cases import CaseRefusal, reply_to_case, say_case_refusal
+from flows.casework import (
+    Handled,
+    Refusal,
+    followup_in_hand,
+    note_on_worker,
+    record_outcome,
+    reschedule_followup,
+    worker_secretary,
+)
 from flows.checkins import (
     card_text,
-    complete,
     display_name,
     list_line,
     outcome_buttons,
     record_answer,
-    reschedule,
     when,
 )
-from flows.followups import OUTCOMES, RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
+from flows.followups import RESCHEDULE_DAYS, WORKER_ANSWERS, rules_of
 from flows.forms import Data, Form, Invalid, Step
-from flows.i18n import t
-from flows.messages import Reply
-from flows.notify import notify, recipient
 from flows.router import Router
+from flows.scope import acts_for
+from flows.signin import SignInPolicy, issue_invite
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
 from storage.models import Case, FollowUp, Person
 from storage.numbers import read_id
 from storage.queries.followups import (
-    add_note,
-    case_by_id,
     followup_for_update,
     open_followups,
     people_by_id,
@@ -69,15 +73,34 @@ def staff_only(turn: Turn, roles: frozenset[Role] = STAFF) -> bool:
 
 async def may_handle(turn: Turn, worker_id: int, case: Case | None = None) -> bool:
     """A secretary handles their own workers (and a case of someone without a profile that was given to them);
-    an admin anyone's. Asked when a button is pressed or a form's answer arrives, never trusted from when the
-    button was shown: after /reassign or /handover the old secretary's buttons about the worker refuse."""
-    if turn.person.role == Role.ADMIN:
+    an admin anyone's (flows/scope.py, the console's rule too). Asked when a button is pressed or a form's answer
+    arrives, never trusted from when the button was shown: after /reassign or /handover the old secretary's
+    buttons about the worker refuse."""
+    holder = await worker_secretary(turn.session, worker_id)
+    if holder is None and case is not None and await profile_of(turn.session, worker_id) is None:
+        holder = case.secretary_id
+    if acts_for(turn.person, holder):
         return True
-    profile = await profile_of(turn.session, worker_id)
-    holder = profile.secretary_id if profile is not None else case.secretary_id if case is not None else None
-    if holder is None or holder != turn.person.id:
-        turn.say(turn.t("secretary.not_yours"))
+    turn.say(turn.t("secretary.not_yours"))
+    return False
+
+
+REFUSAL_KEYS = {
+    Refusal.NOT_STAFF: "secretary.refused",
+    Refusal.NOT_YOURS: "secretary.not_yours",
+    Refusal.ALREADY_DONE: "secretary.already_done",
+    Refusal.NO_FOLLOWUP: "secretary.already_done",
+    Refusal.UNKNOWN_CHOICE: "common.unknown_button",
+    Refusal.NEEDS_EMPLOYER: "secretary.ask_employer",
+    Refusal.EMPTY: "secretary.ask_note",
+}
+
+
+def say_refusal(turn: Turn, handled: Handled) -> bool:
+    """Word a refusal from flows/casework.py for the chat; True when there was one."""
+    if handled.refusal is None:
         return False
+    turn.say(turn.t(REFUSAL_KEYS[handled.refusal]))
     return True
 
 
@@ -96,17 +119,12 @@ def id_args(turn: Turn, count: int, usage: str) -> list[int] | None:
     return [i for i in ids if i is not None]
 
 
-async def own_open_followup(turn: Turn) -> FollowUp | None:
-    """The follow-up a pressed button is about, if this person may act on it and it is still open."""
+async def own_open_followup(turn: Turn, followup_id: int | None = None) -> FollowUp | None:
+    """The follow-up a pressed button (or a form) is about, if this person may act on it and it is still open."""
     if not staff_only(turn):
         return None
-    followup = await followup_for_update(turn.session, int(turn.args["followup"]))
-    if followup is None or not await may_handle(turn, followup.worker_id):
-        return None
-    if followup.state not in FollowUpState.OPEN:
-        turn.say(turn.t("secretary.already_done"))
-        return None
-    return followup
+    handled = await followup_in_hand(turn.session, turn.person, followup_id or int(turn.args["followup"]))
+    return None if say_refusal(turn, handled) else handled.followup
 
 
 # --- lists and cards -----------------------------------------------------------------------------------
@@ -207,18 +225,19 @@ async def say_recorded(turn: Turn, followup: FollowUp, outcome_key: str, nxt: Fo
 
 @router.action("checkin.outcome")
 async def outcome(turn: Turn) -> None:
-    followup = await own_open_followup(turn)
-    if followup is None:
-        return
     chosen = str(turn.args.get("outcome"))
-    if chosen not in OUTCOMES:
-        turn.say(turn.t("common.unknown_button"))
-        return
     if chosen == "placed":
-        await forms.start(turn, EMPLOYER_FORM, followup=followup.id)
+        # The employer's name is asked first; the outcome is recorded when it comes (the form below).
+        followup = await own_open_followup(turn)
+        if followup is not None:
+            await forms.start(turn, EMPLOYER_FORM, followup=followup.id)
         return
-    nxt = await complete(turn.session, followup, chosen, now=turn.now, settings=turn.settings, by=turn.person.id)
-    await say_recorded(turn, followup, f"secretary.outcome.{chosen}", nxt)
+    if not staff_only(turn):
+        return
+    handled = await record_outcome(turn.session, turn.person, int(turn.args["followup"]), chosen, now=turn.now,
+                                   settings=turn.settings)
+    if not say_refusal(turn, handled) and handled.followup is not None:
+        await say_recorded(turn, handled.followup, f"secretary.outcome.{chosen}", handled.next)
 
 
 async def ask_employer(turn: Turn, data: Data) -> None:
@@ -230,13 +249,13 @@ async def answer_employer(turn: Turn, data: Data, value: str, pressed: bool) -> 
 
 
 async def record_placed(turn: Turn, data: Data) -> None:
-    """The employer is known: the check-in ends as placed, and the next one is set."""
-    followup = await own_open_followup_by_id(turn, int(data["followup"]))
-    if followup is None:
+    """The employer is known: the check-in ends as placed, and the next one is set (flows/casework.py)."""
+    if not staff_only(turn):
         return
-    nxt = await complete(turn.session, followup, "placed", now=turn.now, settings=turn.settings,
-                         by=turn.person.id, employer=str(data["employer"]))
-    await say_recorded(turn, followup, "secretary.outcome.placed", nxt)
+    handled = await record_outcome(turn.session, turn.person, int(data["followup"]), "placed", now=turn.now,
+                                   settings=turn.settings, employer=str(data["employer"]))
+    if not say_refusal(turn, handled) and handled.followup is not None:
+        await say_recorded(turn, handled.followup, "secretary.outcome.placed", handled.next)
 
 
 EMPLOYER_FORM = forms.register_form(Form(
@@ -244,20 +263,6 @@ EMPLOYER_FORM = forms.register_form(Form(
     (Step("employer", ask_employer, answer_employer, free_text=True, sample="峨眉山云尖茶业有限公司"),),
     record_placed,
 ))
-
-
-async def own_open_followup_by_id(turn: Turn, followup_id: int) -> FollowUp | None:
-    """The follow-up a form was about, if it is still open and this person may act on it (else says why)."""
-    followup = await followup_for_update(turn.session, followup_id)
-    if followup is None:
-        turn.say(turn.t("secretary.already_done"))
-        return None
-    if not staff_only(turn) or not await may_handle(turn, followup.worker_id):
-        return None
-    if followup.state not in FollowUpState.OPEN:
-        turn.say(turn.t("secretary.already_done"))
-        return None
-    return followup
 
 
 @router.action("checkin.reschedule")
@@ -276,17 +281,15 @@ async def reschedule_pick(turn: Turn) -> None:
 
 @router.action("checkin.reschedule_to", once=True)
 async def reschedule_to(turn: Turn) -> None:
-    followup = await own_open_followup(turn)
-    if followup is None:
+    if not staff_only(turn):
         return
-    days = int(turn.args.get("days", 0))
-    if days not in RESCHEDULE_DAYS:
-        turn.say(turn.t("common.unknown_button"))
+    handled = await reschedule_followup(turn.session, turn.person, int(turn.args["followup"]),
+                                        int(turn.args.get("days", 0)), now=turn.now, settings=turn.settings)
+    if say_refusal(turn, handled) or handled.followup is None or handled.next is None:
         return
-    nxt = await reschedule(turn.session, followup, days, now=turn.now, settings=turn.settings, by=turn.person.id)
-    worker_ = (await people_by_id(turn.session, (followup.worker_id,)))[followup.worker_id]
+    worker_ = (await people_by_id(turn.session, (handled.followup.worker_id,)))[handled.followup.worker_id]
     turn.say(turn.t("secretary.rescheduled", name=display_name(worker_),
-                    due=when(nxt.due_at, rules_of(turn.settings))))
+                    due=when(handled.next.due_at, rules_of(turn.settings))))
 
 
 @router.action("checkin.note")
@@ -302,15 +305,15 @@ async def ask_note(turn: Turn, data: Data) -> None:
 
 
 async def answer_note(turn: Turn, data: Data, value: str, pressed: bool) -> str:
-    return value.strip()[:1000]
+    return value.strip()
 
 
 async def save_note(turn: Turn, data: Data) -> None:
-    worker_id = int(data["worker"])
-    if not staff_only(turn) or not await may_handle(turn, worker_id):
+    if not staff_only(turn):
         return
-    add_note(turn.session, worker_id=worker_id, author_id=turn.person.id, text=str(data["note"]), at=turn.now)
-    turn.say(turn.t("secretary.note_saved"))
+    handled = await note_on_worker(turn.session, turn.person, int(data["worker"]), str(data["note"]), now=turn.now)
+    if not say_refusal(turn, handled):
+        turn.say(turn.t("secretary.note_saved"))
 
 
 NOTE_FORM = forms.register_form(Form(
@@ -342,6 +345,7 @@ async def answer(turn: Turn) -> None:
 
 @router.command("reply")
 async def reply(turn: Turn) -> None:
+    """`/reply CASE TEXT`: the same as the case's reply button and the console's reply box (flows/cases.py)."""
     if not staff_only(turn):
         return
     parts = turn.inbound.text.split(maxsplit=2)
@@ -352,30 +356,34 @@ async def reply(turn: Turn) -> None:
     if len(parts) < 3 or not parts[2].strip():
         turn.say(turn.t("secretary.usage.reply"))
         return
-    case = await case_by_id(turn.session, case_id)
-    if case is None:
+    done = await reply_to_case(turn.session, turn.person, case_id, parts[2], now=turn.now, settings=turn.settings)
+    if done.refusal == CaseRefusal.NO_CASE:
         turn.say(turn.t("secretary.no_case", id=case_id))
         return
-    if not await may_handle(turn, case.worker_id, case):
+    if say_case_refusal(turn, done) or done.case is None:
         return
-    worker_ = (await people_by_id(turn.session, (case.worker_id,))).get(case.worker_id)
-    to = await recipient(turn.session, case.worker_id)
-    if worker_ is None or to is None:
-        turn.say(turn.t("secretary.worker_unreachable"))
+    worker_ = (await people_by_id(turn.session, (done.case.worker_id,))).get(done.case.worker_id)
+    turn.say(turn.t("secretary.reply_sent", name=display_name(worker_) if worker_ else "", id=case_id))
+
+
+# --- the staff console ------------------------------------------------------------------------------------
+
+
+@router.command("console")
+async def console_link(turn: Turn) -> None:
+    """A one-time sign-in link to the web console, for staff, in private chat only (it opens their account)."""
+    if not staff_only(turn):
         return
-    language = worker_.language or turn.settings.default_language
-    text = t("checkin.secretary_says", language, secretary=display_name(turn.person), text=parts[2].strip())
-    rules = rules_for(to.channel)
-    if rules.too_long(text):
-        turn.say(turn.t("cases.too_long", most=rules.most_characters))
+    if not turn.settings.console_url:
+        turn.say(turn.t("web.chat.no_url"))
         return
-    await notify(turn.session, to, Reply(text=text), purpose=f"reply:{case.id}:{turn.now.isoformat()}",
-                 about=(), not_before=turn.now)
-    case.status = "answered"
-    profile = await profile_of(turn.session, case.worker_id)
-    if profile is not None:
-        profile.last_contact_at = turn.now
-    turn.say(turn.t("secretary.reply_sent", name=display_name(worker_), id=case.id))
+    policy = SignInPolicy(invite_hours=turn.settings.console_invite_hours)
+    token = await issue_invite(turn.session, turn.person, now=turn.now, policy=policy)
+    if token is None:
+        turn.say(turn.t("secretary.refused"))
+        return
+    hours = f"{turn.settings.console_invite_hours:g}"
+    turn.say(turn.t("web.chat.link", hours=hours, url=f"{turn.settings.console_url.rstrip('/')}/invite/{token}"))
 
 
 # --- reassignment (admins) -----------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ class FlowSettings:
     context_minutes: int = 30
     case_quiet_minutes: int = 30  # a case's secretary hears of further messages at most once per this period
     bot_username: str = ""
+    console_url: str = ""  # the staff console's address (web.public_url …), for sign-in links sent in chat
+    console_invite_hours: float = 24
     followups: FollowUpRules = field(default_factory=FollowUpRules)
 
     @property

@@ -530,19 +530,28 @@ class Case(Base):
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(CleanText, default="")
     context: Mapped[list[Any]] = mapped_column(default=list)  # the last messages
-    status: Mapped[str] = mapped_column(BoundedString(16), default="open")  # open | answered | closed
+    status: Mapped[str] = mapped_column(BoundedString(16), default="open")  # CASE_STATUSES
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The secretary's notices: how many were queued, when the latest goes (or went) out, and how many of the
     # person's messages it carries (a notice waiting for its time takes in the messages that arrive meanwhile).
     notices: Mapped[int] = mapped_column(default=0, server_default="0")
     last_notice_at: Mapped[datetime | None] = mapped_column()
     notice_messages: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Marked resolved (status closed) by a staff member, in the console or the chat.
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+# open: waiting for staff → answered: staff replied (the worker may answer again) → closed: resolved.
+CASE_STATUSES = ("open", "answered", "closed")
 
 
 class ServiceRecord(Base):
     """One service contact (every handled message, call or check-in): the bureau's figures count these."""
 
     __tablename__ = "service_record"
+    # The console's contacts-per-day-and-channel chart reads only these two columns: the index alone answers it.
+    __table_args__ = (Index("ix_service_record_day_channel", "created_at", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
@@ -674,6 +683,74 @@ class CallbackToken(Base):
     dialog: Mapped[str | None] = mapped_column(BoundedString(24), index=True)
     used_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- the staff console (bot/web/) ------------------------------------------------------------------
+
+
+class StaffAccount(Base):
+    """A staff member's sign-in to the web console: a login name, an argon2 password hash, the console language."""
+
+    __tablename__ = "staff_account"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    login: Mapped[str] = mapped_column(BoundedString(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(BoundedString(256))  # None until set through a sign-in link
+    password_set_at: Mapped[datetime | None] = mapped_column()
+    language: Mapped[str | None] = mapped_column(BoundedString(8))  # the console's language; None = the bureau's default
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffInvite(Base):
+    """A one-time sign-in link (`mishu user invite`, /console in the bot): only a hash of its token is kept."""
+
+    __tablename__ = "staff_invite"
+
+    token_hash: Mapped[str] = mapped_column(BoundedString(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie carries a random token, the table its hash, the CSRF token and deadlines."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(BoundedString(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(BoundedString(64))
+    client: Mapped[str] = mapped_column(BoundedString(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins in a row for one account ("account:<login>") or one client address ("client:<ip>")."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(BoundedString(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_failure_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEntry(Base):
+    """One staff action in the console (who, what, when, on what), refusals included; admins read them."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(BoundedString(48), index=True)  # signin, worker.phone, followup.outcome, refused …
+    target_type: Mapped[str] = mapped_column(BoundedString(24), default="")
+    target_id: Mapped[str] = mapped_column(BoundedString(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    client: Mapped[str] = mapped_column(BoundedString(64), default="")
 
 
 # The worker_category index follows profile changes (a flush hook); imported last, it needs the classes above.

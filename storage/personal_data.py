@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Application,
+    AuditEntry,
     Base,
     Booking,
     CallbackToken,
@@ -39,6 +40,9 @@ from storage.models import (
     Person,
     PushRecord,
     ServiceRecord,
+    StaffAccount,
+    StaffInvite,
+    StaffSession,
     StatusChange,
     WorkerCategory,
     WorkerNote,
@@ -142,6 +146,16 @@ REGISTRY: tuple[Holding, ...] = (
             keeps={"channel": "a channel name", "user_id": "their channel account (as ChannelIdentity)",
                    "language": "the language to answer them in"}),
     Holding(CallbackToken, by_identity, "their buttons", delete=True),
+    # The staff console (bot/web/): only staff have these rows, and a role is revoked before forgetting.
+    Holding(StaffAccount, by("person_id"), "their console sign-in (login name, password hash)", delete=True),
+    Holding(StaffInvite, by("person_id"), "their one-time sign-in links", delete=True),
+    Holding(StaffSession, by("person_id"), "their console sessions (with the address they worked from)",
+            delete=True),
+    Holding(AuditEntry, by("actor_id"), "what they did in the console: the bureau's record of access to personal "
+            "data, kept",
+            keeps={"action": "a code", "target_type": "a code", "target_id": "a row id (or a login name typed at "
+                   "a failed sign-in)", "client": "the address a staff member worked from",
+                   "detail": "codes and row ids of the action (an outcome, a path, a count of failures)"}),
 )
 
 NOT_PERSONAL: Mapping[str, str] = {
@@ -159,6 +173,7 @@ NOT_PERSONAL: Mapping[str, str] = {
     "bureau_office": "the bureau's offices and stations (public addresses and phones)",
     "bureau_service": "services and where they are handled",
     "bureau_special_day": "holidays and changed opening hours",
+    "sign_in_throttle": "failed console sign-ins counted per login name or client address, cleared on success",
 }
 
 

@@ -65,9 +65,9 @@ async def _send(settings: Settings, audience: dict, text: str, send_at: datetime
     from bot.app import open_database
     from bot.cli import fail
     from flows.audience import describe_audience
+    from flows.broadcasting import queue_broadcast
     from flows.channels import too_long_for
-    from flows.messages import Reply, reply_to_dict
-    from storage.queries.broadcasts import audience_recipients, create_broadcast
+    from storage.queries.broadcasts import audience_recipients
 
     database = await open_database(settings)
     try:
@@ -81,10 +81,8 @@ async def _send(settings: Settings, audience: dict, text: str, send_at: datetime
                 count = len(recipients)
                 typer.echo(f"audience {describe_audience(audience)}: {count} recipients; nothing sent (--dry-run)")
                 return
-            broadcast, queued = await create_broadcast(
-                session, author_id=None, text=text, audience=audience, send_at=send_at,
-                payload=reply_to_dict(Reply(text=text)), now=datetime.now(UTC),
-            )
+            broadcast, queued = await queue_broadcast(session, author_id=None, text=text, audience=audience,
+                                                      send_at=send_at, now=datetime.now(UTC))
         local = send_at.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
         typer.echo(f"broadcast {broadcast.id}: {queued} messages queued for {describe_audience(audience)}, "
                    f"sending from {local}")

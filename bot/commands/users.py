@@ -6,7 +6,8 @@ import typer
 
 from bot.settings import Settings
 
-app = typer.Typer(help="Staff roles: grant, revoke, and the townships a secretary covers.", no_args_is_help=True)
+app = typer.Typer(help="Staff roles (grant, revoke, townships a secretary covers) and console sign-in links.",
+                  no_args_is_help=True)
 
 TelegramId = typer.Option(..., "--telegram-id", help="The person's Telegram user id.")
 
@@ -76,5 +77,47 @@ async def _revoke(settings: Settings, telegram_id: str) -> str:
                 fail(str(exc))
                 raise
         return f"telegram {telegram_id} is now a worker"
+    finally:
+        await database.dispose()
+
+
+@app.command("invite")
+def invite(
+    telegram_id: int = typer.Option(None, "--telegram-id", help="The staff member's Telegram user id."),
+    terminal_id: str = typer.Option(None, "--terminal-id", help="Or their terminal id (the demo's admin1, sec1 …)."),
+    base_url: str = typer.Option(None, "--base-url", help="The console's address (default: web.public_url, else "
+                                 "http://<web.listen_host>:<web.listen_port>/console)."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Print a one-time sign-in link to the staff console (valid web.invite_hours, 24 h by default; one use)."""
+    from bot.cli import fail, run_async, settings_for
+
+    if (telegram_id is None) == (terminal_id is None):
+        fail("give --telegram-id (or, for the demo, --terminal-id)")
+    channel, external = ("telegram", str(telegram_id)) if telegram_id is not None else ("terminal", str(terminal_id))
+    settings = settings_for(db)
+    typer.echo(run_async(_invite)(settings, channel, external, (base_url or settings.console_url).rstrip("/")))
+
+
+async def _invite(settings: Settings, channel: str, external_id: str, base_url: str) -> str:
+    from bot.app import open_database
+    from bot.cli import fail
+    from bot.web.app import sign_in_policy
+    from flows.signin import issue_invite
+    from storage.models import utcnow
+    from storage.queries.staff import staff_by_identity
+
+    database = await open_database(settings)
+    try:
+        async with database.session() as session:
+            person = await staff_by_identity(session, channel, external_id)
+            if person is None:
+                fail(f"nobody with {channel} id {external_id}; grant a role first: mishu user grant --role secretary …")
+                raise AssertionError
+            token = await issue_invite(session, person, now=utcnow(), policy=sign_in_policy(settings))
+            if token is None:
+                fail(f"{channel} {external_id} is a {person.role}; only secretaries and admins sign in to the console")
+                raise AssertionError
+        return f"{base_url}/invite/{token}"
     finally:
         await database.dispose()

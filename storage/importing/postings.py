@@ -54,7 +54,8 @@ def columns_of(key: str, value: Any) -> dict[str, Any]:
     return {key: value}
 
 
-def _changes(row: Parsed) -> dict[str, Any]:
+def posting_changes(row: Parsed) -> dict[str, Any]:
+    """The posting columns a checked row sets (and those it clears with 清空): the import's and the console's edit."""
     changes: dict[str, Any] = {}
     for key in row.cleared:
         changes.update(DEFAULTS[key])
@@ -69,7 +70,7 @@ def read_ahead(rows: list[Parsed]) -> None:
     the write lock, which chat turns wait for (a row that updates a stored posting is read again in the write)."""
     defaults = {column: default for columns in DEFAULTS.values() for column, default in columns.items()}
     for row in rows:
-        row.derived = derived_columns({**defaults, **_changes(row), "enterprise": row.values["enterprise"]})
+        row.derived = derived_columns({**defaults, **posting_changes(row), "enterprise": row.values["enterprise"]})
 
 
 async def enterprise_ids(session: AsyncSession, rows: list[Parsed], report: ImportReport, now: datetime) -> dict[str, int]:
@@ -145,7 +146,7 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
         if problem:
             report.errors.append(RowError(row.row, "", problem))
             continue
-        changes = {**_changes(row), "enterprise_id": enterprise_id}
+        changes = {**posting_changes(row), "enterprise_id": enterprise_id}
         if row.values.get("external_id"):
             changes["external_id"] = row.values["external_id"]
         if existing is None:

@@ -13,6 +13,7 @@ from storage.models import Broadcast, ChannelIdentity, ChatGroup, OutboxMessage,
 from storage.queries.outbox import enqueue
 
 AUDIENCE_KEYS = ("township", "status", "job_category", "returnee_origin", "groups", "all")
+REPORT_STATES = ("pending", "sending", "sent", "failed", "unreachable", "uncertain", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int) -> dict[str
         select(OutboxMessage.state, func.count()).where(OutboxMessage.broadcast_id == broadcast_id)
         .group_by(OutboxMessage.state)
     )
-    report = {state: 0 for state in ("pending", "sending", "sent", "failed", "unreachable", "uncertain", "cancelled")}
+    report = {state: 0 for state in REPORT_STATES}
     report.update({state: int(count) for state, count in rows.all()})
     report["total"] = sum(v for k, v in report.items())
     return report
@@ -116,3 +117,41 @@ async def finish_broadcasts(session: AsyncSession) -> int:
         update(Broadcast).where(Broadcast.status.in_(("scheduled", "sending")), ~waiting).values(status="done")
     )
     return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class BroadcastRow:
+    broadcast: Broadcast
+    author: str
+    report: dict[str, int]
+
+
+async def list_broadcasts(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[BroadcastRow], int]:
+    """One page of broadcasts, newest first, each with its delivery report (one grouped query for the page)."""
+    total = int(await session.scalar(select(func.count()).select_from(Broadcast)) or 0)
+    stmt = (
+        select(Broadcast, Person.name)
+        .outerjoin(Person, Person.id == Broadcast.author_id)
+        .order_by(Broadcast.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    found = (await session.execute(stmt)).all()
+    reports = await broadcast_reports(session, [broadcast.id for broadcast, _ in found])
+    return [BroadcastRow(b, name or "", reports[b.id]) for b, name in found], total
+
+
+async def broadcast_reports(session: AsyncSession, broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
+    """`broadcast_report` for several broadcasts at once."""
+    reports = {bid: {state: 0 for state in REPORT_STATES} for bid in broadcast_ids}
+    if broadcast_ids:
+        rows = await session.execute(
+            select(OutboxMessage.broadcast_id, OutboxMessage.state, func.count())
+            .where(OutboxMessage.broadcast_id.in_(broadcast_ids))
+            .group_by(OutboxMessage.broadcast_id, OutboxMessage.state)
+        )
+        for bid, state, count in rows.all():
+            reports[bid][state] = int(count)
+    for report in reports.values():
+        report["total"] = sum(report.values())
+    return reports

@@ -11,12 +11,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import CallbackToken, ConversationState, ServiceRecord
+from storage.models import CallbackToken, ChannelIdentity, ConversationState, ServiceRecord
 
 
 async def load_state(session: AsyncSession, channel: str, user_id: str) -> ConversationState:
@@ -52,6 +52,19 @@ def issue_token(
         )
     )
     return token
+
+
+async def recent_messages(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
+    """What a person last wrote, on every channel they use ({"at": iso, "text": …}, oldest first): the few
+    messages each conversation keeps for hand-off context."""
+    history = await session.execute(
+        select(ConversationState.history)
+        .join(ChannelIdentity, and_(ChannelIdentity.channel == ConversationState.channel,
+                                    ChannelIdentity.external_id == ConversationState.user_id))
+        .where(ChannelIdentity.person_id == person_id)
+    )
+    messages = [entry for entries in history.scalars() for entry in (entries or []) if isinstance(entry, dict)]
+    return sorted(messages, key=lambda entry: str(entry.get("at", "")))
 
 
 def new_dialog() -> str:

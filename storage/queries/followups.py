@@ -200,19 +200,32 @@ async def profile_of(session: AsyncSession, worker_id: int) -> WorkerProfile | N
 
 
 async def secretary_list(
-    session: AsyncSession, secretary_id: int | None, *, due_before: datetime, due_from: datetime | None = None
+    session: AsyncSession, secretary_id: int | None, *, due_before: datetime | None, due_from: datetime | None = None,
+    states: Sequence[str] = OPEN, limit: int | None = None,
 ) -> list[tuple[FollowUp, Person]]:
-    """Open follow-ups due before a moment (and from one, if given), with their workers; None = everyone's."""
+    """Open follow-ups (of `states`) due before a moment (and from one, if given), with their workers, soonest
+    first; None = everyone's. The chat's /today and /overdue, the digest and the console's day all read this."""
     stmt = (
         select(FollowUp, Person)
         .join(Person, Person.id == FollowUp.worker_id)
-        .where(FollowUp.state.in_(OPEN), FollowUp.due_at < due_before)
+        .where(FollowUp.state.in_(tuple(states)))
     )
+    if due_before is not None:
+        stmt = stmt.where(FollowUp.due_at < due_before)
     if secretary_id is not None:
         stmt = stmt.where(FollowUp.secretary_id == secretary_id)
     if due_from is not None:
         stmt = stmt.where(FollowUp.due_at >= due_from)
-    return [(f, p) for f, p in (await session.execute(stmt.order_by(FollowUp.due_at, FollowUp.id))).all()]
+    stmt = stmt.order_by(FollowUp.due_at, FollowUp.id)
+    if limit is None:
+        return [(f, p) for f, p in (await session.execute(stmt)).all()]
+    # A page of a long list: one query per state walks the (state, due_at) index in order and stops after `limit`
+    # rows; with all states in one IN the database sorts every matching row first (a province's overdue list).
+    rows = []
+    for state in states:
+        rows += (await session.execute(stmt.where(FollowUp.state == state).limit(limit))).all()
+    rows.sort(key=lambda row: (row[0].due_at, row[0].id))
+    return [(f, p) for f, p in rows[:limit]]
 
 
 async def answered_since(
@@ -351,7 +364,3 @@ async def set_secretaries(session: AsyncSession, plan: dict[int, int]) -> None:
         table = WorkerProfile.__table__
         stmt = update(table).where(table.c.person_id == bindparam("worker")).values(secretary_id=bindparam("secretary"))
         await session.execute(stmt, [{"worker": w, "secretary": s} for w, s in plan.items()])
-
-
-async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
-    return await session.get(Case, case_id)

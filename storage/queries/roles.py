@@ -64,3 +64,9 @@ async def bootstrap_admins(session: AsyncSession, telegram_ids: Iterable[int]) -
             person.role = "admin"
             changed += 1
     return changed
+
+
+async def townships_of(session: AsyncSession, secretary_id: int) -> list[str]:
+    """The townships one secretary covers."""
+    stmt = select(SecretaryCoverage.township).where(SecretaryCoverage.secretary_id == secretary_id)
+    return sorted((await session.execute(stmt.order_by(SecretaryCoverage.township))).scalars())

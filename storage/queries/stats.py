@@ -28,17 +28,31 @@ FIGURES = (
 )
 
 
-async def bureau_figures(session: AsyncSession, *, now: datetime, today: date) -> dict[str, int]:
-    """Every figure of FIGURES, as integers."""
+async def bureau_figures(
+    session: AsyncSession, *, now: datetime, today: date, township: str | None = None
+) -> dict[str, int]:
+    """Every figure of FIGURES, as integers; with `township`, what belongs to it (postings, workers, their
+    applications, follow-ups and contacts) is counted there only."""
 
     async def scalar(stmt) -> int:  # type: ignore[no-untyped-def]
         return int((await session.execute(stmt)).scalar() or 0)
 
     open_posting = and_(Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today))
+    if township:
+        open_posting = and_(open_posting, Posting.township == township)
+    in_township = Person.township == township if township else None
+
+    def of_workers(stmt, column):  # type: ignore[no-untyped-def]
+        if in_township is None:
+            return stmt
+        return stmt.join(Person, Person.id == column).where(in_township)
+
     posting_row = (
         await session.execute(select(func.count(), func.coalesce(func.sum(Posting.openings), 0)).where(open_posting))
     ).one()
     worker = and_(Person.role == "worker", Person.forgotten_at.is_(None))
+    if in_township is not None:
+        worker = and_(worker, in_township)
     profile_row = (
         await session.execute(
             select(
@@ -55,10 +69,13 @@ async def bureau_figures(session: AsyncSession, *, now: datetime, today: date) -
     ).one()
     followup_row = (
         await session.execute(
-            select(
-                func.count().filter(FollowUp.state == "done"),
-                func.count().filter(FollowUp.state.not_in(("done", "cancelled"))),
-                func.count().filter(FollowUp.state.not_in(("done", "cancelled")), FollowUp.due_at < now),
+            of_workers(
+                select(
+                    func.count().filter(FollowUp.state == "done"),
+                    func.count().filter(FollowUp.state.not_in(("done", "cancelled"))),
+                    func.count().filter(FollowUp.state.not_in(("done", "cancelled")), FollowUp.due_at < now),
+                ).select_from(FollowUp),
+                FollowUp.worker_id,
             )
         )
     ).one()
@@ -71,8 +88,9 @@ async def bureau_figures(session: AsyncSession, *, now: datetime, today: date) -
         "hardest_hit": int(profile_row[2]),
         "placed": int(profile_row[3]),
         "seeking": int(profile_row[4]),
-        "applications": await scalar(select(func.count()).select_from(Application)),
-        "service_contacts": await scalar(select(func.count()).select_from(ServiceRecord)),
+        "applications": await scalar(of_workers(select(func.count()).select_from(Application), Application.worker_id)),
+        "service_contacts": await scalar(
+            of_workers(select(func.count()).select_from(ServiceRecord), ServiceRecord.person_id)),
         "followups_done": int(followup_row[0]),
         "followups_pending": int(followup_row[1]),
         "followups_overdue": int(followup_row[2]),

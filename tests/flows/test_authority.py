@@ -2,7 +2,7 @@
 secretary's buttons, half-typed forms and commands about the worker refuse and change nothing.
 
 Enumerated from the code: every button action, form and command whose handler asks `may_handle` (directly or
-through `own_open_followup`) acts for one worker, and needs a scene here (`test_every_staff_action_is_covered`).
+through `own_open_followup`, or through the functions the chat and the console share) acts for one worker, and needs a scene here (`test_every_staff_action_is_covered`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from storage.models import Case, ChannelIdentity, FollowUp, OutboxMessage, Perso
 from tests.conftest import NOW
 from tests.flows.screens import SETTINGS, World, make_world
 
-# What a handler calls when it acts for one worker.
-AUTHORITY = ("may_handle(", "own_open_followup(", "own_open_followup_by_id(")
+# What a handler calls when it acts for one worker: the chat's guards, and the channel-neutral functions the chat
+# and the console share, which ask the same question themselves (flows/casework.py, flows/cases.py).
+AUTHORITY = ("may_handle(", "own_open_followup(", "own_open_followup_by_id(", "followup_in_hand(",
+             "record_outcome(", "reschedule_followup(", "note_on_worker(", "case_in_hand(", "reply_to_case(")
 
 
 @dataclass

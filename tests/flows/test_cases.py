@@ -175,7 +175,7 @@ class TestHandoff:
         assert [m.purpose for m in relayed] == [f"handoff-reply:{case.id}:1", f"handoff-reply:{case.id}:2"]
         assert (
             "明天上午我给你打电话" in relayed[0].payload["text"]
-            and "就业秘书回复" in relayed[0].payload["text"]
+            and "就业秘书王秘书回复您" in relayed[0].payload["text"]  # who answers, as /reply and the console say it
         )
         assert (await _cases(assistant.db))[0].status == "answered"
 

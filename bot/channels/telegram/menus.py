@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 WORKER_COMMANDS = ("start", "help", "jobs", "policy", "register", "mydata", "forget", "lang")
 GROUP_COMMANDS = ("jobs", "policy", "help")
-STAFF_COMMANDS = ("today", "overdue", "worker", "reply", "broadcast")
+STAFF_COMMANDS = ("today", "overdue", "worker", "reply", "broadcast", "console")
 
 
 def commands(names: tuple[str, ...], language: str) -> list[BotCommand]:

@@ -27,7 +27,7 @@ from bot.channels.telegram.middlewares import ChatOrderMiddleware, ErrorMiddlewa
 from bot.channels.telegram.sender import TelegramSender
 from bot.deliver import telegram_bot
 from bot.delivery import Delivery
-from bot.health import health_handler
+from bot.http import http_application, serve_http
 from bot.settings import ConfigError, Settings
 from storage.queries.people import staff_private_chats
 from storage.queries.roles import bootstrap_admins
@@ -46,6 +46,7 @@ def build_dispatcher(app: App, me: BotIdentity) -> tuple[Dispatcher, ChatOrderMi
     dispatcher.update.outer_middleware(ErrorMiddleware())
     dispatcher.include_router(telegram_router())
     dispatcher["assistant"] = app.assistant
+    dispatcher["app"] = app
     dispatcher["me"] = me
     return dispatcher, order
 
@@ -91,6 +92,8 @@ async def serve(settings: Settings, *, api_base: str | None = None) -> None:
             if settings.telegram.mode == "webhook":
                 await _serve_webhook(bot, dispatcher, settings, stop)
             else:
+                if settings.web.with_polling:
+                    tasks.append(await _serve_console_beside_polling(app, settings, stop))
                 await bot.delete_webhook(drop_pending_updates=False)
                 _stop_polling_on_signals(dispatcher, stop)
                 await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
@@ -141,10 +144,10 @@ async def _start_scheduler(app: App) -> Any:
 
 
 def webhook_application(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> web.Application:
-    """The aiohttp app Telegram posts updates to: the secret-token header is checked, work runs in the background.
-    A GET on the health path tells a load balancer whether this process can work (`bot.health`)."""
-    application = web.Application()
-    application.router.add_get(settings.telegram.webhook.health_path, health_handler(dispatcher["assistant"].db))
+    """The one HTTP server's application with the webhook Telegram posts updates to: the secret-token header is
+    checked, work runs in the background. It also serves /healthz and the staff console (`bot.http`)."""
+    app: App = dispatcher["app"]
+    application = http_application(app.db, settings, app.assistant.settings, understanding=app.assistant.nlu)
     SimpleRequestHandler(
         dispatcher=dispatcher, bot=bot, secret_token=settings.webhook_secret, handle_in_background=True
     ).register(application, path=settings.telegram.webhook.path)
@@ -157,18 +160,17 @@ async def _serve_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings, s
     if not hook.url:
         raise ConfigError("telegram.webhook.url is empty: set the public HTTPS URL for webhook mode")
     application = webhook_application(bot, dispatcher, settings)
-    runner = web.AppRunner(application)
-    await runner.setup()
-    site = web.TCPSite(runner, hook.listen_host, hook.listen_port)
-    await site.start()
+    host, port = settings.http_address
+    serving = asyncio.create_task(serve_http(application, host, port, stop))
+    await asyncio.sleep(0)
     await bot.set_webhook(hook.url, secret_token=settings.webhook_secret,
                           allowed_updates=dispatcher.resolve_used_update_types())
-    log.info("webhook listening on %s:%s%s", hook.listen_host, hook.listen_port, hook.path)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    log.info("webhook at %s:%s%s, console at %s", host, port, hook.path, settings.console_url)
+    await serving
+
+
+async def _serve_console_beside_polling(app: App, settings: Settings, stop: asyncio.Event) -> asyncio.Task[None]:
+    """Polling mode with `web.with_polling`: the console and /healthz on the same process."""
+    host, port = settings.http_address
+    application = http_application(app.db, settings, app.assistant.settings, understanding=app.assistant.nlu)
+    return asyncio.create_task(serve_http(application, host, port, stop, handle_signals=False), name="http server")
