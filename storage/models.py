@@ -68,12 +68,13 @@ class Base(DeclarativeBase):
 
 # --- people -------------------------------------------------------------------------------------
 
-ROLES = ("worker", "observer", "secretary", "admin")
+ROLES = ("worker", "observer", "secretary", "admin", "employer")
 WORKER_STATUSES = ("seeking", "placed", "training", "not_seeking", "unreachable")
 
 
 class Person(Base):
-    """Anyone Mishu knows: worker, observer, secretary or admin (the role decides what they may do)."""
+    """Anyone Mishu knows: worker, observer, secretary, admin or employer (the role decides what they may do); an
+    employer is an enterprise's contact, bound to that enterprise (`enterprise_id`)."""
 
     __tablename__ = "person"
 
@@ -86,6 +87,8 @@ class Person(Base):
     township: Mapped[str | None] = mapped_column(String(32), index=True)
     village: Mapped[str | None] = mapped_column(String(32))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An employer's enterprise (set with the role, by staff or a one-time binding code); None for everyone else.
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     forgotten_at: Mapped[datetime | None] = mapped_column()  # /forget: personal fields wiped
 
@@ -248,10 +251,40 @@ class Posting(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
     seasonal: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(8), default="open", index=True)  # open | closed
+    # pending (an employer's, waiting for staff) → open (on the shelf) → closed; or pending → rejected.
+    # Only open postings reach search, pushes, the figures and the exports (POSTING_STATUSES).
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    # When it went on the shelf: for an employer's posting, reset to the approval time (newest first, and the
+    # daily push's look-back, count from there; `submitted_at` keeps when the employer sent it).
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_note: Mapped[str] = mapped_column(Text, default="", server_default="")  # why it was rejected
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # employer's edits while pending
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
+
+
+POSTING_STATUSES = ("pending", "open", "closed", "rejected")
+
+
+class EmployerCode(Base):
+    """A one-time code the bureau gives an enterprise's contact to bind their chat to it (`/employer CODE`).
+
+    Only a hash of the code is kept; it works once (`used_at`), until `expires_at`."""
+
+    __tablename__ = "employer_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
 
 class Application(Base):
@@ -265,6 +298,9 @@ class Application(Base):
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted | contacted | hired | rejected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The worker agreed that the posting's employer may see their phone number (asked after applying to an
+    # employer's own posting; no answer is no).
+    phone_shared_at: Mapped[datetime | None] = mapped_column()
 
     posting: Mapped[Posting] = relationship()
 
