@@ -53,9 +53,11 @@ class Role(StrEnum):
     secretary = "secretary"
     admin = "admin"
     observer = "observer"
+    employer = "employer"
 
 
-DEFAULT_TERMINAL_USER = {Role.worker: "worker1", Role.secretary: "sec1", Role.admin: "admin1", Role.observer: "obs1"}
+DEFAULT_TERMINAL_USER = {Role.worker: "worker1", Role.secretary: "sec1", Role.admin: "admin1", Role.observer: "obs1",
+                         Role.employer: "emp1"}
 
 
 def fail(message: str) -> None:
@@ -131,7 +133,7 @@ async def _chat(settings: Settings, role: Role, user: str, clock: datetime | Non
         if person is not None and person.role != role.value:
             fail(f"terminal user '{user}' is a {person.role}, not a {role.value}; choose another --user")
         if person is None and role != Role.worker:
-            fail(f"no {role.value} has the terminal id '{user}'; the demo has sec1…sec10 and admin1")
+            fail(f"no {role.value} has the terminal id '{user}'; the demo has sec1…sec10, admin1, obs1 and emp1")
         if sys.stdin.isatty():
             err.print(f"[dim]Mishu chat on {app_.db.describe()} as {role.value} '{user}'. Ctrl-D to leave; "
                       "press a button by typing its number in brackets, e.g. [1].[/dim]")
