@@ -33,12 +33,14 @@ app.add_typer(demo_app, name="demo")
 
 def _mount_commands() -> None:
     """Sub-apps living in bot/commands/, one module per topic."""
-    from bot.commands import broadcast, exports, imports, nlu, users
+    from bot.commands import broadcast, employers, exports, imports, nlu, postings, users
 
     app.add_typer(imports.app, name="import")
     app.add_typer(exports.app, name="export")
     app.add_typer(broadcast.app, name="broadcast")
     app.add_typer(users.app, name="user")
+    app.add_typer(employers.app, name="employer")
+    app.add_typer(postings.app, name="postings")
     app.add_typer(nlu.app, name="nlu")
 
 

@@ -1,21 +1,22 @@
-"""Exporting the bureau's reports to XLSX: workers, follow-up outcomes, placements (Chinese headers)."""
+"""Exporting the bureau's reports to XLSX: workers, follow-up outcomes, placements, open postings (Chinese headers)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import FollowUp, Person, StatusChange, WorkerProfile
+from storage.models import Enterprise, FollowUp, Person, Posting, StatusChange, WorkerProfile
 
-REPORTS = ("workers", "followups", "placements")
+REPORTS = ("workers", "followups", "placements", "postings")
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -76,9 +77,37 @@ async def _placements(session: AsyncSession) -> tuple[list[str], list[list[Any]]
     return headers, rows
 
 
+async def _postings(session: AsyncSession) -> tuple[list[str], list[list[Any]]]:
+    """The shelf as it is: open postings not past their deadline (waiting, rejected and closed ones are not)."""
+    today = datetime.now(ZONE).date()
+    stmt = (
+        select(Posting, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Posting.enterprise_id)
+        .where(Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today))
+        .order_by(Posting.id)
+    )
+    headers = ["编号", "企业名称", "岗位名称", "工种", "招聘人数", "薪资待遇", "工作地点", "岗位要求", "福利待遇", "联系人",
+               "联系电话", "截止日期", "上架时间", "来源"]
+    rows = [
+        [p.id, enterprise, p.title, p.job_category, "若干" if p.openings is None else p.openings,
+         p.salary_text or _pay(p), p.address or p.township or p.city, p.requirements, p.benefits, p.contact_name,
+         p.contact_phone, p.deadline, _local(p.created_at), "企业提交" if p.submitted_by_id else "导入"]
+        for p, enterprise in (await session.execute(stmt)).all()
+    ]
+    return headers, rows
+
+
+def _pay(posting: Posting) -> str:
+    low, high = posting.salary_min, posting.salary_max
+    if low is None and high is None:
+        return "面议"
+    unit = {"month": "元/月", "day": "元/天", "hour": "元/小时", "piece": "元/件"}.get(posting.salary_unit, "元")
+    return f"{low}-{high}{unit}" if low and high and low != high else f"{low or high}{unit}"
+
+
 async def export_report(session: AsyncSession, report: str, path: Path) -> int:
     """Write one report to an XLSX file; returns the number of rows written."""
-    builders = {"workers": _workers, "followups": _followups, "placements": _placements}
+    builders = {"workers": _workers, "followups": _followups, "placements": _placements, "postings": _postings}
     headers, rows = await builders[report](session)
     write_xlsx(path, report, headers, rows)
     return len(rows)

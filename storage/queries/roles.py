@@ -25,6 +25,8 @@ async def grant(
         session, channel, external_id, chat_id=external_id if channel == "telegram" else None
     )
     person.role = role
+    if role != "employer":
+        person.enterprise_id = None  # an employer is bound to an enterprise (storage.queries.employers.bind)
     if name:
         person.name = name
     return person
@@ -42,6 +44,7 @@ async def revoke(session: AsyncSession, channel: str, external_id: str) -> Perso
     if person is None:
         raise RoleError(f"nobody with {channel} id {external_id}")
     person.role = "worker"
+    person.enterprise_id = None
     await session.execute(delete(SecretaryCoverage).where(SecretaryCoverage.secretary_id == person.id))
     return person
 
