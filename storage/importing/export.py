@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,9 +77,8 @@ async def _placements(session: AsyncSession) -> tuple[list[str], list[list[Any]]
     return headers, rows
 
 
-async def _postings(session: AsyncSession) -> tuple[list[str], list[list[Any]]]:
+async def _postings(session: AsyncSession, today: date) -> tuple[list[str], list[list[Any]]]:
     """The shelf as it is: open postings not past their deadline (waiting, rejected and closed ones are not)."""
-    today = datetime.now(ZONE).date()
     stmt = (
         select(Posting, Enterprise.name)
         .join(Enterprise, Enterprise.id == Posting.enterprise_id)
@@ -105,10 +104,14 @@ def _pay(posting: Posting) -> str:
     return f"{low}-{high}{unit}" if low and high and low != high else f"{low or high}{unit}"
 
 
-async def export_report(session: AsyncSession, report: str, path: Path) -> int:
-    """Write one report to an XLSX file; returns the number of rows written."""
-    builders = {"workers": _workers, "followups": _followups, "placements": _placements, "postings": _postings}
-    headers, rows = await builders[report](session)
+async def export_report(session: AsyncSession, report: str, path: Path, *, today: date | None = None) -> int:
+    """Write one report to an XLSX file; returns the number of rows written (`today`: the bureau's date, for what
+    is still open; now by default)."""
+    if report == "postings":
+        headers, rows = await _postings(session, today or datetime.now(ZONE).date())
+    else:
+        builders = {"workers": _workers, "followups": _followups, "placements": _placements}
+        headers, rows = await builders[report](session)
     write_xlsx(path, report, headers, rows)
     return len(rows)
 
