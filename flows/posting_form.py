@@ -47,7 +47,7 @@ PICK = "__pick"  # "another category": the list is shown
 SAME_PLACE = "__enterprise"
 MINE = "__mine"
 EDITABLE = ("pending", "rejected")
-# The parts an employer may change from the summary, in order: (part, steps re-asked, catalogue key).
+# The parts an employer may change from the summary, in order, and the steps each asks again.
 PARTS = (
     ("title", ("title", "category", "category_pick")),
     ("category", ("category", "category_pick")),
@@ -59,6 +59,7 @@ PARTS = (
     ("contact", ("contact",)),
     ("deadline", ("deadline",)),
 )
+PART_STEPS = dict(PARTS)
 ANSWERS = ("title", "_guess", "category", "category_pick", "openings", "pay", "place", "requirements", "benefits",
            "contact", "deadline", "posting_id")
 
@@ -131,7 +132,7 @@ async def begin_edit(turn: Turn, posting_id: int | None) -> None:
     if posting.status not in EDITABLE:
         turn.say(turn.t("posting_form.not_editable", id=posting.id, status=turn.t(f"employer.status.{posting.status}")))
         return
-    await forms.start(turn, POSTING, steps=["confirm", "field"], **answers_of(posting))
+    await forms.start(turn, POSTING, steps=["confirm"], **answers_of(posting))
 
 
 # --- the steps ---------------------------------------------------------------------------------------------------
@@ -367,19 +368,25 @@ async def ask_field(turn: Turn, data: Data) -> None:
 
 
 async def answer_field(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
-    if pressed and value in dict(PARTS):
+    if pressed and value in PART_STEPS:
         return value
     part = _part_named(value)
     return part if part is not None else Invalid("posting_form.bad_field")
 
 
 async def finish(turn: Turn, data: Data) -> None:
-    """Submitted: stored as pending and sent to the admins; or "change": the part asked again, then the summary."""
+    """Submitted: stored as pending and sent to the admins. "Change": a run asking which part (unless it was named),
+    then a run asking that part and showing the summary again; each is a run of its own, so no run goes back."""
+    kept = {key: data[key] for key in ANSWERS if key in data}
     if data.get("confirm") == "edit":
-        part = str(data.get("field") or data.get("_part") or "")
-        steps = dict(PARTS).get(part)
-        kept = {key: data[key] for key in ANSWERS if key in data}
-        await forms.start(turn, POSTING, steps=[*(steps or ()), "confirm", "field"], **kept)
+        part = data.get("_part")
+        if part in PART_STEPS:
+            await forms.start(turn, POSTING, steps=[*PART_STEPS[str(part)], "confirm"], **kept)
+        else:
+            await forms.start(turn, POSTING, steps=["field"], _choosing=True, **kept)
+        return
+    if data.get("field") in PART_STEPS:
+        await forms.start(turn, POSTING, steps=[*PART_STEPS[str(data["field"])], "confirm"], **kept)
         return
     if not employer_only(turn):
         return
@@ -445,6 +452,5 @@ POSTING = forms.register_form(Form(FORM, (
     Step("contact", ask_contact, answer_contact, takes_contact=True, sample="王经理 13912345678"),
     Step("deadline", ask_deadline, answer_deadline, sample="长期"),
     Step("confirm", ask_confirm, answer_confirm, sample="提交"),
-    Step("field", ask_field, answer_field, when=lambda data: data.get("confirm") == "edit"
-         and not data.get("_part"), sample="工资"),
+    Step("field", ask_field, answer_field, when=lambda data: bool(data.get("_choosing")), sample="工资"),
 ), finish, topic="employer_help"))
