@@ -31,8 +31,11 @@ from storage.queries import employers as q
 from storage.queries.conversation import issue_token
 from storage.queries.followups import admin_ids
 
+router = Router("posting_review")
 log = logging.getLogger(__name__)
 
+ADMINS = ("admin",)
+REJECT_FORM = "review_reject"
 REVIEW_BUTTON_TTL = timedelta(days=14)
 REASON_LIMIT = 500
 LIST_LIMIT = 10
@@ -194,10 +197,6 @@ async def _tell_employers(session: AsyncSession, posting: Posting, key: str, pur
 
 
 # --- admins in chat: the buttons, and the same by typing (/pending, /approve 12, /reject 12 原因) -------------------
-
-router = Router("posting_review")
-ADMINS = ("admin",)
-REJECT_FORM = "review_reject"
 
 
 def _say_outcome(turn: Turn, reviewed: Reviewed, posting_id: int) -> None:
