@@ -236,7 +236,8 @@ class Posting(Base):
     city: Mapped[str] = mapped_column(String(32), default="峨眉山市")
     province: Mapped[str] = mapped_column(String(16), default="四川")
     address: Mapped[str] = mapped_column(String(128), default="")  # the work place as the employer wrote it
-    openings: Mapped[int | None] = mapped_column(Integer, default=1)  # None: not said (若干)
+    # None: not said (若干); evaluates_none: an explicit None is stored as NULL, not replaced by the default.
+    openings: Mapped[int | None] = mapped_column(Integer().evaluates_none(), default=1)
     salary_min: Mapped[int | None] = mapped_column(Integer)
     salary_max: Mapped[int | None] = mapped_column(Integer)
     salary_unit: Mapped[str] = mapped_column(String(8), default="month")  # month | day | piece | hour

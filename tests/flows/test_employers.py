@@ -401,3 +401,90 @@ class TestServiceRecords:
         async with assistant.db.session() as session:
             kinds = list((await session.execute(select(ServiceRecord.kind))).scalars())
         assert "employer_bind" in kinds and "employer_postings" in kinds
+
+
+class TestTheFormByTyping:
+    async def test_bad_answers_are_asked_again_with_examples(self, assistant: Assistant) -> None:
+        tea = await bound_employer(assistant)
+        await tea.say("发布岗位")
+        await tea.say("好的")
+        assert "岗位名称" in tea.text() and "2 到 40" in tea.text()
+        await tea.say("明前茶采摘工")
+        await tea.say("1")  # the first button, typed: 对，是采茶工
+        assert "招几个人" in tea.text()
+        await tea.say("很多很多")
+        assert "30人" in tea.text() and "若干" in tea.text()
+        await tea.say("若干")
+        await tea.say("看情况")
+        assert "没看懂工资" in tea.text() and "面议" in tea.text()
+        await tea.say("面议")
+        await tea.say("火星")
+        assert "没找到这个地方" in tea.text()
+        await tea.say("1")  # 和单位一样：双福镇
+        assert "有什么要求" in tea.text() or "要求" in tea.text()
+        await tea.say("无")
+        await tea.say("1")  # 无 (benefits)
+        await tea.say("王经理")
+        assert "联系人和电话" in tea.text()
+        await tea.say("王经理 13912345678")
+        await tea.say("去年")
+        assert "截止日期" in tea.text()
+        await tea.say("长期")
+        summary = tea.text()
+        assert "人数：若干" in summary and "工资：面议" in summary and "地点：双福镇" in summary and "截止：长期" in summary
+        await tea.say("提交")
+        async with assistant.db.session() as session:
+            stored = (await session.execute(select(Posting).where(Posting.status == "pending"))).scalar_one()
+        assert stored.openings is None and stored.salary_min is None and stored.salary_text == "面议"
+        assert (stored.contact_name, stored.contact_phone, stored.deadline) == ("王经理", "13912345678", None)
+
+    async def test_a_question_mid_form_is_answered_and_the_form_goes_on(self, assistant: Assistant) -> None:
+        tea = await bound_employer(assistant)
+        await tea.say("发布岗位")
+        await tea.say("明前茶采摘工")
+        await tea.say("对")
+        await tea.say("稳岗补贴怎么申请")
+        assert "政策" in tea.text() and "接着刚才的发布岗位" in tea.text() and "招几个人" in tea.text()
+        await tea.say("30")
+        assert "工资待遇怎么写" in tea.text()
+
+    async def test_cancel_at_any_step_stores_nothing(self, assistant: Assistant) -> None:
+        tea = await bound_employer(assistant)
+        for depth in range(len(ANSWERS) + 1):
+            await tea.say("发布岗位")
+            for answer in ANSWERS[:depth]:
+                await tea.say(answer)
+            await tea.say("取消")
+            assert "取消" in tea.text(), depth
+        async with assistant.db.session() as session:
+            assert not (await session.execute(select(Posting).where(Posting.submitted_by_id.is_not(None)))).first()
+
+    async def test_a_wrong_guess_is_changed_from_the_list(self, assistant: Assistant) -> None:
+        tea = await bound_employer(assistant)
+        await tea.say("发布岗位")
+        await tea.say("茶园绿化工")
+        guessed = tea.text()
+        await tea.say("不对")
+        assert "请选择工种" in tea.text() and "种植工" in [b.label for b in tea.buttons()]
+        await tea.say("种植工")
+        assert "招几个人" in tea.text(), guessed
+        for answer in ANSWERS[2:]:
+            await tea.say(answer)
+        assert "茶园绿化工**（种植工）" in tea.text()
+
+    async def test_changing_a_part_from_the_summary(self, assistant: Assistant) -> None:
+        tea = await bound_employer(assistant)
+        await tea.say("发布岗位")
+        for answer in ANSWERS:
+            await tea.say(answer)
+        await tea.say("修改")
+        assert "改哪一项" in tea.text()
+        await tea.say("8")  # 联系人
+        assert "联系人和电话" in tea.text()
+        await tea.say("张主任 0833-5521234")
+        assert "联系人：张主任 0833-5521234" in tea.text() and "请核对" in tea.text()
+        await tea.say("改岗位名称")
+        await tea.say("电子厂普工")
+        assert "普工" in tea.text()
+        await tea.say("对")
+        assert "电子厂普工**（普工）" in tea.text()
