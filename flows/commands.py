@@ -49,6 +49,7 @@ PHRASES: dict[str, str] = {
     "我的岗位": "employer_postings", "我的招聘": "employer_postings", "我发布的岗位": "employer_postings",
     "我的崗位": "employer_postings", "我發佈的崗位": "employer_postings", "my postings": "employer_postings",
     "发布岗位": "employer_post", "发布招聘": "employer_post", "我要发布岗位": "employer_post", "我要招人": "employer_post",
+    "发布招聘信息": "employer_post", "我要发布招聘": "employer_post", "我要招工": "employer_post", "我想招人": "employer_post",
     "發佈崗位": "employer_post", "發布崗位": "employer_post", "發佈招聘": "employer_post", "post a job": "employer_post",
 }
 

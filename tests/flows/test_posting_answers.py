@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows.commands import command_of
 from flows.posting_answers import (
     DEADLINE_AHEAD,
     TEXT_LIMIT,
@@ -185,3 +186,13 @@ class TestDeadline:
 
     def test_a_date_from_a_year_ago_is_never_taken(self) -> None:
         assert read_deadline((TODAY - timedelta(days=1)).isoformat(), TODAY) is None
+
+
+@pytest.mark.parametrize("text", ["发布招聘信息", "我要发布招聘！", "我要招工", "我想招人。", " 我要招人 ", "Post a job"])
+def test_ways_an_employer_asks_to_post_name_the_posting_form(text: str) -> None:
+    assert command_of(text) == ("employer_post", "")
+
+
+@pytest.mark.parametrize("text", ["我要找工", "我想找工作", "有没有招人的", "招人吗", "我要招工的信息"])
+def test_a_worker_looking_for_work_is_not_sent_to_the_posting_form(text: str) -> None:
+    assert command_of(text) is None or command_of(text)[0] != "employer_post"
