@@ -27,6 +27,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         form_timeout_minutes=settings.conversation.form_timeout_minutes,
         page_size=settings.conversation.page_size,
         button_ttl_hours=settings.conversation.button_ttl_hours,
+        case_quiet_minutes=settings.conversation.case_quiet_minutes,
         bot_username=settings.telegram.username,
         followups=rules_of(settings),
         push=PushPolicy.coerce(settings),

@@ -10,7 +10,6 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import Database, DatabaseError
+from storage.states import Role
 
 app = typer.Typer(
     help="Mishu (秘书): the employment-secretary assistant.", no_args_is_help=True, pretty_exceptions_show_locals=False
@@ -50,16 +50,8 @@ T = TypeVar("T")
 DbOption = typer.Option(None, "--db", help="Database URL, e.g. sqlite:///mishu.db or postgresql://user@host/db")
 
 
-class Role(StrEnum):
-    worker = "worker"
-    secretary = "secretary"
-    admin = "admin"
-    observer = "observer"
-    employer = "employer"
-
-
-DEFAULT_TERMINAL_USER = {Role.worker: "worker1", Role.secretary: "sec1", Role.admin: "admin1", Role.observer: "obs1",
-                         Role.employer: "emp1"}
+DEFAULT_TERMINAL_USER = {Role.WORKER: "worker1", Role.SECRETARY: "sec1", Role.ADMIN: "admin1", Role.OBSERVER: "obs1",
+                         Role.EMPLOYER: "emp1"}
 
 
 def fail(message: str) -> None:
@@ -68,11 +60,16 @@ def fail(message: str) -> None:
 
 
 def settings_for(db_url: str | None) -> Settings:
+    """The configuration for a command; logging set up from it (level, SQL echo), personal numbers masked."""
+    from bot.privacy import setup_logging
+
     try:
-        return load_settings(**({"database__url": db_url} if db_url else {}))
+        settings = load_settings(**({"database__url": db_url} if db_url else {}))
     except ConfigError as exc:
         fail(str(exc))
         raise  # unreachable
+    setup_logging(settings.logging.level, sql=settings.database.echo)
+    return settings
 
 
 def run_async(coroutine_fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
@@ -91,7 +88,7 @@ def run_async(coroutine_fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
 
 @app.command()
 def chat(
-    as_: Role = typer.Option(Role.worker, "--as", help="Who is talking."),
+    as_: Role = typer.Option(Role.WORKER, "--as", help="Who is talking."),
     user: str | None = typer.Option(None, "--user", help="The terminal user id (default per role)."),
     db: str | None = DbOption,
     now: str | None = typer.Option(
@@ -134,7 +131,7 @@ async def _chat(settings: Settings, role: Role, user: str, clock: datetime | Non
             person = await person_by_identity(session, "terminal", user)
         if person is not None and person.role != role.value:
             fail(f"terminal user '{user}' is a {person.role}, not a {role.value}; choose another --user")
-        if person is None and role != Role.worker:
+        if person is None and role != Role.WORKER:
             fail(f"no {role.value} has the terminal id '{user}'; the demo has sec1…sec10, admin1, obs1 and emp1")
         if sys.stdin.isatty():
             err.print(f"[dim]Mishu chat on {app_.db.describe()} as {role.value} '{user}'. Ctrl-D to leave; "
@@ -178,10 +175,7 @@ def run(
     db: str | None = DbOption,
 ) -> None:
     """Run the service: Telegram channel (polling, or webhook by config), outbox delivery, scheduler."""
-    from bot.privacy import setup_logging
-
     settings = settings_for(db)
-    setup_logging(settings.logging.level)
     run_async(_run)(settings, api_base)
 
 
@@ -263,7 +257,7 @@ def health(db: str | None = DbOption) -> None:
 async def _health(settings: Settings) -> tuple[bool, dict[str, Any]]:
     from bot.health import health_report
 
-    database = Database(settings.database.url)
+    database = Database(settings.database.url, must_exist=True)  # a health check never creates a database
     try:
         return await health_report(database)
     finally:

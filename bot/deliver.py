@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 
@@ -18,6 +17,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.channels.telegram.sender import BotApiSender, TelegramSender
 from bot.delivery import Delivery
+from bot.privacy import setup_logging
 from bot.settings import Settings, load_settings
 from storage.db import Database
 
@@ -72,7 +72,7 @@ def main() -> None:
     if args.api_base:
         overrides["telegram__api_base"] = args.api_base
     settings = load_settings(**overrides)
-    logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.logging.level, sql=settings.database.echo)
     asyncio.run(serve(settings, once=args.once, sender_kind=args.sender))
 
 

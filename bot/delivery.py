@@ -35,6 +35,7 @@ from flows.messages import Reply, reply_from_dict
 from flows.outbox_events import recipient_unreachable
 from storage.db import Database
 from storage.models import OutboxMessage, utcnow
+from storage.numbers import read_int
 from storage.queries import outbox as q
 from storage.queries.groups import move_group
 
@@ -152,7 +153,8 @@ async def _forget_dead_neighbours(session: Any, me: str) -> None:
     three more heartbeats during which the new process would take too small a share."""
     for name in await q.workers_named(session, f"{_host()}:"):
         parts = name.split(":")
-        if name != me and len(parts) == 3 and parts[1].isdigit() and not _process_alive(int(parts[1])):
+        pid = read_int(parts[1]) if len(parts) == 3 else None
+        if name != me and pid is not None and not _process_alive(pid):
             await q.sign_off(session, name)
 
 

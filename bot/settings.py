@@ -51,6 +51,7 @@ class ConversationSettings(_Section):
     form_timeout_minutes: int = Field(gt=0)
     page_size: int = Field(gt=0, le=10)
     button_ttl_hours: int = Field(gt=0)
+    case_quiet_minutes: int = Field(gt=0)
 
 
 class WebhookSettings(_Section):

@@ -8,15 +8,16 @@ from flows.i18n import LANGUAGES
 from flows.registration import private_link
 from flows.router import Router
 from flows.turn import Turn
+from storage.personal_data import forget_person
 from storage.queries.workers import (
     applications_of,
     follow_ups_of,
-    forget_person,
     identities_of,
     person_by_id,
     status_history,
     village_workers,
 )
+from storage.states import FollowUpState, Role
 
 router = Router("account")
 
@@ -64,7 +65,7 @@ async def mydata(turn: Turn) -> None:
         applications = await applications_of(turn.session, person.id)
         rows.append(("applications", [a.posting.title for a in applications]))
         rows.append(("follow_ups", len([f for f in await follow_ups_of(turn.session, person.id)
-                                        if f.state not in ("cancelled",)])))
+                                        if f.state != FollowUpState.CANCELLED])))
         rows.append(("status_changes", len(await status_history(turn.session, person.id))))
     rows.append(("history", len(turn.state.history or [])))
     lines = [turn.t("account.mydata_title")]
@@ -73,22 +74,36 @@ async def mydata(turn: Turn) -> None:
     turn.say("\n".join(lines))
 
 
+def staff_must_be_revoked_first(turn: Turn) -> bool:
+    """Staff and observers keep records others rely on (cases, notes, registrations): an admin revokes their
+    role before their personal data can go (docs/OPERATIONS.md, "What we guarantee")."""
+    if turn.person.role == Role.WORKER:
+        return False
+    turn.say(turn.t("account.forget_staff", role=turn.t(f"account.role_{turn.person.role}")))
+    return True
+
+
 @router.intent("forget")
 async def forget(turn: Turn) -> None:
     if turn.in_group:
         private_link(turn, "forget")
         return
+    if staff_must_be_revoked_first(turn):
+        return
+    dialog = turn.dialog()
     buttons = [[
-        turn.button(turn.t("account.forget_yes"), "account.forget", single_use=True),
-        turn.button(turn.t("account.forget_no"), "account.keep", single_use=True),
+        turn.button(turn.t("account.forget_yes"), "account.forget", dialog=dialog),
+        turn.button(turn.t("account.forget_no"), "account.keep", dialog=dialog),
     ]]
     turn.say(turn.t("account.forget_confirm"), buttons)
 
 
-@router.action("account.forget")
+@router.action("account.forget", once=True)
 async def forget_confirmed(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("common.unknown_button"))
+        return
+    if staff_must_be_revoked_first(turn):
         return
     await forget_person(turn.session, turn.person, at=turn.now)
     turn.state.history = []
@@ -98,7 +113,7 @@ async def forget_confirmed(turn: Turn) -> None:
     turn.say(turn.t("account.forgotten"))
 
 
-@router.action("account.keep")
+@router.action("account.keep", once=True)
 async def keep(turn: Turn) -> None:
     turn.say(turn.t("account.kept"))
 

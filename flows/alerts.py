@@ -111,13 +111,14 @@ async def unsubscribe(turn: Turn) -> None:
     if not is_registered(person) or person.profile is None or not person.profile.subscribed:
         turn.say(turn.t("alerts.not_subscribed"))
         return
-    buttons = [[turn.button(turn.t("alerts.pause", days=days), "alerts.pause", single_use=True, days=days)]
+    dialog = turn.dialog()
+    buttons = [[turn.button(turn.t("alerts.pause", days=days), "alerts.pause", dialog=dialog, days=days)]
                for days in PAUSE_OPTIONS]
-    buttons.append([turn.button(turn.t("alerts.stop"), "alerts.stop", single_use=True)])
+    buttons.append([turn.button(turn.t("alerts.stop"), "alerts.stop", dialog=dialog)])
     turn.say(turn.t("alerts.choose"), buttons)
 
 
-@router.action("alerts.pause")
+@router.action("alerts.pause", once=True)
 async def pause(turn: Turn) -> None:
     profile = turn.person.profile
     if profile is None:
@@ -129,7 +130,7 @@ async def pause(turn: Turn) -> None:
     turn.say(turn.t("alerts.paused", until=until))
 
 
-@router.action("alerts.stop")
+@router.action("alerts.stop", once=True)
 async def stop(turn: Turn) -> None:
     profile = turn.person.profile
     if profile is None:

@@ -8,6 +8,7 @@ which dates are sensible) is decided once and tested once, with property-based t
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +19,7 @@ from opencc import OpenCC
 
 from nlu.dates import parse_date as find_date
 from nlu.normalise import chinese_to_int
+from storage.numbers import COUNT, Bounds, read_decimal, read_id, read_int, scaled
 
 _t2s = OpenCC("t2s")
 
@@ -149,6 +151,7 @@ def parse_yes_no(text: str) -> bool | None:
 # --- numbers, counts and choices --------------------------------------------------------------------------
 
 MAX_DIGITS = 9  # nobody types a count, a choice or a pay of more than nine digits; more is not a number
+_SMALL = Bounds(0, 10**MAX_DIGITS - 1)
 _COUNT_LEAD = re.compile(r"^(?:帮我|给我|我们|我|一共|总共|共|就|要|订|定|报|来|选|只要)+")
 _COUNT_TAIL = re.compile(r"(?:个座位|个位子|个人|个位|座位|位子|张票|个|位|人|张|座|名|份|号|项|条|吧|就行|就够了|够了)+$")
 _ORDINAL_LEAD = re.compile(r"^(?:选|要|就|我选|我要|选择|第)+")
@@ -156,7 +159,7 @@ _ORDINAL_LEAD = re.compile(r"^(?:选|要|就|我选|我要|选择|第)+")
 
 def _small_number(text: str) -> int | None:
     if text.isascii() and text.isdigit():
-        return int(text) if len(text) <= MAX_DIGITS else None
+        return read_int(text, _SMALL)
     if text and all(ch in "零〇一二两三四五六七八九十百千万" for ch in text) and len(text) <= MAX_DIGITS:
         if len(text) > 1 and not any(ch in "十百千万" for ch in text):
             return None  # 两三 is "two or three", not 23
@@ -169,13 +172,10 @@ MAX_RECORD_ID = 2**31 - 1
 
 
 def parse_record_id(text: str) -> int | None:
-    """A record number typed after a command ("/apply 12"): ASCII digits within the id range, else None
-    ("²" is a digit to Python but no number; 99999999999999999999 overflows every id column)."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return None
-    number = int(text)
-    return number if 1 <= number <= MAX_RECORD_ID else None
+    """A record number typed after a command ("/apply 12"): digits (half or full width) within the id range,
+    else None ("²" is a digit to Python but no number; 99999999999999999999 overflows every id column).
+    The reading is storage.numbers.read_id, the one reader of typed numbers."""
+    return read_id(text)
 
 
 _NEGATIVE = re.compile(r"^\s*[-−－—]\s*\d|^\s*负")
@@ -358,6 +358,7 @@ def normalise_phone(text: str) -> str | None:
 
 
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([千kK万w]?)|([零〇一二两三四五六七八九十百千万点]+)")
+_TYPED_AMOUNT = Bounds(0, 10**MAX_DIGITS - 1)  # digits as typed, before 千/万
 PAY_RANGE = (500, 100_000)
 
 
@@ -376,10 +377,10 @@ def parse_monthly_pay(text: str) -> int | None:
     if amount is None:
         return None
     if hourly:
-        return amount * 8 * WORKING_DAYS_PER_MONTH
-    if daily:
-        return amount * WORKING_DAYS_PER_MONTH
-    return amount
+        amount *= 8 * WORKING_DAYS_PER_MONTH
+    elif daily:
+        amount *= WORKING_DAYS_PER_MONTH
+    return amount if amount in COUNT else None  # it goes into an INTEGER column
 
 
 def _amount(plain: str) -> int | None:
@@ -387,19 +388,18 @@ def _amount(plain: str) -> int | None:
     match = _AMOUNT.search(plain)
     if match is None:
         return None
+    factor = {"千": 1000, "k": 1000, "万": 10000, "w": 10000}.get(match.group(2) or "", 1)
     if match.group(1):
-        whole = match.group(1).split(".")[0]
-        if len(whole) > MAX_DIGITS or len(match.group(1)) > MAX_DIGITS + 4:
-            return None
-        value = float(match.group(1)) * {"千": 1000, "k": 1000, "万": 10000, "w": 10000}.get(match.group(2), 1)
-    else:
-        if len(match.group(3)) > MAX_DIGITS:
-            return None
-        try:
-            value = float(cn2an.cn2an(match.group(3), "smart"))
-        except (ValueError, KeyError, TypeError, IndexError, OverflowError):
-            return None
-    return int(value)
+        value = read_decimal(match.group(1), _TYPED_AMOUNT)
+        return scaled(value, factor, COUNT) if value is not None else None
+    if len(match.group(3)) > MAX_DIGITS:
+        return None
+    try:
+        spoken = cn2an.cn2an(match.group(3), "smart")
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError):
+        return None
+    value = read_decimal(str(spoken), COUNT) if isinstance(spoken, int | float) and math.isfinite(spoken) else None
+    return scaled(value, 1, COUNT) if value is not None else None
 
 
 def pay_in_range(amount: int) -> bool:
@@ -411,7 +411,14 @@ _MONTH_DAY = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]+)(?:月|/|\
 
 
 def _number(text: str) -> int:
-    return int(text) if text.isdigit() else int(cn2an.cn2an(text, "smart"))
+    """A month or day number typed in digits (half or full width) or Chinese numerals; 0 when it is neither."""
+    typed = read_int(text)
+    if typed is not None:
+        return typed
+    try:
+        return int(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, OverflowError):
+        return 0
 
 
 def parse_date(text: str, today: date) -> date | None:

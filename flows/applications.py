@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flows import phone_sharing
-from flows.answers import parse_record_id
 from flows.jobs import job_search, salary_text
 from flows.registration import (
     assign_secretary,
@@ -17,6 +16,7 @@ from flows.registration import (
 from flows.router import Router
 from flows.turn import Turn
 from storage.models import Person
+from storage.numbers import read_id
 from storage.queries.postings import posting_by_id
 from storage.queries.workers import create_application, person_by_id
 
@@ -47,7 +47,7 @@ async def apply_to(turn: Turn, worker: Person, posting_id: int) -> None:
     if secretary is not None:
         language = staff_language(turn, secretary)
         await tell_secretary(
-            turn, secretary, "apply.secretary", f"apply:{application.id}",
+            turn, secretary, "apply.secretary", f"apply:{application.id}", about=worker,
             card=worker_card(worker, language), title=posting.title, enterprise=posting.enterprise.name,
             salary=salary_text(turn, posting), contact=f"{posting.contact_name} {posting.contact_phone}".strip() or "-",
         )
@@ -70,7 +70,7 @@ async def apply_or_register(turn: Turn, posting_id: int) -> None:
     await start_registration(turn, apply=posting_id)
 
 
-@router.action("job.apply")
+@router.action("job.apply", once=True)
 async def apply_button(turn: Turn) -> None:
     await apply_or_register(turn, int(turn.args["posting"]))
 
@@ -78,7 +78,7 @@ async def apply_button(turn: Turn) -> None:
 @router.intent("apply_posting")
 async def apply_command(turn: Turn) -> None:
     """`/apply 12` or the deep link `/start apply_12` from a group's private-chat button."""
-    posting_id = parse_record_id(turn.command_argument)
+    posting_id = read_id(turn.command_argument)
     if posting_id is None:
         turn.say(turn.t("apply.how"))
         return

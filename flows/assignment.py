@@ -17,6 +17,7 @@ from flows.i18n import LANGUAGES, t
 from flows.messages import Reply
 from flows.notify import notify, recipient
 from storage.models import Person
+from storage.queries.cases import move_cases, profileless_cases_of
 from storage.queries.followups import coverage, move_worker, people_by_id, secretary_loads, workers_of
 from storage.queries.workers import SecretaryLoad
 
@@ -55,7 +56,7 @@ async def tell_worker(session: AsyncSession, worker: Person, secretary: Person, 
     text = t("checkin.new_secretary", language, secretary=secretary.name or f"#{secretary.id}")
     # The purpose names the moment too: being moved back to an earlier secretary must be told again.
     return await notify(session, to, Reply(text=text), purpose=f"secretary:{secretary.id}:{now.isoformat()}",
-                        not_before=now)
+                        about=(), not_before=now)
 
 
 async def reassign_worker(
@@ -79,4 +80,9 @@ async def hand_over(session: AsyncSession, departing_id: int, *, now: datetime, 
     for worker_id, secretary_id in plan.items():
         await move_worker(session, worker_id, secretary_id)
         await tell_worker(session, people[worker_id], people[secretary_id], now=now, settings=settings)
+    # Requests from people who never registered go along too: the departing secretary's buttons on them stop.
+    askers = await profileless_cases_of(session, departing_id)
+    for person_id, secretary_id in spread(askers, await secretary_loads(session, excluding=departing_id),
+                                          await coverage(session)).items():
+        await move_cases(session, person_id, departing_id, secretary_id)
     return plan

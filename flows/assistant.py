@@ -45,7 +45,7 @@ from flows.router import Router
 from flows.turn import FlowSettings, ParseLike, Turn
 from storage.db import Database
 from storage.importing.rows import Categorise
-from storage.queries.conversation import find_token, load_state, record_service
+from storage.queries.conversation import find_token, load_state, record_service, use_token
 from storage.queries.groups import leave_group, move_group, remember_group
 from storage.queries.people import get_or_create_person
 
@@ -268,15 +268,15 @@ class Assistant:
             log.warning("button of another user pressed (action %s)", token.action)
             turn.say(turn.t("common.not_your_button"))
             return
-        if token.single_use and token.used_at is not None:
-            turn.say(turn.t("common.unknown_button"))
-            return
         handler = self.router.actions.get(token.action)
         if handler is None:
             turn.say(turn.t("common.unknown_button"))
             return
-        if token.single_use:
-            token.used_at = turn.now
+        if token.single_use or token.action in self.router.once:
+            # Atomic: of two presses at once (or a press of another button of the same dialog), one goes on.
+            if not await use_token(turn.session, token, turn.now):
+                turn.say(turn.t("common.decided" if token.dialog else "common.used_button"))
+                return
         turn.token = token
         turn.handled_as = f"button:{token.action}"
         await handler(turn)

@@ -2,10 +2,14 @@
 
 Admins only, in private chat. The same audience words as `mishu broadcast` are accepted when typed; the
 notice leaves through the outbox, and the sender can refresh a progress report or withdraw what has not gone.
+A preview's send buttons keep what it showed (audience, count, text version): pressed after the audience changed,
+they send nothing and a fresh preview is shown. A notice one message cannot hold on some recipient's channel is
+refused before the preview.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -13,6 +17,7 @@ from typing import Any
 from flows import forms
 from flows.answers import TOWNSHIP_SUFFIXES, match_name, parse_yes_no
 from flows.audience import AudienceError, describe_audience, parse_audience
+from flows.channels import too_long_for
 from flows.forms import END, Data, Form, Invalid, Step
 from flows.messages import Reply, reply_to_dict
 from flows.router import Router
@@ -66,9 +71,9 @@ async def answer_audience(turn: Turn, data: Data, value: str, pressed: bool) -> 
         return BY_TOWNSHIP
     township = None if pressed else match_name(value, townships(), TOWNSHIP_SUFFIXES)
     if township is not None:
-        return {"township": [township]}
+        return await _fitting(turn, data, {"township": [township]})
     try:
-        return parse_audience(value)
+        return await _fitting(turn, data, parse_audience(value))
     except AudienceError as exc:
         return Invalid("broadcast.bad_audience", reason=str(exc))
 
@@ -80,7 +85,20 @@ async def ask_township(turn: Turn, data: Data) -> None:
 
 async def answer_township(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
     township = match_name(value, townships(), TOWNSHIP_SUFFIXES)
-    return {"township": [township]} if township else Invalid("broadcast.bad_township", example=townships()[0])
+    if not township:
+        return Invalid("broadcast.bad_township", example=townships()[0])
+    return await _fitting(turn, data, {"township": [township]})
+
+
+async def _fitting(turn: Turn, data: Data, audience: dict[str, Any]) -> Any:
+    """The audience, or END when the notice is longer than one message on some recipient's channel (a broadcast
+    is one message for everyone: refused rather than sent in pieces)."""
+    recipients = await audience_recipients(turn.session, audience)
+    narrow = too_long_for(str(data.get("text", "")), (r.channel for r in recipients))
+    if narrow is None:
+        return audience
+    turn.say(turn.t("broadcast.too_long", most=narrow.characters))
+    return END
 
 
 def _audience(data: Data) -> dict[str, Any]:
@@ -88,19 +106,43 @@ def _audience(data: Data) -> dict[str, Any]:
     return dict(chosen or {})
 
 
+def text_version(text: str) -> str:
+    """A short fingerprint of the notice's text, kept in the preview's buttons."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 async def ask_confirm(turn: Turn, data: Data) -> None:
+    """The preview; its send buttons keep the audience, count and text version it shows."""
     audience = _audience(data)
     count = len(await audience_recipients(turn.session, audience))
+    shown = {"audience": audience, "count": count, "version": text_version(str(data.get("text", "")))}
     turn.say(
         turn.t("broadcast.preview", count=count, audience=describe_audience(audience), text=data.get("text", "")),
-        [[forms.choice(turn, turn.t("broadcast.send_now"), "now"),
-          forms.choice(turn, turn.t("broadcast.send_morning"), "morning")],
+        [[forms.choice(turn, turn.t("broadcast.send_now"), "now", **shown),
+          forms.choice(turn, turn.t("broadcast.send_morning"), "morning", **shown)],
          [forms.choice(turn, turn.t("broadcast.cancel"), "cancel")]],
     )
 
 
+async def _changed_since_preview(turn: Turn, data: Data) -> str | None:
+    """Why the pressed preview no longer shows what would be sent (None: it still does)."""
+    shown, audience = turn.args, _audience(data)
+    if shown.get("audience") != audience:
+        return turn.t("broadcast.stale_audience", audience=describe_audience(shown.get("audience") or {}))
+    if shown.get("version") != text_version(str(data.get("text", ""))):
+        return turn.t("broadcast.stale_text")
+    count = len(await audience_recipients(turn.session, audience))
+    if count != shown.get("count"):
+        return turn.t("broadcast.stale_count", shown=shown.get("count"), count=count)
+    return None
+
+
 async def answer_confirm(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
     if pressed and value in ("now", "morning"):
+        if turn.token is not None and turn.token.action == "form.answer":  # a button, not a typed "1"
+            changed = await _changed_since_preview(turn, data)
+            if changed is not None:
+                return Invalid("broadcast.stale", reason=changed)  # said, then a fresh preview
         return value
     if value == "cancel" or not pressed and parse_yes_no(value) is False:
         turn.say(turn.t("common.cancelled"))
@@ -155,7 +197,7 @@ async def progress(turn: Turn) -> None:
     turn.say(turn.t("broadcast.report", id=broadcast_id, **report), _progress_buttons(turn, broadcast_id), edit=True)
 
 
-@router.action("broadcast.withdraw")
+@router.action("broadcast.withdraw", once=True)
 async def withdraw(turn: Turn) -> None:
     if not staff_only(turn, ADMINS):
         return

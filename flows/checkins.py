@@ -38,13 +38,17 @@ from flows.workcal import (
 )
 from storage.db import Database
 from storage.models import FollowUp, Person, WorkerProfile
+from storage.queries.conversation import new_dialog
 from storage.queries.followups import (
     add_followup,
     admin_ids,
+    advance,
     answered_since,
+    cancel,
     cancel_open,
     claim_due,
     claimed_rows,
+    close,
     last_contacts,
     open_applications,
     people_by_id,
@@ -52,9 +56,12 @@ from storage.queries.followups import (
     profile_of,
     recent_notes,
     record_status,
+    record_worker_answer,
+    release,
     secretaries_with_work,
     secretary_list,
 )
+from storage.states import FollowUpState
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +148,7 @@ async def card_text(
     parts = [head, await worker_card(session, worker, language, rules)]
     if followup is not None:
         # Only a pending check-in's due time is a date to show; later states use it for their own deadlines.
-        key = "secretary.card.checkin_due" if followup.state == "pending" else "secretary.card.checkin"
+        key = "secretary.card.checkin_due" if followup.state == FollowUpState.PENDING else "secretary.card.checkin"
         parts.append(t(key, language, kind=t(f"secretary.kind.{followup.kind}", language),
                        due=when(followup.due_at, rules), state=t(f"secretary.state.{followup.state}", language)))
         if followup.worker_answer:
@@ -235,15 +242,14 @@ async def handle_due(
     batch: Batch | None = None,
 ) -> None:
     rules = rules_of(settings)
-    followup.claimed_by = None
-    followup.claimed_until = None
-    if followup.state not in ("pending", "asked_worker", "prompted") or followup.due_at > now:
+    release(followup)
+    if followup.state not in FollowUpState.SCANNED or followup.due_at > now:
         return  # someone answered or acted between the claim and now
     if batch is None:
         batch = await Batch.load(session, [followup])
     worker = batch.people.get(followup.worker_id)
     if worker is None or worker.forgotten_at is not None:
-        followup.state, followup.completed_at = "cancelled", now
+        cancel(followup, at=now)
         report.cancelled += 1
         return
     secretary = batch.people.get(followup.secretary_id) if followup.secretary_id else None
@@ -253,25 +259,22 @@ async def handle_due(
                   has_secretary=secretary_to is not None)
     if step.step == Step.ASK and worker_to is not None:
         await ask_worker(session, followup, worker, worker_to, secretary, now=now, settings=settings)
-        followup.asked_worker_at = now
+        advance(followup, Step.ASK, step.state, step.due_at, at=now)
         report.asked += 1
     elif step.step in (Step.PROMPT, Step.REMIND) and secretary_to is not None:
-        followup.state = step.state  # the card shows the follow-up as it is now
+        advance(followup, step.step, step.state, step.due_at, at=now)  # the card shows the follow-up as it is now
         reply = await prompt_reply(session, followup, worker, secretary_to, secretary, reason=step.reason,
                                    now=now, settings=settings)
         await notify(session, secretary_to, reply, purpose=f"checkin:{followup.id}:{step.step.value}",
-                     not_before=now)
+                     about=(worker.id,), not_before=now)
         if step.step == Step.PROMPT:
-            followup.prompted_at = now
             report.prompted += 1
         else:
             report.reminded += 1
-        followup.prompts_sent += 1
     else:
         await escalate(session, followup, worker, secretary, reason=step.reason, now=now, settings=settings)
-        followup.escalated_at = now
+        advance(followup, Step.ESCALATE, step.state, step.due_at, at=now)
         report.escalated += 1
-    followup.state, followup.due_at = step.state, step.due_at
     if report.handled is not None:
         report.handled.append((followup.id, step.step.value))
 
@@ -285,13 +288,14 @@ async def ask_worker(
     key = "checkin.ask_stability" if followup.kind == "stability" else "checkin.ask"
     text = t(key, language, name=worker.name or "", secretary=display_name(secretary) if secretary else "",
              bureau=getattr(settings, "bureau_name", ""))
+    dialog = new_dialog()  # one answer per question
     buttons = [
-        to.button(session, t(f"checkin.answer.{answer}", language), "checkin.answer", now=now,
+        to.button(session, t(f"checkin.answer.{answer}", language), "checkin.answer", now=now, dialog=dialog,
                   followup=followup.id, answer=answer)
         for answer in WORKER_ANSWERS
     ]
     reply = Reply(text=text, buttons=[buttons[:2], buttons[2:]])
-    await notify(session, to, reply, purpose=f"checkin:{followup.id}:ask", not_before=now)
+    await notify(session, to, reply, purpose=f"checkin:{followup.id}:ask", about=(), not_before=now)
 
 
 async def escalate(
@@ -313,7 +317,7 @@ async def escalate(
             due=when(followup.prompted_at or followup.due_at, rules),
         )
         told += await notify(session, to, Reply(text=text), purpose=f"checkin:{followup.id}:escalate",
-                             not_before=now)
+                             about=(worker.id,), not_before=now)
     if not told:
         log.warning("follow-up %s needs an admin but no admin has a private chat", followup.id)
     return told
@@ -341,8 +345,7 @@ async def record_answer(
     rules = rules_of(settings)
     if answer not in WORKER_ANSWERS:
         raise ValueError(f"unknown answer {answer!r}")
-    followup.worker_answer = answer
-    followup.claimed_by = followup.claimed_until = None
+    record_worker_answer(followup, answer)
     profile = await profile_of(session, worker.id)
     if profile is not None:
         profile.last_contact_at = now
@@ -351,15 +354,15 @@ async def record_answer(
         return await complete(session, followup, answer, now=now, settings=settings, by=worker.id)
     secretary = (await people_by_id(session, (followup.secretary_id,))).get(followup.secretary_id or -1)
     to = await recipient(session, secretary.id) if secretary is not None else None
-    followup.state, followup.prompted_at, followup.prompts_sent = "prompted", now, 1
-    followup.due_at = add_working_days(now, 1, rules.working_hours)
+    followup.prompts_sent = 0  # the secretary's first prompt for this check-in
+    advance(followup, Step.PROMPT, FollowUpState.PROMPTED, add_working_days(now, 1, rules.working_hours), at=now)
     if to is None:
-        followup.state, followup.escalated_at = "escalated", now
+        advance(followup, Step.ESCALATE, FollowUpState.ESCALATED, followup.due_at, at=now)
         await escalate(session, followup, worker, None, reason="no_secretary", now=now, settings=settings)
         return None
     reply = await prompt_reply(session, followup, worker, to, secretary, reason=reason, now=now, settings=settings)
     # A worker may answer at night: the secretary's phone buzzes when the office opens.
-    await notify(session, to, reply, purpose=f"checkin:{followup.id}:{reason}",
+    await notify(session, to, reply, purpose=f"checkin:{followup.id}:{reason}", about=(worker.id,),
                  not_before=into_working_hours(now, rules.working_hours))
     return None
 
@@ -379,8 +382,7 @@ async def complete(
             profile.placed_employer = employer[:128]
         if outcome != "unreachable":
             profile.last_contact_at = now
-    followup.outcome, followup.state, followup.completed_at = outcome, "done", now
-    followup.claimed_by = followup.claimed_until = None
+    close(followup, outcome, at=now)
     await session.flush()
     if outcome == "placed" and followup.kind != "stability":
         return await on_placed(session, followup.worker_id, now, rules)
@@ -402,8 +404,7 @@ async def reschedule(
     if working_days not in RESCHEDULE_DAYS:
         raise ValueError(f"reschedule by {working_days} working days is not offered")
     rules = rules_of(settings)
-    followup.outcome, followup.state, followup.completed_at = "rescheduled", "done", now
-    followup.claimed_by = followup.claimed_until = None
+    close(followup, "rescheduled", at=now)
     nxt = add_followup(session, worker_id=followup.worker_id, secretary_id=followup.secretary_id, kind="manual",
                        due_at=add_working_days(now, working_days, rules.working_hours), now=now)
     await session.flush()
@@ -415,7 +416,8 @@ async def reschedule(
 
 async def digest_reply(
     session: AsyncSession, secretary: Person, *, now: datetime, settings: Any, since: datetime
-) -> Reply | None:
+) -> tuple[Reply, set[int]] | None:
+    """The digest, and the workers it names (the message is about them too)."""
     rules = rules_of(settings)
     language = language_of(secretary, settings)
     start, end = working_day_bounds(rules.working_hours.local_date(now), rules.working_hours)
@@ -439,7 +441,8 @@ async def digest_reply(
               answer=t(f"checkin.answer.{f.worker_answer}", language))
             for f, w in answered
         ]
-    return Reply(text="\n".join(lines))
+    named = [w.id for _, w in [*overdue[:DIGEST_LIMIT], *today[:DIGEST_LIMIT], *answered]]
+    return Reply(text="\n".join(lines)), set(named)
 
 
 def list_line(followup: FollowUp, worker: Person, language: str, rules: FollowUpRules) -> str:
@@ -468,7 +471,9 @@ async def send_digests(db: Database, *, now: datetime, settings: Any) -> int:
             secretary = (await people_by_id(session, (secretary_id,))).get(secretary_id)
             if to is None or secretary is None:
                 continue
-            reply = await digest_reply(session, secretary, now=now, settings=settings, since=since)
-            if reply is not None:
-                sent += await notify(session, to, reply, purpose=f"digest:{today.isoformat()}", not_before=now)
+            digest = await digest_reply(session, secretary, now=now, settings=settings, since=since)
+            if digest is not None:
+                reply, named = digest
+                sent += await notify(session, to, reply, purpose=f"digest:{today.isoformat()}", about=named,
+                                     not_before=now)
     return sent

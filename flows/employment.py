@@ -23,14 +23,15 @@ async def report_employed(turn: Turn) -> None:
     if person.profile.status == "placed":
         turn.say(turn.t("employed.already"))
         return
+    dialog = turn.dialog()
     buttons = [[
-        turn.button(turn.t("employed.confirm_yes"), "employed.confirm", single_use=True),
-        turn.button(turn.t("employed.confirm_no"), "employed.not_yet", single_use=True),
+        turn.button(turn.t("employed.confirm_yes"), "employed.confirm", dialog=dialog),
+        turn.button(turn.t("employed.confirm_no"), "employed.not_yet", dialog=dialog),
     ]]
     turn.say(turn.t("employed.confirm"), buttons)
 
 
-@router.action("employed.confirm")
+@router.action("employed.confirm", once=True)
 async def confirm(turn: Turn) -> None:
     person = turn.person
     profile = person.profile
@@ -44,12 +45,12 @@ async def confirm(turn: Turn) -> None:
     secretary = await person_by_id(turn.session, profile.secretary_id) if profile.secretary_id else None
     if secretary is not None:
         await tell_secretary(
-            turn, secretary, "employed.secretary", f"placed:{person.id}:{turn.today.isoformat()}",
+            turn, secretary, "employed.secretary", f"placed:{person.id}:{turn.today.isoformat()}", about=person,
             card=worker_card(person, staff_language(turn, secretary)), days=days,
         )
 
 
-@router.action("employed.not_yet")
+@router.action("employed.not_yet", once=True)
 async def not_yet(turn: Turn) -> None:
     turn.say(turn.t("employed.not_yet"))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.workcal import WorkingTime, add_working_days, add_working_hours, into_working_hours
 from storage.models import FollowUp
 from storage.queries.followups import add_followup, cancel_open, open_followups, workers_with_open
+from storage.states import FollowUpState, FollowUpStep
 
 KINDS = ("first", "seeking", "stability", "manual")
 # One-tap answers a worker can give to an automated check-in, and the outcomes a secretary records.
@@ -81,19 +81,13 @@ def next_due(kind: str, since: datetime, rules: FollowUpRules) -> datetime:
     return into_working_hours(since + timedelta(days=cadence_days(kind, rules)), rules.working_hours)
 
 
-class Step(StrEnum):
-    """What the due scan does with a due follow-up."""
-
-    ASK = "ask"  # ask the worker in private chat, in the secretary's name
-    PROMPT = "prompt"  # send the secretary the worker's card
-    REMIND = "remind"  # the prompt once more
-    ESCALATE = "escalate"  # tell the admins nobody acted
+Step = FollowUpStep  # what the due scan does with a due follow-up (storage/states.py)
 
 
 @dataclass(frozen=True)
 class Transition:
     step: Step
-    state: str
+    state: FollowUpState
     due_at: datetime
     reason: str = ""
 
@@ -104,20 +98,20 @@ def on_due(
     """The one thing to do for a due follow-up now; the next due time is counted from now, so a row
     overdue by days after downtime gets one step, not one per missed tick."""
     hours = rules.working_hours
-    if followup.state == "pending" and followup.kind in rules.ask_worker_first and worker_reachable:
-        return Transition(Step.ASK, "asked_worker", add_working_hours(now, rules.worker_answer_hours, hours))
-    if followup.state in ("pending", "asked_worker"):
-        reason = "no_answer" if followup.state == "asked_worker" else "due"
+    if followup.state == FollowUpState.PENDING and followup.kind in rules.ask_worker_first and worker_reachable:
+        return Transition(Step.ASK, FollowUpState.ASKED_WORKER, add_working_hours(now, rules.worker_answer_hours, hours))
+    if followup.state in (FollowUpState.PENDING, FollowUpState.ASKED_WORKER):
+        reason = "no_answer" if followup.state == FollowUpState.ASKED_WORKER else "due"
         if not has_secretary:
-            return Transition(Step.ESCALATE, "escalated", now, "no_secretary")
-        return Transition(Step.PROMPT, "prompted", add_working_days(now, 1, hours), reason)
+            return Transition(Step.ESCALATE, FollowUpState.ESCALATED, now, "no_secretary")
+        return Transition(Step.PROMPT, FollowUpState.PROMPTED, add_working_days(now, 1, hours), reason)
     if followup.prompts_sent < 2 and has_secretary:
         first = followup.prompted_at or now
         escalate_at = max(
             add_working_days(first, rules.escalate_after_working_days, hours), add_working_days(now, 1, hours)
         )
-        return Transition(Step.REMIND, "prompted", escalate_at, "reminder")
-    return Transition(Step.ESCALATE, "escalated", now, "unanswered")
+        return Transition(Step.REMIND, FollowUpState.PROMPTED, escalate_at, "reminder")
+    return Transition(Step.ESCALATE, FollowUpState.ESCALATED, now, "unanswered")
 
 
 def answer_needs_secretary(answer: str, seeking_streak: int, rules: FollowUpRules) -> str | None:

@@ -194,16 +194,28 @@ async def start(turn: Turn, form: Form, *, steps: list[str] | None = None, **dat
     await _ask(turn, first, run)
 
 
-def choice(turn: Turn, label: str, value: str, *, single_use: bool = True, typed: bool = True) -> Button:
+def choice(
+    turn: Turn, label: str, value: str, *, single_use: bool = True, typed: bool = True, **shown: Any
+) -> Button:
     """A button answering the current step of the current form run with `value`; typing its number or label
-    does the same unless `typed` is false (a "cancel" beside seat counts: typing "5" means five seats)."""
+    does the same unless `typed` is false (a "cancel" beside seat counts: typing "5" means five seats).
+
+    The single-use choices of a question share the step's dialog, also when the question is asked again, so
+    one press answers it and the others are dead (toggles, `single_use=False`, stay live). `shown` keeps what
+    the screen showed with the button (the step's answer reads it as `turn.args`)."""
     data = dict(turn.state.data or {})
     if typed:
         data["_choices"] = [*data.get("_choices", []), [label, value]]
+    run, step = data.get("_run"), turn.state.step
+    dialog = None
+    if single_use:
+        if data.get("_dialog_step") != step or not data.get("_dialog"):
+            data["_dialog"], data["_dialog_step"] = turn.dialog(), step
+        dialog = data["_dialog"]
     turn.state.data = data
     return turn.button(
-        label, "form.answer", single_use=single_use,
-        form=turn.state.form, run=data.get("_run"), step=turn.state.step, value=value,
+        label, "form.answer", single_use=single_use, dialog=dialog,
+        form=turn.state.form, run=run, step=step, value=value, **shown,
     )
 
 
@@ -360,4 +372,6 @@ async def press(turn: Turn) -> None:
         await remind(turn)
         return
     form = FORMS[state.form]
+    if turn.token is not None and turn.token.dialog is not None and data.get("_dialog") == turn.token.dialog:
+        state.data = {**data, "_dialog": None}  # pressing used it up: a question asked again gets a new one
     await _apply(turn, form, form.step(state.step), str(args.get("value", "")), True)

@@ -58,7 +58,7 @@ async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, to
             continue
         buttons = [
             turn.button(turn.t("jobs.details"), "job.details", posting=posting_id),
-            turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting_id),
+            turn.button(turn.t("jobs.apply"), "job.apply", posting=posting_id),
         ]
         turn.say(posting_card(turn, posting), [buttons])
     rest = ids[offset + len(page) :]
@@ -116,4 +116,4 @@ async def details(turn: Turn) -> None:
             lines.append(text)
     if not turn.in_group and posting.contact_phone:
         lines.append(f"☎ {posting.contact_name} {posting.contact_phone}")
-    turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", single_use=True, posting=posting.id)]])
+    turn.say("\n".join(lines), [[turn.button(turn.t("jobs.apply"), "job.apply", posting=posting.id)]])

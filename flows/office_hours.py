@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from enum import StrEnum
 
 import chinese_calendar
 from chinese_calendar import Holiday
@@ -144,24 +145,33 @@ def next_open_day(office: Office, after: date, special_days: tuple[SpecialDay, .
     return DayPlan(day, True, office.hours)
 
 
+class OfficeState(StrEnum):
+    """Where an office stands at one moment."""
+
+    OPEN = "open"  # open until `at`
+    LUNCH = "lunch"  # at lunch, back at `at`
+    LATER = "later"  # opens at `at` today
+    CLOSED = "closed"  # closed for the rest of the day
+
+
 @dataclass(frozen=True)
 class Status:
     """Where an office stands at one moment: open, at lunch (back at `at`), opening at `at`, or closed today."""
 
-    state: str  # open | lunch | later | closed
+    state: OfficeState
     at: time | None = None
 
 
 def status_at(plan: DayPlan, moment: time) -> Status:
     """The office's state at `moment` of `plan`'s day (local wall-clock time)."""
     if not plan.open or plan.hours is None:
-        return Status("closed")
+        return Status(OfficeState.CLOSED)
     sessions = plan.hours.sessions
     if moment < sessions[0][0]:
-        return Status("later", sessions[0][0])
+        return Status(OfficeState.LATER, sessions[0][0])
     for index, (start, end) in enumerate(sessions):
         if start <= moment < end:
-            return Status("open", end)
+            return Status(OfficeState.OPEN, end)
         if index + 1 < len(sessions) and end <= moment < sessions[index + 1][0]:
-            return Status("lunch", sessions[index + 1][0])
-    return Status("closed")
+            return Status(OfficeState.LUNCH, sessions[index + 1][0])
+    return Status(OfficeState.CLOSED)

@@ -43,4 +43,5 @@ async def recipient_unreachable(
     language = (secretary.language if secretary else None) or default_language
     name = person.name or t("outbox.unnamed_worker", language)
     text = t("outbox.unreachable_secretary", language, name=name, township=person.township or "—")
-    return await notify(session, to, Reply(text=text), purpose=f"unreachable:{person_id}:{now.date().isoformat()}")
+    return await notify(session, to, Reply(text=text), purpose=f"unreachable:{person_id}:{now.date().isoformat()}",
+                        about=(person_id,))

@@ -34,12 +34,10 @@ from flows.turn import Turn
 from storage.db import Database
 from storage.models import Person, Posting
 from storage.queries import push as q
-from storage.queries.conversation import issue_token
 from storage.queries.employers import application_of
 from storage.worker_index import index_unindexed
 
 router = Router("push")
-BUTTON_TTL = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -158,13 +156,6 @@ def _salary(posting: Posting, language: str) -> str:
     return amount + t(f"jobs.per_{posting.salary_unit}", language)
 
 
-def _button(session: AsyncSession, to: Any, label: str, action: str, now: datetime, *, single_use: bool = False,
-            **args: Any) -> Button:
-    token = issue_token(session, channel=to.channel, user_id=to.user_id, action=action, args=args,
-                        expires_at=now + BUTTON_TTL, single_use=single_use)
-    return Button(label=label, callback=token)
-
-
 def _language(person: Person | None, policy: PushPolicy) -> str:
     return (person.language if person else None) or policy.default_language
 
@@ -212,13 +203,13 @@ async def push_posting_in(session: AsyncSession, posting_id: int, now: datetime,
                  openings=posting.openings if posting.openings is not None else t("jobs.openings_unknown", language),
                  reason=reason)
         buttons = [[
-            _button(session, to, t("push.apply", language), "push.apply", now, single_use=True, posting=posting_id),
-            _button(session, to, t("push.not_interested", language), "push.not_interested", now, posting=posting_id),
-            _button(session, to, t("push.pause", language), "push.pause", now, posting=posting_id,
+            to.button(session, t("push.apply", language), "push.apply", now=now, posting=posting_id),
+            to.button(session, t("push.not_interested", language), "push.not_interested", now=now, posting=posting_id),
+            to.button(session, t("push.pause", language), "push.pause", now=now, posting=posting_id,
                     days=policy.pause_days),
         ]]
         if await notify(session, to, Reply(text=text, buttons=buttons), purpose=f"push:{posting_id}",
-                        not_before=report.send_at):
+                        about=(), not_before=report.send_at):
             report.queued += 1
     return report
 
@@ -280,13 +271,13 @@ async def _digests(session: AsyncSession, posting_ids: list[int], now: datetime,
             lines.append(t("push.digest_item", language, number=number, title=posting.title,
                            enterprise=posting.enterprise.name, salary=_salary(posting, language),
                            place=posting.township or posting.city, reason=reason))
-            buttons.append([_button(session, to, t("push.apply_number", language, number=number), "push.apply", now,
-                                    single_use=True, posting=posting.id)])
+            buttons.append([to.button(session, t("push.apply_number", language, number=number), "push.apply",
+                                     now=now, posting=posting.id)])
         if not buttons:
             continue
-        buttons.append([_button(session, to, t("push.pause", language), "push.pause", now, days=policy.pause_days)])
+        buttons.append([to.button(session, t("push.pause", language), "push.pause", now=now, days=policy.pause_days)])
         if await notify(session, to, Reply(text="\n".join(lines), buttons=buttons),
-                        purpose=f"digest:{today.isoformat()}", not_before=send_at):
+                        purpose=f"digest:{today.isoformat()}", about=(), not_before=send_at):
             sent += 1
     return sent
 
@@ -294,7 +285,7 @@ async def _digests(session: AsyncSession, posting_ids: list[int], now: datetime,
 # --- the worker's one-tap answers ------------------------------------------------------------------------
 
 
-@router.action("push.apply")
+@router.action("push.apply", once=True)
 async def apply(turn: Turn) -> None:
     posting_id = int(turn.args["posting"])
     posting = await q.open_posting(turn.session, posting_id, turn.today)
@@ -313,7 +304,8 @@ async def apply(turn: Turn) -> None:
             language = (secretary.language if secretary else None) or turn.settings.default_language
             text = t("push.secretary_applied", language, name=turn.person.name or "—",
                      phone=turn.person.phone or "—", title=posting.title, enterprise=posting.enterprise.name)
-            await notify(turn.session, to, Reply(text=text), purpose=f"apply:{application_id}")
+            await notify(turn.session, to, Reply(text=text), purpose=f"apply:{application_id}",
+                         about=(turn.person.id,))
     turn.say(turn.t("push.applied", title=posting.title, enterprise=posting.enterprise.name))
     if created:
         application = await application_of(turn.session, posting_id, turn.person.id)

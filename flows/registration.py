@@ -37,14 +37,17 @@ from flows.messages import Button, ChatType, Reply
 from flows.notify import notify, recipient
 from flows.router import Router
 from flows.turn import Turn
+from storage.id_numbers import check_id_number
 from storage.models import Person, WorkerProfile
+from storage.numbers import read_id
 from storage.queries.workers import (
     add_person,
     identities_of,
     person_by_id,
+    person_by_id_number,
+    person_by_phone,
     record_status,
     secretary_loads,
-    worker_by_phone,
 )
 from storage.vocabulary import job_categories, townships, villages
 
@@ -67,6 +70,7 @@ DONE_WORDS = frozenset({"选好了", "好了", "选好", "完成", "就这些", 
 EDITABLE = {
     "name": ["name"],
     "phone": ["phone"],
+    "id_number": ["id_number"],
     "place": ["township", "village"],
     "categories": ["categories"],
     "min_pay": ["min_pay"],
@@ -128,12 +132,46 @@ async def ask_phone(turn: Turn, data: Data) -> None:
 
 
 async def answer_phone(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    contact = turn.inbound.contact
+    if contact is not None and not _observer(data) and contact.user_id != turn.inbound.user_id:
+        return Invalid("register.not_your_contact")  # a card shared from the phone book, not one's own
     phone = normalise_phone(value)
     if phone is None:
         return Invalid("register.bad_phone")
-    if _observer(data) and await worker_by_phone(turn.session, phone) is not None:
-        return Invalid("register.phone_taken")
+    if await person_by_phone(turn.session, phone, other_than=_whose(turn, data)) is not None:
+        if _observer(data):
+            return Invalid("register.phone_taken")
+        await _in_use(turn, data, "register.phone_in_use", ask_phone)
+        return STAY
     return phone
+
+
+def _whose(turn: Turn, data: Data) -> int | None:
+    """Whose details the form collects: the person themself, or (an observer's run) someone new."""
+    return None if _observer(data) else turn.person.id
+
+
+async def _in_use(turn: Turn, data: Data, key: str, ask: Any) -> None:
+    """Someone else has registered this number: say so, offer a person to sort it out, ask again."""
+    turn.say(turn.t(key), [[turn.button(turn.t("fallback.person"), "menu.person")]])
+    await ask(turn, data)
+
+
+async def ask_id_number(turn: Turn, data: Data) -> None:
+    key = "register.ask_worker_id_number" if _observer(data) else "register.ask_id_number"
+    turn.say(turn.t(key), [[forms.choice(turn, turn.t("register.skip"), SKIP)]])
+
+
+async def answer_id_number(turn: Turn, data: Data, value: str, pressed: bool) -> Any:
+    if value == SKIP or is_skip(value):
+        return None
+    checked = check_id_number(value, today=turn.today)
+    if checked.number is None:
+        return Invalid(f"register.id_{checked.problem}")
+    if await person_by_id_number(turn.session, checked.number, other_than=_whose(turn, data)) is not None:
+        await _in_use(turn, data, "register.id_in_use", ask_id_number)
+        return STAY
+    return checked.number
 
 
 async def ask_township(turn: Turn, data: Data) -> None:
@@ -288,6 +326,9 @@ STEPS = (
     Step("consent", ask_consent, answer_consent, sample="同意"),
     Step("name", ask_name, answer_name, free_text=True, sample="刘大姐"),
     Step("phone", ask_phone, answer_phone, takes_contact=True, sample="13812345678"),
+    # Not asked while registering (the form stays as short as the SPEC's); offered in "改资料" (profile edits).
+    Step("id_number", ask_id_number, answer_id_number, sample="511181199003071230",
+         when=lambda data: data.get("_mode") == "edit"),
     Step("township", ask_township, answer_township, sample="双福镇"),
     Step("village", ask_village, answer_village, free_text=True, sample="永兴村"),
     Step("categories", ask_categories, answer_categories, typed_choices=False, sample="采茶、进厂"),
@@ -308,6 +349,8 @@ def _apply_answers(person: Person, profile: WorkerProfile, data: Data) -> None:
         person.name = data["name"]
     if "phone" in data:
         person.phone = data["phone"]
+    if "id_number" in data:
+        person.id_number = data["id_number"]
     if "township" in data:
         person.township = data["township"]
     if "village" in data:
@@ -344,13 +387,15 @@ def staff_language(turn: Turn, person: Person) -> str:
     return person.language or turn.settings.default_language
 
 
-async def tell_secretary(turn: Turn, secretary: Person, key: str, purpose: str, **values: Any) -> bool:
-    """Queue a message for a secretary through the outbox (False when they cannot be reached)."""
+async def tell_secretary(
+    turn: Turn, secretary: Person, key: str, purpose: str, *, about: Person, **values: Any
+) -> bool:
+    """Queue a message about a worker for a secretary through the outbox (False when they cannot be reached)."""
     to = await recipient(turn.session, secretary.id)
     if to is None:
         return False
     text = t(key, staff_language(turn, secretary), **values)
-    return await notify(turn.session, to, Reply(text=text), purpose=purpose)
+    return await notify(turn.session, to, Reply(text=text), purpose=purpose, about=(about.id,))
 
 
 async def finish(turn: Turn, data: Data) -> None:
@@ -402,13 +447,15 @@ async def finish(turn: Turn, data: Data) -> None:
     if secretary:
         key = "register.secretary_new_observer" if observer else "register.secretary_new"
         await tell_secretary(
-            turn, secretary, key, f"registered:{worker.id}",
+            turn, secretary, key, f"registered:{worker.id}", about=worker,
             card=worker_card(worker, staff_language(turn, secretary)), observer=observer.name if observer else "",
         )
     if data.get("apply") and not observer:
         from flows.applications import apply_to
 
-        await apply_to(turn, worker, int(data["apply"]))
+        posting_id = read_id(data["apply"])
+        if posting_id is not None:
+            await apply_to(turn, worker, posting_id)
 
 
 async def _finish_edit(turn: Turn, data: Data) -> None:
@@ -448,8 +495,7 @@ async def register(turn: Turn) -> None:
 
 @router.action("register.start")
 async def register_button(turn: Turn) -> None:
-    apply = turn.args.get("apply")
-    await start_registration(turn, apply=int(apply) if apply else None)
+    await start_registration(turn, apply=read_id(turn.args.get("apply")))
 
 
 # Words that name a part of the profile ("改乡镇", "换个电话"), checked in this order.

@@ -2,6 +2,10 @@
 
 Handlers are plain async functions taking the `Turn`; topics each have a router, and the assistant's
 root router includes them all, so adding a topic never touches the dispatcher.
+
+What a button may do is declared where its action is registered: `once=True` for an action that must take
+effect at most once per button (applying, cancelling a booking, withdrawing a broadcast, answering a check-in):
+the assistant consumes such a button atomically before the handler runs, whatever the button was issued with.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class Router:
         self.actions: dict[str, Handler] = {}
         self.forms: dict[str, Handler] = {}
         self.commands: dict[str, Handler] = {}
+        self.once: set[str] = set()  # actions whose buttons are consumed when pressed (single use)
 
     def _register(self, table: dict[str, Handler], keys: tuple[str, ...]) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
@@ -39,8 +44,10 @@ class Router:
         """Handle messages whose parse has one of these intents."""
         return self._register(self.intents, names)
 
-    def action(self, *names: str) -> Callable[[Handler], Handler]:
-        """Handle pressed buttons whose stored action is one of these."""
+    def action(self, *names: str, once: bool = False) -> Callable[[Handler], Handler]:
+        """Handle pressed buttons whose stored action is one of these; `once`: each button acts at most once."""
+        if once:
+            self.once.update(names)
         return self._register(self.actions, names)
 
     def form(self, name: str) -> Callable[[Handler], Handler]:
@@ -62,3 +69,4 @@ class Router:
                     if key in table:
                         raise ValueError(f"'{key}' is handled by both {self.name} and {router.name}")
                     table[key] = handler
+            self.once |= router.once

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 
 from flows import forms
-from flows.answers import parse_org_name, parse_record_id
+from flows.answers import normalise_phone, parse_org_name
 from flows.assignment import hand_over, reassign_worker
+from flows.channels import rules_for
 from flows.checkins import (
     card_text,
     complete,
@@ -29,9 +30,9 @@ from flows.notify import notify, recipient
 from flows.router import Router
 from flows.turn import Turn
 from flows.workcal import working_day_bounds
-from storage.models import FollowUp, Person
+from storage.models import Case, FollowUp, Person
+from storage.numbers import read_id
 from storage.queries.followups import (
-    OPEN_STATES,
     add_note,
     case_by_id,
     followup_for_update,
@@ -40,18 +41,20 @@ from storage.queries.followups import (
     profile_of,
     secretary_list,
 )
+from storage.queries.workers import worker_by_phone
+from storage.states import FollowUpState, Role
 
 router = Router("secretary")
 log = logging.getLogger(__name__)
 
-STAFF = ("secretary", "admin")
+STAFF = Role.STAFF
 LIST_LIMIT = 20
 
 
 # --- guards --------------------------------------------------------------------------------------------
 
 
-def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
+def staff_only(turn: Turn, roles: frozenset[Role] = STAFF) -> bool:
     """True when the person may use staff commands here; otherwise says why not."""
     if turn.person.role not in roles:
         # Recorded for the bureau: someone tried a staff command (or replayed a staff button) without the role.
@@ -64,20 +67,33 @@ def staff_only(turn: Turn, roles: tuple[str, ...] = STAFF) -> bool:
     return True
 
 
-async def may_handle(turn: Turn, worker_id: int) -> bool:
-    """A secretary handles their own workers; an admin anyone's."""
-    if turn.person.role == "admin":
+async def may_handle(turn: Turn, worker_id: int, case: Case | None = None) -> bool:
+    """A secretary handles their own workers (and a case of someone without a profile that was given to them);
+    an admin anyone's. Asked when a button is pressed or a form's answer arrives, never trusted from when the
+    button was shown: after /reassign or /handover the old secretary's buttons about the worker refuse."""
+    if turn.person.role == Role.ADMIN:
         return True
     profile = await profile_of(turn.session, worker_id)
-    if profile is None or profile.secretary_id != turn.person.id:
+    holder = profile.secretary_id if profile is not None else case.secretary_id if case is not None else None
+    if holder is None or holder != turn.person.id:
         turn.say(turn.t("secretary.not_yours"))
         return False
     return True
 
 
-def int_arg(turn: Turn, index: int) -> int | None:
-    parts = turn.inbound.text.split()
-    return parse_record_id(parts[index].lstrip("#")) if index < len(parts) else None
+def id_args(turn: Turn, count: int, usage: str) -> list[int] | None:
+    """The first `count` words after the command read as row ids; when one is missing or is not an id (a phone
+    number, "²", 40 digits), says so with the command's usage and returns None."""
+    words = turn.inbound.text.split()[1 : 1 + count]
+    if len(words) < count:
+        turn.say(turn.t(f"secretary.usage.{usage}"))
+        return None
+    ids = [read_id(word) for word in words]
+    for word, found in zip(words, ids, strict=True):
+        if found is None:
+            turn.say(turn.t("secretary.not_an_id", text=word[:20], usage=turn.t(f"secretary.usage.{usage}")))
+            return None
+    return [i for i in ids if i is not None]
 
 
 async def own_open_followup(turn: Turn) -> FollowUp | None:
@@ -87,7 +103,7 @@ async def own_open_followup(turn: Turn) -> FollowUp | None:
     followup = await followup_for_update(turn.session, int(turn.args["followup"]))
     if followup is None or not await may_handle(turn, followup.worker_id):
         return None
-    if followup.state not in OPEN_STATES:
+    if followup.state not in FollowUpState.OPEN:
         turn.say(turn.t("secretary.already_done"))
         return None
     return followup
@@ -142,10 +158,21 @@ async def overdue(turn: Turn) -> None:
 async def worker(turn: Turn) -> None:
     if not staff_only(turn):
         return
-    worker_id = int_arg(turn, 1)
-    if worker_id is None:
-        turn.say(turn.t("secretary.usage.worker"))
-        return
+    words = turn.inbound.text.split(maxsplit=1)
+    argument = words[1].strip() if len(words) > 1 else ""
+    phone = normalise_phone(argument) if argument else None
+    if phone is not None:
+        # A secretary who has the worker's phone number at hand may type it instead of the number.
+        found = await worker_by_phone(turn.session, phone)
+        if found is None:
+            turn.say(turn.t("secretary.no_worker_phone"))
+            return
+        worker_id = found.id
+    else:
+        ids = id_args(turn, 1, "worker")
+        if ids is None:
+            return
+        worker_id = ids[0]
     person = (await people_by_id(turn.session, (worker_id,))).get(worker_id)
     if person is None or person.role != "worker" or person.forgotten_at is not None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
@@ -227,7 +254,7 @@ async def own_open_followup_by_id(turn: Turn, followup_id: int) -> FollowUp | No
         return None
     if not staff_only(turn) or not await may_handle(turn, followup.worker_id):
         return None
-    if followup.state not in OPEN_STATES:
+    if followup.state not in FollowUpState.OPEN:
         turn.say(turn.t("secretary.already_done"))
         return None
     return followup
@@ -238,14 +265,16 @@ async def reschedule_pick(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
         return
+    dialog = turn.dialog()
     row = [
-        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", followup=followup.id, days=n)
+        turn.button(turn.t("secretary.plus_days", n=n), "checkin.reschedule_to", dialog=dialog,
+                    followup=followup.id, days=n)
         for n in RESCHEDULE_DAYS
     ]
     turn.say(turn.t("secretary.pick_date"), [row])
 
 
-@router.action("checkin.reschedule_to")
+@router.action("checkin.reschedule_to", once=True)
 async def reschedule_to(turn: Turn) -> None:
     followup = await own_open_followup(turn)
     if followup is None:
@@ -292,14 +321,14 @@ NOTE_FORM = forms.register_form(Form(
 # --- the worker's answer to an automated check-in ---------------------------------------------------------
 
 
-@router.action("checkin.answer")
+@router.action("checkin.answer", once=True)
 async def answer(turn: Turn) -> None:
     followup = await followup_for_update(turn.session, int(turn.args["followup"]))
     chosen = str(turn.args.get("answer"))
     if followup is None or followup.worker_id != turn.person.id or chosen not in WORKER_ANSWERS:
         turn.say(turn.t("common.unknown_button"))
         return
-    if followup.worker_answer is not None or followup.state not in OPEN_STATES:
+    if followup.worker_answer is not None or followup.state not in FollowUpState.OPEN:
         turn.say(turn.t("checkin.already"))
         return
     secretary = (await people_by_id(turn.session, (followup.secretary_id,))).get(followup.secretary_id or -1)
@@ -316,16 +345,18 @@ async def reply(turn: Turn) -> None:
     if not staff_only(turn):
         return
     parts = turn.inbound.text.split(maxsplit=2)
-    case_id = int_arg(turn, 1)
-    if case_id is None or len(parts) < 3 or not parts[2].strip():
+    ids = id_args(turn, 1, "reply")
+    if ids is None:
+        return
+    case_id = ids[0]
+    if len(parts) < 3 or not parts[2].strip():
         turn.say(turn.t("secretary.usage.reply"))
         return
     case = await case_by_id(turn.session, case_id)
     if case is None:
         turn.say(turn.t("secretary.no_case", id=case_id))
         return
-    if turn.person.role != "admin" and case.secretary_id != turn.person.id:
-        turn.say(turn.t("secretary.not_yours"))
+    if not await may_handle(turn, case.worker_id, case):
         return
     worker_ = (await people_by_id(turn.session, (case.worker_id,))).get(case.worker_id)
     to = await recipient(turn.session, case.worker_id)
@@ -334,8 +365,12 @@ async def reply(turn: Turn) -> None:
         return
     language = worker_.language or turn.settings.default_language
     text = t("checkin.secretary_says", language, secretary=display_name(turn.person), text=parts[2].strip())
+    rules = rules_for(to.channel)
+    if rules.too_long(text):
+        turn.say(turn.t("cases.too_long", most=rules.most_characters))
+        return
     await notify(turn.session, to, Reply(text=text), purpose=f"reply:{case.id}:{turn.now.isoformat()}",
-                 not_before=turn.now)
+                 about=(), not_before=turn.now)
     case.status = "answered"
     profile = await profile_of(turn.session, case.worker_id)
     if profile is not None:
@@ -348,12 +383,12 @@ async def reply(turn: Turn) -> None:
 
 @router.command("reassign")
 async def reassign(turn: Turn) -> None:
-    if not staff_only(turn, ("admin",)):
+    if not staff_only(turn, frozenset({Role.ADMIN})):
         return
-    worker_id, secretary_id = int_arg(turn, 1), int_arg(turn, 2)
-    if worker_id is None or secretary_id is None:
-        turn.say(turn.t("secretary.usage.reassign"))
+    ids = id_args(turn, 2, "reassign")
+    if ids is None:
         return
+    worker_id, secretary_id = ids
     people = await people_by_id(turn.session, (worker_id, secretary_id))
     if worker_id not in people or people[worker_id].role != "worker" or await profile_of(turn.session, worker_id) is None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
@@ -367,12 +402,15 @@ async def reassign(turn: Turn) -> None:
 
 @router.command("handover")
 async def handover(turn: Turn) -> None:
-    if not staff_only(turn, ("admin",)):
+    if not staff_only(turn, frozenset({Role.ADMIN})):
         return
-    departing = int_arg(turn, 1)
-    people = await people_by_id(turn.session, (departing,)) if departing is not None else {}
-    if departing is None or departing not in people or people[departing].role != "secretary":
-        turn.say(turn.t("secretary.usage.handover"))
+    ids = id_args(turn, 1, "handover")
+    if ids is None:
+        return
+    departing = ids[0]
+    people = await people_by_id(turn.session, (departing,))
+    if departing not in people or people[departing].role != "secretary":
+        turn.say(turn.t("secretary.no_secretary", id=departing))
         return
     plan = await hand_over(turn.session, departing, now=turn.now, settings=turn.settings)
     if not plan:

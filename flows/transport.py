@@ -103,9 +103,7 @@ async def show_departures(turn: Turn, places: list[str] | None = None, day: date
             if mine is not None and mine.status == "booked":
                 buttons = [
                     [
-                        turn.button(
-                            turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=mine.id
-                        )
+                        turn.button(turn.t("transport.cancel"), "transport.cancel", booking=mine.id)
                     ]
                 ]
             elif item.seats_left:
@@ -215,7 +213,7 @@ async def confirm(turn: Turn, data: Data) -> None:
     when = local_time(bus.departs_at, turn.settings.zone, turn.language)
     if result is BookResult.BOOKED and booking is not None:
         cancel = [
-            [turn.button(turn.t("transport.cancel"), "transport.cancel", single_use=True, booking=booking.id)]
+            [turn.button(turn.t("transport.cancel"), "transport.cancel", booking=booking.id)]
         ]
         turn.say(
             turn.t(
@@ -245,7 +243,7 @@ BOOKING = forms.register_form(Form("booking", (
 ), confirm, topic="transport_question"))
 
 
-@router.action("transport.cancel")
+@router.action("transport.cancel", once=True)
 async def cancel(turn: Turn) -> None:
     if not access.require_private_and_registered(turn):
         return

@@ -19,7 +19,7 @@ from flows.followups import FollowUpRules
 from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
 from storage.models import CallbackToken, ConversationState, Person
-from storage.queries.conversation import issue_token
+from storage.queries.conversation import issue_token, new_dialog
 
 if TYPE_CHECKING:
     from flows.push import PushPolicy
@@ -56,6 +56,7 @@ class FlowSettings:
     form_timeout_minutes: int = 60
     page_size: int = 3
     button_ttl_hours: int = 72
+    case_quiet_minutes: int = 30  # a case's secretary hears of further messages at most once per this period
     bot_username: str = ""
     followups: FollowUpRules = field(default_factory=FollowUpRules)
     push: PushPolicy | None = None  # None: flows.push.PushPolicy's defaults (an approved posting is pushed with it)
@@ -110,8 +111,11 @@ class Turn:
         self.replies.append(reply)
         return reply
 
-    def button(self, label: str, action: str, *, single_use: bool = False, **args: Any) -> Button:
-        """A button that runs `action` with `args` for this user only, until it expires."""
+    def button(
+        self, label: str, action: str, *, single_use: bool = False, dialog: str | None = None, **args: Any
+    ) -> Button:
+        """A button that runs `action` with `args` for this user only, until it expires; with `dialog` (from
+        `turn.dialog()`), pressing it or any other button of that dialog uses them all."""
         token = issue_token(
             self.session,
             channel=self.inbound.channel,
@@ -120,8 +124,13 @@ class Turn:
             args=args,
             expires_at=self.now + timedelta(hours=self.settings.button_ttl_hours),
             single_use=single_use,
+            dialog=dialog,
         )
         return Button(label=label, callback=token)
+
+    def dialog(self) -> str:
+        """An id for the buttons of one decision ("确认" / "取消"): once one is pressed the others are dead."""
+        return new_dialog()
 
     def entity_values(self, name: str) -> list[Any]:
         if self.parse is None:

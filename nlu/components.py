@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
@@ -14,10 +15,12 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from nlu.boundaries import Cut, WordBoundaries
 from nlu.dates import find_dates
 from nlu.normalise import Normalised, normalise
 from nlu.rasa_format import TrainingData
-from nlu.salary import find_salaries
+from nlu.salary import find_salaries, pay_context
+from nlu.senses import HOME_INTENTS, Senses, has_cue
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -295,7 +298,12 @@ class FallbackClassifier(Component):
 
 
 class RegexEntityExtractor(Component):
-    """Entities from the data's regexes (phone numbers); matches must not sit inside a longer number."""
+    """Entities from the data's regexes (phone numbers); matches must not sit inside a longer number.
+
+    Values of the `compact` kinds lose their blanks and dashes: 138 1234 5678 is 13812345678.
+    """
+
+    defaults: ClassVar[dict[str, Any]] = {"compact": ("phone",)}
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
         self.patterns = [(name, re.compile(rf"(?<![0-9])(?:{p})(?![0-9])")) for name, items in data.regexes.items()
@@ -304,7 +312,8 @@ class RegexEntityExtractor(Component):
     def process(self, message: Message) -> None:
         for name, pattern in self.patterns:
             for m in pattern.finditer(message.norm.text):
-                message.entities.append(FoundEntity(name, m.group(0), m.start(), m.end(), "RegexEntityExtractor"))
+                value = re.sub(r"[\s-]", "", m.group(0)) if name in self.config["compact"] else m.group(0)
+                message.entities.append(FoundEntity(name, value, m.start(), m.end(), "RegexEntityExtractor"))
 
 
 class Gazetteer:
@@ -321,26 +330,34 @@ class Gazetteer:
                     kinds[normalise(span.text).text].add(span.entity)
         self.min_length = min_length
         self.kinds = {k: sorted(v) for k, v in kinds.items() if len(k) >= min_length}
-        self.max_len = max((len(k) for k in self.kinds), default=0)
+        # The lengths of the names starting with each character, longest first: a position tries only those.
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for name in self.kinds:
+            lengths[name[0]].add(len(name))
+        self.lengths = {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
+
+    def candidates(self, text: str, i: int) -> Iterator[tuple[int, int, str]]:
+        """The names starting at text[i], longest first (latin names only as whole words)."""
+        for length in self.lengths.get(text[i], ()):
+            surface = text[i:i + length]
+            if len(surface) < length or surface not in self.kinds:
+                continue
+            if surface[0].isascii() and surface[0].isalpha():
+                before = text[i - 1] if i else " "
+                after = text[i + length] if i + length < len(text) else " "
+                if before.isascii() and before.isalnum() or after.isascii() and after.isalnum():
+                    continue
+            yield i, i + length, surface
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Longest matches, left to right, without overlaps."""
         found = []
         i = 0
         while i < len(text):
-            for length in range(min(self.max_len, len(text) - i), self.min_length - 1, -1):
-                surface = text[i:i + length]
-                if surface not in self.kinds:
-                    continue
-                # Latin names must be whole words: "driver" is not inside "drivers licence".
-                if surface[0].isascii() and surface[0].isalpha():
-                    before = text[i - 1] if i else " "
-                    after = text[i + length] if i + length < len(text) else " "
-                    if before.isascii() and before.isalnum() or after.isascii() and after.isalnum():
-                        continue
-                found.append((i, i + length, surface))
-                i += length - 1
-                break
+            here = next(self.candidates(text, i), None)
+            if here:
+                found.append(here)
+                i = here[1] - 1
             i += 1
         return found
 
@@ -382,13 +399,22 @@ class LookupFeaturizer(Component):
 
 
 class LookupEntityExtractor(Component):
-    """Longest matches of lookup-table entries and annotated examples; a name of two kinds is decided by intent."""
+    """Longest matches of lookup-table entries and annotated examples that are words of the text (jieba's
+    boundaries, `nlu.boundaries`) and meant as entities (`nlu.senses`: cues, ambiguous words, the intent)."""
 
     defaults: ClassVar[dict[str, Any]] = {"entities": ("job_category", "location", "policy", "training"),
-                                          "min_length": 2}
+                                          "min_length": 2, "word_boundaries": True, "ambiguous": {},
+                                          "cue_at_home": ("job_category",),
+                                          # A dictionary word that is a name plus one of these is still the name
+                                          # (家政公司, 电子厂), whatever jieba's dictionary says.
+                                          "generic_suffixes": ("公司", "厂", "场", "行业", "师傅", "人员", "工人",
+                                                               "岗位", "工作", "技术", "培训", "班")}
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
         self.gazetteer = Gazetteer(data, tuple(self.config["entities"]), self.config["min_length"])
+        self.boundaries = WordBoundaries.build(self.gazetteer.kinds) if self.config["word_boundaries"] else None
+        self.senses = Senses.from_config(self.config["ambiguous"], lambda name: normalise(name).text,
+                                         self.config["cue_at_home"])
         usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
         for example in data.examples:
             for span in example.entities:
@@ -399,14 +425,39 @@ class LookupEntityExtractor(Component):
                     usage[("*", example.intent)][span.entity] += 1
         self.usage = dict(usage)
         # A name the annotators left unmarked under an intent (厂里 in "厂里欠我工资") is not wanted there:
-        # count, per intent, how often each name occurs without an annotation.
+        # count, per intent, how often each name occurs without an annotation (more than once, and more often
+        # than with one, so that one forgotten annotation does not silence a name).
         self.unmarked: Counter = Counter()
         for example in data.examples:
             norm = normalise(example.text)
-            for start, end, surface in self.gazetteer.matches(norm.text):
+            for start, end, surface in self.words(norm.text):
                 o_start, o_end = norm.original_span(start, end)
                 if not any(s.start < o_end and o_start < s.end for s in example.entities):
                     self.unmarked[(surface, example.intent)] += 1
+
+    def _is_word(self, cut: Cut, start: int, end: int) -> bool:
+        blocker = cut.blocker(start, end)
+        if blocker is None:
+            return True
+        surface = cut.text[start:end]
+        return blocker.startswith(surface) and blocker[len(surface):] in self.config["generic_suffixes"]
+
+    def words(self, text: str) -> list[tuple[int, int, str]]:
+        """Names that are words of the text: the longest at each position whose edges are word boundaries."""
+        found = []
+        cut: Cut | None = None  # the text's words, cut when a CJK name is first found
+        i = 0
+        while i < len(text):
+            for start, end, surface in self.gazetteer.candidates(text, i):
+                if self.boundaries is not None and "\u4e00" <= text[start] <= "\u9fff":
+                    cut = cut or self.boundaries.cut(text)
+                    if not self._is_word(cut, start, end):
+                        continue
+                found.append((start, end, surface))
+                i = end - 1
+                break
+            i += 1
+        return found
 
     def _choose(self, surface: str, options: list[str], intent: str | None) -> str:
         if len(options) == 1:
@@ -421,23 +472,37 @@ class LookupEntityExtractor(Component):
 
     def process(self, message: Message) -> None:
         top = message.ranking[0][0] if message.ranking else None
-        for start, end, surface in self.gazetteer.matches(message.norm.text):
+        text = message.norm.text
+        for start, end, surface in self.words(text):
+            options = self.gazetteer.kinds[surface]
             marked = sum(self.usage.get((surface, top), {}).values())
-            if self.unmarked.get((surface, top), 0) > marked:
+            unmarked = self.unmarked.get((surface, top), 0)
+            if unmarked > max(marked, 1) and not any(
+                    has_cue(text, start, end, kind) for kind in options):
                 continue
-            kind = self._choose(surface, self.gazetteer.kinds[surface], top)
-            message.entities.append(FoundEntity(kind, surface, start, end, "LookupEntityExtractor"))
+            kind = self.senses.kind(text, start, end, options, top,
+                                    lambda options, surface=surface: self._choose(surface, options, top))
+            if kind is not None:
+                message.entities.append(FoundEntity(kind, surface, start, end, "LookupEntityExtractor"))
 
 
 class SalaryExtractor(Component):
-    """Salary mentions parsed to {"min", "max", "unit"}."""
+    """Salary mentions parsed to {"min", "max", "unit"}: amounts that are pay by the words around them, or
+    amounts the words leave open (有没有4000的) in a message about work; a debt, a fee or a fare is no salary."""
+
+    defaults: ClassVar[dict[str, Any]] = {"intents": HOME_INTENTS["job_category"]}
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
         """Rules only."""
 
     def process(self, message: Message) -> None:
+        top = message.ranking[0][0] if message.ranking else None
+        phones = [e for e in message.entities if e.entity == "phone"]
         for m in find_salaries(message.norm.text):
-            if not _overlaps(message.entities, m.start, m.end, ("phone",)):
+            pay = pay_context(message.norm.text, m)
+            if pay is False or pay is None and top not in self.config["intents"]:
+                continue
+            if not _overlaps(phones, m.start, m.end):
                 message.entities.append(FoundEntity("salary", m.value, m.start, m.end, "SalaryExtractor"))
 
 
@@ -448,13 +513,14 @@ class DateExtractor(Component):
         """Rules only."""
 
     def process(self, message: Message) -> None:
+        numbers = [e for e in message.entities if e.entity in ("phone", "salary")]
         for m in find_dates(message.norm.text, message.today):
-            if not _overlaps(message.entities, m.start, m.end, ("phone", "salary")):
+            if not _overlaps(numbers, m.start, m.end):
                 message.entities.append(FoundEntity("date", m.value, m.start, m.end, "DateExtractor"))
 
 
-def _overlaps(entities: list[FoundEntity], start: int, end: int, kinds: tuple[str, ...]) -> bool:
-    return any(e.entity in kinds and e.start < end and start < e.end for e in entities)
+def _overlaps(entities: list[FoundEntity], start: int, end: int) -> bool:
+    return any(e.start < end and start < e.end for e in entities)
 
 
 class EntitySynonymMapper(Component):
@@ -474,10 +540,25 @@ class EntitySynonymMapper(Component):
             for span in example.entities:
                 if isinstance(span.value, str):
                     owners[normalise(span.value).text].add(span.entity)
+        # 护工 is a job with 养老护理 among its names, and 养老护理 a training with 护工 among its names: of two
+        # values that name each other, a kind takes the one whose names are more of that kind's names.
+        names: dict[str, set[str]] = defaultdict(set)
+        for name, items in data.lookups.items():
+            names[name].update(normalise(item).text for item in items)
+        blocks = {normalise(v).text: {normalise(x).text for x in items} for v, items in data.synonyms.items()}
+
+        def share(value: str, kind: str) -> float:
+            return len(blocks[value] & names[kind]) / max(len(blocks[value]), 1)
+
         self.maps: dict[str, dict[str, str]] = defaultdict(dict)
         for value, surfaces in data.synonyms.items():
-            kinds = owners.get(normalise(value).text) or {"*"}
+            canonical = normalise(value).text
+            kinds = owners.get(canonical) or {"*"}
             for kind in kinds:
+                rivals = [other for other in blocks[canonical] if other != canonical and canonical in blocks.get(
+                    other, ()) and kind in owners.get(other, ())]
+                if any(share(other, kind) > share(canonical, kind) for other in rivals):
+                    continue
                 for surface in surfaces:
                     self.maps[kind][normalise(surface).text] = value
         for example in data.examples:

@@ -15,11 +15,13 @@ import yaml
 from nlu import components
 from nlu.components import FALLBACK_INTENT, Component, Message
 from nlu.rasa_format import Example, TrainingData, load_data
+from nlu.spans import resolve_overlaps
 
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_DATA = PACKAGE / "data"
 DEFAULT_CONFIG = PACKAGE / "config.yml"
-_CODE_FILES = ("components.py", "engine.py", "normalise.py", "salary.py", "dates.py", "rasa_format.py", "config.yml")
+_CODE_FILES = ("components.py", "engine.py", "normalise.py", "salary.py", "dates.py", "rasa_format.py", "config.yml",
+               "boundaries.py", "senses.py", "spans.py", "lunar.py")
 
 
 @dataclass
@@ -116,9 +118,10 @@ class NLU:
             component.process(message)
         norm = message.norm
         entities = []
-        for found in sorted(message.entities, key=lambda e: (e.start, -e.end)):
+        for found in message.entities:
             start, end = norm.original_span(found.start, found.end)
             entities.append(Entity(found.entity, found.value, start, end, found.extractor))
+        entities = resolve_overlaps(entities)
         ranking = [(name, round(conf, 4)) for name, conf in message.ranking]
         intent = message.intent or FALLBACK_INTENT
         if intent == FALLBACK_INTENT:

@@ -26,7 +26,9 @@ PATTERN = (
     rf"|大年\s*(?P<ld3>{DAY})"
     r"|(?P<feast>除夕|大年夜|(?<![0-9一二三四五六七八九十几两半今明去前每当])年(?:三十|30)|春节|元宵节?|端午节?|中秋节?|重阳节?|腊八节?)"
     # "After the new year" is when workers leave: from 春节 on (a bus list starts there, a start date is then).
-    r"|(?P<after_new_year>过完年|过了年|(?<![0-9一二三四五六七八九十几两半今明去前每当])年后|开年)"
+    # 两年后, 多年后, 成年后, 老年后 count years or ages; 开年会 is a meeting.
+    r"|(?P<after_new_year>过完年|过了年|(?<![0-9一二三四五六七八九十几两半今明去前每当多数成老中晚青少整周百千万])年后"
+    r"|开年(?!会|终|度|薪|检|假))"
     # A bare 初八 means the coming 初八; 初三毕业 is a school year, not a date.
     r"|(?<![月年])(?P<ld4>初\s*(?:10|[1-9](?!\d)|十|[一二三四五六七八九]))(?!\s*(?:毕业|文化|学历|年级|的学生|学生)))"
 )
@@ -38,7 +40,7 @@ _FEASTS = {"除夕": (12, _LAST_DAY), "大年夜": (12, _LAST_DAY), "年三十":
 def _number(text: str) -> int:
     """30, 初八, 廿三, 十五, 二十, 三十 → the day (or month) number."""
     text = text.replace("初", "").replace("闰", "").replace(" ", "").strip()
-    if text.isdigit():
+    if text.isdecimal():  # not isdigit: "²" is a digit to it, and int() refuses it
         return int(text)
     if text in _NAMED_MONTHS:
         return _NAMED_MONTHS[text]

@@ -126,8 +126,10 @@ def _pair(match: re.Match[str]) -> str | None:
     return f"{low * unit}-{high * unit}"
 
 
-def _magnitude(match: re.Match[str]) -> str:
+def _magnitude(match: re.Match[str]) -> str | None:
     factor = 1000 if match.group(2).lower() in ("千", "k") else 10000
+    if len(match.group(1).partition(".")[0]) > 9:
+        return None  # no amount of money: left as typed rather than turned into a float's "inf"
     value = float(match.group(1)) * factor
     return str(int(value)) if value.is_integer() else str(value)
 

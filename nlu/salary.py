@@ -32,6 +32,26 @@ class SalaryMatch:
     start: int
     end: int
     value: dict[str, Any]
+    pay_word: bool = False  # 月薪, 工资, 底薪 … right before the amount
+    rate: bool = False  # a unit of time or work: 一天, /月, 每小时, 一斤
+
+
+# Around an amount: words that make it pay, and words that make it another sum of money.
+_PAY = re.compile(r"工资|薪|收入|待遇|挣|赚|提成|计件|工钱")
+_NOT_PAY = re.compile(r"欠|借|押金|费|票|罚|补贴|补助|贷款|利息|房租|租金|价|买|卖|花了|交|退|报销|赔|存|彩礼|红包|捐|"
+                      r"车钱|话费|保证金|一共|总共")
+_PAY_BEFORE = ("月薪", "月工资", "底薪", "日薪", "日工资", "时薪", "工资", "薪资", "薪水", "收入", "待遇", "年薪", "计件")
+
+
+def pay_context(text: str, match: SalaryMatch) -> bool | None:
+    """True when the words around a salary match make it pay, False when they make it another sum (a debt, a fee,
+    a fare, a subsidy: 欠我3000, 报名费200元, 补贴有1000块吗), None when they say neither (有没有4000的)."""
+    before, after = text[max(0, match.start - 6):match.start], text[match.end:match.end + 4]
+    if match.pay_word or _PAY.search(before) or _PAY.search(after):
+        return True
+    if _NOT_PAY.search(before) or _NOT_PAY.search(after):
+        return False
+    return True if match.rate else None
 
 
 def _unit(words: str, amount: float) -> str:
@@ -80,7 +100,9 @@ def find_salaries(text: str) -> list[SalaryMatch]:
         start, end = m.start(), m.end()
         while end > start and text[end - 1] == " ":
             end -= 1
-        found.append(SalaryMatch(start, end, value))
+        while start < end and text[start] == " ":
+            start += 1
+        found.append(SalaryMatch(start, end, value, pay_word=pre in _PAY_BEFORE, rate=bool(pre or post)))
     return found
 
 

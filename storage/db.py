@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -66,10 +68,19 @@ def _begin_immediate(connection: Any) -> None:
 class Database:
     """An async engine and its session factory for one database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, must_exist: bool = False) -> None:
+        """`must_exist`: a SQLite file is opened only if it is there (read-write), never created — for checks
+        like `mishu health`, which must not leave an empty database behind."""
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        options: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite and must_exist and self.sqlite_file() is not None:
+            self.url = self.url.set(database=f"file:{self.sqlite_file()}",
+                                    query={**self.url.query, "uri": "true", "mode": self.url.query.get("mode", "rw")})
+        # `echo` logs SQL through the process's logging (masked handlers: bot/privacy.py), never through
+        # SQLAlchemy's own stdout handler, which would bypass them.
+        options: dict[str, Any] = {"echo": False}
+        if echo:
+            logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
             if self.url.database in (None, "", ":memory:"):
@@ -95,6 +106,20 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file (also given as a `file:` URI), or None for PostgreSQL."""
+        if not self.is_sqlite or not self.url.database:
+            return None
+        name = self.url.database
+        if name.startswith("file:"):
+            name = name.removeprefix("file:").split("?", 1)[0]
+        return Path(name)
+
+    def missing(self) -> bool:
+        """True when this is a SQLite database whose file is not there (connecting would create an empty one)."""
+        path = self.sqlite_file()
+        return path is not None and not path.exists()
 
     def describe(self) -> str:
         """The URL without its password, for messages and logs."""

@@ -1,7 +1,9 @@
 """The tables: people and their roles, the job supermarket, policies, trainings, buses, follow-ups, outbox.
 
 Times are stored in UTC (`UtcDateTime` makes them timezone-aware on the way out, also on SQLite);
-lists that are only ever read whole (skills, wanted categories, key points) are JSON columns.
+lists that are only ever read whole (skills, wanted categories, key points) are JSON columns. Text columns are
+`BoundedString(n)` / `CleanText` (storage/columns.py): a value longer than its column is cut, not refused, the
+same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    String,
-    Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.columns import BoundedString, CleanText, EnumString
+from storage.states import FollowUpState, OutboxState, Role
 
 
 def utcnow() -> datetime:
@@ -68,7 +72,7 @@ class Base(DeclarativeBase):
 
 # --- people -------------------------------------------------------------------------------------
 
-ROLES = ("worker", "observer", "secretary", "admin", "employer")
+ROLES = tuple(Role)
 WORKER_STATUSES = ("seeking", "placed", "training", "not_seeking", "unreachable")
 
 
@@ -79,13 +83,13 @@ class Person(Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    role: Mapped[str] = mapped_column(String(16), default="worker", index=True)
-    name: Mapped[str] = mapped_column(String(64), default="")
-    phone: Mapped[str | None] = mapped_column(String(20))
-    id_number: Mapped[str | None] = mapped_column(String(20))
-    language: Mapped[str | None] = mapped_column(String(8))  # zh-hans | zh-hant | en; None = follow the user
-    township: Mapped[str | None] = mapped_column(String(32), index=True)
-    village: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(EnumString(Role, 16), default=Role.WORKER, index=True)
+    name: Mapped[str] = mapped_column(BoundedString(64), default="")
+    phone: Mapped[str | None] = mapped_column(BoundedString(20))
+    id_number: Mapped[str | None] = mapped_column(BoundedString(20))
+    language: Mapped[str | None] = mapped_column(BoundedString(8))  # zh-hans | zh-hant | en; None = follow the user
+    township: Mapped[str | None] = mapped_column(BoundedString(32), index=True)
+    village: Mapped[str | None] = mapped_column(BoundedString(32))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     # An employer's enterprise (set with the role, by staff or a one-time binding code); None for everyone else.
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="SET NULL"), index=True)
@@ -106,10 +110,10 @@ class ChannelIdentity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    external_id: Mapped[str] = mapped_column(String(64))
-    chat_id: Mapped[str | None] = mapped_column(String(64))  # private chat to reach them proactively
-    display_name: Mapped[str] = mapped_column(String(128), default="")
+    channel: Mapped[str] = mapped_column(BoundedString(16))
+    external_id: Mapped[str] = mapped_column(BoundedString(64))
+    chat_id: Mapped[str | None] = mapped_column(BoundedString(64))  # private chat to reach them proactively
+    display_name: Mapped[str] = mapped_column(BoundedString(128), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="identities")
@@ -123,7 +127,7 @@ class SecretaryCoverage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     secretary_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    township: Mapped[str] = mapped_column(String(32), index=True)
+    township: Mapped[str] = mapped_column(BoundedString(32), index=True)
 
 
 class WorkerProfile(Base):
@@ -132,15 +136,15 @@ class WorkerProfile(Base):
     __tablename__ = "worker_profile"
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="seeking", index=True)
+    status: Mapped[str] = mapped_column(BoundedString(16), default="seeking", index=True)
     skills: Mapped[list[str]] = mapped_column(default=list)
     wanted_categories: Mapped[list[str]] = mapped_column(default=list)
     min_monthly_pay: Mapped[int | None] = mapped_column(Integer)
     available_from: Mapped[date | None] = mapped_column(Date)
     birth_year: Mapped[int | None] = mapped_column(Integer)
-    gender: Mapped[str | None] = mapped_column(String(8))
+    gender: Mapped[str | None] = mapped_column(BoundedString(8))
     is_returnee: Mapped[bool] = mapped_column(Boolean, default=False)
-    returnee_origin: Mapped[str | None] = mapped_column(String(32))  # where they worked before returning
+    returnee_origin: Mapped[str | None] = mapped_column(BoundedString(32))  # where they worked before returning
     hardest_hit: Mapped[bool] = mapped_column(Boolean, default=False)  # from the hardest-hit areas
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     paused_until: Mapped[datetime | None] = mapped_column()
@@ -148,8 +152,8 @@ class WorkerProfile(Base):
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     consent_at: Mapped[datetime | None] = mapped_column()
-    consent_how: Mapped[str | None] = mapped_column(String(32))  # "self" | "in_person_by_observer"
-    placed_employer: Mapped[str | None] = mapped_column(String(128))
+    consent_how: Mapped[str | None] = mapped_column(BoundedString(32))  # "self" | "in_person_by_observer"
+    placed_employer: Mapped[str | None] = mapped_column(BoundedString(128))
     last_contact_at: Mapped[datetime | None] = mapped_column()
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -165,7 +169,7 @@ class WorkerCategory(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("worker_profile.person_id", ondelete="CASCADE"), index=True)
-    category: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(BoundedString(64))
     wanted: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a skill, not a wish
 
 
@@ -176,10 +180,10 @@ class StatusChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    old_status: Mapped[str | None] = mapped_column(String(16))
-    new_status: Mapped[str] = mapped_column(String(16))
+    old_status: Mapped[str | None] = mapped_column(BoundedString(16))
+    new_status: Mapped[str] = mapped_column(BoundedString(16))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(BoundedString(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -191,7 +195,7 @@ class WorkerNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(CleanText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -204,17 +208,17 @@ class Enterprise(Base):
     __tablename__ = "enterprise"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(128), unique=True)
-    credit_code: Mapped[str | None] = mapped_column(String(32))
-    industry: Mapped[str] = mapped_column(String(32), default="")
-    township: Mapped[str | None] = mapped_column(String(32))
-    city: Mapped[str] = mapped_column(String(32), default="")  # 峨眉山市, 绍兴, 东莞 ...
-    province: Mapped[str] = mapped_column(String(16), default="四川")
-    address: Mapped[str] = mapped_column(String(256), default="")
-    contact_name: Mapped[str] = mapped_column(String(32), default="")
-    contact_phone: Mapped[str] = mapped_column(String(32), default="")
-    description: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str | None] = mapped_column(BoundedString(64), unique=True)
+    name: Mapped[str] = mapped_column(BoundedString(128), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(BoundedString(32))
+    industry: Mapped[str] = mapped_column(BoundedString(32), default="")
+    township: Mapped[str | None] = mapped_column(BoundedString(32))
+    city: Mapped[str] = mapped_column(BoundedString(32), default="")  # 峨眉山市, 绍兴, 东莞 ...
+    province: Mapped[str] = mapped_column(BoundedString(16), default="四川")
+    address: Mapped[str] = mapped_column(BoundedString(256), default="")
+    contact_name: Mapped[str] = mapped_column(BoundedString(32), default="")
+    contact_phone: Mapped[str] = mapped_column(BoundedString(32), default="")
+    description: Mapped[str] = mapped_column(CleanText, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     postings: Mapped[list[Posting]] = relationship(back_populates="enterprise")
@@ -227,34 +231,34 @@ class Posting(Base):
     __table_args__ = (Index("ix_posting_open_category", "status", "job_category"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str | None] = mapped_column(BoundedString(64), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(128))
-    job_category: Mapped[str] = mapped_column(String(32), index=True)
-    township: Mapped[str | None] = mapped_column(String(32))  # inside the county
-    village: Mapped[str | None] = mapped_column(String(32))  # when the place names one (双福镇青春村茶园)
-    city: Mapped[str] = mapped_column(String(32), default="峨眉山市")
-    province: Mapped[str] = mapped_column(String(16), default="四川")
-    address: Mapped[str] = mapped_column(String(128), default="")  # the work place as the employer wrote it
+    title: Mapped[str] = mapped_column(BoundedString(128))
+    job_category: Mapped[str] = mapped_column(BoundedString(32), index=True)
+    township: Mapped[str | None] = mapped_column(BoundedString(32))  # inside the county
+    village: Mapped[str | None] = mapped_column(BoundedString(32))  # when the place names one (双福镇青春村茶园)
+    city: Mapped[str] = mapped_column(BoundedString(32), default="峨眉山市")
+    province: Mapped[str] = mapped_column(BoundedString(16), default="四川")
+    address: Mapped[str] = mapped_column(BoundedString(128), default="")  # the work place as the employer wrote it
     # None: not said (若干); evaluates_none: an explicit None is stored as NULL, not replaced by the default.
     openings: Mapped[int | None] = mapped_column(Integer().evaluates_none(), default=1)
     salary_min: Mapped[int | None] = mapped_column(Integer)
     salary_max: Mapped[int | None] = mapped_column(Integer)
-    salary_unit: Mapped[str] = mapped_column(String(8), default="month")  # month | day | piece | hour
-    salary_text: Mapped[str] = mapped_column(String(64), default="")  # as the employer wrote it ("面议")
-    description: Mapped[str] = mapped_column(Text, default="")
-    requirements: Mapped[str] = mapped_column(Text, default="")
+    salary_unit: Mapped[str] = mapped_column(BoundedString(8), default="month")  # month | day | piece | hour
+    salary_text: Mapped[str] = mapped_column(BoundedString(64), default="")  # as the employer wrote it ("面议")
+    description: Mapped[str] = mapped_column(CleanText, default="")
+    requirements: Mapped[str] = mapped_column(CleanText, default="")
     age_min: Mapped[int | None] = mapped_column(Integer)
     age_max: Mapped[int | None] = mapped_column(Integer)
-    benefits: Mapped[str] = mapped_column(String(256), default="")
-    contact_name: Mapped[str] = mapped_column(String(32), default="")
-    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    benefits: Mapped[str] = mapped_column(BoundedString(256), default="")
+    contact_name: Mapped[str] = mapped_column(BoundedString(32), default="")
+    contact_phone: Mapped[str] = mapped_column(BoundedString(32), default="")
     start_date: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
     seasonal: Mapped[bool] = mapped_column(Boolean, default=False)
     # pending (an employer's, waiting for staff) → open (on the shelf) → closed; or pending → rejected.
     # Only open postings reach search, pushes, the figures and the exports (POSTING_STATUSES).
-    status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    status: Mapped[str] = mapped_column(BoundedString(8), default="open", index=True)
     # When it went on the shelf: for an employer's posting, reset to the approval time (newest first, and the
     # daily push's look-back, count from there; `submitted_at` keeps when the employer sent it).
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -262,7 +266,7 @@ class Posting(Base):
     submitted_at: Mapped[datetime | None] = mapped_column()
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column()
-    review_note: Mapped[str] = mapped_column(Text, default="", server_default="")  # why it was rejected
+    review_note: Mapped[str] = mapped_column(CleanText, default="", server_default="")  # why it was rejected
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # employer's edits while pending
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
@@ -279,7 +283,7 @@ class EmployerCode(Base):
     __tablename__ = "employer_code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(BoundedString(64), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -297,7 +301,7 @@ class Application(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     posting_id: Mapped[int] = mapped_column(ForeignKey("posting.id", ondelete="CASCADE"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted | contacted | hired | rejected
+    status: Mapped[str] = mapped_column(BoundedString(16), default="submitted")  # submitted | contacted | hired | rejected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The worker agreed that the posting's employer may see their phone number (asked after applying to an
     # employer's own posting; no answer is no).
@@ -316,8 +320,8 @@ class PushRecord(Base):
     posting_id: Mapped[int] = mapped_column(ForeignKey("posting.id", ondelete="CASCADE"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    reason: Mapped[str] = mapped_column(String(256), default="")
-    response: Mapped[str | None] = mapped_column(String(16))  # applied | not_interested | paused
+    reason: Mapped[str] = mapped_column(BoundedString(256), default="")
+    response: Mapped[str | None] = mapped_column(BoundedString(16))  # applied | not_interested | paused
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -330,16 +334,16 @@ class Policy(Base):
     __tablename__ = "policy"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(32), unique=True)  # canonical name, also the NLU entity value
-    title: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(BoundedString(32), unique=True)  # canonical name, also the NLU entity value
+    title: Mapped[str] = mapped_column(BoundedString(128))
     aliases: Mapped[list[str]] = mapped_column(default=list)
-    audience: Mapped[str] = mapped_column(String(8), default="worker")  # worker | employer | both
-    issuer: Mapped[str] = mapped_column(String(128), default="")
-    document_number: Mapped[str] = mapped_column(String(64), default="")
+    audience: Mapped[str] = mapped_column(BoundedString(8), default="worker")  # worker | employer | both
+    issuer: Mapped[str] = mapped_column(BoundedString(128), default="")
+    document_number: Mapped[str] = mapped_column(BoundedString(64), default="")
     effective_from: Mapped[date | None] = mapped_column(Date)
     effective_to: Mapped[date | None] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(256), default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(BoundedString(256), default="")
+    summary: Mapped[str] = mapped_column(CleanText, default="")
     key_points: Mapped[list[str]] = mapped_column(default=list)
     eligibility: Mapped[list[str]] = mapped_column(default=list)
     how_to_apply: Mapped[list[str]] = mapped_column(default=list)
@@ -357,8 +361,8 @@ class PolicyFaq(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("policy.id", ondelete="CASCADE"), index=True)
-    question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(CleanText)
+    answer: Mapped[str] = mapped_column(CleanText)
 
     policy: Mapped[Policy] = relationship(back_populates="faq")
 
@@ -372,10 +376,10 @@ class BureauProfile(Base):
     __tablename__ = "bureau_profile"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(128))
-    hotline: Mapped[str] = mapped_column(String(32))
-    hotline_hours: Mapped[str] = mapped_column(String(128), default="")
-    notice: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str] = mapped_column(BoundedString(128))
+    hotline: Mapped[str] = mapped_column(BoundedString(32))
+    hotline_hours: Mapped[str] = mapped_column(BoundedString(128), default="")
+    notice: Mapped[str] = mapped_column(CleanText, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -385,18 +389,18 @@ class BureauOffice(Base):
     __tablename__ = "bureau_office"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(32), unique=True)  # a station's key is its township
-    kind: Mapped[str] = mapped_column(String(8))  # office | station
-    name: Mapped[str] = mapped_column(String(128))
-    township: Mapped[str] = mapped_column(String(32), default="")
-    address: Mapped[str] = mapped_column(String(256), default="")
-    phone: Mapped[str] = mapped_column(String(32), default="")
-    map_url: Mapped[str] = mapped_column(String(512), default="")
+    key: Mapped[str] = mapped_column(BoundedString(32), unique=True)  # a station's key is its township
+    kind: Mapped[str] = mapped_column(BoundedString(8))  # office | station
+    name: Mapped[str] = mapped_column(BoundedString(128))
+    township: Mapped[str] = mapped_column(BoundedString(32), default="")
+    address: Mapped[str] = mapped_column(BoundedString(256), default="")
+    phone: Mapped[str] = mapped_column(BoundedString(32), default="")
+    map_url: Mapped[str] = mapped_column(BoundedString(512), default="")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     hours: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"open": "09:00", "close": …, "lunch": "12:00-14:00"}
     services: Mapped[list[str]] = mapped_column(default=list)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(CleanText, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)  # order in the file
 
 
@@ -406,14 +410,14 @@ class BureauService(Base):
     __tablename__ = "bureau_service"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    en: Mapped[str] = mapped_column(String(128), default="")
+    name: Mapped[str] = mapped_column(BoundedString(64), unique=True)
+    en: Mapped[str] = mapped_column(BoundedString(128), default="")
     aliases: Mapped[list[str]] = mapped_column(default=list)
     offices: Mapped[list[str]] = mapped_column(default=list)  # keys of bureau_office
     stations: Mapped[bool] = mapped_column(Boolean, default=False)
-    hotline: Mapped[str] = mapped_column(String(32), default="")
-    elsewhere: Mapped[str] = mapped_column(String(256), default="")
-    bring: Mapped[str] = mapped_column(Text, default="")
+    hotline: Mapped[str] = mapped_column(BoundedString(32), default="")
+    elsewhere: Mapped[str] = mapped_column(BoundedString(256), default="")
+    bring: Mapped[str] = mapped_column(CleanText, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -427,7 +431,7 @@ class BureauSpecialDay(Base):
     open: Mapped[bool] = mapped_column(Boolean)
     hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     offices: Mapped[list[str]] = mapped_column(default=list)  # empty: every office and station
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(CleanText, default="")
 
 
 # --- trainings and buses ---------------------------------------------------------------------------
@@ -439,14 +443,14 @@ class Training(Base):
     __tablename__ = "training"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(128))
-    topic: Mapped[str] = mapped_column(String(32), index=True)  # canonical training topic (NLU entity)
-    mode: Mapped[str] = mapped_column(String(8), default="offline")  # online | offline
-    location: Mapped[str] = mapped_column(String(128), default="")
-    organiser: Mapped[str] = mapped_column(String(128), default="")
-    description: Mapped[str] = mapped_column(Text, default="")
-    requirements: Mapped[str] = mapped_column(Text, default="")
-    subsidy: Mapped[str] = mapped_column(String(128), default="")
+    title: Mapped[str] = mapped_column(BoundedString(128))
+    topic: Mapped[str] = mapped_column(BoundedString(32), index=True)  # canonical training topic (NLU entity)
+    mode: Mapped[str] = mapped_column(BoundedString(8), default="offline")  # online | offline
+    location: Mapped[str] = mapped_column(BoundedString(128), default="")
+    organiser: Mapped[str] = mapped_column(BoundedString(128), default="")
+    description: Mapped[str] = mapped_column(CleanText, default="")
+    requirements: Mapped[str] = mapped_column(CleanText, default="")
+    subsidy: Mapped[str] = mapped_column(BoundedString(128), default="")
     capacity: Mapped[int] = mapped_column(Integer, default=30)
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime | None] = mapped_column()
@@ -473,15 +477,15 @@ class BusDeparture(Base):
     __tablename__ = "bus_departure"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    origin: Mapped[str] = mapped_column(String(64))
-    destination: Mapped[str] = mapped_column(String(64))
-    destination_province: Mapped[str] = mapped_column(String(16), default="")
+    origin: Mapped[str] = mapped_column(BoundedString(64))
+    destination: Mapped[str] = mapped_column(BoundedString(64))
+    destination_province: Mapped[str] = mapped_column(BoundedString(16), default="")
     departs_at: Mapped[datetime] = mapped_column(index=True)
     seats: Mapped[int] = mapped_column(Integer)
     pickup_points: Mapped[list[str]] = mapped_column(default=list)
-    requirements: Mapped[str] = mapped_column(Text, default="")
-    price: Mapped[str] = mapped_column(String(32), default="免费")
-    employer: Mapped[str] = mapped_column(String(128), default="")
+    requirements: Mapped[str] = mapped_column(CleanText, default="")
+    price: Mapped[str] = mapped_column(BoundedString(32), default="免费")
+    employer: Mapped[str] = mapped_column(BoundedString(128), default="")
 
 
 class Booking(Base):
@@ -494,7 +498,7 @@ class Booking(Base):
     departure_id: Mapped[int] = mapped_column(ForeignKey("bus_departure.id", ondelete="CASCADE"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     seats: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
+    status: Mapped[str] = mapped_column(BoundedString(16), default="booked")  # booked | cancelled
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column()  # the day-before reminder went out
 
@@ -513,36 +517,48 @@ class FollowUp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # first | seeking | stability | manual
+    kind: Mapped[str] = mapped_column(BoundedString(16))  # first | seeking | stability | manual
     due_at: Mapped[datetime] = mapped_column()
-    # pending → asked_worker → (answered | prompted) → done; or cancelled
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    # storage/states.py FollowUpState: pending → asked_worker → prompted → escalated → done; or cancelled
+    state: Mapped[str] = mapped_column(EnumString(FollowUpState, 16), default=FollowUpState.PENDING)
     asked_worker_at: Mapped[datetime | None] = mapped_column()
-    worker_answer: Mapped[str | None] = mapped_column(String(16))
+    worker_answer: Mapped[str | None] = mapped_column(BoundedString(16))
     prompted_at: Mapped[datetime | None] = mapped_column()
     prompts_sent: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[datetime | None] = mapped_column()
-    outcome: Mapped[str | None] = mapped_column(String(16))
-    note: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(BoundedString(16))
+    note: Mapped[str] = mapped_column(CleanText, default="")
     completed_at: Mapped[datetime | None] = mapped_column()
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[str | None] = mapped_column(BoundedString(64))
     claimed_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Case(Base):
-    """Something a secretary must handle: a hand-off request or a wage-arrears case, with context."""
+    """Something a secretary must handle: a hand-off request or a wage-arrears case, with context.
+
+    A person has at most one open case of each kind (a partial unique index): a further request joins it, and
+    the secretary hears of it at most once per quiet period (`last_notice_at`, `notice_messages`)."""
 
     __tablename__ = "case"
+    __table_args__ = (
+        Index("uq_case_open_per_kind", "worker_id", "kind", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # handoff | wage_arrears
+    kind: Mapped[str] = mapped_column(BoundedString(16))  # handoff | wage_arrears
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(CleanText, default="")
     context: Mapped[list[Any]] = mapped_column(default=list)  # the last messages
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | answered | closed
+    status: Mapped[str] = mapped_column(BoundedString(16), default="open")  # open | answered | closed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The secretary's notices: how many were queued, when the latest goes (or went) out, and how many of the
+    # person's messages it carries (a notice waiting for its time takes in the messages that arrive meanwhile).
+    notices: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_notice_at: Mapped[datetime | None] = mapped_column()
+    notice_messages: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ServiceRecord(Base):
@@ -552,9 +568,9 @@ class ServiceRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(32))  # the intent or action handled
-    chat_type: Mapped[str] = mapped_column(String(8), default="private")
+    channel: Mapped[str] = mapped_column(BoundedString(16))
+    kind: Mapped[str] = mapped_column(BoundedString(32))  # the intent or action handled
+    chat_type: Mapped[str] = mapped_column(BoundedString(8), default="private")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -565,10 +581,10 @@ class ChatGroup(Base):
     __table_args__ = (UniqueConstraint("channel", "chat_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    chat_id: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(128), default="")
-    township: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(BoundedString(16))
+    chat_id: Mapped[str] = mapped_column(BoundedString(64))
+    title: Mapped[str] = mapped_column(BoundedString(128), default="")
+    township: Mapped[str | None] = mapped_column(BoundedString(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -580,10 +596,10 @@ class Broadcast(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(CleanText)
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
     send_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | sending | done | cancelled
+    status: Mapped[str] = mapped_column(BoundedString(16), default="scheduled")  # scheduled | sending | done | cancelled
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -592,7 +608,7 @@ class Broadcast(Base):
 # pending → (claimed: claimed_by/claimed_until set) → sending → sent | pending (retry) | failed | unreachable;
 # a 'sending' row whose lease ran out (its process died mid-send) becomes 'uncertain' (at-most-once purposes)
 # or 'pending' again (at-least-once purposes). See bot/delivery.py.
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "uncertain", "unreachable", "cancelled")
+OUTBOX_STATES = tuple(OutboxState)
 
 
 class OutboxMessage(Base):
@@ -605,23 +621,33 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(160))  # purpose + recipient
-    purpose: Mapped[str] = mapped_column(String(64), index=True)  # push:12, prompt:7, broadcast:3 ...
-    channel: Mapped[str] = mapped_column(String(16))
-    chat_id: Mapped[str] = mapped_column(String(64), index=True)
-    chat_type: Mapped[str] = mapped_column(String(8), default="private")
+    idempotency_key: Mapped[str] = mapped_column(BoundedString(160))  # purpose + recipient
+    purpose: Mapped[str] = mapped_column(BoundedString(64), index=True)  # push:12, prompt:7, broadcast:3 ...
+    channel: Mapped[str] = mapped_column(BoundedString(16))
+    chat_id: Mapped[str] = mapped_column(BoundedString(64), index=True)
+    chat_type: Mapped[str] = mapped_column(BoundedString(8), default="private")
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a serialised Reply
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(EnumString(OutboxState, 16), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_error: Mapped[str] = mapped_column(String(256), default="")
+    last_error: Mapped[str] = mapped_column(BoundedString(256), default="")
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id", ondelete="SET NULL"), index=True)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[str | None] = mapped_column(BoundedString(64))
     claimed_until: Mapped[datetime | None] = mapped_column()  # lease: after it, the claimer is presumed dead
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxSubject(Base):
+    """A person a queued message is about (a worker's card to their secretary, a digest line, an escalation):
+    /forget withdraws and wipes messages about the person as well as those to them."""
+
+    __tablename__ = "outbox_subject"
+
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class DeliveryWorker(Base):
@@ -629,8 +655,8 @@ class DeliveryWorker(Base):
 
     __tablename__ = "delivery_worker"
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # the same name as OutboxMessage.claimed_by
-    channel: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(BoundedString(64), primary_key=True)  # the same name as OutboxMessage.claimed_by
+    channel: Mapped[str] = mapped_column(BoundedString(16))
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -641,13 +667,13 @@ class ConversationState(Base):
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    user_id: Mapped[str] = mapped_column(String(64))
-    form: Mapped[str | None] = mapped_column(String(32))
-    step: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(BoundedString(16))
+    user_id: Mapped[str] = mapped_column(BoundedString(64))
+    form: Mapped[str | None] = mapped_column(BoundedString(32))
+    step: Mapped[str | None] = mapped_column(BoundedString(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     history: Mapped[list[Any]] = mapped_column(default=list)  # the last messages, for hand-off context
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(BoundedString(8))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column()
 
@@ -657,12 +683,14 @@ class CallbackToken(Base):
 
     __tablename__ = "callback_token"
 
-    token: Mapped[str] = mapped_column(String(24), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    user_id: Mapped[str] = mapped_column(String(64))  # only this user may press it
-    action: Mapped[str] = mapped_column(String(32))
+    token: Mapped[str] = mapped_column(BoundedString(24), primary_key=True)
+    channel: Mapped[str] = mapped_column(BoundedString(16))
+    user_id: Mapped[str] = mapped_column(BoundedString(64))  # only this user may press it
+    action: Mapped[str] = mapped_column(BoundedString(32))
     args: Mapped[dict[str, Any]] = mapped_column(default=dict)
     single_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Buttons shown together for one decision (confirm / cancel) share a dialog: pressing one uses them all.
+    dialog: Mapped[str | None] = mapped_column(BoundedString(24), index=True)
     used_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

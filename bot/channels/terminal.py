@@ -8,6 +8,7 @@ marked 📨, with their buttons numbered on from the replies'. With a controlled
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -15,7 +16,11 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.harness import Conversation
+from flows.i18n import t
 from flows.messages import Reply
+from storage.numbers import read_int
+
+log = logging.getLogger(__name__)
 
 _PRESS = re.compile(r"^\s*(?:\[(\d+)\]|#(\d+))\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
@@ -48,7 +53,7 @@ def _pressable(replies: Iterable[Reply]) -> int:
 
 def pressed_number(line: str) -> int | None:
     match = _PRESS.match(line)
-    return int(match.group(1) or match.group(2)) if match else None
+    return read_int(match.group(1) or match.group(2)) if match else None
 
 
 async def run_terminal(
@@ -95,6 +100,11 @@ async def run_terminal(
                 replies = await conversation.say(line)
         except LookupError as exc:
             out.write(f"({exc})\n\n")
+            continue
+        except Exception:
+            # As on Telegram (ErrorMiddleware): logged (masked), an apology, and the session goes on.
+            log.exception("terminal turn failed")
+            out.write(t("common.apology") + "\n\n")
             continue
         if replies:
             out.write(render(replies) + "\n\n")

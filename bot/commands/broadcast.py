@@ -63,15 +63,22 @@ def broadcast(
 async def _send(settings: Settings, audience: dict, text: str, send_at: datetime, follow: bool,  # type: ignore[type-arg]
                 dry_run: bool) -> None:
     from bot.app import open_database
+    from bot.cli import fail
     from flows.audience import describe_audience
+    from flows.channels import too_long_for
     from flows.messages import Reply, reply_to_dict
     from storage.queries.broadcasts import audience_recipients, create_broadcast
 
     database = await open_database(settings)
     try:
         async with database.session() as session:
+            recipients = await audience_recipients(session, audience)
+            narrow = too_long_for(text, (r.channel for r in recipients))
+            if narrow is not None:
+                fail(f"the notice is too long for one {narrow.name} message (at most about {narrow.characters} "
+                     f"Chinese characters, {narrow.max_text} {narrow.unit} units); shorten it")
             if dry_run:
-                count = len(await audience_recipients(session, audience))
+                count = len(recipients)
                 typer.echo(f"audience {describe_audience(audience)}: {count} recipients; nothing sent (--dry-run)")
                 return
             broadcast, queued = await create_broadcast(

@@ -17,6 +17,8 @@ from functools import cache, lru_cache
 
 import cn2an
 
+from storage.id_numbers import Problem, check_character, check_id_number
+from storage.numbers import COUNT, Bounds, read_decimal, scaled
 from storage.vocabulary import OTHER_CATEGORY, PROVINCES, canonical_job_category, geography
 
 
@@ -25,6 +27,7 @@ class FieldError(ValueError):
 
 
 MAX_AMOUNT = 1_000_000  # yuan, per any unit: above this a pay figure is a typing slip (or an ID pasted in)
+_TYPED_AMOUNT = Bounds(0, 10**12 - 1)  # the digits as written, before 万/千
 MAX_OPENINGS = 100_000
 FIRST_YEAR, LAST_YEAR = 1900, 2099
 
@@ -69,11 +72,12 @@ _NO_AMOUNT = ("面议", "面谈", "议", "协商", "计件", "按斤", "按件",
 
 
 def _amount(number: str, factor: str, raw: str) -> int:
-    if len(number) > 12:
+    typed = read_decimal(number, _TYPED_AMOUNT)  # storage.numbers: the one reader of numbers
+    if typed is None:
         raise FieldError(f"pay '{raw}': {number} is not an amount")
-    value = round(float(number) * _FACTORS[factor])
-    if value > MAX_AMOUNT:
-        raise FieldError(f"pay '{raw}': {value} is more than {MAX_AMOUNT} yuan")
+    value = scaled(typed, _FACTORS[factor], COUNT)
+    if value is None or value > MAX_AMOUNT:
+        raise FieldError(f"pay '{raw}': {value if value is not None else number} is more than {MAX_AMOUNT} yuan")
     return value
 
 
@@ -217,18 +221,18 @@ def parse_phone(text: str, *, mobile_only: bool = False) -> str:
                      ("" if mobile_only else " or a landline like 0833-5521234"))
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE][+]?\d+")
-
-
-def id_check_character(first17: str) -> str:
-    """The 18th character of a resident ID number (GB 11643, ISO 7064 MOD 11-2) for its first 17 digits."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+_ID_PROBLEMS = {
+    Problem.SHAPE: "ID number must be 18 characters (17 digits and a digit or X)",
+    Problem.BIRTH_DATE: "ID number: the birth date in it does not exist or is not plausible",
+    Problem.CHECK: "ID number: the last character does not match the others (a typing slip?)",
+}
+id_check_character = check_character  # the one implementation of GB 11643's check is storage/id_numbers.py
 
 
 def parse_id_number(text: str, *, was_number: bool = False) -> str:
-    """An 18-character resident ID number (digits, last may be X) with a valid birth date and check character.
+    """An 18-character resident ID number (digits, last may be X) with a valid birth date and check character
+    (checked by storage.id_numbers, as in chat).
 
     A spreadsheet cell that held a number lost the last digits already (Excel keeps 15 significant digits), so
     it is refused with what to do about it rather than stored wrong.
@@ -239,17 +243,10 @@ def parse_id_number(text: str, *, was_number: bool = False) -> str:
                          "text (设置单元格格式 → 文本) and type or paste the numbers again")
     if re.fullmatch(r"\d{15}", raw):
         raise FieldError("a 15-digit ID number is the old form; write the 18-character one")
-    if not re.fullmatch(r"\d{17}[\dX]", raw):
-        raise FieldError("ID number must be 18 characters (17 digits and a digit or X)")
-    try:
-        born = date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
-    except ValueError:
-        raise FieldError("ID number: the birth date in it does not exist") from None
-    if born.year < FIRST_YEAR or born > date.today():
-        raise FieldError("ID number: the birth date in it is not plausible")
-    if id_check_character(raw[:17]) != raw[17]:
-        raise FieldError("ID number: the last character does not match the others (a typing slip?)")
-    return raw
+    checked = check_id_number(raw)
+    if checked.number is None:
+        raise FieldError(_ID_PROBLEMS[checked.problem or Problem.SHAPE])
+    return checked.number
 
 
 # --- categories -------------------------------------------------------------------------------------------

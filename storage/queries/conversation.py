@@ -1,4 +1,9 @@
-"""Conversation state and button tokens, both per channel user and kept in the database."""
+"""Conversation state and button tokens, both per channel user and kept in the database.
+
+Using a single-use button is one conditional UPDATE (`… WHERE used_at IS NULL`, its row count checked), never
+a read then a write: of two presses at the same moment, on SQLite or PostgreSQL, exactly one wins. The UPDATE
+runs in the turn's transaction, so a press whose handler fails leaves the button usable.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import CallbackToken, ConversationState, ServiceRecord
 
@@ -17,7 +24,11 @@ async def load_state(session: AsyncSession, channel: str, user_id: str) -> Conve
     state = (await session.execute(stmt)).scalar_one_or_none()
     if state is None:
         state = ConversationState(channel=channel, user_id=user_id, data={}, history=[])
-        session.add(state)
+        try:
+            async with session.begin_nested():
+                session.add(state)
+        except IntegrityError:  # the same person's other message (a second device, a double press) made it first
+            state = (await session.execute(stmt)).scalar_one()
     return state
 
 
@@ -30,16 +41,44 @@ def issue_token(
     args: dict[str, Any],
     expires_at: datetime,
     single_use: bool = False,
+    dialog: str | None = None,
 ) -> str:
     """Store what a button does and return the random token the button carries instead."""
     token = secrets.token_urlsafe(12)
     session.add(
         CallbackToken(
             token=token, channel=channel, user_id=user_id, action=action, args=args,
-            expires_at=expires_at, single_use=single_use,
+            expires_at=expires_at, single_use=single_use or dialog is not None, dialog=dialog,
         )
     )
     return token
+
+
+def new_dialog() -> str:
+    """An id shared by the buttons of one decision (see `use_token`)."""
+    return secrets.token_urlsafe(12)
+
+
+async def use_token(session: AsyncSession, token: CallbackToken, now: datetime) -> bool:
+    """Mark a pressed single-use button used; False when it (or another button of its dialog) was used first.
+
+    A button of a dialog uses up the whole dialog in the same statement, so "取消" then "确认" (or both at once)
+    does one of the two. PostgreSQL: the second UPDATE waits for the first's row locks and then finds nothing
+    left to update. SQLite: the UPDATE takes the database's write lock (waiting for it), so it sees every press
+    committed before it.
+    """
+    if token.used_at is not None:
+        return False
+    stmt = update(CallbackToken).where(CallbackToken.used_at.is_(None))
+    if token.dialog is not None:
+        stmt = stmt.where(CallbackToken.dialog == token.dialog)
+    else:
+        stmt = stmt.where(CallbackToken.token == token.token)
+    result = await session.execute(stmt.values(used_at=now).execution_options(synchronize_session=False))
+    if not result.rowcount:
+        return False
+    set_committed_value(token, "used_at", now)  # the row has it already: no second UPDATE at flush
+    return True
 
 
 async def find_token(session: AsyncSession, token: str) -> CallbackToken | None:

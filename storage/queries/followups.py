@@ -1,4 +1,8 @@
-"""Follow-up rows: scheduling, claiming due ones with row locks, and what secretaries' lists and cards read."""
+"""Follow-up rows: scheduling, claiming due ones with row locks, and what secretaries' lists and cards read.
+
+The one module that writes follow-up rows: flows decide (flows/followups.py), these functions record the
+decision, so a state and its timestamps always change together. States and their sets are FollowUpState's.
+"""
 
 from __future__ import annotations
 
@@ -19,27 +23,68 @@ from storage.models import (
     WorkerNote,
     WorkerProfile,
 )
+from storage.queries.locking import lock_row
+from storage.states import FollowUpState, FollowUpStep, Role
 
-# States in which a follow-up still waits for something; the due scan looks only at the first three.
-OPEN_STATES = ("pending", "asked_worker", "prompted", "escalated")
-SCANNED_STATES = ("pending", "asked_worker", "prompted")
+OPEN = tuple(sorted(FollowUpState.OPEN))
+SCANNED = tuple(sorted(FollowUpState.SCANNED))
 
 
 def add_followup(
     session: AsyncSession, *, worker_id: int, secretary_id: int | None, kind: str, due_at: datetime, now: datetime
 ) -> FollowUp:
     followup = FollowUp(
-        worker_id=worker_id, secretary_id=secretary_id, kind=kind, due_at=due_at, state="pending",
+        worker_id=worker_id, secretary_id=secretary_id, kind=kind, due_at=due_at, state=FollowUpState.PENDING,
         prompts_sent=0, note="", created_at=now,
     )
     session.add(followup)
     return followup
 
 
+# --- moving one row on (the due scan, answers, outcomes) ------------------------------------------------
+
+
+def release(followup: FollowUp) -> None:
+    """Give up the claim on a row (its lease)."""
+    followup.claimed_by = followup.claimed_until = None
+
+
+def advance(followup: FollowUp, step: FollowUpStep, state: FollowUpState, due_at: datetime, *, at: datetime) -> None:
+    """Record a step of the due scan (or a worker's answer that needs the secretary): the new state, the next
+    deadline, and the step's own timestamp and counter."""
+    if step == FollowUpStep.ASK:
+        followup.asked_worker_at = at
+    elif step == FollowUpStep.PROMPT:
+        followup.prompted_at = at
+        followup.prompts_sent = (followup.prompts_sent or 0) + 1
+    elif step == FollowUpStep.REMIND:
+        followup.prompts_sent = (followup.prompts_sent or 0) + 1
+    else:
+        followup.escalated_at = at
+    followup.state, followup.due_at = FollowUpState(state), due_at
+    release(followup)
+
+
+def record_worker_answer(followup: FollowUp, answer: str) -> None:
+    followup.worker_answer = answer
+    release(followup)
+
+
+def close(followup: FollowUp, outcome: str, *, at: datetime) -> None:
+    """An outcome ends the check-in (`rescheduled` too: a new one is set)."""
+    followup.outcome, followup.state, followup.completed_at = outcome, FollowUpState.DONE, at
+    release(followup)
+
+
+def cancel(followup: FollowUp, *, at: datetime) -> None:
+    followup.state, followup.completed_at = FollowUpState.CANCELLED, at
+    release(followup)
+
+
 async def open_followups(
     session: AsyncSession, worker_id: int, kinds: Iterable[str] | None = None
 ) -> list[FollowUp]:
-    stmt = select(FollowUp).where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN_STATES))
+    stmt = select(FollowUp).where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN))
     if kinds is not None:
         stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
     return list((await session.execute(stmt.order_by(FollowUp.due_at))).scalars())
@@ -51,20 +96,34 @@ async def workers_with_open(session: AsyncSession, worker_ids: Sequence[int], ki
     found: set[int] = set()
     for start in range(0, len(worker_ids), chunk):
         stmt = select(FollowUp.worker_id).where(
-            FollowUp.worker_id.in_(worker_ids[start:start + chunk]), FollowUp.state.in_(OPEN_STATES))
+            FollowUp.worker_id.in_(worker_ids[start:start + chunk]), FollowUp.state.in_(OPEN))
         if kinds is not None:
             stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
         found.update((await session.execute(stmt.distinct())).scalars())
     return found
 
 
-async def cancel_open(session: AsyncSession, worker_id: int, kinds: Iterable[str], *, at: datetime) -> int:
-    result = await session.execute(
+async def cancel_open(
+    session: AsyncSession, worker_id: int, kinds: Iterable[str] | None, *, at: datetime
+) -> int:
+    """Cancel a worker's open follow-ups of these kinds (None: all of them); returns how many."""
+    stmt = (
         update(FollowUp)
-        .where(FollowUp.worker_id == worker_id, FollowUp.kind.in_(tuple(kinds)), FollowUp.state.in_(OPEN_STATES))
-        .values(state="cancelled", completed_at=at, claimed_by=None, claimed_until=None)
+        .where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN))
+        .values(state=FollowUpState.CANCELLED, completed_at=at, claimed_by=None, claimed_until=None)
     )
-    return result.rowcount or 0
+    if kinds is not None:
+        stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
+    return (await session.execute(stmt)).rowcount or 0
+
+
+async def forget_worker(session: AsyncSession, worker_id: int, *, at: datetime) -> int:
+    """/forget: every open check-in of the worker cancelled, every check-in's note erased; returns rows touched."""
+    cancelled = await cancel_open(session, worker_id, None, at=at)
+    notes = await session.execute(
+        update(FollowUp).where(FollowUp.worker_id == worker_id, FollowUp.note != "").values(note="")
+    )
+    return cancelled + (notes.rowcount or 0)
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, claimer: str, lease_until: datetime, limit: int) -> list[int]:
@@ -77,7 +136,7 @@ async def claim_due(session: AsyncSession, *, now: datetime, claimer: str, lease
     candidates = (
         select(FollowUp.id)
         .where(
-            FollowUp.state.in_(SCANNED_STATES),
+            FollowUp.state.in_(SCANNED),
             FollowUp.due_at <= now,
             or_(FollowUp.claimed_until.is_(None), FollowUp.claimed_until < now),
         )
@@ -107,10 +166,9 @@ async def claimed_rows(session: AsyncSession, ids: Sequence[int], claimer: str) 
 
 
 async def followup_for_update(session: AsyncSession, followup_id: int) -> FollowUp | None:
-    stmt = select(FollowUp).where(FollowUp.id == followup_id)
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """A follow-up with its write lock held, so a state check and the change after it are one step on both
+    databases (two outcome buttons pressed at once record one outcome)."""
+    return await lock_row(session, FollowUp, followup_id)
 
 
 async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Person]:
@@ -148,7 +206,7 @@ async def secretary_list(
     stmt = (
         select(FollowUp, Person)
         .join(Person, Person.id == FollowUp.worker_id)
-        .where(FollowUp.state.in_(OPEN_STATES), FollowUp.due_at < due_before)
+        .where(FollowUp.state.in_(OPEN), FollowUp.due_at < due_before)
     )
     if secretary_id is not None:
         stmt = stmt.where(FollowUp.secretary_id == secretary_id)
@@ -165,7 +223,7 @@ async def answered_since(
         select(FollowUp, Person)
         .join(Person, Person.id == FollowUp.worker_id)
         .where(
-            FollowUp.secretary_id == secretary_id, FollowUp.state == "done",
+            FollowUp.secretary_id == secretary_id, FollowUp.state == FollowUpState.DONE,
             FollowUp.worker_answer.is_not(None), FollowUp.completed_at >= since,
         )
         .order_by(FollowUp.completed_at)
@@ -176,10 +234,10 @@ async def answered_since(
 async def secretaries_with_work(session: AsyncSession, *, due_before: datetime, answered_since_at: datetime) -> list[int]:
     """Secretaries who have open follow-ups due before a moment, or worker answers to read."""
     due = select(FollowUp.secretary_id).where(
-        FollowUp.state.in_(OPEN_STATES), FollowUp.due_at < due_before, FollowUp.secretary_id.is_not(None)
+        FollowUp.state.in_(OPEN), FollowUp.due_at < due_before, FollowUp.secretary_id.is_not(None)
     )
     answered = select(FollowUp.secretary_id).where(
-        FollowUp.state == "done", FollowUp.worker_answer.is_not(None), FollowUp.completed_at >= answered_since_at,
+        FollowUp.state == FollowUpState.DONE, FollowUp.worker_answer.is_not(None), FollowUp.completed_at >= answered_since_at,
         FollowUp.secretary_id.is_not(None),
     )
     rows = (await session.execute(due.union(answered))).scalars()
@@ -189,7 +247,7 @@ async def secretaries_with_work(session: AsyncSession, *, due_before: datetime, 
 async def last_contacts(session: AsyncSession, worker_id: int, limit: int = 3) -> list[FollowUp]:
     stmt = (
         select(FollowUp)
-        .where(FollowUp.worker_id == worker_id, FollowUp.state == "done")
+        .where(FollowUp.worker_id == worker_id, FollowUp.state == FollowUpState.DONE)
         .order_by(FollowUp.completed_at.desc())
         .limit(limit)
     )
@@ -233,7 +291,7 @@ def record_status(
 
 
 async def admin_ids(session: AsyncSession) -> list[int]:
-    stmt = select(Person.id).where(Person.role == "admin", Person.forgotten_at.is_(None)).order_by(Person.id)
+    stmt = select(Person.id).where(Person.role == Role.ADMIN, Person.forgotten_at.is_(None)).order_by(Person.id)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -248,7 +306,7 @@ async def secretary_loads(session: AsyncSession, *, excluding: int | None = None
         .group_by(WorkerProfile.secretary_id)
     )
     loads = {sid: int(n) for sid, n in (await session.execute(counts)).all()}
-    secretaries = select(Person.id).where(Person.role == "secretary", Person.forgotten_at.is_(None))
+    secretaries = select(Person.id).where(Person.role == Role.SECRETARY, Person.forgotten_at.is_(None))
     if excluding is not None:
         secretaries = secretaries.where(Person.id != excluding)
     return {sid: loads.get(sid, 0) for sid in (await session.execute(secretaries)).scalars()}
@@ -273,17 +331,17 @@ async def workers_of(session: AsyncSession, secretary_id: int) -> list[tuple[int
 
 
 async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) -> None:
-    """Give a worker, their open follow-ups and open cases to another secretary."""
+    """Give a worker, their open follow-ups and their cases (all but closed ones) to another secretary."""
     await session.execute(
         update(WorkerProfile).where(WorkerProfile.person_id == worker_id).values(secretary_id=secretary_id)
     )
     await session.execute(
         update(FollowUp)
-        .where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN_STATES))
+        .where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN))
         .values(secretary_id=secretary_id)
     )
     await session.execute(
-        update(Case).where(and_(Case.worker_id == worker_id, Case.status == "open")).values(secretary_id=secretary_id)
+        update(Case).where(and_(Case.worker_id == worker_id, Case.status != "closed")).values(secretary_id=secretary_id)
     )
 
 

@@ -18,24 +18,23 @@ async def lock_row(session: AsyncSession, model: type[Row], row_id: int) -> Row 
     write lock, waited for with busy_timeout), so the reads after it see every committed booking.
     """
     mapper: Any = model
+    rows = await lock_rows(session, model, mapper.id == row_id)
+    return rows[0] if rows else None
+
+
+async def lock_rows(session: AsyncSession, model: type[Row], *where: Any) -> list[Row]:
+    """The rows matching `where`, holding their write locks until the transaction ends (see `lock_row`); on
+    SQLite the transaction becomes the writer even when nothing matches, so a check for "none yet" followed by
+    an insert is one step too."""
+    mapper: Any = model
     if session.bind.dialect.name == "sqlite":
-        result = await session.execute(
-            update(mapper)
-            .where(mapper.id == row_id)
-            .values(id=mapper.id)
-            .execution_options(synchronize_session=False)
+        await session.execute(
+            update(mapper).where(*where).values(id=mapper.id).execution_options(synchronize_session=False)
         )
-        if not result.rowcount:
-            return None
-        stmt = select(mapper).where(mapper.id == row_id).execution_options(populate_existing=True)
+        stmt = select(mapper).where(*where).execution_options(populate_existing=True)
     else:
-        stmt = (
-            select(mapper)
-            .where(mapper.id == row_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    return (await session.execute(stmt)).scalar_one_or_none()
+        stmt = select(mapper).where(*where).with_for_update().execution_options(populate_existing=True)
+    return list((await session.execute(stmt.order_by(mapper.id))).scalars())
 
 
 # An arbitrary constant naming "an import is writing" among PostgreSQL advisory locks.

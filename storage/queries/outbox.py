@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import DeliveryWorker, OutboxMessage, utcnow
+from storage.models import DeliveryWorker, OutboxMessage, OutboxSubject, utcnow
 
 
 def idempotency_key(purpose: str, channel: str, chat_id: str) -> str:
@@ -30,8 +30,12 @@ async def enqueue(
     person_id: int | None = None,
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
+    about: Iterable[int] = (),
 ) -> bool:
-    """Queue a message; returns False when this purpose already went (or is going) to this recipient."""
+    """Queue a message; returns False when this purpose already went (or is going) to this recipient.
+
+    `about`: the people the message speaks of besides its recipient (a worker's card to their secretary), so
+    /forget can withdraw it (storage/personal_data.py)."""
     values = {
         "idempotency_key": idempotency_key(purpose, channel, chat_id),
         "purpose": purpose,
@@ -49,8 +53,32 @@ async def enqueue(
     }
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    result = await session.execute(stmt)
-    return bool(result.rowcount)
+    subjects = sorted({pid for pid in about if pid is not None and pid != person_id})
+    if not subjects:
+        return bool((await session.execute(stmt)).rowcount)
+    message_id = (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
+    if message_id is None:
+        return False
+    await session.execute(insert(OutboxSubject).values([{"outbox_id": message_id, "person_id": pid} for pid in subjects]))
+    return True
+
+
+async def refresh_pending(
+    session: AsyncSession, *, purpose: str, channel: str, chat_id: str, payload: dict[str, Any], now: datetime
+) -> bool:
+    """Bring a queued message that is still waiting (pending, not claimed by a delivery process) up to date;
+    False when it has gone, is going, or was withdrawn."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key == idempotency_key(purpose, channel, chat_id),
+            OutboxMessage.state == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(payload=payload)
+        .execution_options(synchronize_session=False)
+    )
+    return bool((await session.execute(stmt)).rowcount)
 
 
 async def pending_for_chat(

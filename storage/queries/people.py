@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import ChannelIdentity, ConversationState, Person
+from storage.numbers import CHAT_ID, read_int
 
 
 async def person_by_identity(session: AsyncSession, channel: str, external_id: str) -> Person | None:
@@ -41,8 +43,14 @@ async def get_or_create_person(
     person.identities.append(
         ChannelIdentity(channel=channel, external_id=external_id, chat_id=chat_id, display_name=display_name)
     )
-    session.add(person)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(person)
+    except IntegrityError:  # their other first message (a double press) created them a moment ago
+        existing = await person_by_identity(session, channel, external_id)
+        if existing is None:
+            raise
+        return existing
     await session.refresh(person, attribute_names=["profile"])
     return person
 
@@ -79,7 +87,8 @@ async def staff_private_chats(
             Person.role.in_(roles),
         )
     )
-    return [int(chat) for chat in (await session.execute(stmt)).scalars() if chat and chat.lstrip("-").isdigit()]
+    numbers = (read_int(chat, CHAT_ID) for chat in (await session.execute(stmt)).scalars() if chat)
+    return [number for number in numbers if number is not None]
 
 
 async def person_with_profile(session: AsyncSession, person_id: int) -> Person | None:

@@ -1,31 +1,25 @@
-"""Registered workers: secretaries' loads, follow-ups, applications, status history, /mydata and /forget."""
+"""Registered workers: secretaries' loads, follow-ups, applications, status history and what /mydata shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import (
     Application,
-    Case,
     ChannelIdentity,
-    ConversationState,
     FollowUp,
-    OutboxMessage,
     Person,
     StatusChange,
-    WorkerNote,
     WorkerProfile,
 )
 from storage.queries import followups as followup_queries
-
-# Follow-ups still to happen (a cancelled or finished one is left alone).
-OPEN_FOLLOW_UP_STATES = ("pending", "asked_worker", "answered", "prompted")
 
 
 @dataclass(frozen=True)
@@ -60,31 +54,27 @@ async def worker_by_phone(session: AsyncSession, phone: str) -> Person | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def person_by_phone(session: AsyncSession, phone: str, *, other_than: int | None = None) -> Person | None:
+    """Anyone (worker or staff, not forgotten) registered with this phone number, other than `other_than`."""
+    return await _someone_with(session, Person.phone == phone, other_than)
+
+
+async def person_by_id_number(
+    session: AsyncSession, id_number: str, *, other_than: int | None = None
+) -> Person | None:
+    """Anyone (not forgotten) registered with this ID number, other than `other_than`."""
+    return await _someone_with(session, Person.id_number == id_number, other_than)
+
+
+async def _someone_with(session: AsyncSession, condition: Any, other_than: int | None) -> Person | None:
+    stmt = select(Person).where(condition, Person.forgotten_at.is_(None))
+    if other_than is not None:
+        stmt = stmt.where(Person.id != other_than)
+    return (await session.execute(stmt.order_by(Person.id).limit(1))).scalar_one_or_none()
+
+
 def add_person(session: AsyncSession, person: Person) -> None:
     session.add(person)
-
-
-def schedule_follow_up(
-    session: AsyncSession, *, worker_id: int, secretary_id: int | None, kind: str, due_at: datetime
-) -> FollowUp:
-    follow_up = FollowUp(worker_id=worker_id, secretary_id=secretary_id, kind=kind, due_at=due_at, state="pending")
-    session.add(follow_up)
-    return follow_up
-
-
-async def cancel_follow_ups(
-    session: AsyncSession, worker_id: int, *, kinds: tuple[str, ...] | None = None, note: str = ""
-) -> int:
-    """Cancel a worker's open follow-ups (of these kinds, or all); returns how many."""
-    stmt = (
-        update(FollowUp)
-        .where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN_FOLLOW_UP_STATES))
-        .values(state="cancelled", note=note)
-        .execution_options(synchronize_session=False)
-    )
-    if kinds is not None:
-        stmt = stmt.where(FollowUp.kind.in_(list(kinds)))
-    return (await session.execute(stmt)).rowcount or 0
 
 
 async def follow_ups_of(session: AsyncSession, worker_id: int) -> list[FollowUp]:
@@ -166,66 +156,3 @@ async def village_workers(session: AsyncSession, observer: Person) -> list[Perso
 async def identities_of(session: AsyncSession, person_id: int) -> list[ChannelIdentity]:
     stmt = select(ChannelIdentity).where(ChannelIdentity.person_id == person_id).order_by(ChannelIdentity.id)
     return list((await session.execute(stmt)).scalars())
-
-
-@dataclass
-class ForgetReport:
-    """What /forget removed (counts only)."""
-
-    follow_ups_cancelled: int = 0
-    notes_deleted: int = 0
-    cases_wiped: int = 0
-    outbox_cancelled: int = 0
-    conversations_wiped: int = 0
-    identities: list[str] = field(default_factory=list)
-
-
-async def forget_person(session: AsyncSession, person: Person, *, at: datetime) -> ForgetReport:
-    """Wipe a person's personal data; keep rows that only count (applications, service records, status history)."""
-    report = ForgetReport()
-    person.name = ""
-    person.phone = None
-    person.id_number = None
-    person.village = None
-    person.forgotten_at = at
-    profile = person.profile
-    if profile is not None:
-        profile.skills = []
-        profile.wanted_categories = []
-        profile.min_monthly_pay = None
-        profile.available_from = None
-        profile.birth_year = None
-        profile.gender = None
-        profile.returnee_origin = None
-        profile.placed_employer = None
-        profile.subscribed = False
-        profile.paused_until = None
-    report.follow_ups_cancelled = await cancel_follow_ups(session, person.id, note="forgotten")
-    notes = await session.execute(
-        WorkerNote.__table__.delete().where(WorkerNote.worker_id == person.id)  # type: ignore[attr-defined]
-    )
-    report.notes_deleted = notes.rowcount or 0
-    cases = await session.execute(
-        update(Case).where(Case.worker_id == person.id).values(text="", context=[])
-        .execution_options(synchronize_session=False)
-    )
-    report.cases_wiped = cases.rowcount or 0
-    outbox = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.person_id == person.id, OutboxMessage.state == "pending")
-        .values(state="cancelled", payload={})
-        .execution_options(synchronize_session=False)
-    )
-    report.outbox_cancelled = outbox.rowcount or 0
-    for identity in await identities_of(session, person.id):
-        identity.display_name = ""
-        identity.chat_id = None  # nobody may message them proactively any more
-        report.identities.append(identity.channel)
-        states = await session.execute(
-            update(ConversationState)
-            .where(ConversationState.channel == identity.channel, ConversationState.user_id == identity.external_id)
-            .values(history=[], data={}, form=None, step=None, expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        report.conversations_wiped += states.rowcount or 0
-    return report

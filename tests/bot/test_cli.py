@@ -252,3 +252,26 @@ class TestEmployers:
         result = mishu("chat", "--as", "employer", "--db", url, stdin="你好\n我的岗位\n")
         assert result.returncode == 0, result.stderr
         assert "招聘联系人" in result.stdout and "招聘中" in result.stdout
+
+
+async def test_a_broadcast_one_message_cannot_hold_is_refused(tmp_path: Path) -> None:
+    from storage.db import Database
+    from storage.migrate import upgrade
+    from storage.models import ChannelIdentity, Person, WorkerProfile
+
+    db = f"sqlite:///{tmp_path / 'notice.db'}"
+    database = Database(db)
+    await upgrade(database)
+    async with database.session() as session:  # one worker on Telegram: 4,096 characters a message
+        worker = Person(role="worker", name="张三", township="双福镇", profile=WorkerProfile())
+        worker.identities.append(ChannelIdentity(channel="telegram", external_id="5001", chat_id="5001"))
+        session.add(worker)
+    await database.dispose()
+    notice = tmp_path / "notice.md"
+    notice.write_text("春茶采摘下周开始，请有意者联系就业秘书。" * 250, encoding="utf-8")  # 5,000 characters
+    result = mishu("broadcast", "--audience", "all", "--file", str(notice), "--db", db)
+    assert result.returncode == 2 and "too long for one telegram message" in result.stderr
+    assert "Traceback" not in result.stderr
+    notice.write_text("春茶采摘下周开始，请有意者联系就业秘书。", encoding="utf-8")
+    result = mishu("broadcast", "--audience", "all", "--file", str(notice), "--db", db, "--dry-run")
+    assert result.returncode == 0 and "1 recipients" in result.stdout

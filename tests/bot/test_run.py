@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -28,6 +29,8 @@ async def test_mishu_run_serves_a_user_and_stops_cleanly(bot_api: BotApiEmulator
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )
     try:
+        # Start-up (imports, the NLU model) takes long on a busy machine: wait until the bot polls, then time it.
+        await _wait_until_polling(bot_api, process)
         await bot_api.send_message(4242, "你好")
         replies = await bot_api.wait_for_bot_messages(4242, 1, timeout=30)
         assert "就业秘书" in replies[0]["text"]
@@ -48,6 +51,15 @@ async def test_mishu_run_serves_a_user_and_stops_cleanly(bot_api: BotApiEmulator
     # The last handled update was acknowledged: a restart would not see it again.
     updates = await bot_api.journal("getUpdates")
     assert int(updates[-1]["params"].get("offset", 0)) >= 2
+
+
+async def _wait_until_polling(bot_api: BotApiEmulator, process: subprocess.Popen[str], timeout: float = 180) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await bot_api.journal("getUpdates"):
+        assert process.poll() is None, "mishu run exited before polling"
+        assert loop.time() < deadline, "mishu run did not start polling"
+        await asyncio.sleep(0.5)
 
 
 def test_run_without_a_token_says_what_to_set(tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def _edit(field_name: str) -> Starter:
         chat = await env.worker()
         await chat.say("/profile")
         labels = {"name": "姓名", "phone": "手机号", "place": "乡镇和村", "categories": "想做的工作",
-                  "min_pay": "最低工资", "available": "上岗时间"}
+                  "min_pay": "最低工资", "available": "上岗时间", "id_number": "身份证号"}
         await chat.press(labels[field_name])
         return chat
 

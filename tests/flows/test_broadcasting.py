@@ -61,3 +61,20 @@ class TestComposeInChat:
         chat = Conversation(await make(any_db), user_id="a", channel="telegram", now=NOW)
         await chat.say("/broadcast")
         assert "只有" in chat.text()
+
+
+class TestLength:
+    async def test_a_notice_one_message_cannot_hold_is_refused_before_the_preview(self, any_db: Database) -> None:
+        chat = Conversation(await make(any_db), user_id="admin1", now=NOW)
+        async with any_db.session() as session:  # one worker reads us on WeChat: 2048 bytes a message
+            identity = (await session.execute(select(ChannelIdentity).where(ChannelIdentity.external_id == "a"))).scalar_one()
+            identity.channel = "wechat"
+        await chat.say("/broadcast")
+        await chat.say("春茶采摘下周开始，" * 100)  # 900 characters: fits Telegram, not WeChat
+        await chat.press("所有登记劳动者")
+        assert "太长" in chat.text() and "682" in chat.text() and "立即发送" not in str(chat.buttons())
+        await chat.say("/broadcast")
+        await chat.say("春茶采摘下周开始，有意者请联系就业秘书。")
+        await chat.press("所有登记劳动者")
+        await chat.press("立即发送")
+        assert "已排队" in chat.text()

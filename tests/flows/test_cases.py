@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.harness import Conversation
@@ -12,7 +17,7 @@ from flows.assistant import Assistant
 from flows.messages import ChatType, reply_from_dict
 from flows.turn import FlowSettings
 from storage.db import Database
-from storage.models import Case, OutboxMessage
+from storage.models import Case, ChannelIdentity, OutboxMessage, Person
 from tests.conftest import NOW
 from tests.factories import add_postings
 from tests.flows.factories import add_departure, add_person, add_training, outbox_for
@@ -233,3 +238,95 @@ class TestFallbackMenu:
         assert len(chat.buttons()) == 5
         await chat.press(label)
         assert expected in chat.text()
+
+
+async def _notices(db: Database, chat_id: str = "sec1") -> list[OutboxMessage]:
+    return [m for m in await outbox_for(db, chat_id) if m.purpose.startswith("case:")]
+
+
+def _more(message: OutboxMessage) -> int:
+    """How many further messages a later notice says it carries."""
+    return int(re.search(r"又发来 (\d+) 条消息", message.payload["text"]).group(1))  # type: ignore[union-attr]
+
+
+class TestRepeatedRequests:
+    """A person's open case of a kind is reused: one case, and one notice per quiet period at most."""
+
+    @pytest.mark.parametrize(("text", "again"), [("找人工", "已经在就业秘书那里"), ("老板欠我三个月工资", "欠薪情况已经在")])
+    async def test_twenty_messages_make_one_case_and_a_notice_per_quiet_period(
+        self, assistant: Assistant, text: str, again: str
+    ) -> None:
+        quiet = timedelta(minutes=FlowSettings().case_quiet_minutes)
+        for minute in range(20):
+            chat = Conversation(assistant, user_id="worker1", now=NOW + timedelta(minutes=minute))
+            await chat.say(text)
+            if minute:
+                assert again in chat.text() and "证据" not in chat.text()
+        (case,) = await _cases(assistant.db)
+        first, later = await _notices(assistant.db)
+        assert first.purpose == f"case:{case.id}" and first.next_attempt_at <= NOW + timedelta(minutes=1)
+        assert later.purpose == f"case:{case.id}:2" and later.next_attempt_at == NOW + quiet and _more(later) == 19
+        assert later.payload["buttons"][0][0]["label"] == "回复"
+        await Conversation(assistant, user_id="worker1", now=NOW + timedelta(minutes=45)).say(text)
+        await Conversation(assistant, user_id="worker1", now=NOW + timedelta(hours=2)).say(text)
+        notices = await _notices(assistant.db)
+        assert [(m.next_attempt_at, _more(m)) for m in notices[2:]] == [
+            (NOW + 2 * quiet, 1), (NOW + timedelta(hours=2), 1)
+        ]
+        assert len(await _cases(assistant.db)) == 1
+
+    async def test_each_kind_has_its_own_case(self, assistant: Assistant) -> None:
+        chat = Conversation(assistant, user_id="worker1", now=NOW)
+        await chat.say("找人工")
+        await chat.say("老板欠我三个月工资")
+        await chat.say("找人工")
+        assert sorted(c.kind for c in await _cases(assistant.db)) == ["handoff", "wage_arrears"]
+        assert len(await _notices(assistant.db)) == 3  # two cases, and a later notice for the handoff
+
+    async def test_after_the_secretary_answers_a_new_request_opens_a_new_case(self, assistant: Assistant) -> None:
+        worker = Conversation(assistant, user_id="worker1", now=NOW)
+        await worker.say("找人工")
+        secretary = Conversation(assistant, user_id="sec1", now=NOW + timedelta(minutes=5))
+        secretary.last = [reply_from_dict(m.payload) for m in await _notices(assistant.db)]
+        await secretary.press("回复")
+        await secretary.say("我下午给您打电话")
+        worker.now = NOW + timedelta(minutes=10)
+        await worker.say("找人工")
+        assert "已经通知您的就业秘书" in worker.text()
+        first, second = await _cases(assistant.db)
+        assert (first.status, second.status) == ("answered", "open")
+        assert [m.purpose for m in await _notices(assistant.db)] == [f"case:{first.id}", f"case:{second.id}"]
+
+    async def test_two_requests_at_the_same_moment_make_one_case(self, assistant: Assistant) -> None:
+        one = Conversation(assistant, user_id="worker1", now=NOW)
+        two = Conversation(assistant, user_id="worker1", now=NOW)
+        await asyncio.gather(one.say("找人工"), two.say("找人工"))
+        (case,) = await _cases(assistant.db)
+        assert sorted(m.purpose for m in await _notices(assistant.db)) == [f"case:{case.id}", f"case:{case.id}:2"]
+        assert {"已经通知您的就业秘书" in one.text(), "已经通知您的就业秘书" in two.text()} == {True, False}
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(gaps=st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=25))
+    async def test_any_schedule_gives_one_notice_per_quiet_period_and_counts_every_message(
+        self, assistant: Assistant, nlu: ScriptedNLU, gaps: list[int]
+    ) -> None:
+        """Messages at any minutes: notices are a quiet period apart and together count every message."""
+        user = f"w{uuid.uuid4().hex[:8]}"
+        async with assistant.db.session() as session:
+            person = Person(role="worker", name="李四", township="双福镇")
+            person.identities.append(ChannelIdentity(channel="terminal", external_id=user, chat_id=user))
+            session.add(person)
+        at = NOW
+        for gap in gaps:
+            at += timedelta(minutes=gap)
+            await Conversation(assistant, user_id=user, now=at).say("找人工")
+        async with assistant.db.session() as session:
+            worker_id = (await session.execute(
+                select(ChannelIdentity.person_id).where(ChannelIdentity.external_id == user))).scalar_one()
+            cases = (await session.execute(select(Case).where(Case.worker_id == worker_id))).scalars().all()
+        assert len(cases) == 1
+        notices = [m for m in await _notices(assistant.db) if m.purpose.split(":")[1] == str(cases[0].id)]
+        times = [m.next_attempt_at for m in notices]
+        quiet = timedelta(minutes=FlowSettings().case_quiet_minutes)
+        assert all(later - earlier >= quiet for earlier, later in zip(times, times[1:], strict=False))
+        assert 1 + sum(_more(m) for m in notices[1:]) == len(gaps)

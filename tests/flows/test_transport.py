@@ -191,8 +191,8 @@ class TestBooking:
         await chat.press("1")
         await chat.press("确认订座")
         chat.last = seats
-        await chat.press("2")  # a seat button of the finished booking
-        assert "已经结束" in chat.text()
+        await chat.press("2")  # a seat button of the finished booking: its question was decided
+        assert "已经答复过" in chat.text()
         chat.last = listing
         await chat.press("我要订座")  # the bus's button from before the booking
         assert "已经订了" in chat.text()

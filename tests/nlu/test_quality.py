@@ -35,8 +35,12 @@ class TestHeldOut:
     def test_intent_macro_f1(self, report: dict) -> None:
         assert report["intent_macro_f1"] >= 0.95, report["confusions"]
 
-    def test_entity_f1(self, report: dict) -> None:
-        assert report["entities"]["f1"] >= 0.90, [e for e in report["errors"] if "gold" not in e]
+    def test_entity_precision_recall_f1(self, report: dict) -> None:
+        # Measured 1.000 / 0.983 / 0.991 (docs/BENCHMARKS.md, "Entities"); before issue #12: 0.914 each.
+        errors = [e for e in report["errors"] if "gold" not in e]
+        assert report["entities"]["precision"] >= 0.97, errors
+        assert report["entities"]["recall"] >= 0.95, errors
+        assert report["entities"]["f1"] >= 0.96, errors
 
     def test_heldout_is_independent_of_the_training_data(self, nlu: NLU) -> None:
         """Written without seeing nlu/data; only everyday short phrases (你好, 退订) coincide with it."""
@@ -53,7 +57,33 @@ class TestHeldOut:
         print(f"held-out: {len(held)} examples; {len(unseen)} unseen phrasings, macro-F1 "
               f"{report['intent_macro_f1']:.3f}, entity F1 {report['entities']['f1']:.3f}")
         assert report["intent_macro_f1"] >= 0.95, report["confusions"]
-        assert report["entities"]["f1"] >= 0.90
+        assert report["entities"]["f1"] >= 0.96
+
+
+class TestEntityFiles:
+    """Entity precision and recall on the other labelled files, at what was measured less a small margin.
+
+    dev.yml is a regression set; entities_dev.yml was written from the demo county's vocabulary before nlu/data
+    was read, and used to check that removing spurious entities kept recall (so it is not a blind test);
+    heldout_entities.yml is the blind one.
+    """
+
+    @pytest.mark.parametrize(
+        ("name", "precision", "recall", "f1"),
+        [
+            ("dev.yml", 0.95, 0.95, 0.95),  # measured 0.975 / 0.975 / 0.975 (before: 0.950 each)
+            ("entities_dev.yml", 0.97, 0.96, 0.97),  # measured 0.991 / 0.986 / 0.989 (before: 0.941 each)
+            # Written blind on another branch; measured once when the work was done, never tuned to:
+            # 0.990 / 0.927 / 0.958 (before: 0.947 / 0.900 / 0.923).
+            ("heldout_entities.yml", 0.97, 0.90, 0.93),
+        ],
+    )
+    def test_thresholds(self, nlu: NLU, name: str, precision: float, recall: float, f1: float) -> None:
+        report = nlu.evaluate(load_data(HELDOUT.parent / name).examples, today=TODAY)
+        errors = [e for e in report["errors"] if "gold" not in e]
+        assert report["entities"]["precision"] >= precision, errors
+        assert report["entities"]["recall"] >= recall, errors
+        assert report["entities"]["f1"] >= f1, errors
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup, Message
 
+from bot.channels.telegram.inbound import CHANNEL
 from bot.channels.telegram.render import render_reply
+from flows.channels import rules_for, split_reply
 from flows.messages import Reply
+from storage.numbers import chat_id_value
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,7 @@ MAX_RETRY_AFTER = 30.0
 
 
 def chat_ref(chat_id: str) -> int | str:
-    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+    return chat_id_value(chat_id)
 
 
 async def _send(bot: Bot, chat_id: str, reply: Reply, reply_to: int | None) -> Message:
@@ -50,8 +53,10 @@ async def _edit(bot: Bot, target: Message, reply: Reply) -> None:
 async def show(
     bot: Bot, chat_id: str, replies: list[Reply], *, pressed: Message | None = None, reply_to: int | None = None
 ) -> None:
-    """Send `replies` to the chat; a reply marked `edit` replaces the message whose button was pressed."""
-    for reply in replies:
+    """Send `replies` to the chat; a reply marked `edit` replaces the message whose button was pressed. A reply
+    longer than Telegram takes goes as several messages (flows/channels.py), its buttons on the last."""
+    rules = rules_for(CHANNEL)
+    for reply in (part for whole in replies for part in split_reply(whole, rules)):
         for attempt in range(2):
             try:
                 if reply.edit and pressed is not None:

@@ -18,6 +18,7 @@ from aiogram.exceptions import (
 from bot.channels.telegram.render import render_reply
 from bot.delivery import Outcome
 from flows.messages import Reply
+from storage.numbers import chat_id_value
 
 # Bad-request texts that mean the person can no longer be reached (not a fault of this message).
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked", "peer_id_invalid")
@@ -36,7 +37,7 @@ class TelegramSender:
         text, markup = render_reply(reply)
         try:
             message = await self.bot.send_message(
-                chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+                chat_id=chat_id_value(chat_id),
                 text=text, parse_mode="HTML", reply_markup=markup, request_timeout=self.request_timeout,
             )
         except TelegramRetryAfter as exc:
@@ -78,7 +79,7 @@ class BotApiSender:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout, connector=aiohttp.TCPConnector(limit=256))
         text, markup = render_reply(reply)
-        body: dict[str, Any] = {"chat_id": int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+        body: dict[str, Any] = {"chat_id": chat_id_value(chat_id),
                                 "text": text, "parse_mode": "HTML"}
         if markup is not None:
             body["reply_markup"] = markup.model_dump(exclude_none=True)

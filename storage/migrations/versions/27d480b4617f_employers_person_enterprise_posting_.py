@@ -1,7 +1,7 @@
 """employers: person bound to an enterprise, postings submitted for review, one-time binding codes, phone sharing
 
 Revision ID: 27d480b4617f
-Revises: 767531cc5ef9
+Revises: 0703b3aef7a3
 Create Date: 2026-12-03 10:31:58.492154
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models
 
 revision = '27d480b4617f'
-down_revision = '767531cc5ef9'
+down_revision = '0703b3aef7a3'
 branch_labels = None
 depends_on = None
 

@@ -229,11 +229,21 @@ bot.getUpdates = async (token, p, req) => {
   return { result: found.map(formatUpdate) };
 };
 
+// Telegram counts a message's length after entity parsing, in UTF-16 code units (a JS string's length):
+// with parse_mode HTML the tags do not count and an entity such as &lt; is one character.
+const textLength = (p) => {
+  let text = String(p.text);
+  if (String(p.parse_mode || '').toUpperCase() === 'HTML') {
+    text = text.replace(/<[^>]*>/g, '').replace(/&(lt|gt|amp|quot|#\d+);/g, '_');
+  }
+  return text.length;
+};
+
 bot.sendMessage = (token, p) => {
   if (p.chat_id === undefined || p.chat_id === '') return { error: [400, 'Bad Request: chat_id is empty'] };
   if (!Number.isFinite(Number(p.chat_id))) return { error: [400, 'Bad Request: chat not found'] };
   if (!p.text || !String(p.text).trim()) return { error: [400, 'Bad Request: message text is empty'] };
-  if (String(p.text).length > 4096) return { error: [400, 'Bad Request: message is too long'] };
+  if (textLength(p) > 4096) return { error: [400, 'Bad Request: message is too long'] };
   const raw = { ...p };
   raw.chat_id = String(Number(p.chat_id));
   TelegramServer.normalizeMessage(raw);
