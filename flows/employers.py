@@ -20,6 +20,7 @@ from flows.turn import Turn
 from storage.models import Enterprise, Posting
 from storage.queries import employers as q
 from storage.queries.conversation import count_service_since
+from storage.states import Role
 
 router = Router("employers")
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ BIND_FAILED = "employer_bind_failed"  # what a wrong code is recorded as (a serv
 
 
 def is_employer(turn: Turn) -> bool:
-    return turn.person.role == "employer" and turn.person.enterprise_id is not None
+    return turn.person.role == Role.EMPLOYER and turn.person.enterprise_id is not None
 
 
 def employer_only(turn: Turn) -> bool:
@@ -211,7 +212,7 @@ async def close_command(turn: Turn) -> None:
     await close_posting(turn, posting_id)
 
 
-@router.action("employer.close")
+@router.action("employer.close", once=True)
 async def close_button(turn: Turn) -> None:
     if employer_only(turn):
         await close_posting(turn, int(turn.args["posting"]))

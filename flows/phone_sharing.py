@@ -30,10 +30,11 @@ async def offer(turn: Turn, posting: Posting, application: Application) -> None:
     if posting.submitted_by_id is None or turn.in_group or not turn.person.phone:
         return
     if turn.state.form:
+        dialog = turn.dialog()  # yes and no are one decision: once one is pressed, neither acts again
         turn.say(turn.t("phone_share.ask", enterprise=posting.enterprise.name), [[
-            turn.button(turn.t("phone_share.agree"), "phone_share.answer", single_use=True,
+            turn.button(turn.t("phone_share.agree"), "phone_share.answer", dialog=dialog,
                         application=application.id, share=True),
-            turn.button(turn.t("phone_share.decline"), "phone_share.answer", single_use=True,
+            turn.button(turn.t("phone_share.decline"), "phone_share.answer", dialog=dialog,
                         application=application.id, share=False),
         ]])
         return
@@ -67,7 +68,7 @@ async def done(turn: Turn, data: Data) -> None:
     await record(turn, int(data["application"]), bool(data["share"]))
 
 
-@router.action("phone_share.answer")
+@router.action("phone_share.answer", once=True)
 async def pressed_outside_form(turn: Turn) -> None:
     await record(turn, int(turn.args["application"]), bool(turn.args["share"]))
 

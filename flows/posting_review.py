@@ -28,7 +28,7 @@ from flows.secretary import staff_only
 from flows.turn import Turn
 from storage.models import Person, Posting
 from storage.queries import employers as q
-from storage.queries.conversation import issue_token
+from storage.queries.conversation import issue_token, new_dialog
 from storage.queries.followups import admin_ids
 
 router = Router("posting_review")
@@ -91,10 +91,12 @@ def _age_text(posting: Posting, language: str) -> str:
     return t("posting_form.age_range", language, low=posting.age_min, high=posting.age_max)
 
 
-def _button(session: AsyncSession, to: Recipient, label: str, action: str, now: datetime, **args: object) -> Button:
-    """A single-use button for one admin (their own token: two admins' presses are two tokens, acted on once)."""
+def _button(session: AsyncSession, to: Recipient, label: str, action: str, now: datetime, dialog: str,
+            **args: object) -> Button:
+    """A button of one admin's approve/reject decision: pressing either uses both (their own dialog: two admins'
+    presses are two dialogs, and the posting's conditional UPDATE acts once)."""
     token = issue_token(session, channel=to.channel, user_id=to.user_id, action=action, args=dict(args),
-                        expires_at=now + REVIEW_BUTTON_TTL, single_use=True)
+                        expires_at=now + REVIEW_BUTTON_TTL, single_use=True, dialog=dialog)
     return Button(label=label, callback=token)
 
 
@@ -110,14 +112,16 @@ async def ask_admins(session: AsyncSession, posting: Posting, *, now: datetime, 
         text = t("posting_review.ask", language, card=review_card(posting, language),
                  submitter=(submitter.name if submitter else "") or "-",
                  resubmitted=t("posting_review.resubmitted", language) if posting.revision else "")
+        dialog = new_dialog()
         buttons = [[
-            _button(session, to, t("posting_review.approve", language), "posting.approve", now, posting=posting.id,
-                    revision=posting.revision),
-            _button(session, to, t("posting_review.reject", language), "posting.reject", now, posting=posting.id,
-                    revision=posting.revision),
+            _button(session, to, t("posting_review.approve", language), "posting.approve", now, dialog,
+                    posting=posting.id, revision=posting.revision),
+            _button(session, to, t("posting_review.reject", language), "posting.reject", now, dialog,
+                    posting=posting.id, revision=posting.revision),
         ]]
+        # About the employer who sent it (their name is on the card).
         if await notify(session, to, Reply(text=text, buttons=buttons),
-                        purpose=f"posting-review:{posting.id}:{posting.revision}"):
+                        purpose=f"posting-review:{posting.id}:{posting.revision}", about=(posting.submitted_by_id,)):
             asked += 1
     log.info("posting %s (revision %s) sent to %s admins for review", posting.id, posting.revision, asked)
     return asked
@@ -191,7 +195,7 @@ async def _tell_employers(session: AsyncSession, posting: Posting, key: str, pur
             continue
         language = _language(to, await session.get(Person, person_id), default_language)
         text = t(key, language, id=posting.id, title=posting.title, **values)
-        if await notify(session, to, Reply(text=text), purpose=purpose):
+        if await notify(session, to, Reply(text=text), purpose=purpose, about=()):
             told += 1
     return told
 
@@ -223,13 +227,13 @@ async def approve_in_chat(turn: Turn, posting_id: int, revision: int | None) -> 
     _say_outcome(turn, reviewed, posting_id)
 
 
-@router.action("posting.approve")
+@router.action("posting.approve", once=True)
 async def approve_button(turn: Turn) -> None:
     if staff_only(turn, ADMINS):
         await approve_in_chat(turn, int(turn.args["posting"]), int(turn.args["revision"]))
 
 
-@router.action("posting.reject")
+@router.action("posting.reject", once=True)
 async def reject_button(turn: Turn) -> None:
     """Rejecting needs a reason: asked for by typing (a form), then the posting is rejected if still pending."""
     if not staff_only(turn, ADMINS):
@@ -278,10 +282,11 @@ async def pending_command(turn: Turn) -> None:
         return
     turn.say(turn.t("posting_review.pending_title", count=await q.count_pending(turn.session)))
     for posting in postings[:LIST_LIMIT]:
+        dialog = turn.dialog()  # one decision per posting: approve or reject, acted on once
         buttons = [[
-            turn.button(turn.t("posting_review.approve"), "posting.approve", single_use=True, posting=posting.id,
+            turn.button(turn.t("posting_review.approve"), "posting.approve", dialog=dialog, posting=posting.id,
                         revision=posting.revision),
-            turn.button(turn.t("posting_review.reject"), "posting.reject", single_use=True, posting=posting.id,
+            turn.button(turn.t("posting_review.reject"), "posting.reject", dialog=dialog, posting=posting.id,
                         revision=posting.revision),
         ]]
         turn.say(review_card(posting, turn.language), buttons)

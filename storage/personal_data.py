@@ -32,6 +32,7 @@ from storage.models import (
     Case,
     ChannelIdentity,
     ConversationState,
+    EmployerCode,
     Enrollment,
     FollowUp,
     OutboxMessage,
@@ -142,6 +143,9 @@ REGISTRY: tuple[Holding, ...] = (
             keeps={"channel": "a channel name", "user_id": "their channel account (as ChannelIdentity)",
                    "language": "the language to answer them in"}),
     Holding(CallbackToken, by_identity, "their buttons", delete=True),
+    Holding(EmployerCode, by("used_by_id"), "the binding code they used: who used it is dropped (an employer "
+            "has their role revoked first, which unbinds them)", values={"used_by_id": None},
+            keeps={"code_hash": "the hash of a spent one-time code, naming nobody"}),
 )
 
 NOT_PERSONAL: Mapping[str, str] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.settings import Settings
+from storage.states import Role
 
 app = typer.Typer(help="Staff roles: grant, revoke, and the townships a secretary covers.", no_args_is_help=True)
 
@@ -39,7 +40,7 @@ async def _grant(settings: Settings, role: str, telegram_id: str, name: str | No
     try:
         async with database.session() as session:
             try:
-                if (role == "employer") != bool(enterprise_name):
+                if (role == Role.EMPLOYER) != bool(enterprise_name):
                     raise RoleError("an employer needs --enterprise (its id or name), and only an employer takes it")
                 enterprise = await one_enterprise(session, enterprise_name) if enterprise_name else None
                 person = await grant(session, "telegram", telegram_id, role, name=name)

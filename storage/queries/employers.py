@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import Application, EmployerCode, Enterprise, Person, Posting, PushRecord, WorkerProfile
+from storage.states import Role
 
 # Codes are typed by people reading them off paper or a phone: no 0/O, 1/I/L look-alikes, no case.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -66,7 +67,7 @@ async def one_enterprise(session: AsyncSession, name_or_id: str) -> Enterprise:
 
 def bind(person: Person, enterprise: Enterprise) -> None:
     """Make `person` the employer contact of `enterprise` (their postings will be this enterprise's)."""
-    person.role = "employer"
+    person.role = Role.EMPLOYER
     person.enterprise_id = enterprise.id
 
 
@@ -238,7 +239,7 @@ async def application_of(session: AsyncSession, posting_id: int, worker_id: int)
 
 async def employers_of(session: AsyncSession, enterprise_id: int) -> list[int]:
     """The people bound to an enterprise as its employer contacts."""
-    stmt = select(Person.id).where(Person.enterprise_id == enterprise_id, Person.role == "employer",
+    stmt = select(Person.id).where(Person.enterprise_id == enterprise_id, Person.role == Role.EMPLOYER,
                                    Person.forgotten_at.is_(None)).order_by(Person.id)
     return list((await session.execute(stmt)).scalars())
 
