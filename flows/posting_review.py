@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from flows import forms
 from flows.answers import parse_record_id
 from flows.forms import Data, Form, Invalid, Step
 from flows.i18n import t
-from flows.messages import Button, Reply
+from flows.messages import Reply
 from flows.notify import Recipient, notify, recipient
 from flows.push import PushPolicy, PushReport, push_posting_in
 from flows.router import Router
@@ -28,7 +28,7 @@ from flows.secretary import staff_only
 from flows.turn import Turn
 from storage.models import Person, Posting
 from storage.queries import employers as q
-from storage.queries.conversation import issue_token, new_dialog
+from storage.queries.conversation import new_dialog
 from storage.queries.followups import admin_ids
 
 router = Router("posting_review")
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 ADMINS = ("admin",)
 REJECT_FORM = "review_reject"
-REVIEW_BUTTON_TTL = timedelta(days=14)
 REASON_LIMIT = 500
 LIST_LIMIT = 10
 
@@ -91,15 +90,6 @@ def _age_text(posting: Posting, language: str) -> str:
     return t("posting_form.age_range", language, low=posting.age_min, high=posting.age_max)
 
 
-def _button(session: AsyncSession, to: Recipient, label: str, action: str, now: datetime, dialog: str,
-            **args: object) -> Button:
-    """A button of one admin's approve/reject decision: pressing either uses both (their own dialog: two admins'
-    presses are two dialogs, and the posting's conditional UPDATE acts once)."""
-    token = issue_token(session, channel=to.channel, user_id=to.user_id, action=action, args=dict(args),
-                        expires_at=now + REVIEW_BUTTON_TTL, single_use=True, dialog=dialog)
-    return Button(label=label, callback=token)
-
-
 async def ask_admins(session: AsyncSession, posting: Posting, *, now: datetime, default_language: str) -> int:
     """Send a submitted (or resubmitted) posting to every admin with approve/reject buttons; returns how many."""
     submitter = await session.get(Person, posting.submitted_by_id) if posting.submitted_by_id else None
@@ -113,11 +103,13 @@ async def ask_admins(session: AsyncSession, posting: Posting, *, now: datetime, 
                  submitter=(submitter.name if submitter else "") or "-",
                  resubmitted=t("posting_review.resubmitted", language) if posting.revision else "")
         dialog = new_dialog()
+        # One admin's approve/reject is one decision: pressing either uses both (two admins have a dialog each,
+        # and the posting's conditional UPDATE acts once).
         buttons = [[
-            _button(session, to, t("posting_review.approve", language), "posting.approve", now, dialog,
-                    posting=posting.id, revision=posting.revision),
-            _button(session, to, t("posting_review.reject", language), "posting.reject", now, dialog,
-                    posting=posting.id, revision=posting.revision),
+            to.button(session, t("posting_review.approve", language), "posting.approve", now=now, dialog=dialog,
+                      posting=posting.id, revision=posting.revision),
+            to.button(session, t("posting_review.reject", language), "posting.reject", now=now, dialog=dialog,
+                      posting=posting.id, revision=posting.revision),
         ]]
         # About the employer who sent it (their name is on the card).
         if await notify(session, to, Reply(text=text, buttons=buttons),

@@ -21,30 +21,32 @@ from flows.assistant import default_router
 from flows.checkins import run_due_scan
 from flows.followups import schedule_first_checkin
 from flows.messages import reply_from_dict
-from flows.posting_review import ask_admins
 from flows.push import push_posting
 from storage.db import Database
 from storage.models import (
     Application,
     Booking,
     Broadcast,
-    ChannelIdentity,
     Enrollment,
-    Enterprise,
     FollowUp,
     OutboxMessage,
-    Person,
     Posting,
     StatusChange,
     WorkerProfile,
 )
-from storage.queries.employers import posting_with_enterprise
 from storage.queries.transport import book
-from storage.states import Role
 from tests.conftest import NOW
 from tests.flows.factories import add_departure, add_training
 from tests.flows.forms_walk import ENTRIES, make_env, steps_of, walk
-from tests.flows.screens import SETTINGS, World, make_world, twin
+from tests.flows.screens import (
+    SETTINGS,
+    World,
+    employer_postings,
+    make_world,
+    phone_share_mid_form,
+    review_message,
+    twin,
+)
 from tests.flows.test_push import POLICY, add_posting, add_worker
 
 # Actions a second press cannot harm, and why (views, pickers that only lead to another button, settings
@@ -254,52 +256,20 @@ async def _enrol(w: World) -> Scene:
 
 # --- employers: review of a submitted posting, closing one, a worker's answer on sharing their phone -------------
 
-SUBMITTED = {"job_category": "采茶工", "township": "双福镇", "openings": 5, "salary_min": 120, "salary_unit": "day",
-             "contact_name": "刘会计", "contact_phone": "13800001111", "submitted_at": NOW}
-
-
-async def _employer_postings(w: World, *statuses: str) -> list[int]:
-    """An employer 'boss' of a tea company and its postings in these states, sent by them."""
-    async with w.db.session() as session:
-        tea = Enterprise(name="峨眉山云尖茶业有限公司", township="双福镇")
-        session.add(tea)
-        await session.flush()
-        boss = Person(role=Role.EMPLOYER, name="刘会计", phone="13800001111", enterprise_id=tea.id)
-        boss.identities.append(ChannelIdentity(channel="terminal", external_id="boss", chat_id="boss"))
-        session.add(boss)
-        await session.flush()
-        postings = [Posting(enterprise_id=tea.id, title=f"明前茶采摘工{n}", status=status, submitted_by_id=boss.id,
-                            **SUBMITTED) for n, status in enumerate(statuses)]
-        session.add_all(postings)
-        await session.flush()
-        return [posting.id for posting in postings]
-
-
-async def _review_message(w: World) -> Conversation:
-    """admin1 looking at the review message of a pending posting (sent through the outbox)."""
-    (posting_id,) = await _employer_postings(w, "pending")
-    async with w.db.session() as session:
-        posting = await posting_with_enterprise(session, posting_id)
-        assert posting is not None and await ask_admins(session, posting, now=NOW, default_language="zh-hans") == 1
-    admin = w.chat("admin1")
-    await admin.inbox(due_only=False)
-    return admin
-
-
 @scene("posting.approve")
 async def _approve(w: World) -> Scene:
-    return Scene(await _review_message(w), "通过并发布", counter(w.db, Posting, Posting.status == "open",
+    return Scene(await review_message(w), "通过并发布", counter(w.db, Posting, Posting.status == "open",
                                                                   Posting.submitted_by_id.is_not(None)))
 
 
 @scene("posting.reject")
 async def _reject(w: World) -> Scene:
-    return Scene(await _review_message(w), "不通过", answer_only)  # asks the reason; the reason form acts once
+    return Scene(await review_message(w), "不通过", answer_only)  # asks the reason; the reason form acts once
 
 
 @scene("employer.close")
 async def _close(w: World) -> Scene:
-    first, _ = await _employer_postings(w, "open", "open")
+    first, _ = await employer_postings(w, "open", "open")
     boss = w.chat("boss")
     await boss.say("招满了")  # two open postings: which one?
     return Scene(boss, f"关闭 #{first}", counter(w.db, Posting, Posting.status == "closed"))
@@ -307,19 +277,7 @@ async def _close(w: World) -> Scene:
 
 @scene("phone_share.answer")
 async def _share(w: World) -> Scene:
-    """A worker applies for an employer's posting from its push while another form is open: the question comes
-    as buttons, yes and no being one decision."""
-    (posting_id,) = await _employer_postings(w, "open")
-    await add_worker(w.db, "pushed", secretary=w.ids["sec1"])
-    await push_posting(w.db, posting_id, NOW, POLICY)
-    async with w.db.session() as session:
-        message = (await session.execute(select(OutboxMessage).where(OutboxMessage.chat_id == "pushed"))).scalar_one()
-    chat = Conversation(w.assistant, user_id="pushed", now=NOW + timedelta(minutes=5))
-    await chat.say("/profile")
-    await chat.press("身份证号")  # a form is open
-    chat.last = [reply_from_dict(message.payload)]
-    await chat.press("我要报名")
-    assert "手机号" in chat.text() and "可以" in chat.text(), chat.text()
+    chat = await phone_share_mid_form(w)
     return Scene(chat, "可以", counter(w.db, Application, Application.phone_shared_at.is_not(None)))
 
 
