@@ -28,7 +28,9 @@ from storage.models import (
     WorkerProfile,
 )
 from storage.queries.employers import create_code, shown_code
+from storage.queries.roles import revoke
 from storage.queries.stats import bureau_figures
+from storage.states import Role
 from tests.conftest import NOW
 from tests.factories import add_people, add_postings
 from tests.flows.factories import add_person
@@ -334,6 +336,26 @@ class TestOtherEnterprises:
             await session.execute(update(Person).where(Person.role == "employer").values(role="worker"))
         await tea.say(f"/job {posting_id}")
         assert "绑定码" in tea.text() and "明前茶采摘工" not in tea.text()
+
+    async def test_an_employer_is_unbound_before_forget_and_then_the_code_they_used_forgets_them(self, assistant: Assistant) -> None:
+        tea = await bound_employer(assistant)
+        await tea.say("/mydata")
+        assert "企业招聘联系人" in tea.text()
+        await tea.say("/forget")
+        assert "撤销您的角色" in tea.text() and "确定删除" not in tea.text()
+        async with assistant.db.session() as session:
+            person = (await session.execute(select(Person).where(Person.role == Role.EMPLOYER))).scalar_one()
+            assert person.forgotten_at is None and person.enterprise_id is not None
+            await revoke(session, "terminal", "boss")  # staff revoke the role: the enterprise is unbound
+        await tea.say("/forget")
+        await tea.press("确定删除")
+        async with assistant.db.session() as session:
+            person = (await session.execute(select(Person).where(Person.name == "",
+                                                                 Person.forgotten_at.is_not(None)))).scalar_one()
+            assert person.enterprise_id is None and person.role == Role.WORKER
+            used = (await session.execute(select(EmployerCode))).scalar_one()
+            assert used.used_at is not None and used.used_by_id is None  # who used the code is gone
+
 
 
 class TestPendingReachesNothing:
