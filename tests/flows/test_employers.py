@@ -258,8 +258,20 @@ class TestReview:
         await admin.inbox(due_only=False)
         assert "重新提交" in admin.text()
         admin.last = [type(admin.last[0])(text="", buttons=[[old_approve]])]
-        await admin.press("通过并发布")  # the button of the first version: not approved unseen
-        assert "重新提交" not in admin.text() and "被企业修改" in admin.text()
+        await admin.press("通过并发布")  # beside the 不通过 pressed before: one decision, already made
+        assert "已经答复过" in admin.text() and not admin.handled_as
+        assert (await posting(assistant.db, posting_id)).status == "pending"
+
+        await admin.say("/pending")  # the resubmitted version, with its buttons …
+        shown = list(admin.last)
+        await employer.say(f"修改岗位 {posting_id}")  # … changed again while pending
+        await employer.say("改工资")
+        await employer.say("5000元/月")
+        await employer.say("提交")
+        assert (await posting(assistant.db, posting_id)).revision == 2
+        admin.last = shown
+        await admin.press("通过并发布")  # the version the admin saw is not the one there now: not approved unseen
+        assert "被企业修改" in admin.text()
         assert (await posting(assistant.db, posting_id)).status == "pending"
 
     async def test_two_admins_act_once(self, assistant: Assistant) -> None:
