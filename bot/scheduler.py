@@ -1,5 +1,6 @@
 """The scheduler's ticks (APScheduler 3.11 AsyncIOScheduler): the follow-up due scan every minute, the
-secretaries' morning digest, the daily push and the training and bus reminders when those are wired in.
+secretaries' morning digest, the shelf's daily check just after midnight, the daily push and the training and bus
+reminders when those are wired in.
 
 APScheduler only wakes the code up. What is due lives in the database (follow_up rows, claimed with row
 locks), so its in-memory job store is all we need: several processes may each run this scheduler, and a
@@ -23,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from flows.checkins import run_due_scan, send_digests
 from flows.followups import rules_of
+from flows.shelf_search import daily_check
 from flows.turn import FlowSettings
 from storage.db import Database
 
@@ -35,6 +37,7 @@ JOB_DUE_SCAN = "followups.due_scan"
 JOB_DIGEST = "followups.digest"
 JOB_PUSH = "push.daily"
 JOB_REMINDERS = "reminders"  # training courses and buses
+JOB_SHELF = "shelf.daily_check"  # postings past their deadline leave the shelf
 REMINDER_MINUTES = 15
 
 Tick = Callable[[datetime], Awaitable[Any]]
@@ -79,6 +82,11 @@ class Ticks:
         if self.push is not None:
             await self.push(self.clock())
 
+    async def shelf_check(self) -> None:
+        unlisted = await daily_check(self.db, self.clock(), self.settings)
+        if unlisted:
+            log.info("shelf: %s postings past their deadline unlisted", unlisted)
+
     async def send_reminders(self) -> None:
         if self.reminders is not None:
             await self.reminders(self.clock())
@@ -89,6 +97,7 @@ class Ticks:
         check-in gets one step)."""
         rules = rules_of(self.settings)
         local = self.clock().astimezone(rules.working_hours.zone)
+        await self.shelf_check()
         if local.time() >= rules.digest_at:
             await self.digest()
         await self.due_scan()
@@ -112,6 +121,8 @@ def add_jobs(scheduler: AsyncIOScheduler, ticks: Ticks, *, push_at: Any = None) 
                       name="due follow-ups", replace_existing=True)
     scheduler.add_job(ticks.digest, CronTrigger(hour=rules.digest_at.hour, minute=rules.digest_at.minute, timezone=zone),
                       id=JOB_DIGEST, name="secretaries' morning digest", replace_existing=True)
+    scheduler.add_job(ticks.shelf_check, CronTrigger(hour=0, minute=5, timezone=zone), id=JOB_SHELF,
+                      name="postings past their deadline leave the shelf", replace_existing=True)
     if ticks.push is not None and push_at is not None:
         scheduler.add_job(ticks.daily_push, CronTrigger(hour=push_at.hour, minute=push_at.minute, timezone=zone),
                           id=JOB_PUSH, name="daily push", replace_existing=True)

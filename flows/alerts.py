@@ -15,6 +15,7 @@ from flows.forms import END, Data, Form, Invalid, Step
 from flows.registration import is_registered, private_link
 from flows.router import Router
 from flows.turn import Turn
+from storage.attributes import canonical
 from storage.vocabulary import job_categories
 
 router = Router("alerts")
@@ -36,8 +37,11 @@ def _paused(turn: Turn) -> bool:
     return profile is not None and profile.paused_until is not None and profile.paused_until > turn.now
 
 
-async def subscribe_to(turn: Turn, categories: list[str], *, explicit: bool = True) -> None:
-    """Alerts on (with the categories named added); a doubtful request to resume them is asked back first."""
+async def subscribe_to(turn: Turn, categories: list[str], attributes: list[str] | None = None, *,
+                       explicit: bool = True) -> None:
+    """Alerts on (with the categories named added, and — when given — only for postings that offer these
+    attributes: 日结, 包吃住 …, which replace the ones asked before); a doubtful request to resume them is asked
+    back first."""
     person = turn.person
     if not is_registered(person) or person.profile is None:
         await _offer_registration(turn, "alerts.register_first")
@@ -45,7 +49,8 @@ async def subscribe_to(turn: Turn, categories: list[str], *, explicit: bool = Tr
     profile = person.profile
     was_on = profile.subscribed and not _paused(turn)
     if not was_on and not explicit:
-        await forms.start(turn, RESUME, categories=[c for c in categories if c in job_categories()])
+        await forms.start(turn, RESUME, categories=[c for c in categories if c in job_categories()],
+                          attributes=[a for a in attributes or () if canonical(a)])
         return
     paused_until = profile.paused_until if _paused(turn) else None
     profile.subscribed = True
@@ -53,8 +58,15 @@ async def subscribe_to(turn: Turn, categories: list[str], *, explicit: bool = Tr
     known = [c for c in categories if c in job_categories() and c not in profile.wanted_categories]
     if known:
         profile.wanted_categories = [*profile.wanted_categories, *known]
+    asked = [a for a in dict.fromkeys(attributes or ()) if canonical(a)]
+    changed = bool(asked) and asked != list(profile.wanted_attributes or [])
+    if asked:
+        profile.wanted_attributes = asked
     wanted = "、".join(profile.wanted_categories) or turn.t("alerts.any_job")
-    if was_on and not known:
+    if profile.wanted_attributes:
+        labels = "、".join(turn.t(f"search.attribute.{a}") for a in profile.wanted_attributes)
+        wanted += turn.t("alerts.with_attributes", attributes=labels)
+    if was_on and not known and not changed:
         turn.say(turn.t("alerts.already_on", wanted=wanted))
     elif paused_until is not None and not was_on:
         until = paused_until.astimezone(turn.settings.zone).date().isoformat()
@@ -69,7 +81,8 @@ async def subscribe_to(turn: Turn, categories: list[str], *, explicit: bool = Tr
 async def subscribe(turn: Turn) -> None:
     parse = turn.parse
     explicit = parse is None or parse.confidence >= RESUME_WITHOUT_ASKING  # a command, or a clear request
-    await subscribe_to(turn, [str(v) for v in turn.entity_values("job_category")], explicit=explicit)
+    await subscribe_to(turn, [str(v) for v in turn.entity_values("job_category")],
+                       [str(v) for v in turn.entity_values("job_attribute")], explicit=explicit)
 
 
 async def ask_resume(turn: Turn, data: Data) -> None:
@@ -94,7 +107,8 @@ async def answer_resume(turn: Turn, data: Data, value: str, pressed: bool) -> ob
 
 
 async def resume(turn: Turn, data: Data) -> None:
-    await subscribe_to(turn, [str(c) for c in data.get("categories", [])])
+    await subscribe_to(turn, [str(c) for c in data.get("categories", [])],
+                       [str(a) for a in data.get("attributes", [])])
 
 
 RESUME = forms.register_form(Form("alerts_resume", (Step("confirm", ask_resume, answer_resume, sample="是"),), resume))
@@ -102,7 +116,8 @@ RESUME = forms.register_form(Form("alerts_resume", (Step("confirm", ask_resume, 
 
 @router.action("jobs.subscribe")
 async def subscribe_button(turn: Turn) -> None:
-    await subscribe_to(turn, [str(v) for v in turn.args.get("categories", [])])
+    await subscribe_to(turn, [str(v) for v in turn.args.get("categories", [])],
+                       [str(v) for v in turn.args.get("attributes", [])])
 
 
 @router.intent("unsubscribe")

@@ -32,11 +32,12 @@ from flows import (
     push,
     registration,
     secretary,
+    shelf_search,
     smalltalk,
     training,
     transport,
 )
-from flows.answers import is_cancel
+from flows.answers import is_cancel, match_choice
 from flows.categories import category_reader
 from flows.commands import command_of
 from flows.i18n import LANGUAGES, detect_language, in_script
@@ -74,7 +75,8 @@ class Understanding(Protocol):
 def default_router() -> Router:
     root = Router("assistant")
     root.include(
-        smalltalk.router, jobs.router, policy.router, forms.router, registration.router, applications.router,
+        smalltalk.router, jobs.router, shelf_search.router, policy.router, forms.router, registration.router,
+        applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
         secretary.router, push.router, broadcasting.router, bureau.router,
         other_services.router, employers.router, posting_form.router, posting_review.router, phone_sharing.router,
@@ -202,6 +204,10 @@ class Assistant:
             turn.handled_as = command[0]
             await self.router.intents[command[0]](turn)
             return
+        offered = self._offered(turn, text)
+        if offered is not None:
+            await self._press(turn, offered)
+            return
         if not text and inbound.contact is None:
             if inbound.chat_type == ChatType.PRIVATE:
                 turn.say(turn.t("common.empty"))
@@ -219,6 +225,17 @@ class Assistant:
     async def _route(self, turn: Turn, intent: str) -> None:
         handler = self.router.intents.get(intent) or self.router.intents["nlu_fallback"]
         await handler(turn)
+
+    @staticmethod
+    def _offered(turn: Turn, text: str) -> str | None:
+        """The button a typed number (or label) presses when the last reply offered buttons (`Turn.offer`);
+        the offer answers one message either way."""
+        offer = (turn.state.data or {}).get("offer") if not turn.state.form else None
+        if not offer:
+            return None
+        turn.state.data = {}
+        chosen = match_choice(text, [str(label) for _, label in offer])
+        return str(offer[chosen][0]) if chosen is not None else None
 
     def _command(self, text: str) -> str | None:
         """The registered command a text starts with (`/today`, `/worker@mishu_bot 12`), if any."""

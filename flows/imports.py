@@ -28,6 +28,7 @@ from flows.followups import on_placed, schedule_first_checkins
 from flows.push import push_posting
 from storage.db import Database
 from storage.importing.importer import write_rows
+from storage.importing.postings import read_ahead
 from storage.importing.rows import Checked, ImportReport, RowError
 from storage.queries.followups import (
     coverage,
@@ -79,6 +80,8 @@ async def register_imported(session: AsyncSession, report: ImportReport, now: da
 async def run_import(db: Database, checked: Checked, *, now: datetime, settings: Any,
                      dry_run: bool = False) -> ImportOutcome:
     """Write a checked sheet all or nothing (nothing at all for a dry run or when a row cannot be written)."""
+    if checked.kind == "postings" and checked.ok:
+        read_ahead(checked.rows)
     started = time.perf_counter()
     async with db.sessions() as session:
         try:

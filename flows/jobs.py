@@ -1,19 +1,20 @@
-"""Job search in chat: entities filter and rank open postings; results page by page with details."""
+"""Job search in chat: the question searched on the shelf (flows/shelf_search.py, storage/queries/search.py);
+results page by page, each with why it fits, and details."""
 
 from __future__ import annotations
 
-from flows.ranking import SearchCriteria, rank
+from flows.ranking import SearchCriteria
 from flows.router import Router
+from flows.shelf_search import age_note, attribute_label, offer_easing, query_for, reason_line
 from flows.turn import Turn
 from storage.models import Posting
-from storage.queries.postings import count_open_postings, open_postings, posting_by_id
+from storage.queries.postings import posting_by_id
+from storage.queries.search import postings_in_order, search_postings
 
 router = Router("jobs")
 
-# How many ranked posting ids a result list remembers for "more".
+# How many posting ids a result list remembers for "more" (ids only: a page loads its own postings).
 RESULT_MEMORY = 60
-# How many of the newest matching postings are ranked for one question (a province may have 100,000s open).
-SEARCH_LIMIT = 500
 
 
 def salary_text(turn: Turn, posting: Posting) -> str:
@@ -43,52 +44,50 @@ def posting_card(turn: Turn, posting: Posting) -> str:
     ).rstrip()
 
 
-def describe_criteria(criteria: SearchCriteria) -> str:
-    return "、".join([*criteria.places, *criteria.categories])
+def describe_criteria(turn: Turn, criteria: SearchCriteria) -> str:
+    words = [f"“{w}”" for w in criteria.words]
+    attributes = [attribute_label(turn, a) for a in criteria.attributes]
+    return "、".join([*criteria.places, *criteria.categories, *attributes, *words])
 
 
-async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, total: int | str) -> None:
-    page = ids[offset : offset + turn.settings.page_size]
+async def show_page(turn: Turn, ids: list[int], offset: int, *, filters: str, total: int | str,
+                    criteria: SearchCriteria, note: str = "") -> None:
+    page = await postings_in_order(turn.session, ids[offset : offset + turn.settings.page_size])
     if offset == 0:
         filters_text = turn.t("jobs.filters", what=filters) if filters else ""
-        turn.say(turn.t("jobs.found", total=total, filters=filters_text))
-    for posting_id in page:
-        posting = await posting_by_id(turn.session, posting_id)
-        if posting is None:
-            continue
+        turn.say("\n".join(line for line in (turn.t("jobs.found", total=total, filters=filters_text), note) if line))
+    for posting in page:
         buttons = [
-            turn.button(turn.t("jobs.details"), "job.details", posting=posting_id),
-            turn.button(turn.t("jobs.apply"), "job.apply", posting=posting_id),
+            turn.button(turn.t("jobs.details"), "job.details", posting=posting.id),
+            turn.button(turn.t("jobs.apply"), "job.apply", posting=posting.id),
         ]
-        turn.say(posting_card(turn, posting), [buttons])
+        reason = reason_line(turn, posting, criteria)
+        turn.say(posting_card(turn, posting) + (f"\n✓ {reason}" if reason else ""), [buttons])
     rest = ids[offset + len(page) :]
     if rest:
-        turn.say(
-            "…",
-            [[turn.button(turn.t("jobs.more"), "job.more", ids=ids, offset=offset + len(page), filters=filters)]],
-        )
+        more = turn.button(turn.t("jobs.more"), "job.more", ids=ids, offset=offset + len(page), filters=filters,
+                           criteria=criteria.to_dict())
+        turn.say("…", [[more]])
+
+
+async def search(turn: Turn, criteria: SearchCriteria) -> None:
+    """Search the shelf (storage/queries/search.py): how many fit, why some are left out, the first page."""
+    query = query_for(turn, criteria)
+    if criteria.order == "near" and not query.nearest:
+        turn.say(turn.t("search.near_unknown"))
+    found = await search_postings(turn.session, query, page=1, page_size=turn.settings.page_size,
+                                  remember=RESULT_MEMORY)
+    filters = describe_criteria(turn, criteria)
+    if not found.total:
+        await offer_easing(turn, criteria, query, turn.t("jobs.filters", what=filters) if filters else "")
+        return
+    await show_page(turn, found.ids, 0, filters=filters, total=found.total, criteria=criteria,
+                    note=age_note(turn, criteria, query))
 
 
 @router.intent("job_search")
 async def job_search(turn: Turn) -> None:
-    criteria = SearchCriteria.from_entities(turn.parse.entities if turn.parse else [])
-    postings = await open_postings(
-        turn.session, today=turn.today, categories=criteria.categories, places=criteria.places, limit=SEARCH_LIMIT
-    )
-    ranked = rank(postings, criteria)
-    total: int | str = len(ranked)
-    if len(postings) >= SEARCH_LIMIT:  # more matched than were ranked: say how many there are
-        total = await count_open_postings(
-            turn.session, today=turn.today, categories=criteria.categories, places=criteria.places
-        ) if criteria.min_pay is None else f"{len(ranked)}+"
-    filters = describe_criteria(criteria)
-    if not ranked:
-        filters_text = turn.t("jobs.filters", what=filters) if filters else ""
-        subscribe = turn.button(turn.t("jobs.subscribe"), "jobs.subscribe", categories=criteria.categories)
-        turn.say(turn.t("jobs.none", filters=filters_text), [[subscribe]])
-        return
-    ids = [p.id for p in ranked[:RESULT_MEMORY]]
-    await show_page(turn, ids, 0, filters=filters, total=total)
+    await search(turn, SearchCriteria.from_parse(turn.parse))
 
 
 @router.action("job.more")
@@ -101,7 +100,8 @@ async def more(turn: Turn) -> None:
     # The "…" message loses its button (pressing it again would repeat this page) and says what follows.
     last = min(offset + turn.settings.page_size, len(ids))
     turn.say(turn.t("jobs.page", first=offset + 1, last=last, total=len(ids)), edit=True)
-    await show_page(turn, ids, offset, filters=args.get("filters", ""), total=len(ids))
+    await show_page(turn, ids, offset, filters=args.get("filters", ""), total=len(ids),
+                    criteria=SearchCriteria.from_dict(dict(args.get("criteria") or {})))
 
 
 @router.action("job.details")

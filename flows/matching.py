@@ -3,7 +3,8 @@
 The SQL prefilter (storage/queries/push.py, over the worker_category index) keeps registered, seeking, subscribed
 workers who want or know the posting's job category; here every candidate gets a score in 0..1 from category, distance, pay, availability,
 age limits and (when the bureau turns it on) priority for returnees from the hardest-hit areas. Hard limits
-(pay below the worker's minimum, outside the posting's age range, available too late) exclude a worker.
+(pay below the worker's minimum, outside the posting's age range, available too late, missing an attribute the
+worker asked for when subscribing: 日结, 包吃住 …) exclude a worker.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 import yaml
 
 from flows.i18n import t
-from flows.ranking import monthly
+from storage.attributes import mask_of, names_of
+from storage.pay import monthly
 
 GEOGRAPHY = Path(__file__).resolve().parents[1] / "storage" / "demo" / "geography.yaml"
 
@@ -77,6 +79,7 @@ class PostingFacts:
     deadline: date | None
     age_min: int | None
     age_max: int | None
+    attribute_mask: int = 0  # what it offers (storage/attributes.py bits)
 
     @classmethod
     def of(cls, posting: Any) -> PostingFacts:
@@ -86,6 +89,7 @@ class PostingFacts:
             id=posting.id, job_category=posting.job_category, township=posting.township,
             place=posting.township or posting.city, monthly_pay=pay, start=posting.start_date,
             deadline=posting.deadline, age_min=posting.age_min, age_max=posting.age_max,
+            attribute_mask=int(posting.attribute_mask or 0),
         )
 
 
@@ -101,19 +105,21 @@ class Candidates:
     available: np.ndarray  # int64 date ordinal of available-from, 0 unknown
     birth_year: np.ndarray  # int32, 0 unknown
     hardest_hit: np.ndarray  # bool
+    wanted_mask: np.ndarray  # int64 bits of the attributes every pushed posting must offer (0: none asked)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @classmethod
     def from_rows(cls, rows: Sequence[Sequence[Any]], geo: Geography) -> Candidates:
-        """Rows of (id, township, wanted (else a skill), min pay, available_from, birth_year, hardest_hit), as
-        storage/queries/push.py returns them."""
+        """Rows of (id, township, wanted (else a skill), min pay, available_from, birth_year, hardest_hit[, wanted
+        attributes]), as storage/queries/push.py returns them."""
         index = {name: i for i, name in enumerate(geo.names)}
         n = len(rows)
         if n == 0:
             return cls.empty()
-        ids, towns, wanted, pay, avail, born, hit = zip(*rows, strict=True)
+        rows = [tuple(r) if len(r) == 8 else (*r, None) for r in rows]
+        ids, towns, wanted, pay, avail, born, hit, attributes = zip(*rows, strict=True)
         wants = np.array(wanted, dtype=bool)
         return cls(
             ids=np.array(ids, dtype=np.int64),
@@ -124,12 +130,13 @@ class Candidates:
             available=np.fromiter((a.toordinal() if a else 0 for a in avail), np.int64, n),
             birth_year=np.nan_to_num(np.array(born, dtype=np.float64)).astype(np.int32),
             hardest_hit=np.array(hit, dtype=bool),
+            wanted_mask=np.fromiter((mask_of(a or ()) for a in attributes), np.int64, n),
         )
 
     @classmethod
     def empty(cls) -> Candidates:
         return cls(*(np.zeros(0, dtype) for dtype in (np.int64, bool, bool, np.int16, np.float64, np.int64,
-                                                       np.int32, bool)))
+                                                       np.int32, bool, np.int64)))
 
     def take(self, index: np.ndarray) -> Candidates:
         return Candidates(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
@@ -176,6 +183,8 @@ def scores(posting: PostingFacts, c: Candidates, today: date, rules: MatchRules,
         too_young = (posting.age_min is not None) & (age < (posting.age_min or 0))
         too_old = (posting.age_max is not None) & (age > (posting.age_max or 200))
         value += np.where((c.birth_year > 0) & (too_young | too_old), -10.0, 0.0)
+    # a worker who asked for 日结 or 包吃住 when subscribing gets only postings that offer it
+    value += np.where(c.wanted_mask & ~np.int64(posting.attribute_mask), -10.0, 0.0)
     if rules.prioritise_hardest_hit:
         value += np.where(c.hardest_hit, PRIORITY, 0.0)
     value = np.minimum(value, 1.0)
@@ -199,6 +208,8 @@ def reasons(posting: PostingFacts, c: Candidates, i: int, today: date, rules: Ma
         out.append(("away", {"place": posting.place}))
     if posting.monthly_pay is not None and not math.isnan(c.min_pay[i]):
         out.append(("pay", {"pay": int(posting.monthly_pay), "minimum": int(c.min_pay[i])}))
+    if c.wanted_mask[i]:
+        out.append(("attributes", {"names": names_of(int(c.wanted_mask[i]))}))
     if c.available[i] and c.available[i] > today.toordinal():
         out.append(("available", {"date": date.fromordinal(int(c.available[i])).isoformat()}))
     if rules.prioritise_hardest_hit and c.hardest_hit[i]:
@@ -226,5 +237,10 @@ def best_matches(posting: PostingFacts, c: Candidates, today: date, rules: Match
 
 def reason_text(match_reasons: Sequence[tuple[str, dict[str, Any]]], language: str) -> str:
     """'你想做采茶工，住在双福镇，离岗位8公里' in the reader's language."""
-    parts = [t(f"matching.{key}", language, **values) for key, values in match_reasons]
+    parts = []
+    for key, values in match_reasons:
+        if "names" in values:  # canonical attributes, in the reader's language
+            labels = [t(f"search.attribute.{name}", language) for name in values["names"]]
+            values = {**values, "names": t("search.list_separator", language).join(labels)}
+        parts.append(t(f"matching.{key}", language, **values))
     return t("matching.separator", language).join(parts)

@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import jieba
 from opencc import OpenCC
 
+from flows.words import add_word, cut
 from storage.policy_files import PolicyDoc
 
 # Field weights: names and the way people phrase questions say most about which policy is meant;
@@ -89,9 +88,6 @@ STOPWORDS = frozenset(
 _T2S = OpenCC("t2s")
 _CJK = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z0-9\-']*|\d+")
-_TOKENIZER = jieba.Tokenizer()
-_TOKENIZER_LOCK = threading.Lock()  # jieba's dictionary is lazily loaded and mutated by add_word
-jieba.setLogLevel(60)
 
 
 def normalize_query(text: str) -> str:
@@ -118,9 +114,7 @@ def features(text: str, *, normalized: bool = False) -> Counter[str]:
         text = normalize_query(text)
     out: Counter[str] = Counter()
     for run in _CJK.findall(text):
-        with _TOKENIZER_LOCK:
-            words = list(_TOKENIZER.cut_for_search(run, HMM=False))
-        for word in words:
+        for word in cut(run, search=True):
             if word not in STOPWORDS:
                 out[word] += 1.0
         for a, b in zip(run, run[1:], strict=False):
@@ -135,11 +129,10 @@ def features(text: str, *, normalized: bool = False) -> Counter[str]:
 
 def add_words(words: Iterable[str]) -> None:
     """Teach jieba policy names so 稳岗返还 stays one token instead of 稳岗 + 返还."""
-    with _TOKENIZER_LOCK:
-        for word in words:
-            word = normalize_query(word).strip()
-            if _CJK.fullmatch(word) and len(word) >= 2:
-                _TOKENIZER.add_word(word, freq=50_000)
+    for word in words:
+        word = normalize_query(word).strip()
+        if _CJK.fullmatch(word) and len(word) >= 2:
+            add_word(word)
 
 
 class _BM25:

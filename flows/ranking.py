@@ -1,86 +1,102 @@
-"""Pure ranking of postings against what a worker asked for: testable without a database or a clock."""
+"""What a worker asked for in a job question (`SearchCriteria`): read once from the NLU's parse, then searched for
+in the database (storage/queries/search.py), carried in buttons and the dialogue context as a dict."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
-# A working month, to compare day and hourly pay with a monthly minimum.
-WORKING_DAYS_PER_MONTH = 26
-HOURS_PER_DAY = 8
+from flows.free_text import search_words
+from storage.attributes import canonical
+from storage.vocabulary import canonical_job_category, geography
 
-
-class PostingLike(Protocol):
-    job_category: str
-    township: str | None
-    city: str
-    province: str
-    salary_min: int | None
-    salary_max: int | None
-    salary_unit: str
-    created_at: datetime
+ORDERS = ("relevance", "pay", "near", "newest")
 
 
 @dataclass(frozen=True)
 class SearchCriteria:
-    """What a job question asked for, from the NLU's entities."""
+    """What a job question asked for, from the NLU's entities and the words no entity took."""
 
     categories: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     min_pay: float | None = None  # in `pay_unit`
     pay_unit: str = "month"
+    attributes: tuple[str, ...] = ()  # canonical job attributes (storage/attributes.py), all wanted
+    age: int | None = None  # the asker's age, when the question says it ("我55了")
+    any_age: bool = False  # the worker asked to see postings whatever their age limits
+    words: tuple[str, ...] = ()  # free text (flows/free_text.py)
+    order: str = "relevance"  # one of ORDERS
 
     @classmethod
-    def from_entities(cls, entities: Iterable[Any]) -> SearchCriteria:
+    def from_entities(cls, entities: Iterable[Any], words: Iterable[str] = ()) -> SearchCriteria:
         categories: list[str] = []
         places: list[str] = []
+        attributes: list[str] = []
         min_pay: float | None = None
         unit = "month"
+        age: int | None = None
+        order = "relevance"
         for entity in entities:
-            if entity.entity == "job_category" and entity.value not in categories:
-                categories.append(str(entity.value))
-            elif entity.entity == "location" and entity.value not in places:
-                places.append(str(entity.value))
-            elif entity.entity == "salary" and isinstance(entity.value, dict):
-                min_pay = entity.value.get("min") or entity.value.get("max")
-                unit = entity.value.get("unit") or "month"
-        return cls(tuple(categories), tuple(places), min_pay, unit)
+            value = entity.value
+            if entity.entity == "job_category" and value not in categories:
+                categories.append(str(value))
+            elif entity.entity == "location" and value not in places:
+                places.append(str(value))
+            elif entity.entity == "salary" and isinstance(value, dict):
+                min_pay = value.get("min") or value.get("max")
+                unit = value.get("unit") or "month"
+            elif entity.entity == "job_attribute" and canonical(str(value)) and value not in attributes:
+                attributes.append(str(value))
+            elif entity.entity == "age" and isinstance(value, int):
+                age = value
+            elif entity.entity == "order" and value in ORDERS:
+                order = str(value)
+        return cls(tuple(categories), tuple(places), min_pay, unit, tuple(attributes), age, False, tuple(words),
+                   order)
 
+    @classmethod
+    def from_parse(cls, parse: Any) -> SearchCriteria:
+        """The criteria of a parsed question: its entities, and the words left once they are cut out."""
+        if parse is None:
+            return cls()
+        entities = list(parse.entities)
+        words = search_words(parse.text, [(int(e.start), int(e.end)) for e in entities])
+        criteria = cls.from_entities(entities)
+        # a word that names what an entity already says (its span missed) is not free text
+        said = {*criteria.categories, *criteria.places}
+        words = tuple(w for w in words if canonical_job_category(w) not in said and geography().township_of(w)
+                      not in said and w not in said)
+        return replace(criteria, words=words)
 
-def monthly(amount: float, unit: str) -> float:
-    """Pay per month for comparison; piece rates cannot be compared and pass unchanged."""
-    if unit == "day":
-        return amount * WORKING_DAYS_PER_MONTH
-    if unit == "hour":
-        return amount * HOURS_PER_DAY * WORKING_DAYS_PER_MONTH
-    return amount
+    def without(self, condition: str) -> SearchCriteria:
+        """The same criteria with one condition dropped ("attribute:包吃住", "places", "age" …)."""
+        if condition.startswith("attribute:"):
+            name = condition.split(":", 1)[1]
+            return replace(self, attributes=tuple(a for a in self.attributes if a != name))
+        changes: dict[str, Any] = {"categories": {"categories": ()}, "places": {"places": ()},
+                                   "pay": {"min_pay": None}, "age": {"age": None, "any_age": True},
+                                   "words": {"words": ()}}.get(condition, {})
+        return replace(self, **changes)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe (button arguments, dialogue context)."""
+        return {"categories": list(self.categories), "places": list(self.places), "min_pay": self.min_pay,
+                "pay_unit": self.pay_unit, "attributes": list(self.attributes), "age": self.age,
+                "any_age": self.any_age, "words": list(self.words), "order": self.order}
 
-def pays_enough(posting: PostingLike, criteria: SearchCriteria) -> bool:
-    """Whether the posting can pay the asked minimum; '面议' (no figure) is kept, as it may."""
-    if criteria.min_pay is None:
-        return True
-    best = posting.salary_max or posting.salary_min
-    if best is None or posting.salary_unit == "piece" or criteria.pay_unit == "piece":
-        return True
-    return monthly(best, posting.salary_unit) >= monthly(criteria.min_pay, criteria.pay_unit)
-
-
-def score(posting: PostingLike, criteria: SearchCriteria) -> float:
-    """Higher is better: exact category and place first, then pay above the minimum."""
-    value = 0.0
-    if criteria.categories and posting.job_category in criteria.categories:
-        value += 2.0
-    if criteria.places and criteria.places[0] in (posting.township, posting.city, posting.province):
-        value += 1.0
-    if posting.salary_min or posting.salary_max:
-        value += min(monthly(posting.salary_max or posting.salary_min or 0, posting.salary_unit) / 20000, 0.5)
-    return value
-
-
-def rank(postings: Sequence[PostingLike], criteria: SearchCriteria) -> list[PostingLike]:
-    """The postings that fit, best first, newest first among equals."""
-    fitting = [p for p in postings if pays_enough(p, criteria)]
-    return sorted(fitting, key=lambda p: (-score(p, criteria), -p.created_at.timestamp()))
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SearchCriteria:
+        """Criteria saved by `to_dict`; unknown or malformed parts fall back to the defaults."""
+        min_pay, age, order = data.get("min_pay"), data.get("age"), data.get("order")
+        return cls(
+            categories=tuple(str(v) for v in data.get("categories") or ()),
+            places=tuple(str(v) for v in data.get("places") or ()),
+            min_pay=float(min_pay) if isinstance(min_pay, int | float) else None,
+            pay_unit=str(data.get("pay_unit") or "month"),
+            attributes=tuple(str(v) for v in data.get("attributes") or () if canonical(str(v))),
+            age=age if isinstance(age, int) else None,
+            any_age=bool(data.get("any_age")),
+            words=tuple(str(v) for v in data.get("words") or ()),
+            order=order if order in ORDERS else "relevance",
+        )

@@ -128,6 +128,13 @@ class Turn:
         )
         return Button(label=label, callback=token)
 
+    def offer(self, buttons: list[Button]) -> None:
+        """Let the next message press one of these buttons by typing its number ("1", "第二个") or its label:
+        channels without buttons (WeChat, SMS) answer that way. Outside a form only; any other message drops the
+        offer."""
+        if not self.state.form:
+            self.state.data = {"offer": [[b.callback, b.label] for b in buttons if b.callback]}
+
     def dialog(self) -> str:
         """An id for the buttons of one decision ("确认" / "取消"): once one is pressed the others are dead."""
         return new_dialog()

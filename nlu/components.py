@@ -15,6 +15,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from nlu.ages import find_ages
 from nlu.boundaries import Cut, WordBoundaries
 from nlu.dates import find_dates
 from nlu.normalise import Normalised, normalise
@@ -519,6 +520,19 @@ class DateExtractor(Component):
                 message.entities.append(FoundEntity("date", m.value, m.start, m.end, "DateExtractor"))
 
 
+class AgeExtractor(Component):
+    """The asker's own age ("我55了", "五十多岁") as `age`: an int (nlu/ages.py)."""
+
+    def train(self, data: TrainingData, messages: list[Message]) -> None:
+        """Rules only."""
+
+    def process(self, message: Message) -> None:
+        numbers = [e for e in message.entities if e.entity in ("phone", "salary", "date")]
+        for m in find_ages(message.norm.text):
+            if not _overlaps(numbers, m.start, m.end):
+                message.entities.append(FoundEntity("age", m.value, m.start, m.end, "AgeExtractor"))
+
+
 def _overlaps(entities: list[FoundEntity], start: int, end: int) -> bool:
     return any(e.start < end and start < e.end for e in entities)
 
@@ -578,5 +592,5 @@ class EntitySynonymMapper(Component):
 REGISTRY: dict[str, type[Component]] = {cls.__name__: cls for cls in (
     Normaliser, CharTokenizer, JiebaTokenizer, NgramFeaturizer, LookupFeaturizer, LinearIntentClassifier,
     FallbackClassifier,
-    RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, EntitySynonymMapper,
+    RegexEntityExtractor, LookupEntityExtractor, SalaryExtractor, DateExtractor, AgeExtractor, EntitySynonymMapper,
 )}

@@ -14,6 +14,8 @@ from nlu.rasa_format import EntitySpan, Example
 if TYPE_CHECKING:
     from nlu.engine import NLU, Entity
 
+# Entities scored only by files that annotate them.
+SCORED_WHERE_ANNOTATED = ("job_attribute", "order", "age")
 # Salary and date values are computed (and dates move with today), so an annotation that gives no explicit
 # value is checked by kind and position only.
 _COMPUTED = ("salary", "date")
@@ -35,6 +37,10 @@ def evaluate(nlu: NLU, examples: list[Example], *, today: date | None = None) ->
     tp = fp = fn = 0
     per_entity: dict[str, Counter] = {}
     errors: list[dict[str, Any]] = []
+    # What a job asks of a worker and the asker's age are scored only by a file that annotates them: one written
+    # before those entities existed cannot say whether one found is right.
+    annotated = {span.entity for ex in examples for span in ex.entities}
+    unscored = set(SCORED_WHERE_ANNOTATED) - annotated
     for ex in examples:
         parse = nlu.parse(ex.text, today=today)
         gold_intents.append(ex.intent)
@@ -42,7 +48,7 @@ def evaluate(nlu: NLU, examples: list[Example], *, today: date | None = None) ->
         if parse.intent != ex.intent:
             errors.append({"text": ex.text, "gold": ex.intent, "predicted": parse.intent,
                            "confidence": parse.confidence})
-        unmatched = list(parse.entities)
+        unmatched = [e for e in parse.entities if e.entity not in unscored]
         for gold in ex.entities:
             hit = next((f for f in unmatched if _entity_matches(gold, f)), None)
             counts = per_entity.setdefault(gold.entity, Counter())

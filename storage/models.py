@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -139,6 +140,8 @@ class WorkerProfile(Base):
     status: Mapped[str] = mapped_column(BoundedString(16), default="seeking", index=True)
     skills: Mapped[list[str]] = mapped_column(default=list)
     wanted_categories: Mapped[list[str]] = mapped_column(default=list)
+    # What every pushed posting must offer (canonical attributes, storage/attributes.py): 日结, 包吃住 …
+    wanted_attributes: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     min_monthly_pay: Mapped[int | None] = mapped_column(Integer)
     available_from: Mapped[date | None] = mapped_column(Date)
     birth_year: Mapped[int | None] = mapped_column(Integer)
@@ -228,7 +231,12 @@ class Posting(Base):
     """A job opening on the shelf of the job supermarket."""
 
     __tablename__ = "posting"
-    __table_args__ = (Index("ix_posting_open_category", "status", "job_category"),)
+    __table_args__ = (
+        Index("ix_posting_open_category", "status", "job_category"),
+        # Near-duplicates (same enterprise, title and place): the shelf triggers find a posting's group by it.
+        Index("ix_posting_duplicates", "enterprise_id", "title", text("coalesce(township, city)")),
+        Index("ix_posting_listed_deadline", "listed", "deadline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(BoundedString(64), unique=True)
@@ -268,6 +276,13 @@ class Posting(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column()
     review_note: Mapped[str] = mapped_column(CleanText, default="", server_default="")  # why it was rejected
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # employer's edits while pending
+    # Read from the fields above whenever the posting is written (storage/posting_index.py), never set by hand:
+    attribute_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # storage/attributes.py
+    monthly_pay: Mapped[int | None] = mapped_column(Integer)  # best pay a month, to the ten yuan; None: no figure
+    search_tokens: Mapped[str] = mapped_column(CleanText, default="", server_default="")  # storage/search_text.py
+    # On the shelf search reads: open, the one shown of its near-duplicates, and not past its deadline when the
+    # daily check last ran. Kept by database triggers (storage/shelf.py), whoever writes the posting.
+    listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
 
@@ -696,4 +711,5 @@ class CallbackToken(Base):
 
 
 # The worker_category index follows profile changes (a flush hook); imported last, it needs the classes above.
+import storage.posting_index  # noqa: E402, F401
 import storage.worker_index  # noqa: E402, F401

@@ -17,7 +17,8 @@ from pathlib import Path
 class PostgresServer:
     """initdb + pg_ctl start on 127.0.0.1; `url` is a plain postgresql:// URL; `stop()` removes it all."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        self.settings = dict(settings or {})  # extra server settings (-c name=value), e.g. shared_buffers
         self.bin = self._find_bin()
         self.folder = Path(tempfile.mkdtemp(prefix="mishu-pg-"))
         self.data = self.folder / "data"
@@ -48,6 +49,7 @@ class PostgresServer:
             shutil.chown(self.folder, user="postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-l", str(self.folder / "log"), "start")
         return self
 

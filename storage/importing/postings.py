@@ -19,6 +19,7 @@ from storage.importing.bulk import chunks, insert_rows, reserve_ids, update_by_i
 from storage.importing.fields import Pay, Place
 from storage.importing.rows import ImportReport, Parsed, RowError
 from storage.models import Enterprise, Posting
+from storage.posting_index import READ_FROM, derived_columns, reindex_postings
 
 # Sheet key → the posting columns it fills, and their values when the sheet does not say (new rows, 清空).
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -61,6 +62,14 @@ def _changes(row: Parsed) -> dict[str, Any]:
         if key in DEFAULTS:
             changes.update(columns_of(key, value))
     return changes
+
+
+def read_ahead(rows: list[Parsed]) -> None:
+    """What each row's posting says, as a new posting would be written (`Parsed.derived`): CPU work done before
+    the write lock, which chat turns wait for (a row that updates a stored posting is read again in the write)."""
+    defaults = {column: default for columns in DEFAULTS.values() for column, default in columns.items()}
+    for row in rows:
+        row.derived = derived_columns({**defaults, **_changes(row), "enterprise": row.values["enterprise"]})
 
 
 async def enterprise_ids(session: AsyncSession, rows: list[Parsed], report: ImportReport, now: datetime) -> dict[str, int]:
@@ -142,6 +151,8 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
         if existing is None:
             new = {column: default for defaults in DEFAULTS.values() for column, default in defaults.items()}
             new.update(changes)
+            # read once as it is written: attributes, age limits, search tokens (storage/posting_index.py)
+            new.update(row.derived or derived_columns({**new, "enterprise": row.values["enterprise"]}))
             inserts.append({**new, "external_id": row.values.get("external_id"),
                             "status": "open", "created_at": now})
             continue
@@ -163,5 +174,7 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
         report.added_posting_ids = ids
         report.added = len(inserts)
     await update_by_id(session, Posting, updates)
+    reread = sorted({p["b_id"] for columns, params in updates.items() if columns & READ_FROM for p in params})
+    await reindex_postings(session, reread)
     return report
 

@@ -40,6 +40,8 @@ class Parsed:
     cleared: frozenset[str] = frozenset()
     inferred: CategoryGuess | None = None  # set when the job category was not in the sheet
     notes: list[str] = field(default_factory=list)
+    # a new posting's derived columns (storage/posting_index.py), read before the write lock is taken
+    derived: dict[str, Any] | None = None
 
 
 @dataclass

@@ -5,6 +5,13 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
+from storage.shelf import OBJECTS
+
+
+def _include(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """The shelf's full-text table, view and GIN index live outside the metadata (storage/shelf.py)."""
+    return name not in OBJECTS
+
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -16,6 +23,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=_include,
 )
 with context.begin_transaction():
     context.run_migrations()

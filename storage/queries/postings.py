@@ -1,53 +1,12 @@
-"""Open postings: filtering by what a worker asked for (ranking is a pure function in flows/)."""
+"""Postings one at a time (details, apply); searching the shelf is storage/queries/search.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import Posting
-
-
-def _open(today: date, categories: Sequence[str], places: Sequence[str]) -> list[ColumnElement[bool]]:
-    conditions = [Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today)]
-    if categories:
-        conditions.append(Posting.job_category.in_(list(categories)))
-    if places:
-        wanted = list(places)
-        conditions.append(or_(Posting.township.in_(wanted), Posting.city.in_(wanted), Posting.province.in_(wanted)))
-    return conditions
-
-
-async def open_postings(
-    session: AsyncSession,
-    *,
-    today: date,
-    categories: Sequence[str] = (),
-    places: Sequence[str] = (),
-    limit: int = 500,
-) -> list[Posting]:
-    """Open postings not past their deadline, narrowed to the categories and places given (any of each),
-    the newest `limit` of them."""
-    stmt = (
-        select(Posting)
-        .where(*_open(today, categories, places))
-        .options(selectinload(Posting.enterprise))
-        .order_by(Posting.created_at.desc(), Posting.id.desc())
-        .limit(limit)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
-async def count_open_postings(
-    session: AsyncSession, *, today: date, categories: Sequence[str] = (), places: Sequence[str] = ()
-) -> int:
-    """How many postings `open_postings` would find without its limit."""
-    return int(await session.scalar(select(func.count()).select_from(Posting).where(*_open(today, categories, places)))
-               or 0)
 
 
 async def posting_by_id(session: AsyncSession, posting_id: int) -> Posting | None:

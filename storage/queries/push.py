@@ -45,7 +45,8 @@ async def candidate_rows(
     with a private chat, wanting or knowing the job (the worker_category index); never pushed this posting or a
     near-duplicate of it (same employer, job and place) within the window; under the daily cap (last 24 hours).
 
-    Rows: (id, township, wanted (else only a skill), min pay, available_from, birth_year, hardest_hit), the shape
+    Rows: (id, township, wanted (else only a skill), min pay, available_from, birth_year, hardest_hit, wanted
+    attributes), the shape
     `flows.matching.Candidates.from_rows` reads. The push-record rules are read as small exclusion sets rather
     than probed per candidate, so a category with 100,000 workers costs one index range scan.
     """
@@ -53,6 +54,7 @@ async def candidate_rows(
         select(
             WorkerProfile.person_id, Person.township, WorkerCategory.wanted, WorkerProfile.min_monthly_pay,
             WorkerProfile.available_from, WorkerProfile.birth_year, WorkerProfile.hardest_hit,
+            WorkerProfile.wanted_attributes,
         )
         .select_from(WorkerCategory)
         .join(WorkerProfile, WorkerProfile.person_id == WorkerCategory.person_id)

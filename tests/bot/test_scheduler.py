@@ -4,13 +4,22 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import time_machine
 from sqlalchemy import func, select
 
-from bot.scheduler import JOB_DIGEST, JOB_DUE_SCAN, JOB_PUSH, JOB_REMINDERS, Ticks, add_jobs, build_scheduler
+from bot.scheduler import (
+    JOB_DIGEST,
+    JOB_DUE_SCAN,
+    JOB_PUSH,
+    JOB_REMINDERS,
+    JOB_SHELF,
+    Ticks,
+    add_jobs,
+    build_scheduler,
+)
 from flows.followups import schedule_first_checkin
 from flows.turn import FlowSettings
 from storage.db import Database
@@ -39,7 +48,7 @@ class TestWiring:
             jobs = scheduler.get_jobs()
         finally:
             scheduler.shutdown(wait=False)
-        assert sorted(job.id for job in jobs) == sorted([JOB_DUE_SCAN, JOB_DIGEST, JOB_PUSH, JOB_REMINDERS])
+        assert sorted(job.id for job in jobs) == sorted([JOB_DUE_SCAN, JOB_DIGEST, JOB_SHELF, JOB_PUSH, JOB_REMINDERS])
         for job in jobs:
             assert job.coalesce is True and job.max_instances == 1
         await scheduler.get_job(JOB_PUSH).func()
@@ -47,7 +56,7 @@ class TestWiring:
 
     async def test_optional_ticks_are_left_out(self, sqlite_db: Database) -> None:
         scheduler = build_scheduler(Ticks(sqlite_db, FlowSettings()))
-        assert sorted(job.id for job in scheduler.get_jobs()) == sorted([JOB_DUE_SCAN, JOB_DIGEST])
+        assert sorted(job.id for job in scheduler.get_jobs()) == sorted([JOB_DUE_SCAN, JOB_DIGEST, JOB_SHELF])
 
     async def test_digest_runs_at_half_past_eight_bureau_time(self, sqlite_db: Database) -> None:
         with time_machine.travel(local(2026, 3, 5, 7, 0), tick=False):
@@ -61,6 +70,25 @@ class TestWiring:
                 scheduler.shutdown(wait=False)
         assert digest == datetime(2026, 3, 5, 8, 30, tzinfo=ZONE)
         assert scan == datetime(2026, 3, 5, 7, 1, tzinfo=ZONE)
+
+    async def test_the_shelf_check_runs_after_midnight_and_unlists_expired_postings(self, sqlite_db: Database) -> None:
+        from storage.models import Posting
+        from tests.factories import add_postings
+
+        await add_postings(sqlite_db, date(2026, 3, 2))  # deadlines 10 to 30 days on
+        with time_machine.travel(local(2026, 3, 5, 7, 0), tick=False):
+            scheduler = build_scheduler(Ticks(sqlite_db, FlowSettings()))
+            scheduler.start(paused=True)
+            try:
+                await asyncio.sleep(0)
+                check = scheduler.get_job(JOB_SHELF).next_run_time
+            finally:
+                scheduler.shutdown(wait=False)
+        assert check == datetime(2026, 3, 6, 0, 5, tzinfo=ZONE)
+        await Ticks(sqlite_db, FlowSettings(), clock=lambda: local(2026, 3, 13, 0, 5)).shelf_check()
+        async with sqlite_db.session() as session:
+            listed = (await session.execute(select(Posting.title).where(Posting.listed))).scalars().all()
+        assert sorted(listed) == ["印染车间普工", "客房服务员", "春茶采摘工"]  # 茶叶采摘 closed on the 12th
 
 
 class TestCatchUp:
@@ -96,6 +124,6 @@ class TestStart:
         scheduler = await start(app)
         try:
             assert scheduler.running
-            assert {job.id for job in scheduler.get_jobs()} == {JOB_DUE_SCAN, JOB_DIGEST}
+            assert {job.id for job in scheduler.get_jobs()} == {JOB_DUE_SCAN, JOB_DIGEST, JOB_SHELF}
         finally:
             scheduler.shutdown(wait=False)

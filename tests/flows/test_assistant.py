@@ -56,10 +56,10 @@ class TestJobSearch:
         await chat.press("详情")
         assert "13800001111" in chat.text()
 
-    async def test_the_count_covers_postings_beyond_those_ranked(self, chat: Conversation, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    async def test_the_count_covers_postings_beyond_those_remembered(self, chat: Conversation, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         from flows import jobs
 
-        monkeypatch.setattr(jobs, "SEARCH_LIMIT", 1)  # as if a province had more open postings than are ranked
+        monkeypatch.setattr(jobs, "RESULT_MEMORY", 1)  # as if a province had more than a list remembers
         await chat.say("有没有采茶的工作")
         assert "为您找到 2 个岗位" in chat.text()
 

@@ -83,6 +83,7 @@ REPEATABLE: dict[str, str] = {
     "employer.edit": "opens the posting form on a pending or rejected posting; resubmitted once, as above",
     "employer.list": "lists the employer's postings",
     "employer.posting": "shows a posting's reach and applicants",
+    "jobs.ease": "searches again without the condition dropped",
 }
 
 

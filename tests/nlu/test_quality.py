@@ -19,7 +19,7 @@ INTENTS = (
     "unsubscribe out_of_scope bureau_info other_service"
 ).split()
 NEWER_INTENTS = {"bureau_info", "other_service"}
-ENTITIES = {"job_category", "location", "salary", "policy", "training", "phone", "date"}
+ENTITIES = {"job_category", "location", "salary", "policy", "training", "phone", "date", "job_attribute", "order", "age"}
 POLICIES = ("稳岗返还 社保免减缓 公益性岗位 一次性吸纳就业补贴 创业担保贷款 职业培训补贴 失业保险金 以工代训补贴 返乡创业补贴 交通补贴 "
             "就业见习补贴 灵活就业社保补贴 失业补助金 求职创业补贴 技能提升补贴").split()
 TRAININGS = "采茶技术 制茶技术 电焊 家政服务 电工 厨师 养老护理 电商直播 挖掘机驾驶 农业种植".split()

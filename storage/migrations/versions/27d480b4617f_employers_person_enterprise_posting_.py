@@ -1,7 +1,7 @@
 """employers: person bound to an enterprise, postings submitted for review, one-time binding codes, phone sharing
 
 Revision ID: 27d480b4617f
-Revises: 0703b3aef7a3
+Revises: f918a70c2ca3
 Create Date: 2026-12-03 10:31:58.492154
 """
 
@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.models
+from storage.shelf import create_shelf, drop_shelf
 
 revision = '27d480b4617f'
-down_revision = '0703b3aef7a3'
+down_revision = 'f918a70c2ca3'
 branch_labels = None
 depends_on = None
 
@@ -67,12 +68,16 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_posting_submitted_by_id'), table_name='posting')
     sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        drop_shelf(op.get_bind())  # the rebuild below drops posting's triggers; made again after it
     with op.batch_alter_table('posting', schema=None, recreate="always" if sqlite else "auto") as batch_op:
         if not sqlite:
             batch_op.drop_constraint('fk_posting_submitted_by_id_person', type_='foreignkey')
             batch_op.drop_constraint('fk_posting_reviewed_by_id_person', type_='foreignkey')
         for column in ('revision', 'review_note', 'reviewed_at', 'reviewed_by_id', 'submitted_at', 'submitted_by_id'):
             batch_op.drop_column(column)
+    if sqlite:
+        create_shelf(op.get_bind())
     op.drop_index(op.f('ix_person_enterprise_id'), table_name='person')
     with op.batch_alter_table('person', schema=None, recreate="always" if sqlite else "auto") as batch_op:
         if not sqlite:

@@ -1,0 +1,327 @@
+"""Searching the shelf: one question, filtered and ordered in the database, one page loaded, the total exact.
+
+`search_postings(session, query, page=…, page_size=…)` answers on SQLite (FTS5) and PostgreSQL (GIN) alike:
+the question becomes one boolean expression over the postings' search tokens (storage/search_text.py), which
+the full-text index answers for listed postings only (open, near-duplicates collapsed: storage/shelf.py);
+postings past their deadline that the daily check has not unlisted yet are left out too.
+
+Order: "newest" is the order postings came on the shelf; "relevance" puts postings whose title holds the
+words asked first, and among those postings that say what they pay before 面议 and piece rates, newest first
+among equals; "pay" goes by pay band (about 500 yuan a month wide), newest
+first within a band, postings naming no comparable pay last; "near" goes by the distance of the posting's
+township from the worker's, then postings outside the county. Each order is a list of disjoint tiers, each
+tier read newest first, so a page never sorts more than it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage import search_text as st
+from storage.attributes import expand, mask_of
+from storage.models import Posting
+from storage.shelf import FTS_TABLE, PG_DOCUMENT
+
+ORDERS = ("relevance", "pay", "near", "newest")
+# Pay bands for ordering by pay, in yuan a month: [low, high), highest first.
+PAY_BANDS: tuple[tuple[int, int | None], ...] = (
+    (20000, None), (15000, 20000), (12000, 15000), (10000, 12000), (9000, 10000), (8000, 9000), (7000, 8000),
+    (6000, 7000), (5500, 6000), (5000, 5500), (4500, 5000), (4000, 4500), (3500, 4000), (3000, 3500),
+    (2500, 3000), (2000, 2500), (0, 2000),
+)
+
+
+@dataclass(frozen=True)
+class ShelfQuery:
+    """What to look for: every condition given must hold (several categories or places: any of them)."""
+
+    today: date
+    categories: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # townships, cities or provinces
+    attributes: tuple[str, ...] = ()  # canonical attributes (storage/attributes.py), all required
+    min_monthly_pay: float | None = None  # postings naming no comparable pay are kept
+    age: int | None = None  # the worker's age: postings whose limits exclude it are left out
+    words: tuple[str, ...] = ()  # free text, every word somewhere in the posting
+    order: str = "relevance"
+    home: str | None = None  # the worker's township, for order "near"
+    # townships by distance from `home` (nearest first), given by the caller who knows the map
+    nearest: tuple[str, ...] = ()
+
+    def conditions(self) -> list[str]:
+        """The conditions this query sets, as names `without` takes: categories, places, attribute:<name>,
+        pay, age, words."""
+        found = []
+        if self.categories:
+            found.append("categories")
+        if self.places:
+            found.append("places")
+        found.extend(f"attribute:{name}" for name in self.attributes)
+        if self.min_monthly_pay:
+            found.append("pay")
+        if self.age is not None:
+            found.append("age")
+        if self.words:
+            found.append("words")
+        return found
+
+    def without(self, condition: str) -> ShelfQuery:
+        """The same query with one condition dropped."""
+        if condition.startswith("attribute:"):
+            name = condition.split(":", 1)[1]
+            return replace(self, attributes=tuple(a for a in self.attributes if a != name))
+        dropped = {"categories": {"categories": ()}, "places": {"places": ()}, "pay": {"min_monthly_pay": None},
+                   "age": {"age": None}, "words": {"words": ()}}[condition]
+        return replace(self, **dropped)
+
+
+@dataclass
+class SearchPage:
+    total: int  # every listed posting that fits, exactly
+    items: list[Posting] = field(default_factory=list)  # the page asked for, in order, enterprise loaded
+    ids: list[int] = field(default_factory=list)  # the first `remember` ids, in order
+
+
+def match_of(query: ShelfQuery) -> st.Match:
+    """The query's conditions as one expression over search tokens."""
+    parts: list[st.Match] = []
+    if query.categories:
+        parts.append(st.any_of(st.tok(st.category_token(c)) for c in query.categories))
+    if query.places:
+        parts.append(st.any_of(st.tok(st.place_token(p)) for p in query.places))
+    parts.extend(st.tok(st.attribute_token(name)) for name in expand(query.attributes))
+    if query.min_monthly_pay:
+        parts.append(st.pay_at_least(query.min_monthly_pay))
+    if query.age is not None:
+        parts.append(st.takes_age(query.age))
+    for word in query.words:
+        found = st.word_match(word)
+        if found is not None:
+            parts.append(found)
+    return st.all_of(parts) if parts else st.tok(st.ALL)
+
+
+def tiers_of(query: ShelfQuery) -> list[st.Match]:
+    """The disjoint parts of the result, in the order they are shown (as search-token expressions)."""
+    base = match_of(query)
+    if query.order == "pay":
+        bands = [st.pay_between(low, high) for low, high in PAY_BANDS]
+        return [st.all_of([base, band]) for band in bands if band is not None] + [
+            st.all_of([base, st.tok(st.PAY_UNKNOWN)])]
+    if query.order == "near" and query.nearest:
+        places = [st.tok(st.place_token(t)) for t in query.nearest]
+        return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
+    if query.order != "relevance":
+        return [base]
+    title = _title_match(query)
+    parts = [st.all_of([base, title]), st.but_not(base, title)] if title is not None else [base]
+    unknown = st.tok(st.PAY_UNKNOWN)
+    return [tier for part in parts for tier in (st.but_not(part, unknown), st.all_of([part, unknown]))]
+
+
+def _title_match(query: ShelfQuery) -> st.Match | None:
+    """Relevance: every word asked in the title."""
+    if query.order != "relevance" or not query.words:
+        return None
+    in_title = [m for m in (st.word_match(w, title=True) for w in query.words) if m is not None]
+    return st.all_of(in_title) if in_title else None
+
+
+def _words_match(query: ShelfQuery) -> st.Match | None:
+    found = [m for m in (st.word_match(w) for w in query.words) if m is not None]
+    return st.all_of(found) if found else None
+
+
+# --- PostgreSQL: the same conditions on columns (B-tree indexes answer counts from the index alone) ---------
+
+
+def _document(match: st.Match) -> ColumnElement[bool]:
+    """The GIN-indexed tokens hold the match (the tsquery is a literal: its tokens are letters, digits, _ and
+    Chinese characters only, so the planner sees what is asked)."""
+    return literal_column(PG_DOCUMENT).op("@@")(literal_column(f"CAST('{_quote(match.tsquery())}' AS tsquery)"))
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def pg_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
+    """The query as column conditions, meaning what `match_of` means over tokens."""
+    today = literal_column(f"DATE '{query.today.isoformat()}'")
+    # bare `listed` (not "IS true"), so the planner sees the partial indexes apply
+    found: list[ColumnElement[bool]] = [Posting.listed, or_(Posting.deadline.is_(None), Posting.deadline >= today)]
+    if query.categories:
+        found.append(Posting.job_category.in_(list(query.categories)))
+    if query.places:
+        places = list(query.places)
+        found.append(or_(Posting.township.in_(places), Posting.city.in_(places), Posting.province.in_(places)))
+    mask = mask_of(query.attributes)
+    if mask:
+        found.append(Posting.attribute_mask.op("&")(mask) == mask)
+    if query.min_monthly_pay:
+        least = -(-int(query.min_monthly_pay) // 10) * 10
+        found.append(or_(Posting.monthly_pay.is_(None), Posting.monthly_pay >= least))
+    if query.age is not None:
+        age = min(max(query.age, 0), (1 << st.AGE_BITS) - 1)
+        found.append(or_(Posting.age_min.is_(None), Posting.age_min <= age))
+        found.append(or_(Posting.age_max.is_(None), Posting.age_max >= age))
+    words = _words_match(query)
+    if words is not None:
+        found.append(_document(words))
+    return found
+
+
+def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
+    """`tiers_of` as column conditions."""
+    base = pg_conditions(query)
+    if query.order == "pay":
+        tiers = [[*base, Posting.monthly_pay >= low, *([Posting.monthly_pay < high] if high else [])]
+                 for low, high in PAY_BANDS]
+        return [*tiers, [*base, Posting.monthly_pay.is_(None)]]
+    if query.order == "near" and query.nearest:
+        near = list(query.nearest)
+        return [[*base, Posting.township == t] for t in near] + [
+            [*base, or_(Posting.township.is_(None), Posting.township.not_in(near))]]
+    if query.order != "relevance":
+        return [base]
+    title = _title_match(query)
+    parts = [[*base, _document(title)], [*base, ~_document(title)]] if title is not None else [base]
+    return [tier for part in parts for tier in ([*part, Posting.monthly_pay.is_not(None)],
+                                                 [*part, Posting.monthly_pay.is_(None)])]
+
+
+class _Engine:
+    """Counting and reading ids of one tier on one backend (SQLite: FTS5 match; PostgreSQL: conditions)."""
+
+    def __init__(self, session: AsyncSession, today: date) -> None:
+        self.session = session
+        self.today = today
+        self.sqlite = session.bind.dialect.name == "sqlite"
+        self._expired: bool | None = None
+
+    async def _any_expired(self) -> bool:
+        """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
+        cost on every matching row, is only written into SQLite's statements when there are)."""
+        if self._expired is None:
+            found = await self.session.execute(text(_EXPIRED + " LIMIT 1"), {"today": self.today})
+            self._expired = found.first() is not None
+        return self._expired
+
+    def _compiled(self, stmt: Any) -> str:
+        return str(stmt.compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True}))
+
+    async def count(self, tier: Any) -> int:
+        if self.sqlite:
+            sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+            if await self._any_expired():
+                sql += f" AND rowid NOT IN ({_EXPIRED})"
+            return int((await self.session.execute(text(sql), {"m": tier.fts5(), "today": self.today})).scalar_one())
+        stmt = select(func.count()).select_from(Posting).where(*tier)
+        return int((await self.session.execute(text(self._compiled(stmt)))).scalar_one())
+
+    async def ids(self, tier: Any, limit: int, offset: int) -> list[int]:
+        if limit <= 0:
+            return []
+        if self.sqlite:
+            sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+            if await self._any_expired():
+                sql += f" AND rowid NOT IN ({_EXPIRED})"
+            sql += " ORDER BY rowid DESC LIMIT :limit OFFSET :offset"
+            params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
+            return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
+        stmt = select(Posting.id).where(*tier).order_by(Posting.id.desc()).limit(limit).offset(offset)
+        return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
+
+    async def sizes(self, base: Any, tiers: list[Any]) -> tuple[int, dict[int, int]]:
+        """The total, and the tiers' sizes where counting them with it is cheaper than one by one later:
+        PostgreSQL counts them all in the same scan (FILTER); SQLite counts a tier when a page reaches it."""
+        if self.sqlite or len(tiers) == 1:
+            return await self.count(base), {}
+        conditions = [and_(*tier[len(base):]) for tier in tiers]
+        stmt = select(func.count(), *(func.count().filter(c) for c in conditions)).select_from(Posting).where(*base)
+        row = (await self.session.execute(text(self._compiled(stmt)))).one()
+        return int(row[0]), {i: int(n) for i, n in enumerate(row[1:])}
+
+    def base(self, query: ShelfQuery) -> Any:
+        return match_of(query) if self.sqlite else pg_conditions(query)
+
+    def tiers(self, query: ShelfQuery) -> list[Any]:
+        return tiers_of(query) if self.sqlite else pg_tiers(query)
+
+
+_EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
+
+
+async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
+    """How many listed postings fit the query."""
+    engine = _Engine(session, query.today)
+    return await engine.count(engine.base(query))
+
+
+async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int = 1, page_size: int = 5,
+                          remember: int = 0) -> SearchPage:
+    """The listed postings that fit, the `page`th `page_size` of them in the query's order (enterprise loaded),
+    how many fit, and the ids of the first `remember` (a chat's result list, for paging and references)."""
+    engine = _Engine(session, query.today)
+    tiers = engine.tiers(query)
+    total, sizes = await engine.sizes(engine.base(query), tiers)
+    first = max(page - 1, 0) * page_size
+    if first + page_size <= remember:
+        ids = await _walk(engine, tiers, sizes, total, 0, remember)
+        page_ids = ids[first:first + page_size]
+    else:
+        page_ids = await _walk(engine, tiers, sizes, total, first, page_size)
+        ids = await _walk(engine, tiers, sizes, total, 0, remember) if remember else []
+    return SearchPage(total, await postings_in_order(session, page_ids), ids)
+
+
+async def _walk(engine: _Engine, tiers: list[Any], sizes: dict[int, int], total: int, skip: int,
+                need: int) -> list[int]:
+    """`need` ids from position `skip` on, through the tiers in order (`sizes`: the tiers counted so far)."""
+    ids: list[int] = []
+    if skip >= total:
+        return ids
+    for number, tier in enumerate(tiers):
+        if need <= 0:
+            break
+        # a tier is counted only to skip into it; the last one never (what is left of the total is in it)
+        if skip and number < len(tiers) - 1:
+            if number not in sizes:
+                sizes[number] = await engine.count(tier)
+            if skip >= sizes[number]:
+                skip -= sizes[number]
+                continue
+        found = await engine.ids(tier, need, skip)
+        ids.extend(found)
+        need -= len(found)
+        skip = 0
+    return ids
+
+
+async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[Posting]:
+    """The postings with these ids, enterprise loaded, in the order given."""
+    if not ids:
+        return []
+    stmt = select(Posting).where(Posting.id.in_(list(ids))).options(joinedload(Posting.enterprise))
+    found = {p.id: p for p in (await session.execute(stmt)).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
+async def counts_without(session: AsyncSession, query: ShelfQuery) -> dict[str, int]:
+    """For each condition of the query, how many postings would fit without it (what removed them all)."""
+    engine = _Engine(session, query.today)
+    return {condition: await engine.count(engine.base(query.without(condition))) for condition in query.conditions()}
+
+
+async def unlist_expired(session: AsyncSession, today: date) -> int:
+    """The daily check: postings past their deadline leave the shelf (search leaves them out meanwhile)."""
+    stmt = (update(Posting).where(Posting.listed.is_(True), Posting.deadline < today).values(listed=False)
+            .execution_options(synchronize_session=False))
+    result = await session.execute(stmt)
+    return int(result.rowcount or 0)

@@ -1,0 +1,218 @@
+"""The shelf search reads, kept by the database itself: which postings are listed, and the index over them.
+
+A posting is listed when it is open and the one shown of its near-duplicates (same enterprise, title and place:
+the open one with the latest deadline, then the newest); the daily check also unlists postings past their
+deadline (`storage.queries.search.unlist_expired`). Triggers keep `posting.listed` in step with every insert,
+update and delete, whoever writes — the ORM, a bulk import, a staff command.
+
+The full-text index holds only listed postings' `search_tokens` (storage/search_text.py):
+- SQLite: an FTS5 table `posting_fts` (detail=none: which postings hold a token, no positions) whose external
+  content is the view `posting_shelf`; the same triggers add and remove its rows. They rely on SQLite's
+  default of no recursive triggers (a trigger's own UPDATE does not fire it again; another trigger's does).
+- PostgreSQL: a partial GIN index over the generated column `search_document` =
+  `array_to_tsvector(string_to_array(search_tokens, ' '))` where listed (no text search parser is involved, so the
+  database's locale cannot change what a token is) for the words
+  asked, and partial B-tree indexes holding every column a search filters on, so that counts of broad questions
+  are read from an index alone.
+
+`create_shelf` is run by the migration that introduced it; a later migration that rebuilds the posting table
+(SQLite batch mode) must run it again (tests/storage/test_search.py checks the triggers exist at head).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+FTS_TABLE = "posting_fts"
+SQLITE_TRIGGERS = ("posting_shelf_index", "posting_shelf_insert", "posting_shelf_decide", "posting_shelf_delete")
+SHELF_VIEW = "posting_shelf"
+GIN_INDEX = "ix_posting_search"
+# PostgreSQL keeps the tokens as a stored tsvector too (a generated column, outside the SQLAlchemy metadata):
+# the GIN index is built on it, and checking a row against a query reads it instead of re-splitting the text.
+PG_DOCUMENT = "search_document"
+PG_DOCUMENT_OF = "array_to_tsvector(string_to_array(search_tokens, ' '))"
+def _group(row: str, alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    return (f"{a}enterprise_id = {row}.enterprise_id AND {a}title = {row}.title "
+            f"AND coalesce({a}township, {a}city) = coalesce({row}.township, {row}.city)")
+
+
+def _sqlite_head(row: str) -> str:
+    return (f"(SELECT h.id FROM posting h WHERE {_group(row, 'h')} AND h.status = 'open' "
+            "ORDER BY coalesce(h.deadline, '9999-12-31') DESC, h.id DESC LIMIT 1)")
+
+
+def _sqlite_relist(row: str) -> str:
+    """Re-decide a group's listing; each posting whose `listed` flips then fires posting_shelf_index."""
+    head = _sqlite_head(row)
+    return f"UPDATE posting SET listed = (id IS {head}) WHERE {_group(row)} AND listed IS NOT (id IS {head})"
+
+
+_DECIDING = ("status", "deadline", "enterprise_id", "title", "township", "city")
+_KEY = ("enterprise_id", "title", "township", "city")
+
+
+def _changed(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+
+
+def _sqlite_statements() -> list[str]:
+    """The view, the FTS5 table and four triggers, each firing only when it has work (WHEN):
+
+    - posting_shelf_index: a posting's `listed` or tokens changed (and nothing that decides listings): its
+      index entry follows. It is what every listing change ends in, also one made by the triggers below
+      (SQLite fires a trigger from another trigger's UPDATE, never from its own).
+    - posting_shelf_insert / _delete: re-decide the group of the posting added or removed (a row inserted with
+      `listed` already set, as no writer of the product does, is indexed first, so the index never misses it).
+    - posting_shelf_decide: what decides listings changed (status, deadline, enterprise, title, place): the
+      posting's own entry first takes its new tokens, then its old and new groups are re-decided.
+    """
+    deciding = _changed(_DECIDING)
+    # a posting's own entry follows its `listed` and its tokens, from the old row to the new
+    follow = (
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) SELECT 'delete', OLD.id, OLD.search_tokens "
+        "WHERE OLD.listed AND (NOT NEW.listed OR NEW.search_tokens IS NOT OLD.search_tokens); "
+        f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) SELECT NEW.id, NEW.search_tokens "
+        "WHERE NEW.listed AND (NOT OLD.listed OR NEW.search_tokens IS NOT OLD.search_tokens); "
+    )
+    return [
+        f"CREATE VIEW IF NOT EXISTS {SHELF_VIEW} AS SELECT id, search_tokens FROM posting WHERE listed",
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_tokens, content='{SHELF_VIEW}', "
+        "content_rowid='id', detail='none', columnsize=0, tokenize=\"unicode61 tokenchars '_'\")",
+        "CREATE TRIGGER IF NOT EXISTS posting_shelf_index AFTER UPDATE ON posting "
+        f"WHEN NOT ({deciding}) AND (OLD.listed IS NOT NEW.listed OR OLD.search_tokens IS NOT NEW.search_tokens) "
+        f"BEGIN {follow}END",
+        # a row written already listed gets its entry first, so that re-deciding its group can take it out again
+        f"CREATE TRIGGER IF NOT EXISTS posting_shelf_insert AFTER INSERT ON posting BEGIN "
+        f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) SELECT NEW.id, NEW.search_tokens WHERE NEW.listed; "
+        f"{_sqlite_relist('NEW')}; END",
+        # the entry first matches the new row, so the listings re-decided next move it like any other posting's
+        f"CREATE TRIGGER IF NOT EXISTS posting_shelf_decide AFTER UPDATE ON posting WHEN {deciding} BEGIN {follow}"
+        f"{_sqlite_relist('OLD')} AND ({_changed(_KEY)}); {_sqlite_relist('NEW')}; END",
+        "CREATE TRIGGER IF NOT EXISTS posting_shelf_delete AFTER DELETE ON posting BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) SELECT 'delete', OLD.id, OLD.search_tokens "
+        f"WHERE OLD.listed; {_sqlite_relist('OLD')}; END",
+    ]
+
+
+_PG_FUNCTIONS = [
+    """CREATE OR REPLACE FUNCTION posting_relist(e integer, t varchar, p varchar) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    head integer;
+BEGIN
+    SELECT id INTO head FROM posting
+     WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p AND status = 'open'
+     ORDER BY coalesce(deadline, DATE '9999-12-31') DESC, id DESC LIMIT 1;
+    UPDATE posting SET listed = coalesce(id = head, false)
+     WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p
+       AND listed IS DISTINCT FROM coalesce(id = head, false);
+END $$""",
+    """CREATE OR REPLACE FUNCTION posting_shelf() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.enterprise_id, OLD.title, coalesce(OLD.township, OLD.city))
+            IS DISTINCT FROM (NEW.enterprise_id, NEW.title, coalesce(NEW.township, NEW.city))) THEN
+        PERFORM posting_relist(OLD.enterprise_id, OLD.title, coalesce(OLD.township, OLD.city));
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM posting_relist(NEW.enterprise_id, NEW.title, coalesce(NEW.township, NEW.city));
+    END IF;
+    RETURN NULL;
+END $$""",
+]
+
+
+# PostgreSQL counts a GIN match row by row in the table (it must check each row's visibility), which is slow
+# for the broad questions ("日结的", "有没有活"); conditions on columns are counted from B-tree indexes alone.
+# One index per leading condition, each holding every column a search reads (index-only scans).
+_FACETS = ("job_category", "township", "city", "province", "attribute_mask", "age_min", "age_max", "monthly_pay",
+           "deadline", "id")
+PG_FACET_INDEXES = {
+    "ix_shelf_category": "job_category",
+    "ix_shelf_township": "township",
+    "ix_shelf_city": "city",
+    "ix_shelf_province": "province",
+    "ix_shelf_pay": "monthly_pay",  # pay bands, when ordered by pay
+    "ix_shelf_newest": "",  # no leading condition: the whole shelf, newest first
+}
+
+
+# Columns of the models that the triggers above set after a row is written (a row read back may differ there).
+KEPT_BY_TRIGGERS = frozenset({"posting.listed"})
+
+# Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
+OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, *PG_FACET_INDEXES}
+                    | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
+
+
+def _facet_index(name: str, lead: str) -> str:
+    """Keyed by the leading condition then id (a page reads newest first and stops), holding the rest."""
+    keys = [lead, "id"] if lead else ["id"]
+    included = [c for c in _FACETS if c not in keys]
+    return (f"CREATE INDEX IF NOT EXISTS {name} ON posting ({', '.join(keys)}) INCLUDE ({', '.join(included)}) "
+            "WHERE listed")
+
+
+def _pg_statements() -> list[str]:
+    return [
+        *_PG_FUNCTIONS,
+        "DROP TRIGGER IF EXISTS posting_shelf ON posting",
+        # only what decides a listing fires it: its own UPDATE of `listed` does not
+        "CREATE TRIGGER posting_shelf AFTER INSERT OR DELETE OR UPDATE OF "
+        + ", ".join(_DECIDING) + " ON posting FOR EACH ROW EXECUTE FUNCTION posting_shelf()",
+        f"ALTER TABLE posting ADD COLUMN IF NOT EXISTS {PG_DOCUMENT} tsvector GENERATED ALWAYS AS ({PG_DOCUMENT_OF}) "
+        "STORED",
+        f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON posting USING gin ({PG_DOCUMENT}) WHERE listed",
+        *(_facet_index(name, lead) for name, lead in PG_FACET_INDEXES.items()),
+    ]
+
+
+def relist_all(connection: Connection) -> None:
+    """Decide every posting's listing in one statement (before the triggers exist, or to repair)."""
+    far = "'9999-12-31'" if connection.dialect.name == "sqlite" else "DATE '9999-12-31'"
+    connection.execute(text(
+        "UPDATE posting SET listed = (id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY "
+        "enterprise_id, title, coalesce(township, city) ORDER BY coalesce(deadline, " + far + ") DESC, id DESC) "
+        "AS n FROM posting WHERE status = 'open') AS ranked WHERE n = 1))"
+    ))
+
+
+def create_shelf(connection: Connection) -> None:
+    """Listings decided for every posting, then the index and the triggers that keep both in step."""
+    relist_all(connection)
+    if connection.dialect.name == "sqlite":
+        statements = _sqlite_statements()
+        connection.execute(text(statements[0]))
+        connection.execute(text(statements[1]))
+        connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+        for statement in statements[2:]:
+            connection.execute(text(statement))
+    else:
+        for statement in _pg_statements():
+            connection.execute(text(statement))
+
+
+def drop_shelf(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        for name in SQLITE_TRIGGERS:
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+        connection.execute(text(f"DROP VIEW IF EXISTS {SHELF_VIEW}"))
+    else:
+        connection.execute(text("DROP TRIGGER IF EXISTS posting_shelf ON posting"))
+        connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf()"))
+        connection.execute(text("DROP FUNCTION IF EXISTS posting_relist(integer, varchar, varchar)"))
+        for name in (GIN_INDEX, *PG_FACET_INDEXES):
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        connection.execute(text(f"ALTER TABLE posting DROP COLUMN IF EXISTS {PG_DOCUMENT}"))
+
+
+def shelf_triggers(connection: Connection) -> set[str]:
+    """The shelf's triggers present in the database (a check for tests and `mishu db` tools)."""
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'posting'"))
+    else:
+        rows = connection.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'posting'::regclass "
+                                       "AND NOT tgisinternal"))
+    return {str(r[0]) for r in rows}
