@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.settings import Settings
 from flows.assistant import Assistant, Understanding
 from flows.followups import rules_of
+from flows.push import PushPolicy
 from flows.turn import FlowSettings
 from storage.db import Database
 from storage.migrate import ensure_schema
@@ -32,6 +33,9 @@ def flow_settings(settings: Settings) -> FlowSettings:
         console_url=settings.console_url,
         console_invite_hours=settings.web.invite_hours,
         followups=rules_of(settings),
+        push=PushPolicy.coerce(settings),
+        employer_code_days=settings.employers.code_days,
+        employer_bind_attempts=settings.employers.bind_attempts_per_day,
     )
 
 

@@ -33,12 +33,14 @@ app.add_typer(demo_app, name="demo")
 
 def _mount_commands() -> None:
     """Sub-apps living in bot/commands/, one module per topic."""
-    from bot.commands import broadcast, exports, imports, nlu, users
+    from bot.commands import broadcast, employers, exports, imports, nlu, postings, users
 
     app.add_typer(imports.app, name="import")
     app.add_typer(exports.app, name="export")
     app.add_typer(broadcast.app, name="broadcast")
     app.add_typer(users.app, name="user")
+    app.add_typer(employers.app, name="employer")
+    app.add_typer(postings.app, name="postings")
     app.add_typer(nlu.app, name="nlu")
 
 
@@ -48,7 +50,8 @@ T = TypeVar("T")
 DbOption = typer.Option(None, "--db", help="Database URL, e.g. sqlite:///mishu.db or postgresql://user@host/db")
 
 
-DEFAULT_TERMINAL_USER = {Role.WORKER: "worker1", Role.SECRETARY: "sec1", Role.ADMIN: "admin1", Role.OBSERVER: "obs1"}
+DEFAULT_TERMINAL_USER = {Role.WORKER: "worker1", Role.SECRETARY: "sec1", Role.ADMIN: "admin1", Role.OBSERVER: "obs1",
+                         Role.EMPLOYER: "emp1"}
 
 
 def fail(message: str) -> None:
@@ -134,7 +137,7 @@ async def _chat(
         if person is not None and person.role != role.value:
             fail(f"terminal user '{user}' is a {person.role}, not a {role.value}; choose another --user")
         if person is None and role != Role.WORKER:
-            fail(f"no {role.value} has the terminal id '{user}'; the demo has sec1…sec10 and admin1")
+            fail(f"no {role.value} has the terminal id '{user}'; the demo has sec1…sec10, admin1, obs1 and emp1")
         if sys.stdin.isatty():
             err.print(f"[dim]Mishu chat on {app_.db.describe()} as {role.value} '{user}'. Ctrl-D to leave; "
                       "press a button by typing its number in brackets, e.g. [1].[/dim]")

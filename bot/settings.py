@@ -75,6 +75,11 @@ class RolesSettings(_Section):
     admins: list[int]
 
 
+class EmployerSettings(_Section):
+    code_days: int = Field(gt=0, le=365)
+    bind_attempts_per_day: int = Field(gt=0)
+
+
 class OutboxSettings(_Section):
     per_bot_per_second: float = Field(gt=0)
     per_chat_per_second: float = Field(gt=0)
@@ -186,6 +191,7 @@ class Settings(BaseSettings):
     conversation: ConversationSettings
     telegram: TelegramSettings
     roles: RolesSettings
+    employers: EmployerSettings
     outbox: OutboxSettings
     push: PushSettings
     followups: FollowUpSettings

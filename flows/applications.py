@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows import phone_sharing
 from flows.dialogue import Topic
 from flows.jobs import job_search, salary_text
 from flows.registration import (
@@ -51,6 +52,7 @@ async def apply_to(turn: Turn, worker: Person, posting_id: int) -> None:
             card=worker_card(worker, language), title=posting.title, enterprise=posting.enterprise.name,
             salary=salary_text(turn, posting), contact=f"{posting.contact_name} {posting.contact_phone}".strip() or "-",
         )
+    await phone_sharing.offer(turn, posting, application)
 
 
 async def apply_or_register(turn: Turn, posting_id: int) -> None:

@@ -22,11 +22,15 @@ from flows import (
     broadcasting,
     bureau,
     cases,
+    employers,
     employment,
     forms,
     jobs,
     other_services,
+    phone_sharing,
     policy,
+    posting_form,
+    posting_review,
     push,
     registration,
     resume,
@@ -37,6 +41,7 @@ from flows import (
     transport,
 )
 from flows.answers import is_cancel, match_choice
+from flows.categories import category_reader
 from flows.commands import command_of
 from flows.dialogue import Move, Resolution, read_context, resolve, store_context
 from flows.i18n import LANGUAGES, detect_language, in_script
@@ -44,6 +49,7 @@ from flows.messages import ChatType, Inbound, Reply
 from flows.router import Router, continuation_key
 from flows.turn import FlowSettings, ParseLike, Turn
 from storage.db import Database
+from storage.importing.rows import Categorise
 from storage.queries.conversation import find_token, load_state, record_service, use_token
 from storage.queries.groups import leave_group, move_group, remember_group
 from storage.queries.people import get_or_create_person
@@ -77,7 +83,8 @@ def default_router() -> Router:
         applications.router,
         alerts.router, employment.router, account.router, training.router, transport.router, cases.router,
         secretary.router, push.router, broadcasting.router, bureau.router,
-        other_services.router, resume.router,
+        other_services.router, resume.router, employers.router, posting_form.router, posting_review.router,
+        phone_sharing.router,
     )
     return root
 
@@ -86,10 +93,12 @@ class Assistant:
     """Handles inbound messages from any channel with one set of flows."""
 
     def __init__(
-        self, db: Database, nlu: Understanding, settings: FlowSettings | None = None, router: Router | None = None
+        self, db: Database, nlu: Understanding, settings: FlowSettings | None = None, router: Router | None = None,
+        categorise: Categorise | None = None,
     ) -> None:
         self.db = db
         self.nlu = nlu
+        self.categorise = categorise or category_reader(nlu)
         self.settings = settings or FlowSettings()
         self.router = router or default_router()
 
@@ -116,6 +125,7 @@ class Assistant:
             turn = Turn(
                 session=session, settings=self.settings, inbound=inbound, person=person, state=state,
                 language=self._language(inbound, person.language, state.language), now=now, context=context,
+                categorise=self.categorise,
             )
             turn.continue_topic = lambda resolution: self._continue(turn, resolution)
             form_before = self._open_form(turn)

@@ -31,7 +31,7 @@ from nlu.components import EntitySynonymMapper, LookupEntityExtractor
 from nlu.engine import DEFAULT_DATA, default_model_path
 from nlu.normalise import normalise
 from nlu.rasa_format import load_data
-from storage.importing.rows import CategoryGuess
+from storage.importing.rows import Categorise, CategoryGuess
 from storage.vocabulary import OTHER_CATEGORY, canonical_job_category, job_categories
 
 SURE_PROBABILITY = 0.6  # the classifier alone is trusted on a title from here
@@ -162,3 +162,28 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
     return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
+
+
+def vocabulary_guess(title: str, text: str = "") -> CategoryGuess:
+    """The job names of the vocabulary alone (no classifier): for an assistant whose NLU is not a trained `NLU`
+    (a test's scripted one). The title's last named category wins, as in `JobCategoryGuesser`."""
+    names = {alias.lower(): name for name, aliases in job_categories().items() for alias in (*aliases, name)}
+    pattern = re.compile("|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)))
+    for source, sure in ((plain(title), True), (plain(text[:TEXT_LIMIT]), False)):
+        named = list(dict.fromkeys(names[m.group()] for m in pattern.finditer(source)))
+        if named:
+            return CategoryGuess(named[-1], sure and len(named) == 1)
+    return CategoryGuess(OTHER_CATEGORY, False, "nothing in the title or text names a job category")
+
+
+def category_reader(nlu: Any) -> Categorise:
+    """`(title, text) -> CategoryGuess` for chat: the `JobCategoryGuesser` of a trained NLU, built at first use (a
+    second, then kept on disk beside the model), or `vocabulary_guess` for anything else."""
+    built: list[Categorise] = []
+
+    def read(title: str, text: str = "") -> CategoryGuess:
+        if not built:
+            built.append(JobCategoryGuesser.cached(nlu) if isinstance(nlu, NLU) else vocabulary_guess)
+        return built[0](title, text)
+
+    return read

@@ -30,6 +30,13 @@ COMMANDS: dict[str, str] = {
     "policy": "policy_question",
     "training": "training_question",
     "bus": "transport_question",
+    # employers (an enterprise's contact): binding, posting, their postings
+    "employer": "employer_bind",
+    "post": "employer_post",
+    "myjobs": "employer_postings",
+    "job": "employer_posting",
+    "close": "employer_close",
+    "editjob": "employer_edit",
 }
 
 # Whole messages that mean a command (compared after trimming punctuation and lower-casing).
@@ -41,7 +48,22 @@ PHRASES: dict[str, str] = {
     "我村的名單": "village_list", "本村名單": "village_list",
     "我的秘书是谁": "my_secretary", "谁是我的秘书": "my_secretary", "我的秘书": "my_secretary",
     "我的秘書是誰": "my_secretary", "誰是我的秘書": "my_secretary", "who is my secretary": "my_secretary",
+    "我的岗位": "employer_postings", "我的招聘": "employer_postings", "我发布的岗位": "employer_postings",
+    "我的崗位": "employer_postings", "我發佈的崗位": "employer_postings", "my postings": "employer_postings",
+    "发布岗位": "employer_post", "发布招聘": "employer_post", "我要发布岗位": "employer_post", "我要招人": "employer_post",
+    "发布招聘信息": "employer_post", "我要发布招聘": "employer_post", "我要招工": "employer_post", "我想招人": "employer_post",
+    "發佈崗位": "employer_post", "發布崗位": "employer_post", "發佈招聘": "employer_post", "post a job": "employer_post",
 }
+
+# Whole messages about one of an employer's postings, the number after the words: "招满了 12", "修改岗位 #12";
+# and a binding code after its name: "我是企业，绑定码 K7MQ-2XPD".
+PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:岗位|崗位)?(?:招满了|招滿了|已招满|已招滿|招满|招滿|关闭岗位|關閉崗位)\s*#?(\d{0,10})$"), "employer_close"),
+    (re.compile(r"^(?:修改岗位|修改崗位)\s*#?(\d{1,10})$"), "employer_edit"),
+    (re.compile(r"^(?:查看岗位|查看崗位|岗位详情|崗位詳情)\s*#?(\d{1,10})$"), "employer_posting"),
+    (re.compile(r"(?:绑定码|綁定碼|企业码|企業碼|binding code|employer code)\s*(?:是|为|為|is)?\s*[:：]?\s*"
+                r"([0-9A-Za-z０-９Ａ-Ｚａ-ｚ][0-9A-Za-z０-９Ａ-Ｚａ-ｚ \-－]{0,16})$", re.IGNORECASE), "employer_bind"),
+)
 
 _COMMAND = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s+(\S.*))?$", re.IGNORECASE)
 _TRIM = re.compile(r"[\s?？!！。.,，~～]+$")
@@ -59,5 +81,12 @@ def command_of(text: str) -> tuple[str, str] | None:
             name = name.lower()
         intent = COMMANDS.get(name)
         return (intent, argument) if intent else None
-    phrase = PHRASES.get(_TRIM.sub("", text).lower())
-    return (phrase, "") if phrase else None
+    trimmed = _TRIM.sub("", text)
+    phrase = PHRASES.get(trimmed.lower())
+    if phrase:
+        return phrase, ""
+    for pattern, intent in PATTERNS:
+        found = pattern.search(trimmed)
+        if found:
+            return intent, found.group(1).strip()
+    return None

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import phone_sharing
 from flows.i18n import t
 from flows.matching import (
     Candidates,
@@ -33,6 +34,7 @@ from flows.turn import Turn
 from storage.db import Database
 from storage.models import Person, Posting
 from storage.queries import push as q
+from storage.queries.employers import application_of
 from storage.worker_index import index_unindexed
 
 router = Router("push")
@@ -305,6 +307,10 @@ async def apply(turn: Turn) -> None:
             await notify(turn.session, to, Reply(text=text), purpose=f"apply:{application_id}",
                          about=(turn.person.id,))
     turn.say(turn.t("push.applied", title=posting.title, enterprise=posting.enterprise.name))
+    if created:
+        application = await application_of(turn.session, posting_id, turn.person.id)
+        if application is not None:
+            await phone_sharing.offer(turn, posting, application)
 
 
 @router.action("push.not_interested")

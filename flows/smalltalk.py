@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows import cases, jobs, training, transport
+from flows import cases, employers, jobs, training, transport
 from flows.messages import ATTACHMENTS
 from flows.router import Router
 from flows.turn import Turn
@@ -15,6 +15,9 @@ router = Router("smalltalk")
 
 @router.intent("greet")
 async def greet(turn: Turn) -> None:
+    if employers.is_employer(turn) and not turn.in_group:
+        await employers.greet_employer(turn)
+        return
     turn.say(turn.t("greet", bureau=turn.settings.bureau_name))
 
 
@@ -30,6 +33,9 @@ async def thanks(turn: Turn) -> None:
 
 @router.intent("help")
 async def help_(turn: Turn) -> None:
+    if employers.is_employer(turn) and not turn.in_group:
+        await employers.employer_help(turn)
+        return
     turn.say(turn.t("help"))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,10 @@ from flows.i18n import t
 from flows.messages import Button, ChatType, Inbound, Outgoing, Reply
 from storage.models import CallbackToken, ConversationState, Person
 from storage.queries.conversation import issue_token, new_dialog
+
+if TYPE_CHECKING:
+    from flows.push import PushPolicy
+    from storage.importing.rows import Categorise
 
 
 class EntityLike(Protocol):
@@ -59,6 +63,9 @@ class FlowSettings:
     console_url: str = ""  # the staff console's address (web.public_url …), for sign-in links sent in chat
     console_invite_hours: float = 24
     followups: FollowUpRules = field(default_factory=FollowUpRules)
+    push: PushPolicy | None = None  # None: flows.push.PushPolicy's defaults (an approved posting is pushed with it)
+    employer_code_days: int = 14
+    employer_bind_attempts: int = 5  # wrong binding codes a person may type in a day
 
     @property
     def zone(self) -> ZoneInfo:
@@ -91,6 +98,8 @@ class Turn:
     resolution: Resolution | None = None
     # Set by the assistant: continues the context's topic as a resolution says (a deep link's "show it again").
     continue_topic: Callable[[Resolution], Awaitable[None]] | None = None
+    # Reads a posting's job category from its title (flows/categories.py), for the employer's posting form.
+    categorise: Categorise | None = None
 
     @property
     def today(self) -> date:

@@ -78,7 +78,8 @@ WORKER_STATUSES = ("seeking", "placed", "training", "not_seeking", "unreachable"
 
 
 class Person(Base):
-    """Anyone Mishu knows: worker, observer, secretary or admin (the role decides what they may do)."""
+    """Anyone Mishu knows: worker, observer, secretary, admin or employer (the role decides what they may do); an
+    employer is an enterprise's contact, bound to that enterprise (`enterprise_id`)."""
 
     __tablename__ = "person"
 
@@ -91,6 +92,8 @@ class Person(Base):
     township: Mapped[str | None] = mapped_column(BoundedString(32), index=True)
     village: Mapped[str | None] = mapped_column(BoundedString(32))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An employer's enterprise (set with the role, by staff or a one-time binding code); None for everyone else.
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     forgotten_at: Mapped[datetime | None] = mapped_column()  # /forget: personal fields wiped
 
@@ -245,7 +248,8 @@ class Posting(Base):
     city: Mapped[str] = mapped_column(BoundedString(32), default="峨眉山市")
     province: Mapped[str] = mapped_column(BoundedString(16), default="四川")
     address: Mapped[str] = mapped_column(BoundedString(128), default="")  # the work place as the employer wrote it
-    openings: Mapped[int | None] = mapped_column(Integer, default=1)  # None: not said (若干)
+    # None: not said (若干); evaluates_none: an explicit None is stored as NULL, not replaced by the default.
+    openings: Mapped[int | None] = mapped_column(Integer().evaluates_none(), default=1)
     salary_min: Mapped[int | None] = mapped_column(Integer)
     salary_max: Mapped[int | None] = mapped_column(Integer)
     salary_unit: Mapped[str] = mapped_column(BoundedString(8), default="month")  # month | day | piece | hour
@@ -260,8 +264,18 @@ class Posting(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
     seasonal: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(BoundedString(8), default="open", index=True)  # open | closed
+    # pending (an employer's, waiting for staff) → open (on the shelf) → closed; or pending → rejected.
+    # Only open postings reach search, pushes, the figures and the exports (POSTING_STATUSES).
+    status: Mapped[str] = mapped_column(BoundedString(8), default="open", index=True)
+    # When it went on the shelf: for an employer's posting, reset to the approval time (newest first, and the
+    # daily push's look-back, count from there; `submitted_at` keeps when the employer sent it).
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_note: Mapped[str] = mapped_column(CleanText, default="", server_default="")  # why it was rejected
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # employer's edits while pending
     # Read from the fields above whenever the posting is written (storage/posting_index.py), never set by hand:
     attribute_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # storage/attributes.py
     monthly_pay: Mapped[int | None] = mapped_column(Integer)  # best pay a month, to the ten yuan; None: no figure
@@ -271,6 +285,26 @@ class Posting(Base):
     listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
+
+
+POSTING_STATUSES = ("pending", "open", "closed", "rejected")
+
+
+class EmployerCode(Base):
+    """A one-time code the bureau gives an enterprise's contact to bind their chat to it (`/employer CODE`).
+
+    Only a hash of the code is kept; it works once (`used_at`), until `expires_at`."""
+
+    __tablename__ = "employer_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(BoundedString(64), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
 
 class Application(Base):
@@ -284,6 +318,9 @@ class Application(Base):
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(BoundedString(16), default="submitted")  # submitted | contacted | hired | rejected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The worker agreed that the posting's employer may see their phone number (asked after applying to an
+    # employer's own posting; no answer is no).
+    phone_shared_at: Mapped[datetime | None] = mapped_column()
 
     posting: Mapped[Posting] = relationship()
 

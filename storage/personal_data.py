@@ -33,6 +33,7 @@ from storage.models import (
     Case,
     ChannelIdentity,
     ConversationState,
+    EmployerCode,
     Enrollment,
     FollowUp,
     OutboxMessage,
@@ -156,6 +157,9 @@ REGISTRY: tuple[Holding, ...] = (
             keeps={"action": "a code", "target_type": "a code", "target_id": "a row id (or a login name typed at "
                    "a failed sign-in)", "client": "the address a staff member worked from",
                    "detail": "codes and row ids of the action (an outcome, a path, a count of failures)"}),
+    Holding(EmployerCode, by("used_by_id"), "the binding code they used: who used it is dropped (an employer "
+            "has their role revoked first, which unbinds them)", values={"used_by_id": None},
+            keeps={"code_hash": "the hash of a spent one-time code, naming nobody"}),
 )
 
 NOT_PERSONAL: Mapping[str, str] = {

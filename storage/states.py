@@ -72,6 +72,7 @@ class Role(StrEnum):
     OBSERVER = "observer"
     SECRETARY = "secretary"
     ADMIN = "admin"
+    EMPLOYER = "employer"  # an enterprise's contact (Person.enterprise_id): submits and closes its postings
 
     STAFF = nonmember(frozenset({SECRETARY, ADMIN}))  # staff commands, cards with phone numbers
 

@@ -8,7 +8,8 @@ import typer
 
 from bot.settings import Settings
 
-app = typer.Typer(help="Export reports to XLSX (workers, follow-up outcomes, placements).", no_args_is_help=True)
+app = typer.Typer(help="Export reports to XLSX (workers, follow-up outcomes, placements, open postings).",
+                  no_args_is_help=True)
 
 
 def _report_command(report: str) -> None:
@@ -38,5 +39,5 @@ async def _export(settings: Settings, report: str, path: Path) -> int:
         await database.dispose()
 
 
-for _report in ("workers", "followups", "placements"):
+for _report in ("workers", "followups", "placements", "postings"):
     _report_command(_report)

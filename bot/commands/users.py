@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.settings import Settings
+from storage.states import Role
 
 app = typer.Typer(help="Staff roles (grant, revoke, townships a secretary covers) and console sign-in links.",
                   no_args_is_help=True)
@@ -14,22 +15,25 @@ TelegramId = typer.Option(..., "--telegram-id", help="The person's Telegram user
 
 @app.command("grant")
 def grant(
-    role: str = typer.Option(..., "--role", help="worker | observer | secretary | admin"),
+    role: str = typer.Option(..., "--role", help="worker | observer | secretary | admin | employer"),
     telegram_id: int = TelegramId,
     name: str = typer.Option(None, "--name", help="Their name as staff see it."),
     townships: str = typer.Option(None, "--townships", help="For a secretary: townships covered, comma separated."),
+    enterprise: str = typer.Option(None, "--enterprise", help="For an employer: the enterprise's id or name."),
     db: str | None = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
-    """Give a Telegram account a role."""
+    """Give a Telegram account a role (an employer is bound to an enterprise: --enterprise)."""
     from bot.cli import run_async, settings_for
 
-    message = run_async(_grant)(settings_for(db), role, str(telegram_id), name, townships)
+    message = run_async(_grant)(settings_for(db), role, str(telegram_id), name, townships, enterprise)
     typer.echo(message)
 
 
-async def _grant(settings: Settings, role: str, telegram_id: str, name: str | None, townships: str | None) -> str:
+async def _grant(settings: Settings, role: str, telegram_id: str, name: str | None, townships: str | None,
+                 enterprise_name: str | None = None) -> str:
     from bot.app import open_database
     from bot.cli import fail
+    from storage.queries.employers import EmployerError, bind, one_enterprise
     from storage.queries.roles import RoleError, grant, set_coverage
     from storage.vocabulary import geography
 
@@ -37,7 +41,12 @@ async def _grant(settings: Settings, role: str, telegram_id: str, name: str | No
     try:
         async with database.session() as session:
             try:
+                if (role == Role.EMPLOYER) != bool(enterprise_name):
+                    raise RoleError("an employer needs --enterprise (its id or name), and only an employer takes it")
+                enterprise = await one_enterprise(session, enterprise_name) if enterprise_name else None
                 person = await grant(session, "telegram", telegram_id, role, name=name)
+                if enterprise is not None:
+                    bind(person, enterprise)
                 covered: list[str] = []
                 if townships:
                     wanted = [part.strip() for part in townships.replace("，", ",").split(",") if part.strip()]
@@ -46,10 +55,12 @@ async def _grant(settings: Settings, role: str, telegram_id: str, name: str | No
                     if unknown:
                         raise RoleError(f"unknown townships: {', '.join(unknown)}")
                     covered = await set_coverage(session, person, [f for f in found if f])
-            except RoleError as exc:
+            except (RoleError, EmployerError) as exc:
                 fail(str(exc))
                 raise
         extra = f", covering {', '.join(covered)}" if covered else ""
+        if enterprise is not None:
+            extra = f" of {enterprise.name} (#{enterprise.id})"
         return f"telegram {telegram_id} is now {role}{extra}"
     finally:
         await database.dispose()

@@ -25,7 +25,7 @@ async def download(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     report = request.match_info["report"]
     if report not in REPORTS:
         raise web.HTTPNotFound()
-    headers, rows = await report_rows(ctx.session, report, visibility(ctx))
+    headers, rows = await report_rows(ctx.session, report, visibility(ctx), today=ctx.today)
     ctx.audit(f"export.{report}", "report", report, rows=len(rows))
     buffer = io.BytesIO()
     await asyncio.to_thread(write_xlsx, buffer, report, headers, rows)  # 100,000 rows take seconds of CPU

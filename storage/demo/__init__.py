@@ -44,6 +44,7 @@ class DemoSummary:
     admins: int = 0
     secretaries: int = 0
     observers: int = 0
+    employers: int = 0
     workers: int = 0
     follow_ups: int = 0
     applications: int = 0
@@ -74,6 +75,7 @@ class DemoSummary:
             admins=len(county.admins),
             secretaries=len(county.secretaries),
             observers=len(county.observers),
+            employers=len(county.employers),
             workers=len(county.workers),
             follow_ups=county.count(FollowUp),
             applications=county.count(Application),
@@ -103,6 +105,8 @@ async def load_demo(db: Database, *, today: date) -> DemoSummary:
         if taken:  # someone already chatted in the terminal under a demo worker's id: they keep it
             for worker in county.workers:
                 worker.person.identities[:] = [i for i in worker.person.identities if i.external_id not in taken]
+            for employer in county.employers:
+                employer.identities[:] = [i for i in employer.identities if i.external_id not in taken]
         session.add_all(county.first)
         await session.flush()
         for row, column, target in county.links:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from storage.demo.people import Names, Worker, build_observers, build_staff, build_workers
+from storage.demo.people import Names, Worker, build_employer, build_observers, build_staff, build_workers
 from storage.demo.reference import days, local_time
 from storage.demo.supermarket import Phones, build_departures, build_enterprises, build_trainings
 from storage.models import (
@@ -52,6 +52,7 @@ class DemoCounty:
     secretaries: list[Person]
     observers: list[Person]
     workers: list[Worker]
+    employers: list[Person] = field(default_factory=list)  # enterprises' hiring contacts (emp1)
     second: list[Any] = field(default_factory=list)
     links: list[tuple[Any, str, Any]] = field(default_factory=list)
 
@@ -61,7 +62,7 @@ class DemoCounty:
 
     @property
     def first(self) -> list[Any]:
-        people = self.admins + self.secretaries + self.observers + [w.person for w in self.workers]
+        people = self.admins + self.secretaries + self.observers + [w.person for w in self.workers] + self.employers
         return [*self.enterprises, *self.trainings, *self.departures, *people]
 
     def add(self, row: Any, **targets: Any) -> Any:
@@ -95,6 +96,9 @@ def build_county(today: date, *, seed: int = SEED) -> DemoCounty:
         observers=[o.person for o in observers],
         workers=workers,
     )
+    employer = build_employer(enterprises[0], today)
+    county.employers.append(employer)
+    county.links.append((employer, "enterprise_id", enterprises[0]))
     for secretary, township in staff.coverage_rows:
         county.add(SecretaryCoverage(township=township), secretary=secretary)
     _profiles(county)

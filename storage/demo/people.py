@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 
 from storage.demo.reference import data, days, local_time, townships
 from storage.demo.supermarket import Phones
-from storage.models import ChannelIdentity, Person, WorkerProfile
+from storage.models import ChannelIdentity, Enterprise, Person, WorkerProfile
+from storage.states import Role
 
 WORKERS = 200
 RETURNEE_SHARE = 0.6
@@ -119,6 +120,17 @@ def _staff_person(role: str, spec: dict[str, str], phones: Phones, joined: datet
         ChannelIdentity(channel="terminal", external_id=terminal_id, chat_id=terminal_id,
                         display_name=f"{spec['name']}（{spec['office']}）", created_at=joined)
     )
+    return person
+
+
+def build_employer(enterprise: Enterprise, today: date) -> Person:
+    """The hiring contact of one demo enterprise, with terminal id emp1 (`mishu chat --as employer`); bound to the
+    enterprise once it has an id (DemoCounty.links). Draws nothing at random, so the rest of the county is as
+    before."""
+    person = Person(role=Role.EMPLOYER, name=enterprise.contact_name, phone=enterprise.contact_phone,
+                    township=enterprise.township, created_at=local_time(today - days(10), "10:00"))
+    person.identities.append(ChannelIdentity(channel="terminal", external_id="emp1", chat_id="emp1",
+                                             display_name=f"{enterprise.contact_name}（{enterprise.name}）"))
     return person
 
 

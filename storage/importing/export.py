@@ -1,12 +1,14 @@
-"""Exporting the bureau's reports to XLSX: workers, follow-up outcomes, placements (Chinese headers).
+"""Exporting the bureau's reports to XLSX: workers, follow-up outcomes, placements, open postings (Chinese headers).
 
 `mishu export` writes every row; the console passes the reader's `Visibility`, so a secretary's download holds
-their own workers and their townships' (the same rule as the workers table).
+their own workers and their townships' (the same rule as the workers table). The postings report is the public
+shelf and is the same for every reader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -17,10 +19,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import FollowUp, Person, StatusChange, WorkerProfile
+from storage.models import Enterprise, FollowUp, Person, Posting, StatusChange, WorkerProfile
 from storage.queries.worker_file import Visibility
 
-REPORTS = ("workers", "followups", "placements")
+REPORTS = ("workers", "followups", "placements", "postings")
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -90,17 +92,47 @@ async def _placements(session: AsyncSession, visible: Visibility | None) -> tupl
     return headers, rows
 
 
-async def report_rows(session: AsyncSession, report: str, visible: Visibility | None = None) -> tuple[
-        list[str], list[list[Any]]]:
-    """One report's headers and rows (only the workers `visible` allows, when given)."""
+async def _postings(session: AsyncSession, today: date) -> tuple[list[str], list[list[Any]]]:
+    """The shelf as it is: open postings not past their deadline (waiting, rejected and closed ones are not)."""
+    stmt = (
+        select(Posting, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Posting.enterprise_id)
+        .where(Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today))
+        .order_by(Posting.id)
+    )
+    headers = ["编号", "企业名称", "岗位名称", "工种", "招聘人数", "薪资待遇", "工作地点", "岗位要求", "福利待遇", "联系人",
+               "联系电话", "截止日期", "上架时间", "来源"]
+    rows = [
+        [p.id, enterprise, p.title, p.job_category, "若干" if p.openings is None else p.openings,
+         p.salary_text or _pay(p), p.address or p.township or p.city, p.requirements, p.benefits, p.contact_name,
+         p.contact_phone, p.deadline, _local(p.created_at), "企业提交" if p.submitted_by_id else "导入"]
+        for p, enterprise in (await session.execute(stmt)).all()
+    ]
+    return headers, rows
+
+
+def _pay(posting: Posting) -> str:
+    low, high = posting.salary_min, posting.salary_max
+    if low is None and high is None:
+        return "面议"
+    unit = {"month": "元/月", "day": "元/天", "hour": "元/小时", "piece": "元/件"}.get(posting.salary_unit, "元")
+    return f"{low}-{high}{unit}" if low and high and low != high else f"{low or high}{unit}"
+
+
+async def report_rows(session: AsyncSession, report: str, visible: Visibility | None = None, *,
+                      today: date | None = None) -> tuple[list[str], list[list[Any]]]:
+    """One report's headers and rows (only the workers `visible` allows, when given; `today`: the bureau's date,
+    for which postings are still open; now by default)."""
+    if report == "postings":
+        return await _postings(session, today or datetime.now(ZONE).date())
     builders = {"workers": _workers, "followups": _followups, "placements": _placements}
     return await builders[report](session, visible)
 
 
 async def export_report(session: AsyncSession, report: str, path: Path | BinaryIO,
-                        visible: Visibility | None = None) -> int:
+                        visible: Visibility | None = None, *, today: date | None = None) -> int:
     """Write one report to an XLSX file (a path or an open binary file); returns the number of rows written."""
-    headers, rows = await report_rows(session, report, visible)
+    headers, rows = await report_rows(session, report, visible, today=today)
     write_xlsx(path, report, headers, rows)
     return len(rows)
 

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -108,3 +108,11 @@ def record_service(
 ) -> None:
     """Count a service contact for the bureau's figures."""
     session.add(ServiceRecord(person_id=person_id, channel=channel, kind=kind, chat_type=chat_type, created_at=at))
+
+
+async def count_service_since(session: AsyncSession, person_id: int, kind: str, since: datetime) -> int:
+    """How many contacts of one kind a person had since a moment (wrong binding codes typed today …)."""
+    stmt = select(func.count()).select_from(ServiceRecord).where(
+        ServiceRecord.person_id == person_id, ServiceRecord.kind == kind, ServiceRecord.created_at >= since
+    )
+    return int(await session.scalar(stmt) or 0)

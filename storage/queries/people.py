@@ -74,15 +74,17 @@ async def private_chat_of(session: AsyncSession, person_id: int) -> tuple[Channe
     return (row[0], row[1]) if row is not None else None
 
 
-async def staff_private_chats(session: AsyncSession, channel: str) -> list[int]:
-    """Private chat ids of secretaries and admins on a channel (for their command menu)."""
+async def staff_private_chats(
+    session: AsyncSession, channel: str, roles: tuple[str, ...] = ("secretary", "admin")
+) -> list[int]:
+    """Private chat ids of people with these roles on a channel (for their command menu)."""
     stmt = (
         select(ChannelIdentity.chat_id)
         .join(Person, Person.id == ChannelIdentity.person_id)
         .where(
             ChannelIdentity.channel == channel,
             ChannelIdentity.chat_id.is_not(None),
-            Person.role.in_(("secretary", "admin")),
+            Person.role.in_(roles),
         )
     )
     numbers = (read_int(chat, CHAT_ID) for chat in (await session.execute(stmt)).scalars() if chat)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ROLES, ChannelIdentity, Person, SecretaryCoverage
 from storage.queries.people import get_or_create_person
+from storage.states import Role
 
 
 class RoleError(ValueError):
@@ -25,6 +26,8 @@ async def grant(
         session, channel, external_id, chat_id=external_id if channel == "telegram" else None
     )
     person.role = role
+    if role != Role.EMPLOYER:
+        person.enterprise_id = None  # an employer is bound to an enterprise (storage.queries.employers.bind)
     if name:
         person.name = name
     return person
@@ -41,7 +44,8 @@ async def revoke(session: AsyncSession, channel: str, external_id: str) -> Perso
     ).scalar_one_or_none()
     if person is None:
         raise RoleError(f"nobody with {channel} id {external_id}")
-    person.role = "worker"
+    person.role = Role.WORKER
+    person.enterprise_id = None
     await session.execute(delete(SecretaryCoverage).where(SecretaryCoverage.secretary_id == person.id))
     return person
 

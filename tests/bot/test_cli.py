@@ -187,6 +187,73 @@ def test_export_workers_to_xlsx(tmp_path: Path) -> None:
     assert rows[0][1] == "姓名" and {r[1] for r in rows[1:]} == {"张德明", "李秀芳", "王建军"}
 
 
+class TestEmployers:
+    """Binding employers, codes, and reviewing what they submit, from the command line."""
+
+    POSTING = "明前茶采摘工\n对\n30人\n计件，月均3500元\n双福镇\n18-55岁\n包午饭\n刘会计 13800001111\n长期\n提交\n"
+
+    def setup_db(self, tmp_path: Path) -> str:
+        url = f"sqlite:///{tmp_path / 'e.db'}"
+        assert mishu("db", "upgrade", "--db", url).returncode == 0
+        sheet = tmp_path / "e.csv"
+        sheet.write_text("企业编号,企业名称,所在乡镇\nE1,双福茶厂,双福镇\nE2,双福茶叶合作社,双福镇\nE3,绍兴纺织,\n",
+                         encoding="utf-8")
+        assert mishu("import", "enterprises", str(sheet), "--db", url).returncode == 0
+        assert mishu("user", "grant", "--role", "admin", "--telegram-id", "1", "--db", url).returncode == 0
+        return url
+
+    def test_grant_binds_an_employer_to_one_enterprise(self, tmp_path: Path) -> None:
+        url = self.setup_db(tmp_path)
+        result = mishu("user", "grant", "--role", "employer", "--telegram-id", "555", "--enterprise", "绍兴",
+                       "--db", url)
+        assert result.returncode == 0 and "now employer of 绍兴纺织" in result.stdout, result.stderr
+        for args, says in (  # (each call starts Python: a few cases, the rest are in tests/flows)
+            (["--role", "employer"], "needs --enterprise"),
+            (["--role", "employer", "--enterprise", "双福"], "matches several enterprises"),
+        ):
+            bad = mishu("user", "grant", "--telegram-id", "556", *args, "--db", url)
+            assert bad.returncode == 2 and says in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, args
+
+    def test_code_chat_pending_approve_reject_export(self, tmp_path: Path) -> None:
+        url = self.setup_db(tmp_path)
+        issued = mishu("employer", "code", "--enterprise", "双福茶厂", "--days", "3", "--db", url)
+        assert issued.returncode == 0, issued.stderr
+        code = issued.stdout.splitlines()[0]
+        assert len(code) == 9 and code[4] == "-" and "valid until" in issued.stdout
+
+        chat = mishu("chat", "--user", "boss", "--db", url,
+                     stdin=f"我是企业，绑定码 {code}\n发布岗位\n{self.POSTING}发布岗位\n{self.POSTING}我的岗位\n")
+        assert chat.returncode == 0, chat.stderr
+        assert "绑定成功" in chat.stdout and chat.stdout.count("已提交") == 2 and "待审核" in chat.stdout
+
+        pending = mishu("postings", "pending", "--db", url)
+        assert pending.returncode == 0 and pending.stdout.count("明前茶采摘工") == 2 and "双福茶厂" in pending.stdout
+        first, second = (line.split()[0].lstrip("#") for line in pending.stdout.splitlines())
+        approved = mishu("postings", "approve", first, "--db", url)
+        assert approved.returncode == 0 and "approved and published" in approved.stdout
+        again = mishu("postings", "approve", first, "--db", url)
+        assert again.returncode == 2 and "not waiting for review (it is open)" in again.stderr
+        assert mishu("postings", "reject", second, "--db", url).returncode == 2  # --reason is required
+        rejected = mishu("postings", "reject", second, "--reason", "请写明工作时间", "--db", url)
+        assert rejected.returncode == 0 and "rejected" in rejected.stdout
+
+        told = mishu("chat", "--as", "employer", "--user", "boss", "--db", url, stdin=f"查看岗位 {second}\n")
+        assert "审核通过" in told.stdout and "请写明工作时间" in told.stdout  # the outbox, shown to the employer
+        assert "未通过" in told.stdout
+
+        exported = mishu("export", "postings", str(tmp_path / "p.xlsx"), "--db", url)
+        assert exported.returncode == 0 and "postings: 1 rows" in exported.stdout
+        figures = json.loads(mishu("stats", "--json", "--db", url).stdout)
+        assert figures["postings_open"] == 1 and figures["openings"] == 30
+
+    def test_the_demo_employer_in_the_terminal(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+        assert mishu("demo", "load", "--db", url).returncode == 0
+        result = mishu("chat", "--as", "employer", "--db", url, stdin="你好\n我的岗位\n")
+        assert result.returncode == 0, result.stderr
+        assert "招聘联系人" in result.stdout and "招聘中" in result.stdout
+
+
 async def test_a_broadcast_one_message_cannot_hold_is_refused(tmp_path: Path) -> None:
     from storage.db import Database
     from storage.migrate import upgrade

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +233,64 @@ class TestRawUpdates:
         async with served.app.db.session() as session:
             group = (await session.execute(select(ChatGroup))).scalar_one()
         assert group.active is False
+
+
+EMPLOYER = 700101
+ADMIN = 700102
+
+
+class TestEmployerPostsAdminApproves:
+    """An enterprise's contact binds with the bureau's code and submits a posting by typing and pressing; the admin
+    gets it through the outbox (delivered to Telegram) and approves it with the button; the employer is told."""
+
+    async def deliver(self, served: Served) -> None:
+        """One pass of the outbox worker (one worker for the whole test: a second would split the chats with it)."""
+        from bot.channels.telegram.sender import TelegramSender
+        from bot.delivery import Delivery
+
+        if not hasattr(self, "delivery"):
+            self.delivery = Delivery(served.app.db, TelegramSender(served.bot), served.app.settings)
+        report = await self.delivery.run_once()
+        assert report.sent >= 1, report
+
+    async def test_post_and_approve_with_the_button(self, served: Served) -> None:
+        from storage.models import Enterprise, Posting
+        from storage.queries.employers import create_code, shown_code
+        from storage.queries.roles import grant
+
+        async with served.app.db.session() as session:
+            await grant(session, "telegram", str(ADMIN), "admin", name="何建平")
+            enterprise = (await session.execute(select(Enterprise).order_by(Enterprise.id).limit(1))).scalar_one()
+            code, _ = await create_code(session, enterprise, now=datetime.now(UTC), days=3)
+        e = EMPLOYER
+        await step(served, e, served.say(e, f"/employer {shown_code(code)}"), "绑定成功")
+        await step(served, e, served.say(e, "发布岗位"), "岗位名称")
+        await step(served, e, served.say(e, "明前茶采摘工"), "采茶工")
+        await step(served, e, served.press(e, "对，是采茶工"), "招几个人")
+        await step(served, e, served.say(e, "30人"), "工资")
+        await step(served, e, served.say(e, "计件，月均3500元"), "地点")
+        await step(served, e, served.press(e, "和单位一样"), "要求")
+        await step(served, e, served.say(e, "18-55岁，身体健康"), "待遇")
+        await step(served, e, served.press(e, "无"), "联系")
+        contact = {"phone_number": "+8613912345678", "user_id": e, "first_name": "王经理"}
+        await step(served, e, served.emulator.send_message(e, contact=contact), "截止")
+        summary = await step(served, e, served.press(e, "长期招聘"), "请核对")
+        assert "13912345678" in summary and "18–55岁" in summary
+        await step(served, e, served.press(e, "提交审核"), "已提交")
+        async with served.app.db.session() as session:
+            posting = (await session.execute(select(Posting).order_by(Posting.id.desc()).limit(1))).scalar_one()
+        assert posting.status == "pending" and posting.title == "明前茶采摘工"
+
+        before = await served.count(ADMIN)
+        await self.deliver(served)
+        [review] = await served.next_messages(ADMIN, before)
+        assert "请审核" in review["text"] and "明前茶采摘工" in review["text"]
+        await step(served, ADMIN, served.press(ADMIN, "通过并发布"), "已发布")
+        async with served.app.db.session() as session:
+            assert (await session.get(Posting, posting.id)).status == "open"  # type: ignore[union-attr]
+
+        before = await served.count(EMPLOYER)
+        await self.deliver(served)
+        [told] = await served.next_messages(EMPLOYER, before)
+        assert "审核通过" in told["text"]
+        await step(served, ADMIN, served.press(ADMIN, "通过并发布"), "失效")  # pressed again: acts once

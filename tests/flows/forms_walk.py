@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from bot.harness import Conversation
 from flows import forms
 from flows.assistant import Assistant
+from flows.categories import category_reader
 from flows.messages import Button, ChatType
 from flows.registration import EDITABLE
 from storage.db import Database
-from storage.models import ConversationState, Person, utcnow
+from storage.models import ChannelIdentity, ConversationState, Enterprise, Person, Posting, utcnow
 from storage.queries.conversation import load_state
 from storage.queries.followups import add_followup
 from storage.queries.people import person_by_identity
@@ -95,7 +96,8 @@ async def make_env(db: Database, nlu: Any) -> Env:
     await add_departure(db, "东莞", "广东", NOW + timedelta(days=3), seats=40)
     await add_training(db, "春茶采摘技术培训", "采茶技术", NOW + timedelta(days=3), capacity=500)
     await add_training(db, "川菜厨师培训班", "厨师", NOW + timedelta(days=5), capacity=500)
-    return Env(db, Assistant(db, PinnedNLU(nlu, PINS)), staff)
+    # The category of a posting's title is read by the real NLU's guesser (PinnedNLU only wraps it).
+    return Env(db, Assistant(db, PinnedNLU(nlu, PINS), categorise=category_reader(nlu)), staff)
 
 
 Starter = Callable[[Env], Awaitable[Conversation]]
@@ -208,6 +210,79 @@ def _phone(env: Env) -> str:
     return f"137{next(env.counter):08d}"
 
 
+async def _hiring_contact(env: Env) -> Conversation:
+    """The hiring contact of 双福茶叶专业合作社 (bound), in a private chat."""
+    user = env.uid("boss")
+    async with env.db.session() as session:
+        tea = (await session.execute(select(Enterprise).where(Enterprise.name == "双福茶叶专业合作社"))).scalar_one()
+        person = Person(role="employer", name="刘会计", phone="13800001111", enterprise_id=tea.id, language="zh-hans")
+        person.identities.append(ChannelIdentity(channel="terminal", external_id=user, chat_id=user))
+        session.add(person)
+    return Conversation(env.assistant, user_id=user, now=NOW)
+
+
+async def _employer_post(env: Env) -> Conversation:
+    chat = await _hiring_contact(env)
+    await chat.say("发布岗位")
+    return chat
+
+
+async def _to_summary(env: Env, chat: Conversation) -> None:
+    """Answer the posting form with its samples up to the summary."""
+    for _ in range(15):
+        at = await position(env, chat)
+        if at.step == "confirm" or at.step is None:
+            break
+        await chat.say(forms.FORMS["employer_post"].step(at.step).sample)
+    assert (await position(env, chat)).step == "confirm", chat.text()
+
+
+async def _employer_change(env: Env) -> Conversation:
+    """At the summary, "修改": the run asking which part."""
+    chat = await _employer_post(env)
+    await _to_summary(env, chat)
+    await chat.say("修改")
+    return chat
+
+
+async def _submitted(env: Env) -> tuple[Conversation, int]:
+    chat = await _employer_post(env)
+    await _to_summary(env, chat)
+    await chat.say("提交")
+    async with env.db.session() as session:
+        return chat, int(await session.scalar(select(func.max(Posting.id))) or 0)
+
+
+async def _employer_edit(env: Env) -> Conversation:
+    """A submitted posting opened again from 修改岗位 (at its summary)."""
+    chat, posting_id = await _submitted(env)
+    await chat.say(f"修改岗位 {posting_id}")
+    return chat
+
+
+async def _review_reject(env: Env) -> Conversation:
+    """An admin pressing 不通过 on a newly submitted posting: asked for the reason."""
+    await _submitted(env)
+    admin = Conversation(env.assistant, user_id="admin1", now=NOW)
+    await admin.inbox(due_only=False)
+    await admin.press("不通过")
+    return admin
+
+
+async def _phone_share(env: Env) -> Conversation:
+    """A worker with a phone applying for an approved posting its employer submitted: asked about the phone."""
+    _, posting_id = await _submitted(env)
+    admin = Conversation(env.assistant, user_id="admin1", now=NOW)
+    await admin.say(f"/approve {posting_id}")
+    user = env.uid("applicant")
+    await add_person(env.db, user, name="张三", phone=_phone(env), township="双福镇", registered=True,
+                     secretary_id=env.staff["wang"])
+    chat = Conversation(env.assistant, user_id=user, now=NOW)
+    await speaks_simplified(env, chat)
+    await chat.say(f"/apply {posting_id}")
+    return chat
+
+
 ENTRIES: tuple[Entry, ...] = (
     Entry("register", "register", _register, {"phone": _phone}),
     Entry("register:observer", "register", _observer, {"phone": _phone}),
@@ -220,6 +295,13 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("booking", "booking", _booking),
     Entry("enrolment", "enrolment", _enrolment),
     Entry("alerts_resume", "alerts_resume", _alerts),
+    # "换一个" at the category: the walk then passes the list of categories too, where a title no category can be
+    # read from goes (so every step a typed title may lead to is among the walked ones).
+    Entry("employer_post", "employer_post", _employer_post, {"category": lambda env: "换一个"}),
+    Entry("employer_post:change", "employer_post", _employer_change),
+    Entry("employer_post:edit", "employer_post", _employer_edit),
+    Entry("review_reject", "review_reject", _review_reject),
+    Entry("phone_share", "phone_share", _phone_share),
 )
 
 

@@ -30,6 +30,7 @@ from storage.models import (
     Enrollment,
     FollowUp,
     OutboxMessage,
+    Posting,
     StatusChange,
     WorkerProfile,
 )
@@ -37,7 +38,15 @@ from storage.queries.transport import book
 from tests.conftest import NOW
 from tests.flows.factories import add_departure, add_training
 from tests.flows.forms_walk import ENTRIES, make_env, steps_of, walk
-from tests.flows.screens import SETTINGS, World, make_world, twin
+from tests.flows.screens import (
+    SETTINGS,
+    World,
+    employer_postings,
+    make_world,
+    phone_share_mid_form,
+    review_message,
+    twin,
+)
 from tests.flows.test_push import POLICY, add_posting, add_worker
 
 # Actions a second press cannot harm, and why (views, pickers that only lead to another button, settings
@@ -70,6 +79,10 @@ REPEATABLE: dict[str, str] = {
     "form.answer": "single-use choices in a dialog per question: see test_the_last_choice_of_every_form_acts_once",
     "other_services.person": "a hand-off: a repeated request joins the open case",
     "jobs.subscribe": "subscribes again (categories are a set)",
+    "employer.post": "opens the posting form; a posting is submitted once, by its summary's single-use choice",
+    "employer.edit": "opens the posting form on a pending or rejected posting; resubmitted once, as above",
+    "employer.list": "lists the employer's postings",
+    "employer.posting": "shows a posting's reach and applicants",
     "jobs.ease": "searches again without the condition dropped",
 }
 
@@ -242,6 +255,33 @@ async def _enrol(w: World) -> Scene:
     return Scene(chat, "我要报名", counter(w.db, Enrollment))
 
 
+# --- employers: review of a submitted posting, closing one, a worker's answer on sharing their phone -------------
+
+@scene("posting.approve")
+async def _approve(w: World) -> Scene:
+    return Scene(await review_message(w), "通过并发布", counter(w.db, Posting, Posting.status == "open",
+                                                                  Posting.submitted_by_id.is_not(None)))
+
+
+@scene("posting.reject")
+async def _reject(w: World) -> Scene:
+    return Scene(await review_message(w), "不通过", answer_only)  # asks the reason; the reason form acts once
+
+
+@scene("employer.close")
+async def _close(w: World) -> Scene:
+    first, _ = await employer_postings(w, "open", "open")
+    boss = w.chat("boss")
+    await boss.say("招满了")  # two open postings: which one?
+    return Scene(boss, f"关闭 #{first}", counter(w.db, Posting, Posting.status == "closed"))
+
+
+@scene("phone_share.answer")
+async def _share(w: World) -> Scene:
+    chat = await phone_share_mid_form(w)
+    return Scene(chat, "可以", counter(w.db, Application, Application.phone_shared_at.is_not(None)))
+
+
 @pytest.fixture
 async def world(any_db: Database) -> World:
     return await make_world(any_db)
@@ -285,10 +325,12 @@ async def test_two_presses_at_once_of_a_guarded_action_act_once(world: World, ac
 
 # One way into each registered form (forms_walk.ENTRIES has one per form at least), and what its completion adds.
 FIRST_ENTRIES = {entry.form: entry for entry in reversed(ENTRIES)}
-# Forms whose last answer is typed words (a reply to a worker, an employer's name, a note), not a button.
-TYPED_LAST = {"case_reply", "checkin.employer", "checkin.note"}
+# Forms whose last answer is typed words (a reply to a worker, an employer's name, a note, why a posting is
+# turned down), not a button.
+TYPED_LAST = {"case_reply", "checkin.employer", "checkin.note", "review_reject"}
 FORM_EFFECTS: dict[str, type] = {
     "broadcast": Broadcast, "booking": Booking, "enrolment": Enrollment, "register": WorkerProfile,
+    "employer_post": Posting,
 }
 
 

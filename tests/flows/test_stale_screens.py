@@ -25,7 +25,15 @@ from storage.db import Database
 from storage.models import Broadcast, ChannelIdentity, OutboxMessage, Person, WorkerProfile
 from tests.conftest import NOW
 from tests.flows.factories import add_departure
-from tests.flows.screens import SETTINGS, World, make_world, twin
+from tests.flows.screens import (
+    SETTINGS,
+    World,
+    employer_postings,
+    make_world,
+    phone_share_mid_form,
+    review_message,
+    twin,
+)
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 # The dialog machinery itself.
@@ -39,6 +47,8 @@ INDEPENDENT: dict[tuple[str, str], str] = {
     ("flows.transport", "_buttons"): "one card per bus: book, or cancel one's own booking",
     ("flows.transport", "confirm"): "the booking's cancel button, or a list of other buses when full",
     ("flows.broadcasting", "_progress_buttons"): "refresh may be pressed any time; withdraw once",
+    ("flows.employers", "posting_buttons"): "edit and withdraw are different things to do with a pending posting; "
+                                            "each checks the posting's state when pressed, withdraw is single-use",
 }
 
 Maker = Callable[[World], Awaitable[Conversation]]
@@ -133,6 +143,24 @@ async def _form_choice(w: World) -> Conversation:
     chat = w.chat("newcomer")
     await chat.say("我要登记")
     return chat
+
+
+@dialog("flows.posting_review.ask_admins", ("flows.posting_review", "ask_admins"), "通过并发布", "不通过")
+async def _review(w: World) -> Conversation:
+    return await review_message(w)
+
+
+@dialog("flows.posting_review.pending_command", ("flows.posting_review", "pending_command"), "通过并发布", "不通过")
+async def _pending(w: World) -> Conversation:
+    await employer_postings(w, "pending")
+    admin = w.chat("admin1")
+    await admin.say("/pending")
+    return admin
+
+
+@dialog("flows.phone_sharing.offer", ("flows.phone_sharing", "offer"), "可以", "不用了")
+async def _phone_share(w: World) -> Conversation:
+    return await phone_share_mid_form(w)
 
 
 def _button_number(chat: Conversation, label: str) -> int:

@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from storage.models import AuditEntry, StatusChange
+from storage.models import AuditEntry, Posting, StatusChange
 from tests.conftest import NOW
+from tests.factories import add_postings
 from tests.web.conftest import Browser, County
 
 
@@ -71,3 +72,17 @@ async def test_the_pages_that_list_them_link_them(county: County) -> None:
     assert 'href="/console/exports/workers.xlsx"' in await secretary.get("/console/workers")
     assert 'href="/console/exports/followups.xlsx"' in await secretary.get("/console/followups")
     assert 'href="/console/exports/placements.xlsx"' in await secretary.get("/console/postings")
+    assert 'href="/console/exports/postings.xlsx"' in await secretary.get("/console/postings")
+
+
+async def test_the_open_postings_sheet_is_the_shelf(county: County) -> None:
+    """The postings report (`mishu export postings`) from the console: open postings only, the same for everyone."""
+    await add_postings(county.db, NOW.date())
+    secretary = await county.signed_in("sec1")
+    rows = await sheet(secretary, "postings")
+    assert rows[0][:3] == ("编号", "企业名称", "岗位名称")
+    titles = {row[2] for row in rows[1:]}
+    assert "春茶采摘工" in titles
+    async with county.db.session() as session:
+        closed = set((await session.execute(select(Posting.title).where(Posting.status != "open"))).scalars())
+    assert closed and not (closed & titles)

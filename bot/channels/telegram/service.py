@@ -31,6 +31,7 @@ from bot.http import http_application, serve_http
 from bot.settings import ConfigError, Settings
 from storage.queries.people import staff_private_chats
 from storage.queries.roles import bootstrap_admins
+from storage.states import Role
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,9 @@ async def serve(settings: Settings, *, api_base: str | None = None) -> None:
         async with app.db.session() as session:
             await bootstrap_admins(session, settings.roles.admins)
             staff = await staff_private_chats(session, "telegram")
-        await set_menus(bot, staff, settings.language.default)
+            admins = await staff_private_chats(session, "telegram", ("admin",))
+            employers = await staff_private_chats(session, "telegram", (Role.EMPLOYER,))
+        await set_menus(bot, staff, settings.language.default, admin_chat_ids=admins, employer_chat_ids=employers)
         delivery = Delivery(app.db, TelegramSender(bot), settings)
         tasks.append(asyncio.create_task(delivery.run_forever(stop), name="outbox delivery"))
         scheduler = await _start_scheduler(app)

@@ -1,7 +1,7 @@
 """conversation context per chat
 
 Revision ID: 49652d4582c0
-Revises: 4ccdccd3e339
+Revises: 27d480b4617f
 Create Date: 2026-12-03 08:11:23.828941
 """
 
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '49652d4582c0'
-down_revision = '4ccdccd3e339'
+down_revision = '27d480b4617f'
 branch_labels = None
 depends_on = None
 
