@@ -20,6 +20,7 @@ from flows.turn import FlowSettings, Turn
 from flows.when import local_day, local_span, local_time
 from storage.db import Database
 from storage.models import Enrollment, Person
+from storage.numbers import read_id
 from storage.queries.training import (
     EnrolResult,
     Offer,
@@ -210,7 +211,8 @@ async def answer_course(turn: Turn, data: Data, value: str, pressed: bool) -> in
     offers = data["_offers"]
     ids = [int(offer[0]) for offer in offers]
     if pressed:
-        return int(value) if value.isdigit() and int(value) in ids else Invalid("training.bad_choice", most=len(ids))
+        chosen = read_id(value)
+        return chosen if chosen in ids else Invalid("training.bad_choice", most=len(ids))
     index = match_choice(value, [str(offer[1]) for offer in offers])
     if index is None and len(ids) == 1 and parse_yes_no(value):
         index = 0

@@ -26,6 +26,7 @@ from bot.web.routing import Route, Rule
 from flows.i18n import LANGUAGES
 from flows.scope import scope_of
 from flows.signin import current_session, new_token
+from storage.numbers import read_id
 from storage.queries.cases import case_owner
 from storage.queries.staff import account_of
 from storage.queries.worker_file import Owner, followup_owner, worker_owner
@@ -182,7 +183,8 @@ async def _csrf_ok(request: web.Request, ctx: Ctx) -> bool:
 async def _target_refusal(rule: Rule, request: web.Request, ctx: Ctx) -> web.StreamResponse | None:
     assert rule.target is not None
     raw = request.match_info.get(f"{rule.target}_id", "")
-    owner = await TARGETS[rule.target](ctx.session, int(raw)) if raw.isdigit() else None
+    target_id = read_id(raw)
+    owner = await TARGETS[rule.target](ctx.session, target_id) if target_id is not None else None
     if owner is None:
         return ctx.render("refused.html", status=404, reason="not_found")
     if ctx.scope is None:

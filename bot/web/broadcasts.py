@@ -18,7 +18,7 @@ from markupsafe import Markup
 from bot.channels.telegram.render import render_text
 from bot.web.context import Ctx
 from bot.web.paging import Paging
-from bot.web.routing import ADMINS, Page
+from bot.web.routing import ADMINS, Page, path_id
 from flows.audience import STATUS_WORDS, AudienceError, describe_audience, parse_audience
 from flows.broadcasting import next_morning, queue_broadcast
 from flows.channels import too_long_for
@@ -188,8 +188,7 @@ async def send(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 
 
 async def _broadcast(request: web.Request, ctx: Ctx) -> Broadcast:
-    raw = request.match_info["broadcast_id"]
-    broadcast = await ctx.session.get(Broadcast, int(raw)) if raw.isdigit() else None
+    broadcast = await ctx.session.get(Broadcast, path_id(request, "broadcast_id"))
     if broadcast is None:
         raise web.HTTPNotFound()
     return broadcast

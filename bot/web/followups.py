@@ -6,10 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web.context import Ctx
-from bot.web.routing import Page
+from bot.web.routing import Page, path_id
 from flows.casework import Handled, record_outcome, reschedule_followup
 from flows.followups import OUTCOMES, RESCHEDULE_DAYS, rules_of
 from flows.workcal import working_day_bounds
+from storage.numbers import read_id, read_int
 from storage.queries.followups import secretary_list
 from storage.queries.worker_file import secretaries
 from storage.states import FollowUpState
@@ -27,7 +28,7 @@ async def index(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     start, end = working_day_bounds(ctx.today, rules_of(ctx.settings).working_hours)
     chosen = request.query.get("secretary", "")
     if ctx.is_admin:
-        mine = int(chosen) if chosen.isdigit() else None  # an admin sees everyone's day, or one secretary's
+        mine = read_id(chosen)  # an admin sees everyone's day, or one secretary's
     else:
         mine = ctx.staff.id
     sections = {
@@ -56,7 +57,7 @@ async def _answer(ctx: Ctx, request: web.Request, handled: Handled, what: str) -
     done = what if handled.ok else f"refused_{handled.refusal}"
     if ctx.htmx:
         return ctx.render("_followup_done.html", handled=handled, what=what)
-    if back.startswith("/workers/") and back[len("/workers/"):].isdigit():
+    if back.startswith("/workers/") and read_id(back[len("/workers/"):]) is not None:
         return ctx.redirect(back, done=done)
     return ctx.redirect("/followups", done=done)
 
@@ -65,7 +66,7 @@ async def _answer(ctx: Ctx, request: web.Request, handled: Handled, what: str) -
 async def outcome(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
     form = await request.post()
-    followup_id = int(request.match_info["followup_id"])
+    followup_id = path_id(request, "followup_id")
     chosen = str(form.get("outcome", ""))
     handled = await record_outcome(ctx.session, ctx.staff, followup_id, chosen, now=ctx.now, settings=ctx.settings,
                                    employer=str(form.get("employer", "")))
@@ -79,11 +80,11 @@ async def outcome(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 async def reschedule(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
     form = await request.post()
-    followup_id = int(request.match_info["followup_id"])
-    days = str(form.get("days", ""))
-    handled = await reschedule_followup(ctx.session, ctx.staff, followup_id, int(days) if days.isdigit() else 0,
+    followup_id = path_id(request, "followup_id")
+    days = read_int(str(form.get("days", ""))) or 0
+    handled = await reschedule_followup(ctx.session, ctx.staff, followup_id, days,
                                         now=ctx.now, settings=ctx.settings)
     if handled.ok:
-        ctx.audit("followup.reschedule", "followup", followup_id, days=int(days),
+        ctx.audit("followup.reschedule", "followup", followup_id, days=days,
                   worker=handled.followup.worker_id if handled.followup else None)
     return await _answer(ctx, request, handled, "rescheduled")

@@ -6,13 +6,16 @@ from dataclasses import dataclass, replace
 
 from aiohttp import web
 
+from storage.numbers import Bounds, read_int
+
 MAX_PAGE = 100_000
+PAGES = Bounds(1, MAX_PAGE)
 
 
 def page_number(text: str | None) -> int:
     """A page number as typed in the URL: digits from 1, anything else is the first page."""
-    text = (text or "").strip()
-    return min(int(text), MAX_PAGE) if text.isdigit() and int(text) >= 1 else 1
+    number = read_int(text, PAGES)
+    return number if number is not None else 1
 
 
 @dataclass(frozen=True)

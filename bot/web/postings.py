@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.web.context import Ctx
 from bot.web.paging import Paging
-from bot.web.routing import ADMINS, Page
+from bot.web.routing import ADMINS, Page, path_id
 from bot.web.workers import visibility
 from flows.shelf import EDITABLE, ShelfAction, close_posting, edit_posting, typed_values
 from storage.queries.shelf import (
@@ -76,8 +76,7 @@ async def index(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 
 async def _detail(request: web.Request, ctx: Ctx, *, status: int = 200, action: ShelfAction | None = None,
                   typed: Mapping[str, str] | None = None) -> web.StreamResponse:
-    raw = request.match_info["posting_id"]
-    file = await posting_file(ctx.session, int(raw), visibility(ctx)) if raw.isdigit() else None
+    file = await posting_file(ctx.session, path_id(request, "posting_id"), visibility(ctx))
     if file is None:
         raise web.HTTPNotFound()
     if ctx.wants_json:
@@ -100,7 +99,7 @@ async def detail(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 @page.post(r"/postings/{posting_id:\d+}/close", roles=ADMINS)
 async def close(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
-    posting_id = int(request.match_info["posting_id"])
+    posting_id = path_id(request, "posting_id")
     done = await close_posting(ctx.session, ctx.staff, posting_id)
     if done.ok:
         ctx.audit("posting.close", "posting", posting_id)
@@ -110,7 +109,7 @@ async def close(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 @page.post(r"/postings/{posting_id:\d+}/edit", roles=ADMINS)
 async def edit(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
-    posting_id = int(request.match_info["posting_id"])
+    posting_id = path_id(request, "posting_id")
     form = await request.post()
     typed = {key: str(form.get(key, "")) for key in EDITABLE}
     done = await edit_posting(ctx.session, ctx.staff, posting_id, typed)

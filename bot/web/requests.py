@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.web.context import Ctx
 from bot.web.paging import Paging
-from bot.web.routing import Page
+from bot.web.routing import Page, path_id
 from bot.web.workers import visibility
 from flows.cases import CaseAction, case_thread, may_act_on_case, reply_to_case, resolve_case
 from storage.models import Case, Person
@@ -66,7 +66,7 @@ async def _case_page_data(ctx: Ctx, case: Case) -> dict[str, object]:
 
 @page.get("/requests/{case_id}", target="case")
 async def case_page(request: web.Request, ctx: Ctx) -> web.StreamResponse:
-    case = await ctx.session.get(Case, int(request.match_info["case_id"]))
+    case = await ctx.session.get(Case, path_id(request, "case_id"))
     assert case is not None  # the middleware answered 404 otherwise
     ctx.audit("case.view", "case", case.id)
     return ctx.render("request.html", **await _case_page_data(ctx, case), canned=ctx.console.canned_replies,
@@ -76,7 +76,7 @@ async def case_page(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 @page.get("/requests/{case_id}/thread", target="case")
 async def thread(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     """The conversation alone (htmx polls it): the worker's answer appears without reloading the page."""
-    case = await ctx.session.get(Case, int(request.match_info["case_id"]))
+    case = await ctx.session.get(Case, path_id(request, "case_id"))
     assert case is not None
     data = await _case_page_data(ctx, case)
     if ctx.wants_json:
@@ -93,7 +93,7 @@ def _answer(ctx: Ctx, case_id: int, done: CaseAction, what: str) -> web.StreamRe
 @page.post("/requests/{case_id}/reply", target="case", act=True)
 async def reply(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
-    case_id = int(request.match_info["case_id"])
+    case_id = path_id(request, "case_id")
     text = str((await request.post()).get("text", ""))[:REPLY_LIMIT]
     done = await reply_to_case(ctx.session, ctx.staff, case_id, text, now=ctx.now, settings=ctx.settings)
     if done.ok:
@@ -108,7 +108,7 @@ async def reply(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 @page.post("/requests/{case_id}/resolve", target="case", act=True)
 async def resolve(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
-    case_id = int(request.match_info["case_id"])
+    case_id = path_id(request, "case_id")
     done = await resolve_case(ctx.session, ctx.staff, case_id, now=ctx.now)
     if done.ok:
         ctx.audit("case.resolve", "case", case_id)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from storage.numbers import read_id
 from storage.states import Role
 
 if TYPE_CHECKING:
@@ -88,3 +89,12 @@ class Page:
         self, path: str, *, roles: frozenset[str] | None = None, target: str | None = None, act: bool = False
     ) -> Callable[[PageHandler], PageHandler]:
         return self._register("POST", path, roles, target, act, True)
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """The row id in the URL (`/workers/{worker_id}`), read like every typed id (storage/numbers.py: bounded, so
+    `²` or a 40-digit number is "not found", never a crash or an out-of-range query)."""
+    found = read_id(request.match_info.get(name))
+    if found is None:
+        raise web.HTTPNotFound()
+    return found

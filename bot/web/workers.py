@@ -13,11 +13,12 @@ from aiohttp import web
 from bot.privacy import masked_phone
 from bot.web.context import Ctx
 from bot.web.paging import Paging
-from bot.web.routing import ADMINS, Page
+from bot.web.routing import ADMINS, Page, path_id
 from flows.assignment import reassign_worker
 from flows.casework import Refusal, note_on_worker
 from flows.followups import OUTCOMES, RESCHEDULE_DAYS
 from storage.models import WORKER_STATUSES
+from storage.numbers import read_id
 from storage.queries.worker_file import (
     COUNT_LIMIT,
     Visibility,
@@ -59,7 +60,7 @@ def worker_filter(query: Mapping[str, str], zone: ZoneInfo) -> WorkerFilter:
         status=pick("status", WORKER_STATUSES),
         category=pick("category", tuple(job_categories())),
         origin=origin,
-        secretary_id=int(secretary) if secretary.isdigit() and len(secretary) < 10 else None,
+        secretary_id=read_id(secretary),
         registered_since=since,
         name=name,
     )
@@ -94,7 +95,7 @@ async def index(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 
 @page.get("/workers/{worker_id}", target="worker")
 async def card(request: web.Request, ctx: Ctx) -> web.StreamResponse:
-    worker_id = int(request.match_info["worker_id"])
+    worker_id = path_id(request, "worker_id")
     file = await worker_file(ctx.session, worker_id)
     if file is None:
         raise web.HTTPNotFound()
@@ -111,7 +112,7 @@ async def card(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 @page.post("/workers/{worker_id}/phone", target="worker")
 async def phone(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     """The full number, once asked for: who saw whose number, and when, goes into the audit log."""
-    worker_id = int(request.match_info["worker_id"])
+    worker_id = path_id(request, "worker_id")
     file = await worker_file(ctx.session, worker_id)
     if file is None:
         raise web.HTTPNotFound()
@@ -122,7 +123,7 @@ async def phone(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 @page.post("/workers/{worker_id}/note", target="worker", act=True)
 async def note(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
-    worker_id = int(request.match_info["worker_id"])
+    worker_id = path_id(request, "worker_id")
     text = str((await request.post()).get("text", ""))
     handled = await note_on_worker(ctx.session, ctx.staff, worker_id, text, now=ctx.now)
     if handled.refusal == Refusal.EMPTY:
@@ -133,11 +134,11 @@ async def note(request: web.Request, ctx: Ctx) -> web.StreamResponse:
 
 @page.post("/workers/{worker_id}/reassign", roles=ADMINS, target="worker")
 async def reassign(request: web.Request, ctx: Ctx) -> web.StreamResponse:
-    worker_id = int(request.match_info["worker_id"])
-    chosen = str((await request.post()).get("secretary", ""))
-    moved = chosen.isdigit() and await reassign_worker(ctx.session, worker_id, int(chosen), now=ctx.now,
-                                                       settings=ctx.settings)
+    worker_id = path_id(request, "worker_id")
+    chosen = read_id(str((await request.post()).get("secretary", "")))
+    moved = chosen is not None and await reassign_worker(ctx.session, worker_id, chosen, now=ctx.now,
+                                                         settings=ctx.settings)
     if not moved:
         return ctx.redirect(f"/workers/{worker_id}", done="reassign_failed")
-    ctx.audit("worker.reassign", "worker", worker_id, secretary=int(chosen))
+    ctx.audit("worker.reassign", "worker", worker_id, secretary=chosen)
     return ctx.redirect(f"/workers/{worker_id}", done="reassigned")

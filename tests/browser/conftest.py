@@ -106,8 +106,11 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[object]:
+    """Module-scoped on purpose: Playwright's sync API keeps its event loop marked as running in this thread while
+    it is open, and every async test after it would fail to start its own loop ("Runner.run() cannot be called
+    from a running event loop"). Closed when the module's tests are done, the loop goes with it."""
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ def test_any_query_string_gives_a_filter_of_known_values(query: dict[str, str]) 
     assert flt.village is None or (flt.township is not None and flt.village in villages(flt.township))
     assert flt.status is None or flt.status in WORKER_STATUSES
     assert flt.category is None or flt.category in job_categories()
-    assert flt.secretary_id is None or 0 <= flt.secretary_id < 10**9
+    assert flt.secretary_id is None or 1 <= flt.secretary_id < 2**31
     assert flt.name is None or (0 < len(flt.name) <= NAME_LIMIT and flt.name == flt.name.strip())
 
 
