@@ -208,11 +208,17 @@ def _derived(row: dict[str, Any]) -> dict[str, Any]:
 
 POSTING_COLUMNS = [c.name for c in Posting.__table__.columns]
 ENTERPRISE_COLUMNS = [c.name for c in Enterprise.__table__.columns]
+# A column the generated rows do not set gets the model's own scalar default (a bulk insert skips the ORM's), so a
+# column added to the models later (review_note …) needs nothing here.
+DEFAULTS = {table.name: {c.name: c.default.arg for c in table.columns if c.default is not None and c.default.is_scalar}
+            for table in (Posting.__table__, Enterprise.__table__)}
 
 
 def _values(rows: list[dict[str, Any]], columns: list[str], *, sqlite: bool) -> list[tuple[Any, ...]]:
+    defaults = DEFAULTS["posting" if columns is POSTING_COLUMNS else "enterprise"]
+
     def cell(row: dict[str, Any], name: str) -> Any:
-        value = row.get(name)
+        value = row[name] if name in row else defaults.get(name)
         if sqlite and isinstance(value, datetime):
             return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
         if sqlite and isinstance(value, date):
