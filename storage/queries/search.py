@@ -20,13 +20,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage import search_text as st
 from storage.attributes import expand, mask_of
-from storage.models import Posting
+from storage.models import Posting, ShelfCount
 from storage.shelf import FTS_TABLE, PG_DOCUMENT
 
 ORDERS = ("relevance", "pay", "near", "newest")
@@ -196,6 +196,50 @@ def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
                                                  [*part, Posting.monthly_pay.is_(None)])]
 
 
+# --- both backends: questions without free-text words are counted from the count table ------------------------
+
+
+def countable(query: ShelfQuery) -> bool:
+    """The count table answers the query's total (no free-text word to search for)."""
+    return _words_match(query) is None
+
+
+def group_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
+    """`pg_conditions` without words, on the count table's groups (a missing value there is '' or -1)."""
+    g = ShelfCount
+    found: list[ColumnElement[bool]] = []
+    if query.categories:
+        found.append(g.job_category.in_(list(query.categories)))
+    if query.places:
+        places = list(query.places)
+        found.append(or_(g.township.in_(places), g.city.in_(places), g.province.in_(places)))
+    mask = mask_of(query.attributes)
+    if mask:
+        found.append(g.attribute_mask.op("&")(mask) == mask)
+    if query.min_monthly_pay:
+        least = -(-int(query.min_monthly_pay) // 10) * 10
+        found.append(or_(g.monthly_pay == -1, g.monthly_pay >= least))
+    if query.age is not None:
+        age = min(max(query.age, 0), (1 << st.AGE_BITS) - 1)
+        found.append(g.age_min <= age)  # -1 (none) included
+        found.append(or_(g.age_max == -1, g.age_max >= age))
+    return found
+
+
+def group_tiers(query: ShelfQuery) -> list[ColumnElement[bool] | None]:
+    """What sets each tier of `tiers_of` apart within the query's groups (None: nothing, the one tier)."""
+    g = ShelfCount
+    if query.order == "pay":
+        return [and_(g.monthly_pay >= low, *([g.monthly_pay < high] if high else [])) for low, high in PAY_BANDS] + [
+            g.monthly_pay == -1]
+    if query.order == "near" and query.nearest:
+        near = list(query.nearest)
+        return [g.township == t for t in near] + [g.township.not_in(near)]
+    if query.order != "relevance":
+        return [None]
+    return [g.monthly_pay != -1, g.monthly_pay == -1]
+
+
 class _Engine:
     """Counting and reading ids of one tier on one backend (SQLite: FTS5 match; PostgreSQL: conditions)."""
 
@@ -238,9 +282,41 @@ class _Engine:
         stmt = select(Posting.id).where(*tier).order_by(Posting.id.desc()).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
-    async def sizes(self, base: Any, tiers: list[Any]) -> tuple[int, dict[int, int]]:
-        """The total, and the tiers' sizes where counting them with it is cheaper than one by one later:
-        PostgreSQL counts them all in the same scan (FILTER); SQLite counts a tier when a page reaches it."""
+    async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
+        """The total and every tier's size summed from the count table in one statement, or None when listed
+        postings past their deadline wait for the daily check (the groups count them; the postings are read then).
+        """
+        tiers = group_tiers(query)
+        expired = select(literal_column("1")).select_from(Posting).where(
+            Posting.listed, Posting.deadline < literal_column(f"DATE '{self.today.isoformat()}'")
+            if not self.sqlite else Posting.deadline < literal_column(f"'{self.today.isoformat()}'")).limit(1)
+        sums = [func.coalesce(func.sum(ShelfCount.postings if t is None else case((t, ShelfCount.postings), else_=0)),
+                              0) for t in tiers]
+        stmt = select(func.coalesce(func.sum(ShelfCount.postings), 0), *sums, expired.scalar_subquery()).where(
+            *group_conditions(query))
+        row = (await self.session.execute(text(self._compiled(stmt)))).one()
+        self._expired = row[-1] is not None
+        if self._expired:
+            return None
+        return int(row[0]), {i: int(n) for i, n in enumerate(row[1:-1])}
+
+    async def total(self, query: ShelfQuery) -> int:
+        """How many listed postings fit (the count table answers when it can)."""
+        if countable(query):
+            found = await self.grouped(query)
+            if found is not None:
+                return found[0]
+        return await self.count(self.base(query))
+
+    async def sizes(self, query: ShelfQuery, tiers: list[Any]) -> tuple[int, dict[int, int]]:
+        """The total, and the tiers' sizes where counting them with it is cheaper than one by one later: the
+        count table gives them all at once; else PostgreSQL counts them all in the same scan (FILTER), SQLite
+        counts a tier when a page reaches it."""
+        if countable(query):
+            found = await self.grouped(query)
+            if found is not None:
+                return found
+        base = self.base(query)
         if self.sqlite or len(tiers) == 1:
             return await self.count(base), {}
         conditions = [and_(*tier[len(base):]) for tier in tiers]
@@ -260,8 +336,7 @@ _EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
 
 async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
     """How many listed postings fit the query."""
-    engine = _Engine(session, query.today)
-    return await engine.count(engine.base(query))
+    return await _Engine(session, query.today).total(query)
 
 
 async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int = 1, page_size: int = 5,
@@ -270,7 +345,7 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     how many fit, and the ids of the first `remember` (a chat's result list, for paging and references)."""
     engine = _Engine(session, query.today)
     tiers = engine.tiers(query)
-    total, sizes = await engine.sizes(engine.base(query), tiers)
+    total, sizes = await engine.sizes(query, tiers)
     first = max(page - 1, 0) * page_size
     if first + page_size <= remember:
         ids = await _walk(engine, tiers, sizes, total, 0, remember)
@@ -316,7 +391,7 @@ async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[P
 async def counts_without(session: AsyncSession, query: ShelfQuery) -> dict[str, int]:
     """For each condition of the query, how many postings would fit without it (what removed them all)."""
     engine = _Engine(session, query.today)
-    return {condition: await engine.count(engine.base(query.without(condition))) for condition in query.conditions()}
+    return {condition: await engine.total(query.without(condition)) for condition in query.conditions()}
 
 
 async def unlist_expired(session: AsyncSession, today: date) -> int:
