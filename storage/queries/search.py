@@ -151,11 +151,14 @@ def _quote(value: str) -> str:
     return value.replace("'", "''")
 
 
-def pg_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
-    """The query as column conditions, meaning what `match_of` means over tokens."""
+def pg_conditions(query: ShelfQuery, *, deadline: bool = True) -> list[ColumnElement[bool]]:
+    """The query as column conditions, meaning what `match_of` means over tokens (`deadline`: leave out postings
+    past their deadline, which is needed only while the daily check has not unlisted them)."""
     today = literal_column(f"DATE '{query.today.isoformat()}'")
     # bare `listed` (not "IS true"), so the planner sees the partial indexes apply
-    found: list[ColumnElement[bool]] = [Posting.listed, or_(Posting.deadline.is_(None), Posting.deadline >= today)]
+    found: list[ColumnElement[bool]] = [Posting.listed]
+    if deadline:
+        found.append(or_(Posting.deadline.is_(None), Posting.deadline >= today))
     if query.categories:
         found.append(Posting.job_category.in_(list(query.categories)))
     if query.places:
@@ -177,9 +180,9 @@ def pg_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
+def pg_tiers(query: ShelfQuery, *, deadline: bool = True) -> list[list[ColumnElement[bool]]]:
     """`tiers_of` as column conditions."""
-    base = pg_conditions(query)
+    base = pg_conditions(query, deadline=deadline)
     if query.order == "pay":
         tiers = [[*base, Posting.monthly_pay >= low, *([Posting.monthly_pay < high] if high else [])]
                  for low, high in PAY_BANDS]
@@ -248,6 +251,7 @@ class _Engine:
         self.today = today
         self.sqlite = session.bind.dialect.name == "sqlite"
         self._expired: bool | None = None
+        self._span: int | None = None  # SQLite: the highest posting id, once the count table was read
 
     async def _any_expired(self) -> bool:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
@@ -256,6 +260,11 @@ class _Engine:
             found = await self.session.execute(text(_EXPIRED + " LIMIT 1"), {"today": self.today})
             self._expired = found.first() is not None
         return self._expired
+
+    @property
+    def walkable(self) -> bool:
+        """SQLite read the count table for this search (no words, nothing expired): tiers may be walked by id."""
+        return self._span is not None
 
     def _compiled(self, stmt: Any) -> str:
         return str(stmt.compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True}))
@@ -266,12 +275,40 @@ class _Engine:
             if await self._any_expired():
                 sql += f" AND rowid NOT IN ({_EXPIRED})"
             return int((await self.session.execute(text(sql), {"m": tier.fts5(), "today": self.today})).scalar_one())
-        stmt = select(func.count()).select_from(Posting).where(*tier)
+        stmt = select(func.count()).select_from(Posting).where(*await self._rows(tier))
         return int((await self.session.execute(text(self._compiled(stmt)))).scalar_one())
 
-    async def ids(self, tier: Any, limit: int, offset: int) -> list[int]:
+    def _today(self) -> Any:
+        return literal_column(f"'{self.today.isoformat()}'" if self.sqlite else f"DATE '{self.today.isoformat()}'")
+
+    def _expired_probe(self) -> Any:
+        """A scalar subquery: 1 when some listed posting is past its deadline (an index probe)."""
+        return select(literal_column("1")).select_from(Posting).where(
+            Posting.listed, Posting.deadline < self._today()).limit(1).scalar_subquery()
+
+    async def _rows(self, tier: Any) -> list[ColumnElement[bool]]:
+        """PostgreSQL: a tier's conditions on the posting table; a tier of search tokens (a question with words)
+        is answered by the GIN index alone, with the deadline read only while expired postings are listed."""
+        if not isinstance(tier, st.Match):
+            return tier
+        found = [Posting.listed, _document(tier)]
+        if await self._any_expired():
+            found.append(or_(Posting.deadline.is_(None), Posting.deadline >= self._today()))
+        return found
+
+    async def ids(self, tier: Any, limit: int, offset: int, *, rows: list[ColumnElement[bool]] | None = None,
+                  size: int | None = None) -> list[int]:
+        """`limit` ids of the tier from `offset` on, newest first. On SQLite a tier of many postings (`size`, of
+        the whole table's ids) is read by walking the table newest first with its column conditions (`rows`): a few
+        rows read for each one kept, where the full-text index would merge whole lists of postings."""
         if limit <= 0:
             return []
+        if self.sqlite and rows is not None and size and self._span is not None and (
+                (offset + limit) * self._span <= WALK_ROWS * size):
+            stmt = select(Posting.id).where(*rows).order_by(Posting.id.desc()).limit(limit).offset(offset)
+            # the walk by id, never an index on a condition (which would then sort what it found)
+            sql = self._compiled(stmt).replace("FROM posting ", "FROM posting NOT INDEXED ", 1)
+            return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
         if self.sqlite:
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
             if await self._any_expired():
@@ -279,26 +316,26 @@ class _Engine:
             sql += " ORDER BY rowid DESC LIMIT :limit OFFSET :offset"
             params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
-        stmt = select(Posting.id).where(*tier).order_by(Posting.id.desc()).limit(limit).offset(offset)
+        stmt = select(Posting.id).where(*await self._rows(tier)).order_by(Posting.id.desc()).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
     async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
         """The total and every tier's size summed from the count table in one statement, or None when listed
         postings past their deadline wait for the daily check (the groups count them; the postings are read then).
-        """
+        On SQLite the same statement reads the highest posting id, for `ids` to judge a walk by id."""
         tiers = group_tiers(query)
-        expired = select(literal_column("1")).select_from(Posting).where(
-            Posting.listed, Posting.deadline < literal_column(f"DATE '{self.today.isoformat()}'")
-            if not self.sqlite else Posting.deadline < literal_column(f"'{self.today.isoformat()}'")).limit(1)
         sums = [func.coalesce(func.sum(ShelfCount.postings if t is None else case((t, ShelfCount.postings), else_=0)),
                               0) for t in tiers]
-        stmt = select(func.coalesce(func.sum(ShelfCount.postings), 0), *sums, expired.scalar_subquery()).where(
-            *group_conditions(query))
+        extra = [select(func.max(Posting.id)).scalar_subquery()] if self.sqlite else []
+        stmt = select(func.coalesce(func.sum(ShelfCount.postings), 0), *sums, *extra,
+                      self._expired_probe()).where(*group_conditions(query))
         row = (await self.session.execute(text(self._compiled(stmt)))).one()
         self._expired = row[-1] is not None
         if self._expired:
             return None
-        return int(row[0]), {i: int(n) for i, n in enumerate(row[1:-1])}
+        if self.sqlite:
+            self._span = int(row[-2] or 0)
+        return int(row[0]), {i: int(n) for i, n in enumerate(row[1:1 + len(tiers)])}
 
     async def total(self, query: ShelfQuery) -> int:
         """How many listed postings fit (the count table answers when it can)."""
@@ -317,6 +354,14 @@ class _Engine:
             if found is not None:
                 return found
         base = self.base(query)
+        if isinstance(base, st.Match) and not self.sqlite:
+            # PostgreSQL, a question with words: counted from the GIN index, whether expired postings wait too read
+            # in the same statement; the tiers are counted when a page reaches them, as on SQLite
+            stmt = select(func.count(), self._expired_probe()).select_from(Posting).where(
+                Posting.listed, _document(base))
+            row = (await self.session.execute(text(self._compiled(stmt)))).one()
+            self._expired = row[1] is not None
+            return (await self.count(base) if self._expired else int(row[0])), {}
         if self.sqlite or len(tiers) == 1:
             return await self.count(base), {}
         conditions = [and_(*tier[len(base):]) for tier in tiers]
@@ -325,13 +370,16 @@ class _Engine:
         return int(row[0]), {i: int(n) for i, n in enumerate(row[1:])}
 
     def base(self, query: ShelfQuery) -> Any:
-        return match_of(query) if self.sqlite else pg_conditions(query)
+        """The query as search tokens (SQLite; PostgreSQL when it has words) or column conditions."""
+        return match_of(query) if self.sqlite or not countable(query) else pg_conditions(query)
 
     def tiers(self, query: ShelfQuery) -> list[Any]:
-        return tiers_of(query) if self.sqlite else pg_tiers(query)
+        return tiers_of(query) if self.sqlite or not countable(query) else pg_tiers(query)
 
 
 _EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
+# SQLite: a tier is read by walking the posting table newest first when about this many rows at most are read.
+WALK_ROWS = 2000
 
 
 async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
@@ -346,37 +394,51 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     engine = _Engine(session, query.today)
     tiers = engine.tiers(query)
     total, sizes = await engine.sizes(query, tiers)
+    # counted from the count table (SQLite): the tiers' column conditions, for walking the table by id
+    rows = pg_tiers(query, deadline=False) if engine.sqlite and engine.walkable else None
+    walk = _Walk(engine, tiers, sizes, total, rows)
     first = max(page - 1, 0) * page_size
     if first + page_size <= remember:
-        ids = await _walk(engine, tiers, sizes, total, 0, remember)
+        ids = await walk(0, remember)
         page_ids = ids[first:first + page_size]
     else:
-        page_ids = await _walk(engine, tiers, sizes, total, first, page_size)
-        ids = await _walk(engine, tiers, sizes, total, 0, remember) if remember else []
+        page_ids = await walk(first, page_size)
+        ids = await walk(0, remember) if remember else []
     return SearchPage(total, await postings_in_order(session, page_ids), ids)
 
 
-async def _walk(engine: _Engine, tiers: list[Any], sizes: dict[int, int], total: int, skip: int,
-                need: int) -> list[int]:
-    """`need` ids from position `skip` on, through the tiers in order (`sizes`: the tiers counted so far)."""
-    ids: list[int] = []
-    if skip >= total:
+@dataclass
+class _Walk:
+    """Reading ids through the tiers in order (`sizes`: the tiers counted so far; `rows`: their column
+    conditions, where a walk by id may read them)."""
+
+    engine: _Engine
+    tiers: list[Any]
+    sizes: dict[int, int]
+    total: int
+    rows: list[list[ColumnElement[bool]]] | None
+
+    async def __call__(self, skip: int, need: int) -> list[int]:
+        """`need` ids from position `skip` on."""
+        ids: list[int] = []
+        if skip >= self.total:
+            return ids
+        for number, tier in enumerate(self.tiers):
+            if need <= 0:
+                break
+            # a tier is counted only to skip into it; the last one never (what is left of the total is in it)
+            if skip and number < len(self.tiers) - 1:
+                if number not in self.sizes:
+                    self.sizes[number] = await self.engine.count(tier)
+                if skip >= self.sizes[number]:
+                    skip -= self.sizes[number]
+                    continue
+            found = await self.engine.ids(tier, need, skip, rows=self.rows[number] if self.rows else None,
+                                          size=self.sizes.get(number))
+            ids.extend(found)
+            need -= len(found)
+            skip = 0
         return ids
-    for number, tier in enumerate(tiers):
-        if need <= 0:
-            break
-        # a tier is counted only to skip into it; the last one never (what is left of the total is in it)
-        if skip and number < len(tiers) - 1:
-            if number not in sizes:
-                sizes[number] = await engine.count(tier)
-            if skip >= sizes[number]:
-                skip -= sizes[number]
-                continue
-        found = await engine.ids(tier, need, skip)
-        ids.extend(found)
-        need -= len(found)
-        skip = 0
-    return ids
 
 
 async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[Posting]:
