@@ -15,6 +15,11 @@ The full-text index holds only listed postings' `search_tokens` (storage/search_
   asked, and partial B-tree indexes holding every column a search filters on, so that counts of broad questions
   are read from an index alone.
 
+The count table `shelf_count` (storage.models.ShelfCount) holds how many listed postings share each group of
+category, place, attribute mask, pay and age limits; the same triggers keep it (SQLite: beside each index entry;
+PostgreSQL: three row triggers firing only when `listed` or the group changes), so search can total a question
+without words by summing groups (storage/queries/search.py). `recount` makes it again in one statement.
+
 `create_shelf` is run by the migration that introduced it; a later migration that rebuilds the posting table
 (SQLite batch mode) must run it again (tests/storage/test_search.py checks the triggers exist at head).
 """

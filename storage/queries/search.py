@@ -5,6 +5,12 @@ the question becomes one boolean expression over the postings' search tokens (st
 the full-text index answers for listed postings only (open, near-duplicates collapsed: storage/shelf.py);
 postings past their deadline that the daily check has not unlisted yet are left out too.
 
+Counting: a question without free-text words is counted from the count table (storage/shelf.py, `shelf_count`:
+listed postings per group of category, place, attributes, pay and age limits), summing the groups that fit — the
+total and every tier's size in one statement whatever the shelf's size; only while listed postings past their
+deadline wait for the daily check are the postings counted instead. A question with words is counted from the
+full-text index (FTS5; PostgreSQL's GIN index, the whole question as one tsquery).
+
 Order: "newest" is the order postings came on the shelf; "relevance" puts postings whose title holds the
 words asked first, and among those postings that say what they pay before 面议 and piece rates, newest first
 among equals; "pay" goes by pay band (about 500 yuan a month wide), newest
@@ -244,7 +250,8 @@ def group_tiers(query: ShelfQuery) -> list[ColumnElement[bool] | None]:
 
 
 class _Engine:
-    """Counting and reading ids of one tier on one backend (SQLite: FTS5 match; PostgreSQL: conditions)."""
+    """Counting and reading ids of one tier on one backend (SQLite: FTS5 match or, for a dense tier of a question
+    without words, a walk by id; PostgreSQL: column conditions, or a tsquery when the question has words)."""
 
     def __init__(self, session: AsyncSession, today: date) -> None:
         self.session = session
