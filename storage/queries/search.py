@@ -433,6 +433,8 @@ class _Walk:
         for number, tier in enumerate(self.tiers):
             if need <= 0:
                 break
+            if self.sizes.get(number) == 0:
+                continue  # known to be empty: nothing to read
             # a tier is counted only to skip into it; the last one never (what is left of the total is in it)
             if skip and number < len(self.tiers) - 1:
                 if number not in self.sizes:
