@@ -31,6 +31,7 @@ from storage.db import Database
 from storage.importing.importer import write_rows
 from storage.importing.postings import read_ahead
 from storage.importing.rows import Checked, ImportReport, RowError
+from storage.policy_files import PolicyDoc
 from storage.queries.followups import (
     coverage,
     move_worker,
@@ -38,6 +39,7 @@ from storage.queries.followups import (
     set_secretaries,
     workers_with_open,
 )
+from storage.queries.policies import policy_keys, upsert_policies
 
 
 @dataclass
@@ -112,6 +114,35 @@ async def import_within(session: AsyncSession, checked: Checked, *, now: datetim
         raise
     outcome.write_seconds = time.perf_counter() - started
     return outcome
+
+
+@dataclass(frozen=True)
+class PoliciesImported:
+    """What importing policy files did (or, for a dry run, would do): keys added and keys replaced."""
+
+    added: list[str]
+    updated: list[str]
+    dry_run: bool
+
+
+async def import_policies_within(session: AsyncSession, docs: Sequence[PolicyDoc], *, now: datetime,
+                                 dry_run: bool = False) -> PoliciesImported:
+    """`mishu import policies` and the console's 政策 page: the checked policies (storage.policy_files) upserted by
+    key in a SAVEPOINT of the caller's transaction, rolled back for a dry run, which so says exactly which
+    policies would be new and which replaced. The chat's search index is rebuilt when the policies change."""
+    known = set(await policy_keys(session))
+    savepoint = await session.begin_nested()
+    try:
+        await upsert_policies(session, docs, now=now)
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    if dry_run:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+    return PoliciesImported([d.key for d in docs if d.key not in known], [d.key for d in docs if d.key in known],
+                            dry_run)
 
 
 async def run_import(db: Database, checked: Checked, *, now: datetime, settings: Any,

@@ -143,18 +143,18 @@ def import_policies(
     if dry_run:
         typer.echo(f"{len(docs)} policies are valid; nothing imported (--dry-run)")
         return
-    added, updated = run_async(_import_policies)(settings, docs)
-    typer.echo(f"policies: {added} added, {updated} updated")
+    done = run_async(_import_policies)(settings, docs)
+    typer.echo(f"policies: {len(done.added)} added, {len(done.updated)} updated")
 
 
-async def _import_policies(settings: Settings, docs: list) -> tuple[int, int]:  # type: ignore[type-arg]
+async def _import_policies(settings: Settings, docs: list) -> Any:  # type: ignore[type-arg]
     from bot.app import open_database
-    from storage.queries.policies import upsert_policies
+    from flows.imports import import_policies_within
 
     database = await open_database(settings)
     try:
         async with database.session() as session:
-            return await upsert_policies(session, docs, now=datetime.now(UTC))
+            return await import_policies_within(session, docs, now=datetime.now(UTC))
     finally:
         await database.dispose()
 
