@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -63,7 +64,8 @@ def uploaded(form: Any, suffixes: tuple[str, ...]) -> tuple[list[Upload], str | 
     files = [field for field in form.getall("file", []) if isinstance(field, web.FileField) and field.filename]
     if not files:
         return [], "web.imports.no_file"
-    chosen = [Upload(Path(field.filename).name[:120], field.file.read(MAX_BYTES + 1)) for field in files]
+    # aiohttp's own client percent-encodes a name that is not ASCII (browsers send it as UTF-8)
+    chosen = [Upload(Path(unquote(field.filename)).name[:120], field.file.read(MAX_BYTES + 1)) for field in files]
     if any(Path(upload.name).suffix.lower() not in suffixes for upload in chosen):
         return chosen, "web.imports.bad_type"
     return chosen, None
