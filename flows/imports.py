@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.assignment import spread
 from flows.followups import on_placed, schedule_first_checkins
+from flows.i18n import t
 from flows.push import push_posting
 from storage.db import Database
 from storage.importing.importer import write_rows
@@ -40,6 +41,18 @@ from storage.queries.followups import (
     workers_with_open,
 )
 from storage.queries.policies import policy_keys, upsert_policies
+
+
+def error_text(error: RowError, language: str) -> str:
+    """What is wrong with the row, in the reader's language (the console's table has the row and column apart)."""
+    return t(f"importing.{error.key}", language, **error.values)
+
+
+def error_line(error: RowError, language: str) -> str:
+    """The row, column and what is wrong in one line (`mishu import` lists them so)."""
+    where = "line" if error.row else "header_line"
+    return t(f"importing.{where}" + ("" if error.column else "_no_column"), language, row=error.row,
+             column=error.column, message=error_text(error, language))
 
 
 @dataclass
@@ -103,10 +116,8 @@ async def import_within(session: AsyncSession, checked: Checked, *, now: datetim
         # a value the database refuses. One line, nothing written, as for any row error.
         await savepoint.rollback()
         reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
-        advice = ("someone changed the same records during the import; run it again"
-                  if isinstance(exc, IntegrityError) else "please report this file to the developers")
         report = ImportReport(checked.kind, rows=checked.total_rows, errors=[RowError(
-            0, "", f"the database refused the rows ({reason}); nothing was imported — {advice}")])
+            0, "", "refused_conflict" if isinstance(exc, IntegrityError) else "refused_value", {"reason": reason})])
         outcome = ImportOutcome(report, dry_run)
     except BaseException:
         if savepoint.is_active:

@@ -10,6 +10,7 @@ import typer
 
 from bot.settings import Settings
 
+CLI_LANGUAGE = "en"  # the command line speaks English, as all of `mishu`'s output does
 app = typer.Typer(help="Import the bureau's files (CSV, XLSX; policies and the bureau file as YAML).", no_args_is_help=True)
 
 
@@ -58,8 +59,9 @@ def _sheet_command(kind: str) -> None:
 
 def _fail_with(path: Path, errors: list[Any]) -> None:
     from bot.cli import fail
+    from flows.imports import error_line
 
-    listing = "\n".join(f"  {error}" for error in errors[:200])
+    listing = "\n".join(f"  {error_line(error, CLI_LANGUAGE)}" for error in errors[:200])
     more = f"\n  … and {len(errors) - 200} more" if len(errors) > 200 else ""
     fail(f"{path.name}: {len(errors)} problems, nothing imported:\n{listing}{more}")
 

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -40,7 +41,8 @@ class Row:
 class Sheet:
     headers: list[str]
     rows: list[Row]
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (row, what is wrong) found while reading
+    # (row, catalogue key under `importing.`, its values): what is wrong, found while reading
+    problems: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _text(value: object) -> str:
@@ -78,14 +80,14 @@ def decode(data: bytes, name: str) -> str:
 
 
 def _build(headers: list[str], raw_rows: list[tuple[int, list[str], frozenset[int]]],
-           problems: list[tuple[int, str]]) -> Sheet:
+           problems: list[tuple[int, str, dict[str, Any]]]) -> Sheet:
     clean_headers = [h.replace("\ufeff", "").strip().replace("\n", "") for h in headers]
     rows = []
     for number, cells, numeric in raw_rows:
         if not any(cells):
             continue  # blank lines between blocks are common and mean nothing
         if len(cells) > len(clean_headers) and any(cells[len(clean_headers):]):
-            problems.append((number, f"{len(cells)} cells but only {len(clean_headers)} headers"))
+            problems.append((number, "cells_beyond_headers", {"cells": len(cells), "headers": len(clean_headers)}))
         values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(clean_headers) if h}
         numbers = frozenset(clean_headers[i] for i in numeric if i < len(clean_headers) and clean_headers[i])
         rows.append(Row(number, values, numbers))
@@ -141,20 +143,19 @@ def _formulas_without_values(xml: bytes) -> list[str]:
     return found
 
 
-def _formula_problems(path: Path, headers: list[str]) -> list[tuple[int, str]]:
+def _formula_problems(path: Path, headers: list[str]) -> list[tuple[int, str, dict[str, Any]]]:
     with zipfile.ZipFile(path) as archive:
         xml = _first_sheet_xml(archive)
     if b"<f" not in xml and b":f>" not in xml:
         return []  # no formulas at all: the usual case, and no need to read the XML
-    problems = []
+    problems: list[tuple[int, str, dict[str, Any]]] = []
     for cell in _formulas_without_values(xml):
         match = _CELL.fullmatch(cell)
         if not match:
             continue
         index = column_index_from_string(match.group(1)) - 1
         column = headers[index] if index < len(headers) and headers[index] else cell
-        problems.append((int(match.group(2)), f"{column} ({cell}) is a formula whose value was never saved: open the "
-                                              "file in Excel or WPS and save it again, or paste the values"))
+        problems.append((int(match.group(2)), "formula_unsaved", {"column": column, "cell": cell}))
     return problems
 
 
@@ -174,13 +175,13 @@ def read_xlsx(path: Path) -> Sheet:
         numeric = frozenset(i for i, cell in enumerate(row) if isinstance(cell, int | float)
                             and not isinstance(cell, bool))
         raw.append((number, [_text(cell) for cell in row], numeric))
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, str, dict[str, Any]]] = []
     for (first_row, first_column), (last_row, last_column) in merged:
         if first_row > 0:
             where = f"{get_column_letter(first_column + 1)}{first_row + 1}:{get_column_letter(last_column + 1)}{last_row + 1}"
-            problems.append((first_row + 1, f"merged cells {where}: unmerge them and fill every row"))
+            problems.append((first_row + 1, "merged_cells", {"where": where}))
     problems += _formula_problems(path, headers)
-    return _build(headers, raw, sorted(problems))
+    return _build(headers, raw, sorted(problems, key=lambda problem: problem[0]))
 
 
 def read_sheet(path: Path) -> Sheet:
