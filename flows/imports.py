@@ -32,6 +32,7 @@ from storage.db import Database
 from storage.importing.importer import write_rows
 from storage.importing.postings import read_ahead
 from storage.importing.rows import Checked, ImportReport, RowError
+from storage.importing.sheets import SheetError
 from storage.policy_files import PolicyDoc
 from storage.queries.followups import (
     coverage,
@@ -53,6 +54,12 @@ def error_line(error: RowError, language: str) -> str:
     where = "line" if error.row else "header_line"
     return t(f"importing.{where}" + ("" if error.column else "_no_column"), language, row=error.row,
              column=error.column, message=error_text(error, language))
+
+
+def sheet_error_text(error: SheetError, language: str, **shown: Any) -> str:
+    """Why the file cannot be read, in the reader's language (`shown`: values to show instead, e.g. the name the
+    file had on the staff member's computer)."""
+    return t(f"importing.sheet.{error.key}", language, **{**error.values, **shown})
 
 
 @dataclass

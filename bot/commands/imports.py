@@ -24,6 +24,7 @@ def _sheet_command(kind: str) -> None:
                                   help="Push new postings to matching workers now (else the daily push sends them)."),
     ) -> None:
         from bot.cli import fail, run_async, settings_for
+        from flows.imports import sheet_error_text
         from storage.importing.importer import check_file
         from storage.importing.sheets import SheetError
 
@@ -31,7 +32,7 @@ def _sheet_command(kind: str) -> None:
         try:
             checked = check_file(kind, path, _category_guesser(settings) if kind == "postings" else None)
         except SheetError as exc:
-            fail(str(exc))
+            fail(sheet_error_text(exc, CLI_LANGUAGE))
             return
         for warning in checked.warnings:
             typer.echo(f"note: {warning}", err=True)

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.web.context import Ctx
 from bot.web.routing import ADMINS, Page
-from flows.imports import import_within, push_imported
+from flows.imports import import_within, push_imported, sheet_error_text
 from storage.importing.importer import KINDS, check_file
 from storage.importing.rows import Checked
 from storage.importing.sheets import MAX_BYTES, SheetError
@@ -106,7 +106,7 @@ async def upload(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     try:
         checked = await _check(ctx, kind, name, data)
     except SheetError as exc:
-        result["problem"] = str(exc).replace("upload" + Path(name).suffix.lower(), name)
+        result["problem"] = sheet_error_text(exc, ctx.language, name=name)
         return _answer(ctx, kind, result, status=400)
     outcome = await import_within(ctx.session, checked, now=ctx.now, settings=ctx.settings, dry_run=wanted == "preview")
     report = outcome.report

@@ -27,7 +27,13 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class SheetError(Exception):
-    """The file as a whole cannot be read (not a row problem)."""
+    """The file as a whole cannot be read (not a row problem): `key` under `importing.sheet.` in the catalogues and
+    its `values` (`name`: the file's name), worded in the reader's language by flows.imports.sheet_error_text."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(f"{values.get('name', '')}: {key}")
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ def decode(data: bytes, name: str) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise SheetError(f"{name}: starts like UTF-16 text but is not ({exc.reason})") from exc
+            raise SheetError("utf16", name=name, reason=exc.reason) from exc
     body = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
     try:
         return body.decode("utf-8")
@@ -73,10 +79,7 @@ def decode(data: bytes, name: str) -> str:
             return body.decode("gb18030")
         except UnicodeDecodeError:
             line = body[:utf8_error.start].count(b"\n") + 1
-            raise SheetError(
-                f"{name}: line {line} is neither UTF-8 nor GBK text; save the file from Excel or WPS as "
-                "\"CSV UTF-8\" or as .xlsx"
-            ) from None
+            raise SheetError("encoding", name=name, line=line) from None
 
 
 def _build(headers: list[str], raw_rows: list[tuple[int, list[str], frozenset[int]]],
@@ -103,7 +106,7 @@ def _delimiter(first_line: str) -> str:
 def read_csv(path: Path) -> Sheet:
     text = decode(path.read_bytes(), path.name)
     if not text.strip():
-        raise SheetError(f"{path.name}: the file is empty")
+        raise SheetError("empty", name=path.name)
     lines = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text.split("\n", 1)[0])))
     raw = [(i + 2, [cell.strip() for cell in line], frozenset[int]()) for i, line in enumerate(lines[1:])]
     return _build(lines[0], raw, [])
@@ -166,9 +169,9 @@ def read_xlsx(path: Path) -> Sheet:
         cells = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or []
     except Exception as exc:  # calamine raises its own error types for a broken or encrypted file
-        raise SheetError(f"{path.name}: not a readable XLSX file ({type(exc).__name__})") from exc
+        raise SheetError("xlsx_unreadable", name=path.name, reason=type(exc).__name__) from exc
     if not cells or not any(_text(cell) for cell in cells[0]):
-        raise SheetError(f"{path.name}: the first sheet is empty or its first row has no headers")
+        raise SheetError("no_headers", name=path.name)
     headers = [_text(cell) for cell in cells[0]]
     raw = []
     for number, row in enumerate(cells[1:], start=2):
@@ -187,14 +190,14 @@ def read_xlsx(path: Path) -> Sheet:
 def read_sheet(path: Path) -> Sheet:
     """The first sheet of an XLSX, or a CSV file, as rows of strings keyed by header."""
     if not path.is_file():
-        raise SheetError(f"{path}: no such file")
+        raise SheetError("missing", name=str(path))
     if path.stat().st_size > MAX_BYTES:
-        raise SheetError(f"{path.name}: larger than {MAX_BYTES // 1024 // 1024} MB; split it into several files")
+        raise SheetError("too_large", name=path.name, most=MAX_BYTES // 1024 // 1024)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path)
     if suffix in (".csv", ".txt", ".tsv"):
         return read_csv(path)
     if suffix == ".xls":
-        raise SheetError(f"{path.name}: old .xls format; open it in Excel or WPS and save as .xlsx")
-    raise SheetError(f"{path.name}: unknown file type; use .csv or .xlsx")
+        raise SheetError("xls", name=path.name)
+    raise SheetError("unknown_type", name=path.name)

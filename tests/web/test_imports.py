@@ -159,8 +159,8 @@ class TestRefusals:
 
     @pytest.mark.parametrize(("name", "content", "message"), [
         ("岗位.xls", b"\xd0\xcf\x11\xe0", "另存为 .xlsx"),
-        ("岗位.csv", b"", "empty"),
-        ("岗位.xlsx", b"not a zip file", "not a readable XLSX"),
+        ("岗位.csv", b"", "岗位.csv：文件是空的"),
+        ("岗位.xlsx", b"not a zip file", "岗位.xlsx：不是能读的 XLSX 文件"),
     ])
     async def test_files_that_cannot_be_read(self, county: County, tmp_path: Path, name: str, content: bytes,
                                              message: str) -> None:
