@@ -49,7 +49,9 @@ def test_a_broadcast_composed_in_the_browser_reaches_the_worker_in_the_emulator(
     page.wait_for_selector("#compose-form")
     text = "浏览器测试广播：明天上午九点双福镇采茶专场招聘会"
     page.fill("#compose-form textarea[name=text]", text)
+    page.click("#compose-form details:has(input[name=township]) summary")  # the townships fold open
     page.check("#compose-form input[name=township][value=双福镇]")
+    page.wait_for_selector("#audience-workers")  # the live count
     page.click("#preview")
     page.wait_for_selector("#as-seen")
     assert text in page.inner_text("#as-seen")
