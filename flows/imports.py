@@ -33,7 +33,7 @@ from storage.importing.importer import write_rows
 from storage.importing.postings import read_ahead
 from storage.importing.rows import Checked, ImportReport, RowError
 from storage.importing.sheets import SheetError
-from storage.policy_files import PolicyDoc
+from storage.policy_files import PolicyDoc, PolicyProblem
 from storage.queries.followups import (
     coverage,
     move_worker,
@@ -60,6 +60,12 @@ def sheet_error_text(error: SheetError, language: str, **shown: Any) -> str:
     """Why the file cannot be read, in the reader's language (`shown`: values to show instead, e.g. the name the
     file had on the staff member's computer)."""
     return t(f"importing.sheet.{error.key}", language, **{**error.values, **shown})
+
+
+def policy_problem_text(problem: PolicyProblem, language: str) -> str:
+    """`file: what is wrong` with a policy file, in the reader's language."""
+    message = t(f"policy_file.{problem.key}", language, **problem.values)
+    return t("policy_file.line", language, file=problem.file, message=message)
 
 
 @dataclass

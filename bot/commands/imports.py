@@ -133,13 +133,15 @@ def import_policies(
 ) -> None:
     """Add or update policies (by their key) in the knowledge base."""
     from bot.cli import fail, run_async, settings_for
+    from flows.imports import policy_problem_text
     from storage.policy_files import PolicyFileError, load_policy_files
 
     settings = settings_for(db)
     try:
         docs = load_policy_files(path)
     except PolicyFileError as exc:
-        fail(f"nothing imported; fix these and run again:\n{exc}")
+        listing = "\n".join(policy_problem_text(problem, CLI_LANGUAGE) for problem in exc.problems)
+        fail(f"nothing imported; fix these and run again:\n{listing}")
         return
     if not docs:
         fail(f"{path}: no policy files (*.yaml, *.yml, *.md) found")

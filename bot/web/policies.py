@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.web.context import Ctx
 from bot.web.imports import Upload, digest_of, uploaded, wanted_action
 from bot.web.routing import ADMINS, Page
-from flows.imports import import_policies_within
+from flows.imports import import_policies_within, policy_problem_text
 from flows.policy import Validity, knowledge_base
 from flows.probe import MAX_CHARS, ask_as_worker
 from storage.policy_files import SUFFIXES, PolicyDoc, PolicyFileError, load_policy_files
@@ -89,7 +89,7 @@ async def import_files(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     try:
         docs = await asyncio.to_thread(_read, files)
     except PolicyFileError as exc:
-        result["problems"] = exc.problems
+        result["problems"] = [policy_problem_text(problem, ctx.language) for problem in exc.problems]
         ctx.audit("policy.import_preview", "policies", "", files=result["names"], problems=len(exc.problems))
         return await _import_answer(ctx, result, status=422)
     if not docs:

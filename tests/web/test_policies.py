@@ -140,8 +140,8 @@ class TestImport:
         await admin.get("/console/policies")
         await upload(admin, {"坏.yaml": BAD, "好.yaml": GOOD})
         assert admin.status == 422 and "什么都没有导入" in admin.last
-        errors = re.findall(r"<li>(坏\.yaml: [^<]+)</li>", admin.last)
-        assert errors and "issuer" in errors[0] and await count(county, Policy) == 0
+        errors = re.findall(r"<li>(坏\.yaml：[^<]+)</li>", admin.last)  # in the staff member's language
+        assert "坏.yaml：缺少必填字段“issuer”" in errors and await count(county, Policy) == 0
         await upload(admin, {"好.yaml": GOOD})
         assert admin.status == 200 and "将新增 1 项、替换 0 项" in admin.last
         assert await count(county, Policy) == 0  # a preview writes nothing
