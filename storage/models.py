@@ -82,6 +82,9 @@ class Person(Base):
     employer is an enterprise's contact, bound to that enterprise (`enterprise_id`)."""
 
     __tablename__ = "person"
+    # A township's people newest first (the console's workers table for a secretary walks it backwards per
+    # covered township; PostgreSQL's index entries are otherwise not in id order within a township).
+    __table_args__ = (Index("ix_person_township_id", "township", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(EnumString(Role, 16), default=Role.WORKER, index=True)
@@ -89,7 +92,7 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(BoundedString(20))
     id_number: Mapped[str | None] = mapped_column(BoundedString(20))
     language: Mapped[str | None] = mapped_column(BoundedString(8))  # zh-hans | zh-hant | en; None = follow the user
-    township: Mapped[str | None] = mapped_column(BoundedString(32), index=True)
+    township: Mapped[str | None] = mapped_column(BoundedString(32))
     village: Mapped[str | None] = mapped_column(BoundedString(32))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     # An employer's enterprise (set with the role, by staff or a one-time binding code); None for everyone else.
@@ -135,6 +138,8 @@ class WorkerProfile(Base):
     """What a registered worker told us, plus their employment status and their secretary."""
 
     __tablename__ = "worker_profile"
+    # A secretary's workers newest first (walked backwards by the console's table, like ix_person_township_id).
+    __table_args__ = (Index("ix_worker_profile_secretary_person", "secretary_id", "person_id"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(BoundedString(16), default="seeking", index=True)
@@ -147,12 +152,12 @@ class WorkerProfile(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     gender: Mapped[str | None] = mapped_column(BoundedString(8))
     is_returnee: Mapped[bool] = mapped_column(Boolean, default=False)
-    returnee_origin: Mapped[str | None] = mapped_column(BoundedString(32))  # where they worked before returning
+    returnee_origin: Mapped[str | None] = mapped_column(BoundedString(32), index=True)  # where they worked before returning
     hardest_hit: Mapped[bool] = mapped_column(Boolean, default=False)  # from the hardest-hit areas
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     paused_until: Mapped[datetime | None] = mapped_column()
     digest_mode: Mapped[bool] = mapped_column(Boolean, default=False)
-    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     consent_at: Mapped[datetime | None] = mapped_column()
     consent_how: Mapped[str | None] = mapped_column(BoundedString(32))  # "self" | "in_person_by_observer"
@@ -180,6 +185,8 @@ class StatusChange(Base):
     """History of a worker's employment status (who changed it, why)."""
 
     __tablename__ = "status_change"
+    # The overview's placements per day read the changes into one status in a period from this index.
+    __table_args__ = (Index("ix_status_change_new_status_at", "new_status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
@@ -527,7 +534,12 @@ class FollowUp(Base):
     """A scheduled check-in with a worker; claimed with a row lock when due so it runs once."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_due", "state", "due_at"),)
+    # Due and overdue rows per state (the due scan, the secretaries' lists, overdue counts per secretary) and
+    # done ones per completion time (done per secretary in a period): both read from the index alone.
+    __table_args__ = (
+        Index("ix_follow_up_due", "state", "due_at", "secretary_id"),
+        Index("ix_follow_up_done", "state", "completed_at", "secretary_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,43 @@
+"""console pages: indexes for the overview counts and the secretary's workers
+
+Revision ID: 93523e16b09c
+Revises: 49652d4582c0
+Create Date: 2026-12-03 15:15:02.205691
+
+Index changes only (no table is rebuilt, so no trigger of storage/shelf.py is touched): the follow-up due index
+also holds the secretary, a second one reads done follow-ups by completion time, placements are read by status and
+time, returnee origins from their own index, and a township's or a secretary's workers in id order.
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = '93523e16b09c'
+down_revision = '49652d4582c0'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_index('ix_follow_up_due', table_name='follow_up')
+    op.create_index('ix_follow_up_due', 'follow_up', ['state', 'due_at', 'secretary_id'])
+    op.create_index('ix_follow_up_done', 'follow_up', ['state', 'completed_at', 'secretary_id'])
+    op.drop_index('ix_person_township', table_name='person')
+    op.create_index('ix_person_township_id', 'person', ['township', 'id'])
+    op.create_index('ix_status_change_new_status_at', 'status_change', ['new_status', 'created_at'])
+    op.drop_index('ix_worker_profile_secretary_id', table_name='worker_profile')
+    op.create_index('ix_worker_profile_secretary_person', 'worker_profile', ['secretary_id', 'person_id'])
+    op.create_index('ix_worker_profile_returnee_origin', 'worker_profile', ['returnee_origin'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_worker_profile_returnee_origin', table_name='worker_profile')
+    op.drop_index('ix_worker_profile_secretary_person', table_name='worker_profile')
+    op.create_index('ix_worker_profile_secretary_id', 'worker_profile', ['secretary_id'])
+    op.drop_index('ix_status_change_new_status_at', table_name='status_change')
+    op.drop_index('ix_person_township_id', table_name='person')
+    op.create_index('ix_person_township', 'person', ['township'])
+    op.drop_index('ix_follow_up_done', table_name='follow_up')
+    op.drop_index('ix_follow_up_due', table_name='follow_up')
+    op.create_index('ix_follow_up_due', 'follow_up', ['state', 'due_at'])
