@@ -50,10 +50,18 @@ def local_days(start: datetime, end: datetime, zone: str) -> list[tuple[date, da
 
 
 async def per_day(
-    session: AsyncSession, start: datetime, end: datetime, zone: str, count: Callable[[datetime, datetime], Select[Any]]
+    session: AsyncSession, start: datetime, end: datetime, zone: str, offset_minutes: int, column: Any,
+    count: Callable[[datetime, datetime], Select[Any]],
 ) -> list[tuple[date, tuple[Any, ...]]]:
-    """The rows of `count(first, next)` for every local day of the period, each with its day: one statement per
-    DAYS_PER_STATEMENT days, each day's part reading only its own range of the index on the time column."""
+    """The rows of `count(first, next)` for every local day of the period, each with its day.
+
+    SQLite: one statement per DAYS_PER_STATEMENT days whose parts each read only their day's range of the index
+    on the time `column` (grouping a period's rows by a computed day made SQLite sort them all). PostgreSQL: one
+    statement grouped by the local day of `column` (its hash aggregate does not sort; 84 parts cost it more)."""
+    if session.bind.dialect.name != "sqlite":
+        day = local_day(session, column, zone, offset_minutes)
+        stmt = count(start, end).add_columns(day).group_by(day)
+        return [(_as_date(d), tuple(row)) for *row, d in (await session.execute(stmt)).all() if d is not None]
     days = local_days(start, end, zone)
     found: list[tuple[date, tuple[Any, ...]]] = []
     for part in range(0, len(days), DAYS_PER_STATEMENT):
@@ -105,7 +113,8 @@ async def placements_by_day(
     def count(first: datetime, following: datetime) -> Select[Any]:
         return of_workers.where(*placed, StatusChange.created_at >= first, StatusChange.created_at < following)
 
-    return {day: int(n) for day, (n,) in await per_day(session, start, end, zone, count) if n}
+    return {day: int(n) for day, (n,) in await per_day(
+        session, start, end, zone, offset_minutes, StatusChange.created_at, count) if n}
 
 
 async def openings_by_category(session: AsyncSession, *, today: date, township: str | None) -> list[tuple[str, int]]:
@@ -182,7 +191,8 @@ async def contacts_by_day(
         return select(ServiceRecord.channel, func.count()).where(
             ServiceRecord.created_at >= first, ServiceRecord.created_at < following).group_by(ServiceRecord.channel)
 
-    return [(day, channel, int(n)) for day, (channel, n) in await per_day(session, start, end, zone, count)]
+    return [(day, channel, int(n)) for day, (channel, n) in await per_day(
+        session, start, end, zone, offset_minutes, ServiceRecord.created_at, count)]
 
 
 async def delivery_states(session: AsyncSession, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
