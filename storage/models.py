@@ -106,6 +106,25 @@ class Person(Base):
     )
 
 
+class PersonNameGram(Base):
+    """A piece (one or two characters, lower-cased) of a person's name: the console's name search reads these
+    instead of every name. Written only by the database's triggers (storage/name_index.py)."""
+
+    __tablename__ = "person_name_gram"
+
+    gram: Mapped[str] = mapped_column(BoundedString(2), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class NameGramOffset(Base):
+    """Where the pieces of a name start and how long they are (fixed rows: storage/name_index.py)."""
+
+    __tablename__ = "name_gram_offset"
+
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    width: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class ChannelIdentity(Base):
     """A person's account on a channel (a Telegram user id today, others later)."""
 

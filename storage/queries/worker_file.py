@@ -17,12 +17,14 @@ from storage.models import (
     Enrollment,
     FollowUp,
     Person,
+    PersonNameGram,
     Posting,
     StatusChange,
     WorkerCategory,
     WorkerNote,
     WorkerProfile,
 )
+from storage.name_index import query_grams
 from storage.queries.conversation import recent_messages
 
 FILE_LIMIT = 30
@@ -135,6 +137,10 @@ def _conditions(flt: WorkerFilter) -> list[Any]:
     if flt.registered_since is not None:
         conditions.append(WorkerProfile.registered_at >= flt.registered_since)
     if flt.name:
+        # The people whose name has every piece of the text (an index), then the LIKE that decides.
+        for gram in query_grams(flt.name):
+            conditions.append(Person.id.in_(
+                select(PersonNameGram.person_id).where(PersonNameGram.gram == func.lower(gram))))
         conditions.append(Person.name.contains(flt.name, autoescape=True))
     return conditions
 

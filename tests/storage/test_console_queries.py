@@ -201,6 +201,15 @@ class TestOverviewSeries:
         assert all(a[2] == b[1] for a, b in zip(days, days[1:], strict=False))
 
 
+def contains(county: County, name: str, typed: str) -> bool:
+    """LIKE '%…%' as each backend reads it: SQLite folds ASCII letters' case, PostgreSQL does not."""
+    if county.url.startswith("sqlite"):
+        def fold(text: str) -> str:
+            return "".join(c.lower() if c.isascii() else c for c in text)
+        return fold(typed) in fold(name)
+    return typed in name
+
+
 def expected_page(county: County, flt: WorkerFilter, visible: Visibility, limit: int, offset: int) -> tuple[list[int], int]:
     """The table counted by hand: newest first, all filters, the reader's scope."""
     matches = []
@@ -217,7 +226,7 @@ def expected_page(county: County, flt: WorkerFilter, visible: Visibility, limit:
             continue
         if flt.secretary_id is not None and profile["secretary_id"] != flt.secretary_id:
             continue
-        if flt.name and flt.name not in person["name"]:  # typed without Latin letters: no case rule differs
+        if flt.name and not contains(county, person["name"], flt.name):
             continue
         matches.append(pid)
     matches.sort(reverse=True)
@@ -231,8 +240,7 @@ filters = st.builds(
     status=st.one_of(st.none(), st.sampled_from(STATUSES)),
     origin=st.one_of(st.none(), st.sampled_from(["浙江", "广东", "新疆"])),
     secretary_id=st.one_of(st.none(), st.sampled_from([1, 2, 3])),
-    name=st.one_of(st.none(), st.text(alphabet=NAME_CHARS.replace("a", "").replace("B", ""), min_size=1,
-                                      max_size=3)),
+    name=st.one_of(st.none(), st.text(alphabet=NAME_CHARS + "Ab", min_size=1, max_size=3)),
 )
 
 
