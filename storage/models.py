@@ -82,9 +82,6 @@ class Person(Base):
     employer is an enterprise's contact, bound to that enterprise (`enterprise_id`)."""
 
     __tablename__ = "person"
-    # A township's people newest first (the console's workers table for a secretary walks it backwards per
-    # covered township; PostgreSQL's index entries are otherwise not in id order within a township).
-    __table_args__ = (Index("ix_person_township_id", "township", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(EnumString(Role, 16), default=Role.WORKER, index=True)
@@ -92,7 +89,7 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(BoundedString(20))
     id_number: Mapped[str | None] = mapped_column(BoundedString(20))
     language: Mapped[str | None] = mapped_column(BoundedString(8))  # zh-hans | zh-hant | en; None = follow the user
-    township: Mapped[str | None] = mapped_column(BoundedString(32))
+    township: Mapped[str | None] = mapped_column(BoundedString(32), index=True)
     village: Mapped[str | None] = mapped_column(BoundedString(32))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     # An employer's enterprise (set with the role, by staff or a one-time binding code); None for everyone else.
@@ -157,8 +154,6 @@ class WorkerProfile(Base):
     """What a registered worker told us, plus their employment status and their secretary."""
 
     __tablename__ = "worker_profile"
-    # A secretary's workers newest first (walked backwards by the console's table, like ix_person_township_id).
-    __table_args__ = (Index("ix_worker_profile_secretary_person", "secretary_id", "person_id"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(BoundedString(16), default="seeking", index=True)
@@ -176,7 +171,7 @@ class WorkerProfile(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     paused_until: Mapped[datetime | None] = mapped_column()
     digest_mode: Mapped[bool] = mapped_column(Boolean, default=False)
-    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     consent_at: Mapped[datetime | None] = mapped_column()
     consent_how: Mapped[str | None] = mapped_column(BoundedString(32))  # "self" | "in_person_by_observer"

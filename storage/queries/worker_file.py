@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select, union_all
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -117,9 +117,11 @@ class WorkerPage:
         return self.total > COUNT_LIMIT
 
 
-def _conditions(flt: WorkerFilter) -> list[Any]:
-    """The filters' conditions (a live worker is `_matching`'s)."""
-    conditions: list[Any] = []
+def _conditions(flt: WorkerFilter, visible: Visibility) -> list[Any]:
+    conditions: list[Any] = [_live_worker]
+    if visible.secretary_id is not None:
+        mine = WorkerProfile.secretary_id == visible.secretary_id
+        conditions.append(or_(mine, Person.township.in_(sorted(visible.townships))) if visible.townships else mine)
     if flt.township:
         conditions.append(Person.township == flt.township)
     if flt.village:
@@ -137,7 +139,8 @@ def _conditions(flt: WorkerFilter) -> list[Any]:
     if flt.registered_since is not None:
         conditions.append(WorkerProfile.registered_at >= flt.registered_since)
     if flt.name:
-        # The people whose name has every piece of the text (an index), then the LIKE that decides.
+        # The people whose name has every piece of the text (an index: storage/name_index.py), then the LIKE that
+        # decides.
         for gram in query_grams(flt.name):
             conditions.append(Person.id.in_(
                 select(PersonNameGram.person_id).where(PersonNameGram.gram == func.lower(gram))))
@@ -145,64 +148,27 @@ def _conditions(flt: WorkerFilter) -> list[Any]:
     return conditions
 
 
-def _ways_in(session: AsyncSession, visible: Visibility) -> list[tuple[Any, list[Any]]]:
-    """Disjoint conditions, one per way a reader sees workers: all of them (admins); a secretary's own workers,
-    then each covered township's workers of other secretaries (or none). Each is answered by walking its own index
-    newest first (ix_worker_profile_secretary_person, ix_person_township_id), where one OR of them made the
-    database read every worker of the county. Each comes with the id column its index is ordered by (the
-    secretary's index holds worker_profile.person_id: ordered by that column it is walked, not sorted)."""
-    if visible.secretary_id is None:
-        return [(Person.id, [])]
-    mine = WorkerProfile.secretary_id == visible.secretary_id
-    if session.bind.dialect.name != "sqlite" and visible.townships:
-        # PostgreSQL's planner hash-joins each way's part over the whole table (measured slower than one OR there).
-        return [(Person.id, [or_(mine, Person.township.in_(sorted(visible.townships)))])]
-    others = WorkerProfile.secretary_id.is_distinct_from(visible.secretary_id)
-    return [(WorkerProfile.person_id, [mine]),
-            *((Person.id, [Person.township == township, others]) for township in sorted(visible.townships))]
-
-
-def _matching(
-    session: AsyncSession, conditions: list[Any], ways_in: list[tuple[Any, list[Any]]], limit: int
-) -> Any:
-    """The newest `limit` ids meeting the conditions by each way in, all together (UNION ALL: the ways are
-    disjoint); the newest `limit` of all are among them."""
-    live = Person.role == "worker"
-    if session.bind.dialect.name == "sqlite":
-        # Nearly every person is a worker, which SQLite's planner (it has no statistics here) cannot know: told so,
-        # it walks the way's own index instead of the role's.
-        live = func.likelihood(live, literal_column("0.9"))
-    parts = []
-    for newest, way in ways_in:
-        stmt = (
-            select(Person.id.label("id")).join(WorkerProfile, WorkerProfile.person_id == Person.id)
-            .where(live, Person.forgotten_at.is_(None), *conditions, *way)
-            .order_by(newest.desc()).limit(limit)
-        )
-        parts.append(select(stmt.subquery().c.id))
-    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-
-
 async def list_workers(
     session: AsyncSession, flt: WorkerFilter, visible: Visibility, *, limit: int, offset: int
 ) -> WorkerPage:
     """One page of workers (newest registrations first) and how many match in all."""
-    conditions = _conditions(flt)
-    ways_in = _ways_in(session, visible)
+    conditions = _conditions(flt, visible)
     # Counting stops after COUNT_LIMIT matches: the pager says "more than 10,000" instead of reading a province's
-    # every row on each page view (the parts are read one after the other, so the limit stops them all).
-    counted = _matching(session, conditions, ways_in, COUNT_LIMIT + 1)
-    total = (await session.execute(
-        select(func.count()).select_from(select(counted.c.id).limit(COUNT_LIMIT + 1).subquery()))).scalar() or 0
-    shown = _matching(session, conditions, ways_in, offset + limit)
-    page_ids = select(shown.c.id).order_by(shown.c.id.desc()).limit(limit).offset(offset)
+    # every row on each page view.
+    base = (
+        select(WorkerProfile.person_id).join(Person, Person.id == WorkerProfile.person_id).where(*conditions)
+        .limit(COUNT_LIMIT + 1)
+    )
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar() or 0
     secretary = aliased(Person)
     stmt = (
         select(Person, WorkerProfile, secretary.name)
         .join(WorkerProfile, WorkerProfile.person_id == Person.id)
         .outerjoin(secretary, secretary.id == WorkerProfile.secretary_id)
-        .where(Person.id.in_(page_ids))
-        .order_by(Person.id.desc())
+        .where(*conditions)
+        .order_by(Person.id.desc())  # the primary key walked backwards: no sort of the whole table
+        .limit(limit)
+        .offset(offset)
     )
     rows = [
         WorkerRow(

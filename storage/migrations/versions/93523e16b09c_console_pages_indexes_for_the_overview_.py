@@ -1,13 +1,13 @@
-"""console pages: indexes for the overview counts and the secretary's workers; the name search index
+"""console pages: indexes for the overview counts; the name search index
 
 Revision ID: 93523e16b09c
 Revises: 49652d4582c0
 Create Date: 2026-12-03 15:15:02.205691
 
-Index changes only (no table is rebuilt, so no trigger of storage/shelf.py is touched): the follow-up due index
-also holds the secretary, a second one reads done follow-ups by completion time, placements are read by status and
-time, returnee origins from their own index, and a township's or a secretary's workers in id order. The pieces of
-people's names for the console's name search (storage/name_index.py: a table, its fixed offsets, triggers on person).
+No table is rebuilt (so no trigger of storage/shelf.py is touched). Indexes: the follow-up due index also holds
+the secretary, a second one reads done follow-ups by completion time, placements are read by status and time, and
+returnee origins from their own index. Two tables and triggers on person: the pieces of people's names for the
+console's name search (storage/name_index.py), filled for the people already there.
 """
 
 from __future__ import annotations
@@ -27,11 +27,7 @@ def upgrade() -> None:
     op.drop_index('ix_follow_up_due', table_name='follow_up')
     op.create_index('ix_follow_up_due', 'follow_up', ['state', 'due_at', 'secretary_id'])
     op.create_index('ix_follow_up_done', 'follow_up', ['state', 'completed_at', 'secretary_id'])
-    op.drop_index('ix_person_township', table_name='person')
-    op.create_index('ix_person_township_id', 'person', ['township', 'id'])
     op.create_index('ix_status_change_new_status_at', 'status_change', ['new_status', 'created_at'])
-    op.drop_index('ix_worker_profile_secretary_id', table_name='worker_profile')
-    op.create_index('ix_worker_profile_secretary_person', 'worker_profile', ['secretary_id', 'person_id'])
     op.create_index('ix_worker_profile_returnee_origin', 'worker_profile', ['returnee_origin'])
     op.create_table(
         'name_gram_offset',
@@ -57,11 +53,7 @@ def downgrade() -> None:
     op.drop_table('person_name_gram')
     op.drop_table('name_gram_offset')
     op.drop_index('ix_worker_profile_returnee_origin', table_name='worker_profile')
-    op.drop_index('ix_worker_profile_secretary_person', table_name='worker_profile')
-    op.create_index('ix_worker_profile_secretary_id', 'worker_profile', ['secretary_id'])
     op.drop_index('ix_status_change_new_status_at', table_name='status_change')
-    op.drop_index('ix_person_township_id', table_name='person')
-    op.create_index('ix_person_township', 'person', ['township'])
     op.drop_index('ix_follow_up_done', table_name='follow_up')
     op.drop_index('ix_follow_up_due', table_name='follow_up')
     op.create_index('ix_follow_up_due', 'follow_up', ['state', 'due_at'])
