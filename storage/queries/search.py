@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from storage import search_text as st
 from storage.attributes import expand, mask_of
 from storage.models import Posting
-from storage.shelf import FTS_TABLE, PG_DOCUMENT
+from storage.shelf import FTS_TABLE, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX
 
 ORDERS = ("relevance", "pay", "near", "newest")
 # Pay bands for ordering by pay, in yuan a month: [low, high), highest first.
@@ -246,8 +246,9 @@ class _Engine:
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
             if await self._any_expired():
                 sql += f" AND rowid NOT IN ({_EXPIRED})"
-            if pay_first:  # one pay band: its postings' figures looked up by rowid and sorted
-                sql = f"SELECT id FROM posting WHERE id IN ({sql}) ORDER BY {_PAY_ORDER}"
+            if pay_first:  # one pay band: its postings' figures looked up in the narrow covering index, sorted
+                sql = (f"SELECT id FROM posting INDEXED BY {SQLITE_PAY_ORDER_INDEX} WHERE listed AND id IN ({sql}) "
+                       f"ORDER BY {_PAY_ORDER}")
             else:
                 sql += " ORDER BY rowid DESC"
             sql += " LIMIT :limit OFFSET :offset"
