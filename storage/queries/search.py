@@ -33,6 +33,9 @@ from storage.models import Posting
 from storage.shelf import FTS_TABLE, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX
 
 ORDERS = ("relevance", "pay", "near", "newest")
+# SQLite: a result this small is sorted by pay whole (one look-up per posting in a narrow index) rather than
+# band by band (one full-text query per band, most of them empty for a narrow question)
+SORT_WHOLE = 5000
 # Pay bands for ordering by pay, in yuan a month: [low, high), highest first.
 PAY_BANDS: tuple[tuple[int, int | None], ...] = (
     (20000, None), (15000, 20000), (12000, 15000), (10000, 12000), (9000, 10000), (8000, 9000), (7000, 8000),
@@ -122,11 +125,21 @@ def _pay_bands(part: st.Match) -> list[st.Match]:
         st.all_of([part, st.tok(st.PAY_UNKNOWN)])]
 
 
-def tiers_of(query: ShelfQuery) -> list[st.Match]:
-    """The disjoint parts of the result, in the order they are shown (as search-token expressions)."""
+def _by_pay_tiers(part: st.Match, banded: bool) -> list[st.Match]:
+    """Pay known (in bands, or whole), then pay unknown."""
+    if banded:
+        return _pay_bands(part)
+    unknown = st.tok(st.PAY_UNKNOWN)
+    return [st.but_not(part, unknown), st.all_of([part, unknown])]
+
+
+def tiers_of(query: ShelfQuery, *, banded: bool = True) -> list[st.Match]:
+    """The disjoint parts of the result, in the order they are shown (as search-token expressions). A pay-ordered
+    part is cut into pay bands (`banded`), so that reading a page sorts one band, or, for a small result, read
+    whole: one sort of at most `SORT_WHOLE` postings costs less than looking into every band."""
     base = match_of(query)
     if query.order == "pay":
-        return _pay_bands(base)
+        return _by_pay_tiers(base, banded)
     if query.order == "near" and query.nearest:
         places = [st.tok(st.place_token(t)) for t in query.nearest]
         return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
@@ -134,7 +147,7 @@ def tiers_of(query: ShelfQuery) -> list[st.Match]:
         return [base]
     title = _title_match(query)
     parts = [st.all_of([base, title]), st.but_not(base, title)] if title is not None else [base]
-    return [tier for part in parts for tier in _pay_bands(part)]
+    return [tier for part in parts for tier in _by_pay_tiers(part, banded)]
 
 
 def _title_match(query: ShelfQuery) -> st.Match | None:
@@ -296,6 +309,8 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     total, sizes = await engine.sizes(engine.base(query), tiers)
     first = max(page - 1, 0) * page_size
     pay_first = by_pay(query)
+    if engine.sqlite and pay_first and total <= SORT_WHOLE:  # SQLite has counted no tier yet (`sizes` is empty)
+        tiers = tiers_of(query, banded=False)
     if first + page_size <= remember:
         ids = await _walk(engine, tiers, sizes, total, 0, remember, pay_first)
         page_ids = ids[first:first + page_size]

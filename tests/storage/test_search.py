@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
+import storage.queries.search as search_module
 from storage.db import Database
 from storage.models import Enterprise, Posting
 from storage.queries.search import (
@@ -205,6 +206,30 @@ class TestOrder:
         assert await titles(any_db, query(words=("采摘",), order="newest")) == [
             "茶园帮工", "茶叶采摘（按斤计）", "春茶采摘工"]
 
+
+    async def test_pay_bands_and_a_whole_sort_give_the_same_pages(
+            self, any_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        """SQLite sorts a small result by pay whole and a large one band by band: the pages are the same."""
+        await shelf(any_db)
+        async with any_db.session() as session:
+            dye = await session.get(Enterprise, 2)
+            for title, pay in (("包装普工", 5550), ("夜班普工", 5550), ("叉车工", 9000), ("跟单员", 20500)):
+                session.add(posting(dye, title, "普工", city="绍兴", province="浙江", salary_min=4000, salary_max=pay))
+                await session.flush()
+        first_pages = []
+        for q in (query(order="pay"), query(), query(words=("普工",))):
+            whole = [await titles(any_db, q, page=n, page_size=3) for n in (1, 2, 3, 4)]
+            monkeypatch.setattr(search_module, "SORT_WHOLE", 0)
+            banded = [await titles(any_db, q, page=n, page_size=3) for n in (1, 2, 3, 4)]
+            monkeypatch.undo()
+            assert whole == banded, q
+            shown = [t for page in whole for t in page]
+            assert len(shown) == len(set(shown)) == await total(any_db, q)
+            first_pages.append(whole[0])
+        # by pay, also for "relevance" without words; words: the titles holding them first (夜班普工, equal pay with
+        # 包装普工, came on the shelf later)
+        assert first_pages[0] == first_pages[1] == ["跟单员", "叉车工", "路基施工小工"]
+        assert first_pages[2] == ["夜班普工", "包装普工", "印染车间普工"]
 
     async def test_relevance_reads_the_better_paid_first(self, any_db: Database) -> None:
         """A question with no order asked ("有没有普工") lists the better-paid first, as the clerk would."""
