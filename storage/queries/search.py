@@ -12,8 +12,10 @@ the better-paid first, as a clerk at the counter would read them out); among equ
 the shelf (`created_at`) first. "near" goes by the distance of the posting's township from the worker's, then
 postings outside the county. Each order is a list of disjoint tiers: "near" and "newest" tiers are read newest
 first straight from the index; a pay-ordered tier is a pay band (about 500 yuan a month wide, `PAY_BANDS`) on
-SQLite, sorted by the figure itself when read, so a page sorts one band at most, never the whole result;
-PostgreSQL reads the pay figure in order from the `ix_shelf_pay` index.
+SQLite, sorted by the figure itself when read (a narrow covering index, `ix_shelf_pay_order`, holds the figures),
+so a page sorts one band at most — and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less
+than asking every band; PostgreSQL sorts by the figure within its tiers from index-only scans (the facet indexes
+hold monthly_pay and created_at).
 """
 
 from __future__ import annotations
