@@ -5,7 +5,7 @@ then created_at: SQLite gets a narrow covering index for those look-ups, Postgre
 too (rebuilt), so both stay index-only (storage/shelf.py, storage/queries/search.py).
 
 Revision ID: 20577796dde3
-Revises: 49652d4582c0
+Revises: 93523e16b09c
 Create Date: 2026-12-03 15:44:19.224674
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from storage.shelf import SQLITE_PAY_ORDER_INDEX, refresh_order_indexes
 
 revision = '20577796dde3'
-down_revision = '49652d4582c0'
+down_revision = '93523e16b09c'
 branch_labels = None
 depends_on = None
 
