@@ -208,7 +208,7 @@ class Assistant:
                 return
             handler = self.router.forms.get(turn.state.form)
             if handler is not None and command_of(text) is None:
-                turn.handled_as = f"form:{turn.state.form}"
+                turn.handled_as = f"form:{forms.reported_name(turn)}"
                 if text:
                     # A clear question mid-form is answered by its own handler, then the form resumes.
                     turn.parse = self.nlu.parse(text, today=turn.today)

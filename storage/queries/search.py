@@ -5,12 +5,17 @@ the question becomes one boolean expression over the postings' search tokens (st
 the full-text index answers for listed postings only (open, near-duplicates collapsed: storage/shelf.py);
 postings past their deadline that the daily check has not unlisted yet are left out too.
 
-Order: "newest" is the order postings came on the shelf; "relevance" puts postings whose title holds the
-words asked first, and among those postings that say what they pay before 面议 and piece rates, newest first
-among equals; "pay" goes by pay band (about 500 yuan a month wide), newest
-first within a band, postings naming no comparable pay last; "near" goes by the distance of the posting's
-township from the worker's, then postings outside the county. Each order is a list of disjoint tiers, each
-tier read newest first, so a page never sorts more than it shows.
+Order: "newest" is the order postings came on the shelf; "pay" is strictly by the monthly pay figure, highest
+first, postings naming no comparable pay (面议, piece rates) last; "relevance" puts postings whose title holds
+the words asked first, and within each part goes by pay as "pay" does (a worker asking "有没有厨师的工作" hears
+the better-paid first, as a clerk at the counter would read them out); among equal pay the most recently put on
+the shelf (`created_at`) first. "near" goes by the distance of the posting's township from the worker's, then
+postings outside the county. Each order is a list of disjoint tiers: "near" and "newest" tiers are read newest
+first straight from the index; a pay-ordered tier is a pay band (about 500 yuan a month wide, `PAY_BANDS`) on
+SQLite, sorted by the figure itself when read (a narrow covering index, `ix_shelf_pay_order`, holds the figures),
+so a page sorts one band at most — and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less
+than asking every band; PostgreSQL sorts by the figure within its tiers from index-only scans (the facet indexes
+hold monthly_pay and created_at).
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ from sqlalchemy.orm import joinedload
 from storage import search_text as st
 from storage.attributes import expand, mask_of
 from storage.models import Posting
-from storage.shelf import FTS_TABLE, PG_DOCUMENT
+from storage.shelf import FTS_TABLE, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX
 
 ORDERS = ("relevance", "pay", "near", "newest")
+# SQLite: a result this small is sorted by pay whole (one look-up per posting in a narrow index) rather than
+# band by band (one full-text query per band, most of them empty for a narrow question)
+SORT_WHOLE = 5000
 # Pay bands for ordering by pay, in yuan a month: [low, high), highest first.
 PAY_BANDS: tuple[tuple[int, int | None], ...] = (
     (20000, None), (15000, 20000), (12000, 15000), (10000, 12000), (9000, 10000), (8000, 9000), (7000, 8000),
@@ -107,13 +115,33 @@ def match_of(query: ShelfQuery) -> st.Match:
     return st.all_of(parts) if parts else st.tok(st.ALL)
 
 
-def tiers_of(query: ShelfQuery) -> list[st.Match]:
-    """The disjoint parts of the result, in the order they are shown (as search-token expressions)."""
+def by_pay(query: ShelfQuery) -> bool:
+    """Whether the query's tiers are read by pay figure (highest first), else newest first."""
+    return query.order in ("pay", "relevance")
+
+
+def _pay_bands(part: st.Match) -> list[st.Match]:
+    """A part of the result cut into pay bands, highest first, then the postings naming no comparable pay."""
+    bands = [st.pay_between(low, high) for low, high in PAY_BANDS]
+    return [st.all_of([part, band]) for band in bands if band is not None] + [
+        st.all_of([part, st.tok(st.PAY_UNKNOWN)])]
+
+
+def _by_pay_tiers(part: st.Match, banded: bool) -> list[st.Match]:
+    """Pay known (in bands, or whole), then pay unknown."""
+    if banded:
+        return _pay_bands(part)
+    unknown = st.tok(st.PAY_UNKNOWN)
+    return [st.but_not(part, unknown), st.all_of([part, unknown])]
+
+
+def tiers_of(query: ShelfQuery, *, banded: bool = True) -> list[st.Match]:
+    """The disjoint parts of the result, in the order they are shown (as search-token expressions). A pay-ordered
+    part is cut into pay bands (`banded`), so that reading a page sorts one band, or, for a small result, read
+    whole: one sort of at most `SORT_WHOLE` postings costs less than looking into every band."""
     base = match_of(query)
     if query.order == "pay":
-        bands = [st.pay_between(low, high) for low, high in PAY_BANDS]
-        return [st.all_of([base, band]) for band in bands if band is not None] + [
-            st.all_of([base, st.tok(st.PAY_UNKNOWN)])]
+        return _by_pay_tiers(base, banded)
     if query.order == "near" and query.nearest:
         places = [st.tok(st.place_token(t)) for t in query.nearest]
         return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
@@ -121,8 +149,7 @@ def tiers_of(query: ShelfQuery) -> list[st.Match]:
         return [base]
     title = _title_match(query)
     parts = [st.all_of([base, title]), st.but_not(base, title)] if title is not None else [base]
-    unknown = st.tok(st.PAY_UNKNOWN)
-    return [tier for part in parts for tier in (st.but_not(part, unknown), st.all_of([part, unknown]))]
+    return [tier for part in parts for tier in _by_pay_tiers(part, banded)]
 
 
 def _title_match(query: ShelfQuery) -> st.Match | None:
@@ -190,6 +217,7 @@ def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
             [*base, or_(Posting.township.is_(None), Posting.township.not_in(near))]]
     if query.order != "relevance":
         return [base]
+    # the pay figure is read in order within a part (index ix_shelf_pay), so no bands are needed here
     title = _title_match(query)
     parts = [[*base, _document(title)], [*base, ~_document(title)]] if title is not None else [base]
     return [tier for part in parts for tier in ([*part, Posting.monthly_pay.is_not(None)],
@@ -225,17 +253,26 @@ class _Engine:
         stmt = select(func.count()).select_from(Posting).where(*tier)
         return int((await self.session.execute(text(self._compiled(stmt)))).scalar_one())
 
-    async def ids(self, tier: Any, limit: int, offset: int) -> list[int]:
+    async def ids(self, tier: Any, limit: int, offset: int, *, pay_first: bool = False) -> list[int]:
+        """Ids of one tier, newest first or (`pay_first`) by pay figure, highest first, then `created_at`."""
         if limit <= 0:
             return []
         if self.sqlite:
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
             if await self._any_expired():
                 sql += f" AND rowid NOT IN ({_EXPIRED})"
-            sql += " ORDER BY rowid DESC LIMIT :limit OFFSET :offset"
+            if pay_first:  # one pay band: its postings' figures looked up in the narrow covering index, sorted
+                sql = (f"SELECT id FROM posting INDEXED BY {SQLITE_PAY_ORDER_INDEX} WHERE listed AND id IN ({sql}) "
+                       f"ORDER BY {_PAY_ORDER}")
+            else:
+                sql += " ORDER BY rowid DESC"
+            sql += " LIMIT :limit OFFSET :offset"
             params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
-        stmt = select(Posting.id).where(*tier).order_by(Posting.id.desc()).limit(limit).offset(offset)
+        # a tier holds known pay or none, never both: plain DESC, which a backward scan of ix_shelf_pay gives
+        order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
+                 if pay_first else [Posting.id.desc()])
+        stmt = select(Posting.id).where(*tier).order_by(*order).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
     async def sizes(self, base: Any, tiers: list[Any]) -> tuple[int, dict[int, int]]:
@@ -256,6 +293,7 @@ class _Engine:
 
 
 _EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
+_PAY_ORDER = "monthly_pay DESC, created_at DESC, id DESC"
 
 
 async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
@@ -272,17 +310,20 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     tiers = engine.tiers(query)
     total, sizes = await engine.sizes(engine.base(query), tiers)
     first = max(page - 1, 0) * page_size
+    pay_first = by_pay(query)
+    if engine.sqlite and pay_first and total <= SORT_WHOLE:  # SQLite has counted no tier yet (`sizes` is empty)
+        tiers = tiers_of(query, banded=False)
     if first + page_size <= remember:
-        ids = await _walk(engine, tiers, sizes, total, 0, remember)
+        ids = await _walk(engine, tiers, sizes, total, 0, remember, pay_first)
         page_ids = ids[first:first + page_size]
     else:
-        page_ids = await _walk(engine, tiers, sizes, total, first, page_size)
-        ids = await _walk(engine, tiers, sizes, total, 0, remember) if remember else []
+        page_ids = await _walk(engine, tiers, sizes, total, first, page_size, pay_first)
+        ids = await _walk(engine, tiers, sizes, total, 0, remember, pay_first) if remember else []
     return SearchPage(total, await postings_in_order(session, page_ids), ids)
 
 
 async def _walk(engine: _Engine, tiers: list[Any], sizes: dict[int, int], total: int, skip: int,
-                need: int) -> list[int]:
+                need: int, pay_first: bool = False) -> list[int]:
     """`need` ids from position `skip` on, through the tiers in order (`sizes`: the tiers counted so far)."""
     ids: list[int] = []
     if skip >= total:
@@ -297,7 +338,7 @@ async def _walk(engine: _Engine, tiers: list[Any], sizes: dict[int, int], total:
             if skip >= sizes[number]:
                 skip -= sizes[number]
                 continue
-        found = await engine.ids(tier, need, skip)
+        found = await engine.ids(tier, need, skip, pay_first=pay_first)
         ids.extend(found)
         need -= len(found)
         skip = 0
