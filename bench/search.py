@@ -308,6 +308,8 @@ QUESTIONS: list[tuple[str, bool]] = [
     ("养猪场招人吗", False), ("销售工作有没有", False), ("钢筋工一天多少钱", False), ("制茶师傅有没有", False),
     ("有没有茶厂的活", False), ("有没有白班的工作", False), ("找工作", True), ("有没有活", False),
     ("新疆摘棉花有没有", False), ("有没有公益性岗位", False),
+    # ordered by pay ("工资高点的": strictly by the figure, highest first)
+    ("工资高点的普工", False), ("有没有工资高的活", False),
 ]
 
 

@@ -75,6 +75,7 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str, str]]:
         ("followups_secretary", "secretary", "/console/followups"),
         ("followups_admin", "admin", "/console/followups"),
         ("audit", "admin", "/console/audit"),
+        ("policies", "secretary", "/console/policies"),
     ]
 
 

@@ -15,6 +15,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from flows import (
     account,
     alerts,
@@ -70,6 +72,7 @@ class Response:
 
     replies: list[Reply]
     handled_as: str
+    parse: ParseLike | None = None  # what the NLU read (None: a button, a command, a form's answer …)
 
 
 class Understanding(Protocol):
@@ -107,45 +110,49 @@ class Assistant:
 
     async def respond(self, inbound: Inbound, *, now: datetime | None = None) -> Response:
         """Handle one message and say what it was handled as (tests and the dialogue scorer read that)."""
+        async with self.db.session() as session:
+            return await self.respond_in(session, inbound, now=now)
+
+    async def respond_in(self, session: AsyncSession, inbound: Inbound, *, now: datetime | None = None) -> Response:
+        """The same, in the caller's transaction (the console's "ask as a worker" rolls it back)."""
         now = now or datetime.now(UTC)
         if _CONTROL.search(inbound.text):
             inbound = dataclasses.replace(inbound, text=_CONTROL.sub("", inbound.text))
-        async with self.db.session() as session:
-            person = await get_or_create_person(
-                session, inbound.channel, inbound.user_id,
-                chat_id=inbound.chat_id if inbound.chat_type == ChatType.PRIVATE else None,
-                display_name=inbound.display_name,
+        person = await get_or_create_person(
+            session, inbound.channel, inbound.user_id,
+            chat_id=inbound.chat_id if inbound.chat_type == ChatType.PRIVATE else None,
+            display_name=inbound.display_name,
+        )
+        if inbound.chat_type == ChatType.GROUP:
+            await remember_group(session, inbound.channel, inbound.chat_id, inbound.chat_title)
+        elif not person.reachable:
+            person.reachable = True  # they wrote to us privately: the bot is no longer blocked
+        state = await load_state(session, inbound.channel, inbound.user_id)
+        context = read_context(state.context, inbound.chat_id, now, self.settings.context_minutes)
+        turn = Turn(
+            session=session, settings=self.settings, inbound=inbound, person=person, state=state,
+            language=self._language(inbound, person.language, state.language), now=now, context=context,
+            categorise=self.categorise,
+        )
+        turn.continue_topic = lambda resolution: self._continue(turn, resolution)
+        form_before = self._open_form(turn)
+        await self._dispatch(turn)
+        if form_before is not None and form_before == self._open_form(turn) and not turn.asked_in_form and \
+                not turn.handled_as.startswith(("form:", "button:form.")):
+            # Something else was answered (a command, a button of an earlier message): the form goes on.
+            await forms.remind(turn)
+        if turn.context is not context or (turn.resolution is not None and turn.resolution.follows_up):
+            # Saved with the rest of the state row (updated every turn anyway): no statement of its own.
+            kept = dataclasses.replace(turn.context, at=now) if turn.context is not None else None
+            state.context = store_context(state.context, inbound.chat_id, kept)
+        if turn.handled_as:
+            record_service(
+                session, person_id=person.id, channel=inbound.channel, kind=turn.handled_as,
+                chat_type=str(inbound.chat_type), at=now,
             )
-            if inbound.chat_type == ChatType.GROUP:
-                await remember_group(session, inbound.channel, inbound.chat_id, inbound.chat_title)
-            elif not person.reachable:
-                person.reachable = True  # they wrote to us privately: the bot is no longer blocked
-            state = await load_state(session, inbound.channel, inbound.user_id)
-            context = read_context(state.context, inbound.chat_id, now, self.settings.context_minutes)
-            turn = Turn(
-                session=session, settings=self.settings, inbound=inbound, person=person, state=state,
-                language=self._language(inbound, person.language, state.language), now=now, context=context,
-                categorise=self.categorise,
-            )
-            turn.continue_topic = lambda resolution: self._continue(turn, resolution)
-            form_before = self._open_form(turn)
-            await self._dispatch(turn)
-            if form_before is not None and form_before == self._open_form(turn) and not turn.asked_in_form and \
-                    not turn.handled_as.startswith(("form:", "button:form.")):
-                # Something else was answered (a command, a button of an earlier message): the form goes on.
-                await forms.remind(turn)
-            if turn.context is not context or (turn.resolution is not None and turn.resolution.follows_up):
-                # Saved with the rest of the state row (updated every turn anyway): no statement of its own.
-                kept = dataclasses.replace(turn.context, at=now) if turn.context is not None else None
-                state.context = store_context(state.context, inbound.chat_id, kept)
-            if turn.handled_as:
-                record_service(
-                    session, person_id=person.id, channel=inbound.channel, kind=turn.handled_as,
-                    chat_type=str(inbound.chat_type), at=now,
-                )
-                self._remember(turn)
-            # The one place a turn's replies are put in the reader's script, data from the database included.
-            return Response([in_script(reply, turn.language) for reply in turn.replies], turn.handled_as)
+            self._remember(turn)
+        # The one place a turn's replies are put in the reader's script, data from the database included.
+        return Response([in_script(reply, turn.language) for reply in turn.replies], turn.handled_as, turn.parse)
 
     async def group_moved(self, channel: str, old_chat_id: str, new_chat_id: str) -> None:
         """The channel moved a group to a new id (Telegram: group → supergroup)."""
@@ -201,7 +208,7 @@ class Assistant:
                 return
             handler = self.router.forms.get(turn.state.form)
             if handler is not None and command_of(text) is None:
-                turn.handled_as = f"form:{turn.state.form}"
+                turn.handled_as = f"form:{forms.reported_name(turn)}"
                 if text:
                     # A clear question mid-form is answered by its own handler, then the form resumes.
                     turn.parse = self.nlu.parse(text, today=turn.today)

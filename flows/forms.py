@@ -149,6 +149,13 @@ def data_of(turn: Turn) -> Data:
     return dict(turn.state.data or {})
 
 
+def reported_name(turn: Turn) -> str:
+    """What a turn inside the current run is recorded as (`handled_as` "form:<name>", the service record's
+    kind): the run's own `_as` when it borrows another form's steps (a profile edit runs the registration
+    form's steps but is a profile edit from its menu to its last step), else the form's name."""
+    return str(data_of(turn).get("_as") or turn.state.form or "")
+
+
 def save(turn: Turn, data: Data, step: str | None) -> None:
     """Store the run (a fresh dict: JSON columns only notice a new value) and push the expiry on."""
     turn.state.data = dict(data)

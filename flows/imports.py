@@ -26,11 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.assignment import spread
 from flows.followups import on_placed, schedule_first_checkins
+from flows.i18n import t
 from flows.push import push_posting
 from storage.db import Database
 from storage.importing.importer import write_rows
 from storage.importing.postings import read_ahead
 from storage.importing.rows import Checked, ImportReport, RowError
+from storage.importing.sheets import SheetError
+from storage.policy_files import PolicyDoc, PolicyProblem
 from storage.queries.followups import (
     coverage,
     move_worker,
@@ -38,6 +41,31 @@ from storage.queries.followups import (
     set_secretaries,
     workers_with_open,
 )
+from storage.queries.policies import policy_keys, upsert_policies
+
+
+def error_text(error: RowError, language: str) -> str:
+    """What is wrong with the row, in the reader's language (the console's table has the row and column apart)."""
+    return t(f"importing.{error.key}", language, **error.values)
+
+
+def error_line(error: RowError, language: str) -> str:
+    """The row, column and what is wrong in one line (`mishu import` lists them so)."""
+    where = "line" if error.row else "header_line"
+    return t(f"importing.{where}" + ("" if error.column else "_no_column"), language, row=error.row,
+             column=error.column, message=error_text(error, language))
+
+
+def sheet_error_text(error: SheetError, language: str, **shown: Any) -> str:
+    """Why the file cannot be read, in the reader's language (`shown`: values to show instead, e.g. the name the
+    file had on the staff member's computer)."""
+    return t(f"importing.sheet.{error.key}", language, **{**error.values, **shown})
+
+
+def policy_problem_text(problem: PolicyProblem, language: str) -> str:
+    """`file: what is wrong` with a policy file, in the reader's language."""
+    message = t(f"policy_file.{problem.key}", language, **problem.values)
+    return t("policy_file.line", language, file=problem.file, message=message)
 
 
 @dataclass
@@ -101,10 +129,8 @@ async def import_within(session: AsyncSession, checked: Checked, *, now: datetim
         # a value the database refuses. One line, nothing written, as for any row error.
         await savepoint.rollback()
         reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
-        advice = ("someone changed the same records during the import; run it again"
-                  if isinstance(exc, IntegrityError) else "please report this file to the developers")
         report = ImportReport(checked.kind, rows=checked.total_rows, errors=[RowError(
-            0, "", f"the database refused the rows ({reason}); nothing was imported — {advice}")])
+            0, "", "refused_conflict" if isinstance(exc, IntegrityError) else "refused_value", {"reason": reason})])
         outcome = ImportOutcome(report, dry_run)
     except BaseException:
         if savepoint.is_active:
@@ -112,6 +138,35 @@ async def import_within(session: AsyncSession, checked: Checked, *, now: datetim
         raise
     outcome.write_seconds = time.perf_counter() - started
     return outcome
+
+
+@dataclass(frozen=True)
+class PoliciesImported:
+    """What importing policy files did (or, for a dry run, would do): keys added and keys replaced."""
+
+    added: list[str]
+    updated: list[str]
+    dry_run: bool
+
+
+async def import_policies_within(session: AsyncSession, docs: Sequence[PolicyDoc], *, now: datetime,
+                                 dry_run: bool = False) -> PoliciesImported:
+    """`mishu import policies` and the console's 政策 page: the checked policies (storage.policy_files) upserted by
+    key in a SAVEPOINT of the caller's transaction, rolled back for a dry run, which so says exactly which
+    policies would be new and which replaced. The chat's search index is rebuilt when the policies change."""
+    known = set(await policy_keys(session))
+    savepoint = await session.begin_nested()
+    try:
+        await upsert_policies(session, docs, now=now)
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    if dry_run:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+    return PoliciesImported([d.key for d in docs if d.key not in known], [d.key for d in docs if d.key in known],
+                            dry_run)
 
 
 async def run_import(db: Database, checked: Checked, *, now: datetime, settings: Any,

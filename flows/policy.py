@@ -7,6 +7,8 @@ question costs a sub-millisecond search, not a rebuild.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +24,7 @@ router = Router("policy")
 
 # How many key points a group answer keeps (groups get short answers).
 GROUP_POINTS = 2
+MATCHES = 3  # policies a question is matched with: the best, or these to choose from
 
 
 @dataclass
@@ -132,9 +135,73 @@ async def policy_question(turn: Turn) -> None:
     await answer(turn, index, text, hints)
 
 
+class Validity(StrEnum):
+    """Where a policy stands today, for staff keeping the knowledge base current (the console's 政策 list)."""
+
+    EXPIRED = "expired"  # its last day is behind: the chat still answers with it, saying it has ended
+    EXPIRING = "expiring"  # ends within EXPIRING_DAYS
+    PENDING = "pending"  # announced, not in force yet
+    OPEN_ENDED = "open_ended"  # no end date in its file: worth checking it is still in force
+    IN_FORCE = "in_force"
+
+
+EXPIRING_DAYS = 30  # "expiring soon": a month to get the renewed document
+
+
+def validity(doc: PolicyDoc, today: date, soon_days: int = EXPIRING_DAYS) -> Validity:
+    if doc.is_expired(today):
+        return Validity.EXPIRED
+    if doc.is_pending(today):
+        return Validity.PENDING
+    if doc.effective_to is None:
+        return Validity.OPEN_ENDED
+    if (doc.effective_to - today).days <= soon_days:
+        return Validity.EXPIRING
+    return Validity.IN_FORCE
+
+
+async def knowledge_base(session: AsyncSession, today: date) -> list[tuple[PolicyDoc, Validity]]:
+    """Every policy the chat answers from, with where it stands today: expired first, then ending soon, not yet in
+    force, without an end date, in force (staff see first what needs their attention)."""
+    index = await policy_index(session)
+    order = list(Validity)
+    rows = [(doc, validity(doc, today)) for doc in index.policies.values()]
+    return sorted(rows, key=lambda row: (order.index(row[1]), row[0].effective_to or date.max, row[0].key))
+
+
+def rank(index: PolicyIndex, text: str, hints: list[str], today: date) -> list[PolicyHit]:
+    """The policies a question may be about, best first, with their scores: what the chat answers from, and what
+    the console's "ask as a worker" shows staff as the reason."""
+    return index.search(text, policy_hint=hints[0] if hints else None, limit=MATCHES, today=today)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyMatch:
+    """One of the knowledge base's top matches for a question, as staff see it: which policy, its score, the FAQ
+    entry that matched, and whether the chat trusts it enough to answer with it alone."""
+
+    key: str
+    title: str
+    score: float
+    confident: bool
+    faq_question: str | None
+    expired: bool
+
+
+async def policy_matches(session: AsyncSession, text: str, hints: list[str], today: date) -> list[PolicyMatch]:
+    """`rank` on this database's knowledge base, each hit with its policy's title and FAQ question."""
+    index = await policy_index(session)
+    matches = []
+    for hit in rank(index, text, hints, today):
+        doc = index.policies[hit.key]
+        question = doc.faq[hit.faq_index].question if hit.faq_index is not None else None
+        matches.append(PolicyMatch(hit.key, doc.title, hit.score, hit.confident, question, doc.is_expired(today)))
+    return matches
+
+
 async def answer(turn: Turn, index: PolicyIndex, text: str, hints: list[str]) -> None:
     """The best policy for the question, or the likely ones to choose from, or "not found"."""
-    hits = index.search(text, policy_hint=hints[0] if hints else None, limit=3, today=turn.today)
+    hits = rank(index, text, hints, turn.today)
     if not hits:
         turn.say(turn.t("policy.not_found", hotline=turn.settings.hotline))
         return

@@ -239,7 +239,13 @@ async def answer_categories(turn: Turn, data: Data, value: str, pressed: bool) -
     names = list(job_categories())
     numbers = parse_ordinals(value, len(names))
     if numbers:
-        return [names[n - 1] for n in numbers]
+        # A typed number picks as its button does and the step stays open for more ("选好了" ends it, as the
+        # question says); typing never un-picks, so a worker editing their choices who types the number of one
+        # already ticked keeps it.
+        picked = [*picked, *(names[n - 1] for n in numbers if names[n - 1] not in picked)]
+        data["_picked"] = picked
+        turn.say(turn.t("register.categories_picked", chosen="、".join(picked)), _category_keyboard(turn, picked))
+        return STAY
     found, unknown = match_categories(value, job_categories())
     if unknown or not found:
         what = "、".join(unknown)[:20] or plain_answer(value)[:20]
@@ -572,7 +578,8 @@ async def edit_field(turn: Turn, field: str) -> None:
         return
     profile = turn.person.profile
     picked = list(profile.wanted_categories) if profile else []
-    await forms.start(turn, REGISTER, steps=steps, _mode="edit", _picked=picked, _title="forms.title.profile")
+    await forms.start(turn, REGISTER, steps=steps, _mode="edit", _picked=picked, _title="forms.title.profile",
+                      _as=PROFILE_MENU.name)
 
 
 def in_private(turn: Turn) -> bool:

@@ -11,7 +11,7 @@ from nlu import lunar
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 _RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3, "昨天": -1, "前天": -2,
-             "today": 0, "tomorrow": 1, "yesterday": -1}
+             "today": 0, "tomorrow": 1, "yesterday": -1, "day after tomorrow": 2}
 _WEEKDAY = {"1": 0, "一": 0, "2": 1, "二": 1, "3": 2, "三": 2, "4": 3, "四": 3, "5": 4, "五": 4,
             "6": 5, "六": 5, "7": 6, "日": 6, "天": 6}
 _HOLIDAYS = {"五一": (5, 1), "劳动": (5, 1), "国庆": (10, 1), "元旦": (1, 1)}
@@ -25,11 +25,12 @@ _DATE = re.compile(
     r"|(?P<week>(?P<wk>下下|下个?|这个?|本|上个?)?\s*(?<![每一几两数0-9])(?:周|星期|礼拜)\s*(?P<wd>[1-7一二三四五六日天])"
     r"(?!\s*(?:天|个|次|小时|年)))"
     # Next week and next month start on their first day (a bus list "from" then); 下个月5号 is that day.
-    r"|(?P<next_month>下个?月)(?:\s*(?P<d5>3[01]|[12]\d|[1-9])\s*[号日])?"
-    r"|(?P<next_week>下个?(?:周|星期|礼拜)(?!\s*[1-7一二三四五六日天末]))"
+    r"|(?P<next_month>下个?月|next\s+month\b)(?:\s*(?P<d5>3[01]|[12]\d|[1-9])\s*[号日])?"
+    r"|(?P<next_week>下个?(?:周|星期|礼拜)(?!\s*[1-7一二三四五六日天末])|next\s+week\b)"
     r"|(?P<holiday>(?<![\d十])五一(?![村\d])|劳动节|国庆节?|元旦)"
-    r"|(?P<rel>大后天|后天|明天|明日|今天|今日|昨天|前天|today|tomorrow|yesterday)"
-    r"|(?P<en>(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
+    r"|(?P<rel>大后天|后天|明天|明日|今天|今日|昨天|前天|(?:the\s+)?day\s+after\s+tomorrow|today|tomorrow|yesterday)"
+    # English days as the Chinese ones: "this Friday" is 这周五, "next Friday" 下周五, a bare "Friday" the next one
+    r"|(?P<en>(?:(?:next|this)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
     # 5组12号, 3号楼, 第2号, 三号那个 are addresses and places in a row or a list, not days of the month.
     r"|(?P<day>(?<![\d月组栋楼院街路第排房编床工])(?P<d4>3[01]|[12]\d|[1-9])\s*号"
     r"(?!\s*(?:楼|房|床|线|车厢|窗口|门|桌|柜台|位|院|机|码|球|选手|单元|栋|组|地铁|那个|这个|岗位|工作|职位)))",
@@ -104,10 +105,10 @@ def find_dates(text: str, today: date | None = None) -> list[DateMatch]:
         elif m.group("holiday"):
             value = _upcoming(today, *_HOLIDAYS[m.group("holiday").removesuffix("节")])
         elif m.group("rel"):
-            value = today + timedelta(days=_RELATIVE[m.group("rel").lower()])
+            value = today + timedelta(days=_RELATIVE[" ".join(m.group("rel").lower().split()).removeprefix("the ")])
         elif m.group("en"):
             words = m.group("en").lower().split()
-            value = _weekday(today, "下" if words[0] == "next" else "", _EN_WEEKDAY[words[-1]])
+            value = _weekday(today, {"next": "下", "this": "这"}.get(words[0], ""), _EN_WEEKDAY[words[-1]])
         else:
             day = int(m.group("d4"))
             value = _safe(today.year, today.month, day)

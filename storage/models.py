@@ -103,6 +103,25 @@ class Person(Base):
     )
 
 
+class PersonNameGram(Base):
+    """A piece (one or two characters, lower-cased) of a person's name: the console's name search reads these
+    instead of every name. Written only by the database's triggers (storage/name_index.py)."""
+
+    __tablename__ = "person_name_gram"
+
+    gram: Mapped[str] = mapped_column(BoundedString(2), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class NameGramOffset(Base):
+    """Where the pieces of a name start and how long they are (fixed rows: storage/name_index.py)."""
+
+    __tablename__ = "name_gram_offset"
+
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    width: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class ChannelIdentity(Base):
     """A person's account on a channel (a Telegram user id today, others later)."""
 
@@ -147,7 +166,7 @@ class WorkerProfile(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     gender: Mapped[str | None] = mapped_column(BoundedString(8))
     is_returnee: Mapped[bool] = mapped_column(Boolean, default=False)
-    returnee_origin: Mapped[str | None] = mapped_column(BoundedString(32))  # where they worked before returning
+    returnee_origin: Mapped[str | None] = mapped_column(BoundedString(32), index=True)  # where they worked before returning
     hardest_hit: Mapped[bool] = mapped_column(Boolean, default=False)  # from the hardest-hit areas
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     paused_until: Mapped[datetime | None] = mapped_column()
@@ -180,6 +199,8 @@ class StatusChange(Base):
     """History of a worker's employment status (who changed it, why)."""
 
     __tablename__ = "status_change"
+    # The overview's placements per day read the changes into one status in a period from this index.
+    __table_args__ = (Index("ix_status_change_new_status_at", "new_status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
@@ -546,7 +567,12 @@ class FollowUp(Base):
     """A scheduled check-in with a worker; claimed with a row lock when due so it runs once."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_due", "state", "due_at"),)
+    # Due and overdue rows per state (the due scan, the secretaries' lists, overdue counts per secretary) and
+    # done ones per completion time (done per secretary in a period): both read from the index alone.
+    __table_args__ = (
+        Index("ix_follow_up_due", "state", "due_at", "secretary_id"),
+        Index("ix_follow_up_done", "state", "completed_at", "secretary_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)

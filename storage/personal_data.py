@@ -39,6 +39,7 @@ from storage.models import (
     OutboxMessage,
     OutboxSubject,
     Person,
+    PersonNameGram,
     PushRecord,
     ServiceRecord,
     StaffAccount,
@@ -103,6 +104,8 @@ REGISTRY: tuple[Holding, ...] = (
             keeps={"role": "a worker stays a worker (staff must have their role revoked first)",
                    "language": "the language to answer them in if they write again",
                    "township": "the bureau's figures by township (a township names nobody)"}),
+    Holding(PersonNameGram, by("person_id"), "pieces of their name (the console's name search; the wiped name "
+            "leaves none: storage/name_index.py)", delete=True),
     Holding(ChannelIdentity, by("person_id"), "their channel accounts",
             values={"display_name": "", "chat_id": None},
             keeps={"channel": "a channel name", "external_id": "recognises them if they write again (no proactive "
@@ -175,6 +178,7 @@ NOT_PERSONAL: Mapping[str, str] = {
     "broadcast": "staff's notices to the public (authors are staff: roles are revoked before forgetting)",
     "delivery_worker": "delivery processes",
     "bureau_profile": "the bureau's name, hotline and notice",
+    "name_gram_offset": "fixed numbers: where the pieces of a name start (storage/name_index.py)",
     "bureau_office": "the bureau's offices and stations (public addresses and phones)",
     "bureau_service": "services and where they are handled",
     "bureau_special_day": "holidays and changed opening hours",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,29 @@ KNOWN = frozenset(REQUIRED + LIST_FIELDS + OPTIONAL)
 SUFFIXES = (".yaml", ".yml", ".md")
 
 
-class PolicyFileError(ValueError):
-    """One or more policy files are invalid; each line of the message reads `file: what is wrong`."""
+@dataclass(frozen=True)
+class PolicyProblem:
+    """What is wrong with a policy file: a catalogue key under `policy_file.` and its values (storage says what,
+    the reader's channel words it: flows.imports.policy_problem_text)."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+    file: str
+    key: str
+    values: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+class PolicyFileError(ValueError):
+    """One or more policy files are invalid: every problem of every file, in file order."""
+
+    def __init__(self, problems: list[PolicyProblem]):
+        super().__init__("\n".join(f"{p.file}: {p.key} {p.values}" for p in problems))
+        self.problems = problems
+
+
+class _Invalid(ValueError):
+    """The problems of one file, before its name is known to them."""
+
+    def __init__(self, problems: list[tuple[str, dict[str, Any]]]):
+        super().__init__("; ".join(key for key, _ in problems))
         self.problems = problems
 
 
@@ -78,52 +96,55 @@ def _read_mapping(path: Path) -> dict[str, Any]:
     if path.suffix == ".md":
         parts = _split_front_matter(text)
         if parts is None:
-            raise ValueError("Markdown policy must start with a YAML front-matter block between '---' lines")
+            raise _Invalid([("markdown_front", {})])
         front, body = parts
         data = yaml.safe_load(front) or {}
         if isinstance(data, dict) and body:
             # The body is the readable text staff write; it serves as the summary unless one is given.
             if data.get("summary"):
-                raise ValueError("give the summary either in the front matter or as the body, not both")
+                raise _Invalid([("summary_twice", {})])
             data["summary"] = body
     else:
         data = yaml.safe_load(text)
     if not isinstance(data, dict):
-        raise ValueError("expected a mapping of fields at the top level")
+        raise _Invalid([("not_mapping", {})])
     return data
 
 
-def _text(data: dict[str, Any], name: str, problems: list[str]) -> str:
+Problems = list[tuple[str, dict[str, Any]]]
+
+
+def _text(data: dict[str, Any], name: str, problems: Problems) -> str:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
-        problems.append(f"missing required field '{name}'")
+        problems.append(("missing", {"name": name}))
         return ""
     if not isinstance(value, str | int | float):
-        problems.append(f"'{name}' must be text")
+        problems.append(("not_text", {"name": name}))
         return ""
     return " ".join(str(value).split()) if name == "summary" else str(value).strip()
 
 
-def _strings(data: dict[str, Any], name: str, problems: list[str], *, required: bool) -> tuple[str, ...]:
+def _strings(data: dict[str, Any], name: str, problems: Problems, *, required: bool) -> tuple[str, ...]:
     value = data.get(name)
     if value is None:
         if required:
-            problems.append(f"missing required field '{name}' (a list)")
+            problems.append(("missing_list", {"name": name}))
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-        problems.append(f"'{name}' must be a list of texts")
+        problems.append(("not_list", {"name": name}))
         return ()
     items = tuple(str(v).strip() for v in value if str(v).strip())
     if required and not items:
-        problems.append(f"'{name}' must not be empty")
+        problems.append(("empty_list", {"name": name}))
     return items
 
 
-def _date(data: dict[str, Any], name: str, problems: list[str], *, required: bool) -> dt.date | None:
+def _date(data: dict[str, Any], name: str, problems: Problems, *, required: bool) -> dt.date | None:
     value = data.get(name)
     if value is None:
         if required:
-            problems.append(f"missing required field '{name}' (a date like 2020-02-10)")
+            problems.append(("missing_date", {"name": name}))
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -132,43 +153,43 @@ def _date(data: dict[str, Any], name: str, problems: list[str], *, required: boo
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        problems.append(f"'{name}' is not a date like 2020-02-10: {value!r}")
+        problems.append(("not_date", {"name": name, "value": str(value)}))
         return None
 
 
-def _faq(data: dict[str, Any], problems: list[str]) -> tuple[FaqEntry, ...]:
+def _faq(data: dict[str, Any], problems: Problems) -> tuple[FaqEntry, ...]:
     value = data.get("faq") or []
     if not isinstance(value, list):
-        problems.append("'faq' must be a list of {q, a} entries")
+        problems.append(("faq_not_list", {}))
         return ()
     entries = []
     for n, item in enumerate(value, start=1):
         if not isinstance(item, dict) or not str(item.get("q") or "").strip() or not str(item.get("a") or "").strip():
-            problems.append(f"faq entry {n} needs both 'q' and 'a'")
+            problems.append(("faq_entry", {"n": n}))
             continue
         entries.append(FaqEntry(str(item["q"]).strip(), " ".join(str(item["a"]).split())))
     return tuple(entries)
 
 
 def parse_policy(data: dict[str, Any], path: str = "") -> PolicyDoc:
-    """Validate one policy mapping; raises ValueError listing every problem (without the file name)."""
-    problems: list[str] = []
+    """Validate one policy mapping; raises _Invalid listing every problem (without the file name)."""
+    problems: Problems = []
     unknown = sorted(set(map(str, data)) - KNOWN)
     if unknown:
         # A misspelt field would otherwise be silently dropped and the answer would miss it.
-        problems.append(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(KNOWN))}")
+        problems.append(("unknown_fields", {"fields": ", ".join(unknown), "allowed": ", ".join(sorted(KNOWN))}))
     texts = {name: _text(data, name, problems) for name in REQUIRED if name not in ("effective_from",)}
     if texts["audience"] and texts["audience"] not in AUDIENCES:
-        problems.append(f"'audience' must be one of {', '.join(AUDIENCES)}, not {texts['audience']!r}")
+        problems.append(("audience", {"allowed": ", ".join(AUDIENCES), "value": texts["audience"]}))
     lists = {name: _strings(data, name, problems, required=name != "aliases") for name in LIST_FIELDS}
     start = _date(data, "effective_from", problems, required=True)
     end = _date(data, "effective_to", problems, required=False)
     if start and end and end < start:
-        problems.append(f"'effective_to' {end} is before 'effective_from' {start}")
+        problems.append(("end_before_start", {"end": str(end), "start": str(start)}))
     faq = _faq(data, problems)
     number = data.get("document_number")
     if problems:
-        raise ValueError("; ".join(problems))
+        raise _Invalid(problems)
     assert start is not None
     return PolicyDoc(
         key=texts["key"],
@@ -201,9 +222,9 @@ def load_policy_files(folder: Path) -> list[PolicyDoc]:
     elif folder.is_dir():
         paths = sorted(folder.iterdir())
     else:
-        raise PolicyFileError([f"{folder}: no such file or folder"])
+        raise PolicyFileError([PolicyProblem(str(folder), "no_such", {})])
     docs: list[PolicyDoc] = []
-    problems: list[str] = []
+    problems: list[PolicyProblem] = []
     seen: dict[str, str] = {}
     for path in paths:
         if path.suffix not in SUFFIXES or path.name.lower() == "readme.md" or not path.is_file():
@@ -211,15 +232,18 @@ def load_policy_files(folder: Path) -> list[PolicyDoc]:
         try:
             doc = parse_policy(_read_mapping(path), path.name)
         except yaml.YAMLError as exc:
-            problems.append(f"{path.name}: not valid YAML: {' '.join(str(exc).split())}")
+            problems.append(PolicyProblem(path.name, "yaml", {"reason": " ".join(str(exc).split())}))
             continue
-        except (ValueError, UnicodeDecodeError) as exc:
-            problems.append(f"{path.name}: {exc}")
+        except UnicodeDecodeError:
+            problems.append(PolicyProblem(path.name, "not_utf8", {}))
+            continue
+        except _Invalid as exc:
+            problems.extend(PolicyProblem(path.name, key, values) for key, values in exc.problems)
             continue
         names = (doc.key, *doc.aliases)
         for name in names:
             if name in seen and seen[name] != path.name:
-                problems.append(f"{path.name}: name {name!r} is already used by {seen[name]}")
+                problems.append(PolicyProblem(path.name, "name_taken", {"name": name, "other": seen[name]}))
             seen.setdefault(name, path.name)
         docs.append(doc)
     if problems:

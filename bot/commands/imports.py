@@ -10,6 +10,7 @@ import typer
 
 from bot.settings import Settings
 
+CLI_LANGUAGE = "en"  # the command line speaks English, as all of `mishu`'s output does
 app = typer.Typer(help="Import the bureau's files (CSV, XLSX; policies and the bureau file as YAML).", no_args_is_help=True)
 
 
@@ -23,6 +24,7 @@ def _sheet_command(kind: str) -> None:
                                   help="Push new postings to matching workers now (else the daily push sends them)."),
     ) -> None:
         from bot.cli import fail, run_async, settings_for
+        from flows.imports import sheet_error_text
         from storage.importing.importer import check_file
         from storage.importing.sheets import SheetError
 
@@ -30,7 +32,7 @@ def _sheet_command(kind: str) -> None:
         try:
             checked = check_file(kind, path, _category_guesser(settings) if kind == "postings" else None)
         except SheetError as exc:
-            fail(str(exc))
+            fail(sheet_error_text(exc, CLI_LANGUAGE))
             return
         for warning in checked.warnings:
             typer.echo(f"note: {warning}", err=True)
@@ -58,8 +60,9 @@ def _sheet_command(kind: str) -> None:
 
 def _fail_with(path: Path, errors: list[Any]) -> None:
     from bot.cli import fail
+    from flows.imports import error_line
 
-    listing = "\n".join(f"  {error}" for error in errors[:200])
+    listing = "\n".join(f"  {error_line(error, CLI_LANGUAGE)}" for error in errors[:200])
     more = f"\n  … and {len(errors) - 200} more" if len(errors) > 200 else ""
     fail(f"{path.name}: {len(errors)} problems, nothing imported:\n{listing}{more}")
 
@@ -130,31 +133,33 @@ def import_policies(
 ) -> None:
     """Add or update policies (by their key) in the knowledge base."""
     from bot.cli import fail, run_async, settings_for
+    from flows.imports import policy_problem_text
     from storage.policy_files import PolicyFileError, load_policy_files
 
     settings = settings_for(db)
     try:
         docs = load_policy_files(path)
     except PolicyFileError as exc:
-        fail(f"nothing imported; fix these and run again:\n{exc}")
+        listing = "\n".join(policy_problem_text(problem, CLI_LANGUAGE) for problem in exc.problems)
+        fail(f"nothing imported; fix these and run again:\n{listing}")
         return
     if not docs:
         fail(f"{path}: no policy files (*.yaml, *.yml, *.md) found")
     if dry_run:
         typer.echo(f"{len(docs)} policies are valid; nothing imported (--dry-run)")
         return
-    added, updated = run_async(_import_policies)(settings, docs)
-    typer.echo(f"policies: {added} added, {updated} updated")
+    done = run_async(_import_policies)(settings, docs)
+    typer.echo(f"policies: {len(done.added)} added, {len(done.updated)} updated")
 
 
-async def _import_policies(settings: Settings, docs: list) -> tuple[int, int]:  # type: ignore[type-arg]
+async def _import_policies(settings: Settings, docs: list) -> Any:  # type: ignore[type-arg]
     from bot.app import open_database
-    from storage.queries.policies import upsert_policies
+    from flows.imports import import_policies_within
 
     database = await open_database(settings)
     try:
         async with database.session() as session:
-            return await upsert_policies(session, docs, now=datetime.now(UTC))
+            return await import_policies_within(session, docs, now=datetime.now(UTC))
     finally:
         await database.dispose()
 

@@ -22,6 +22,7 @@ from bot.web import (
     followups,
     imports,
     overview,
+    policies,
     postings,
     requests,
     signin,
@@ -37,11 +38,11 @@ from flows.turn import FlowSettings
 from storage.db import Database
 
 PAGES: tuple[Page, ...] = (
-    overview.page, workers.page, followups.page, requests.page, postings.page, broadcasts.page, audit.page,
+    overview.page, workers.page, followups.page, requests.page, postings.page, broadcasts.page, policies.page, audit.page,
     imports.page, exports.page, signin.page,
 )
 STATIC = Path(__file__).resolve().parent / "static"
-ASSET_VERSION = "2"  # bump when a vendored file changes, so browsers fetch it again
+ASSET_VERSION = "3"  # bump when a vendored file changes, so browsers fetch it again
 
 
 def sign_in_policy(settings: Settings) -> SignInPolicy:

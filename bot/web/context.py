@@ -18,7 +18,7 @@ from aiohttp import web
 from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.assistant import Understanding
+from flows.assistant import Assistant, Understanding
 from flows.i18n import LANGUAGES, t, to_traditional
 from flows.push import PushPolicy
 from flows.scope import StaffScope
@@ -85,6 +85,7 @@ class Console:
     push_policy: PushPolicy = field(default_factory=PushPolicy)  # imported postings are pushed with it
     _loading: asyncio.Lock = field(default_factory=asyncio.Lock)
     _guesser: Any = None
+    _assistant: Assistant | None = None
 
     async def nlu(self) -> Understanding:
         """The NLU the chat uses (loaded on first use when this process has none)."""
@@ -94,6 +95,13 @@ class Console:
                     raise RuntimeError("the console was made without an NLU or a way to load one")
                 self.understanding = await asyncio.to_thread(self.load_understanding)
         return self.understanding
+
+    async def assistant(self) -> Assistant:
+        """The chat's assistant over this database (the 政策 page's "ask as a worker" puts questions to it)."""
+        understanding = await self.nlu()
+        if self._assistant is None:
+            self._assistant = Assistant(self.db, understanding, self.flow_settings)
+        return self._assistant
 
     async def category_guesser(self) -> Any:
         """The importer's job-category guesser (flows/categories.py), as `mishu import postings` builds it."""

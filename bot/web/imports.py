@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
 from bot.web.context import Ctx
 from bot.web.routing import ADMINS, Page
-from flows.imports import import_within, push_imported
+from flows.imports import import_within, push_imported, sheet_error_text
 from storage.importing.importer import KINDS, check_file
 from storage.importing.rows import Checked
 from storage.importing.sheets import MAX_BYTES, SheetError
@@ -48,29 +50,63 @@ async def _check(ctx: Ctx, kind: str, name: str, data: bytes) -> Checked:
         return await asyncio.to_thread(check_file, kind, path, guesser)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One file a staff member chose, as the browser sent it (at most MAX_BYTES read)."""
+
+    name: str
+    data: bytes
+
+
+def uploaded(form: Any, suffixes: tuple[str, ...]) -> tuple[list[Upload], str | None]:
+    """The files of the form's `file` field(s), or the catalogue key of what is wrong with them (none chosen, a
+    type this import does not read). The 政策 page's policy files are read the same way."""
+    files = [field for field in form.getall("file", []) if isinstance(field, web.FileField) and field.filename]
+    if not files:
+        return [], "web.imports.no_file"
+    # aiohttp's own client percent-encodes a name that is not ASCII (browsers send it as UTF-8)
+    chosen = [Upload(Path(unquote(field.filename)).name[:120], field.file.read(MAX_BYTES + 1)) for field in files]
+    if any(Path(upload.name).suffix.lower() not in suffixes for upload in chosen):
+        return chosen, "web.imports.bad_type"
+    return chosen, None
+
+
+def digest_of(uploads: list[Upload]) -> str:
+    """The files' checksum: the import button carries the previewed one."""
+    summed = hashlib.sha256()
+    for upload in uploads:
+        summed.update(hashlib.sha256(upload.name.encode()).digest() if len(uploads) > 1 else b"")
+        summed.update(upload.data)
+    return summed.hexdigest()
+
+
+def wanted_action(form: Any, digest: str) -> tuple[str, bool]:
+    """("preview" | "import", whether an import was asked for files other than those previewed: then preview)."""
+    if str(form.get("action", "")) != "import":
+        return "preview", False
+    if str(form.get("previewed", "")) != digest:
+        return "preview", True
+    return "import", False
+
+
 @page.post("/imports")
 async def upload(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     form = await request.post()
     kind = _kind(form.get("kind"))
-    wanted = "import" if str(form.get("action", "")) == "import" else "preview"
-    upload_field = form.get("file")
-    result: dict[str, Any] = {"kind": kind, "action": wanted}
-    if not isinstance(upload_field, web.FileField) or not upload_field.filename:
-        result["problem"] = ctx.t("web.imports.no_file")
+    result: dict[str, Any] = {"kind": kind, "action": "preview"}
+    files, problem = uploaded(form, SUFFIXES)
+    if files:
+        result.update(name=files[0].name, digest=digest_of(files[:1]))
+    if problem is not None:
+        result["problem"] = ctx.t(problem)
         return _answer(ctx, kind, result, status=400)
-    name = Path(upload_field.filename).name[:120]
-    data = upload_field.file.read(MAX_BYTES + 1)
-    result.update(name=name, digest=hashlib.sha256(data).hexdigest())
-    if Path(name).suffix.lower() not in SUFFIXES:
-        result["problem"] = ctx.t("web.imports.bad_type")
-        return _answer(ctx, kind, result, status=400)
-    if wanted == "import" and str(form.get("previewed", "")) != result["digest"]:
-        wanted = result["action"] = "preview"  # not the file that was previewed: show it first
-        result["changed"] = True
+    name, data = files[0].name, files[0].data
+    wanted, result["changed"] = wanted_action(form, result["digest"])
+    result["action"] = wanted
     try:
         checked = await _check(ctx, kind, name, data)
     except SheetError as exc:
-        result["problem"] = str(exc).replace("upload" + Path(name).suffix.lower(), name)
+        result["problem"] = sheet_error_text(exc, ctx.language, name=name)
         return _answer(ctx, kind, result, status=400)
     outcome = await import_within(ctx.session, checked, now=ctx.now, settings=ctx.settings, dry_run=wanted == "preview")
     report = outcome.report

@@ -71,13 +71,13 @@ async def write_enterprises(session: AsyncSession, rows: list[Parsed], *, now: d
         target = by_id.get(external_id) if external_id else named
         if external_id and target is None and named is not None:
             if named["external_id"] is not None:
-                report.errors.append(RowError(row.row, "企业名称", f"'{name}' is already the name of enterprise "
-                                              f"{_label(named)}; use that 编号 or another name"))
+                report.errors.append(RowError(row.row, "企业名称", "name_taken_use_id",
+                                              {"name": name, "enterprise": _label(named)}))
                 continue
             target = named  # known by name, without a 编号 until now: it takes this one
         if target is not None and named is not None and named["id"] != target["id"]:
-            report.errors.append(RowError(row.row, "企业名称", f"'{name}' is already the name of enterprise "
-                                          f"{_label(named)}"))
+            report.errors.append(RowError(row.row, "企业名称", "name_taken",
+                                          {"name": name, "enterprise": _label(named)}))
             continue
         changes = _changes(row)
         if target is None:

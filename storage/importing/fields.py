@@ -14,6 +14,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
+from typing import Any
 
 import cn2an
 
@@ -23,7 +24,13 @@ from storage.vocabulary import OTHER_CATEGORY, PROVINCES, canonical_job_category
 
 
 class FieldError(ValueError):
-    """A cell's value cannot be used; the message says what is expected."""
+    """A cell's value cannot be used: `key` (under `importing.` in the catalogues) and `values` say what is
+    expected, worded in the reader's language by flows.imports."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
 
 
 MAX_AMOUNT = 1_000_000  # yuan, per any unit: above this a pay figure is a typing slip (or an ID pasted in)
@@ -74,10 +81,10 @@ _NO_AMOUNT = ("面议", "面谈", "议", "协商", "计件", "按斤", "按件",
 def _amount(number: str, factor: str, raw: str) -> int:
     typed = read_decimal(number, _TYPED_AMOUNT)  # storage.numbers: the one reader of numbers
     if typed is None:
-        raise FieldError(f"pay '{raw}': {number} is not an amount")
+        raise FieldError("pay_not_amount", raw=raw, number=number)
     value = scaled(typed, _FACTORS[factor], COUNT)
     if value is None or value > MAX_AMOUNT:
-        raise FieldError(f"pay '{raw}': {value if value is not None else number} is more than {MAX_AMOUNT} yuan")
+        raise FieldError("pay_too_much", raw=raw, number=value if value is not None else number, most=MAX_AMOUNT)
     return value
 
 
@@ -105,7 +112,7 @@ def parse_pay(text: str) -> Pay:
     if not numbers:
         if any(word in cleaned for word in _NO_AMOUNT):
             return Pay(None, None, "piece" if ("斤" in cleaned or "件" in cleaned) else unit, raw)
-        raise FieldError(f"pay '{raw}' has no amount; write e.g. 3000-5000元/月, 150元/天 or 面议")
+        raise FieldError("pay_no_amount", raw=raw)
     # '3-5千': a factor written once at the end applies to both numbers.
     if len(numbers) >= 2 and numbers[0][1] == "" and numbers[1][1]:
         numbers[0] = (numbers[0][0], numbers[1][1])
@@ -130,11 +137,11 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}|底
 
 def _calendar_date(year: int, month: int, day: int, raw: str) -> date:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise FieldError(f"date '{raw}': the year {year} is not plausible")
+        raise FieldError("date_year", raw=raw, year=year)
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise FieldError(f"date '{raw}' does not exist") from exc
+        raise FieldError("date_none", raw=raw) from exc
 
 
 @lru_cache(maxsize=8192)  # sheets repeat their cells; the value is immutable
@@ -152,10 +159,10 @@ def parse_date(text: str) -> date:
         return _calendar_date(int(compact.group(1)), int(compact.group(2)), int(compact.group(3)), raw)
     match = _DATE.fullmatch(cleaned)
     if not match or (match.group(3) is None and "月" not in cleaned):
-        raise FieldError(f"date '{raw}' not understood; write e.g. 2027-03-31 or 2027年3月31日")
+        raise FieldError("date_unread", raw=raw)
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
-        raise FieldError(f"date '{raw}' does not exist")
+        raise FieldError("date_none", raw=raw)
     day_text = match.group(3)
     if day_text in (None, "底"):  # 2027年3月 / 2027年3月底: the end of that month
         _calendar_date(year, month, 1, raw)
@@ -188,12 +195,12 @@ def parse_openings(text: str) -> int | None:
     cleaned = _numerals(cleaned)
     match = re.fullmatch(r"(?:约|招|共|需)?(\d{1,9})(?:\.0+)?(?:\s*[-~至到]\s*(\d{1,9}))?(?:余|多)?(?:人|名|个|位)?(?:左右)?", cleaned)
     if not match:
-        raise FieldError(f"'{raw}' is not a number of openings; write e.g. 30 or 若干")
+        raise FieldError("openings_unread", raw=raw)
     count = max(int(match.group(1)), int(match.group(2) or 0))
     if count < 1:
-        raise FieldError(f"'{raw}': a posting needs at least one opening")
+        raise FieldError("openings_none", raw=raw)
     if count > MAX_OPENINGS:
-        raise FieldError(f"'{raw}': more than {MAX_OPENINGS} openings in one posting")
+        raise FieldError("openings_too_many", raw=raw, most=MAX_OPENINGS)
     return count
 
 
@@ -217,16 +224,11 @@ def parse_phone(text: str, *, mobile_only: bool = False) -> str:
         landline = _LANDLINE.fullmatch(compact)
         if not mobile_only and landline:
             return f"{landline.group(1)}-{landline.group(2)}"
-    raise FieldError("phone number is not a mainland mobile (11 digits starting 13–19)" +
-                     ("" if mobile_only else " or a landline like 0833-5521234"))
+    raise FieldError("phone_mobile" if mobile_only else "phone")
 
 
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE][+]?\d+")
-_ID_PROBLEMS = {
-    Problem.SHAPE: "ID number must be 18 characters (17 digits and a digit or X)",
-    Problem.BIRTH_DATE: "ID number: the birth date in it does not exist or is not plausible",
-    Problem.CHECK: "ID number: the last character does not match the others (a typing slip?)",
-}
+_ID_PROBLEMS = {Problem.SHAPE: "id_shape", Problem.BIRTH_DATE: "id_birth_date", Problem.CHECK: "id_check"}
 id_check_character = check_character  # the one implementation of GB 11643's check is storage/id_numbers.py
 
 
@@ -239,10 +241,9 @@ def parse_id_number(text: str, *, was_number: bool = False) -> str:
     """
     raw = fold(text).replace(" ", "").upper()
     if was_number or _SCIENTIFIC.fullmatch(raw):
-        raise FieldError("the ID number was saved as a number, which loses its last digits: format the column as "
-                         "text (设置单元格格式 → 文本) and type or paste the numbers again")
+        raise FieldError("id_as_number")
     if re.fullmatch(r"\d{15}", raw):
-        raise FieldError("a 15-digit ID number is the old form; write the 18-character one")
+        raise FieldError("id_old")
     checked = check_id_number(raw)
     if checked.number is None:
         raise FieldError(_ID_PROBLEMS[checked.problem or Problem.SHAPE])
@@ -260,7 +261,7 @@ def parse_job_category(text: str) -> str:
         return OTHER_CATEGORY
     found = canonical_job_category(folded)
     if found is None:
-        raise FieldError(f"unknown job category '{text.strip()}'; see docs/examples/README.md for the list")
+        raise FieldError("category_unknown", raw=text.strip())
     return found
 
 
@@ -336,7 +337,7 @@ def parse_place(text: str) -> Place:
     raw = text.strip()
     cleaned = fold(raw).replace(" ", "")
     if not cleaned:
-        raise FieldError("work place is empty")
+        raise FieldError("place_empty")
     geo = geography()
     province, rest = _strip_province(cleaned)
     if province in ("", "四川"):
@@ -371,7 +372,7 @@ def parse_age(text: str) -> tuple[int | None, int | None]:
         return None, None
     numbers = [int(n) for n in re.findall(r"\d{1,3}", cleaned)]
     if not numbers or any(not 14 <= n <= 100 for n in numbers):
-        raise FieldError(f"age '{text.strip()}' not understood; write e.g. 18-55 or 55岁以下")
+        raise FieldError("age_unread", raw=text.strip())
     if any(word in cleaned for word in ("以下", "以内", "之内", "不超过")):
         return None, max(numbers)
     if len(numbers) >= 2:

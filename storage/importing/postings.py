@@ -113,23 +113,22 @@ async def _existing(session: AsyncSession, rows: list[Parsed], enterprises: dict
 
 
 def _match(row: Parsed, enterprise_id: int, by_id: dict[str, dict[str, Any]],
-           by_key: dict[tuple[Any, ...], list[dict[str, Any]]]) -> tuple[dict[str, Any] | None, str]:
-    """The stored posting this row is about (or None for a new one), or an error message."""
+           by_key: dict[tuple[Any, ...], list[dict[str, Any]]]) -> tuple[dict[str, Any] | None, int]:
+    """The stored posting this row is about (or None for a new one), or how many it could be (an error)."""
     external_id = row.values.get("external_id")
     if external_id and external_id in by_id:
-        return by_id[external_id], ""
+        return by_id[external_id], 0
     place: Place = row.values["place"]
     candidates = by_key.get((enterprise_id, row.values["title"], place.township or place.city), [])
     if external_id:
         unnamed = [p for p in candidates if p["external_id"] is None]
-        return (unnamed[0] if len(unnamed) == 1 else None), ""
+        return (unnamed[0] if len(unnamed) == 1 else None), 0
     if len(candidates) > 1:
         unnamed = [p for p in candidates if p["external_id"] is None]
         if len(unnamed) == 1:
-            return unnamed[0], ""
-        return None, (f"matches {len(candidates)} postings already on the shelf (same enterprise, title and place); "
-                      "add a 岗位编号 column to say which")
-    return (candidates[0] if candidates else None), ""
+            return unnamed[0], 0
+        return None, len(candidates)
+    return (candidates[0] if candidates else None), 0
 
 
 async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: datetime) -> ImportReport:
@@ -142,9 +141,9 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
     claimed: dict[int, int] = {}
     for row in rows:
         enterprise_id = enterprises[row.values["enterprise"]]
-        existing, problem = _match(row, enterprise_id, by_id, by_key)
-        if problem:
-            report.errors.append(RowError(row.row, "", problem))
+        existing, ambiguous = _match(row, enterprise_id, by_id, by_key)
+        if ambiguous:
+            report.errors.append(RowError(row.row, "", "ambiguous", {"count": ambiguous}))
             continue
         changes = {**posting_changes(row), "enterprise_id": enterprise_id}
         if row.values.get("external_id"):
@@ -158,7 +157,7 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
                             "status": "open", "created_at": now})
             continue
         if existing["id"] in claimed:
-            report.errors.append(RowError(row.row, "", f"is the same posting as row {claimed[existing['id']]}"))
+            report.errors.append(RowError(row.row, "", "same_posting", {"first": claimed[existing["id"]]}))
             continue
         claimed[existing["id"]] = row.row
         changed = {column: value for column, value in changes.items() if existing[column] != value}

@@ -9,13 +9,17 @@ from typing import Any
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # 0: the header
-    column: str
-    message: str
+    """What is wrong with a row (0: the header) as a catalogue key under `importing.` and its values: storage says
+    what, the reader's channel words it in the reader's language (flows.imports.error_text)."""
 
-    def __str__(self) -> str:
+    row: int
+    column: str
+    key: str
+    values: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:  # for logs and debugging; people read error_text
         where = f"row {self.row}" if self.row else "header"
-        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        return f"{where}, {self.column}: {self.key} {self.values}" if self.column else f"{where}: {self.key} {self.values}"
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ class Column:
         if self.text_only and was_number:
             return fields.parse_id_number(text, was_number=True)
         if self.max_length is not None and len(text) > self.max_length:
-            raise fields.FieldError(f"longer than {self.max_length} characters ({len(text)})")
+            raise fields.FieldError("too_long", most=self.max_length, length=len(text))
         return self.parse(text) if self.parse else text
 
 
@@ -112,7 +112,7 @@ def _categories(text: str) -> list[str]:
 def _monthly_pay(text: str) -> int:
     pay = fields.parse_pay(text)
     if pay.min is None and pay.max is None:
-        raise fields.FieldError(f"'{text.strip()}' has no amount; write e.g. 3000")
+        raise fields.FieldError("amount_none", raw=text.strip())
     return int(pay.min if pay.min is not None else pay.max)  # type: ignore[arg-type]
 
 
@@ -138,7 +138,7 @@ SCHEMAS = {schema.kind: schema for schema in (POSTINGS, ENTERPRISES, WORKERS)}
 def _fits(value: Any, text: str, limit: int | None) -> Any:
     """A parsed value whose text is also stored as written (pay text, address) must fit its column."""
     if limit is not None and len(text.strip()) > limit:
-        raise fields.FieldError(f"longer than {limit} characters ({len(text.strip())})")
+        raise fields.FieldError("too_long", most=limit, length=len(text.strip()))
     return value
 
 
@@ -147,7 +147,7 @@ def parse_township(text: str) -> str:
 
     township = geography().township_of(fields.fold(text))
     if township is None:
-        raise fields.FieldError(f"unknown township '{text.strip()}' in {geography().county}")
+        raise fields.FieldError("township_unknown", raw=text.strip(), county=geography().county)
     return township
 
 
@@ -162,4 +162,4 @@ def parse_status(text: str) -> str:
             return status
     if raw in ("seeking", "placed", "training", "not_seeking"):
         return raw
-    raise fields.FieldError(f"status '{raw}' not understood; use 求职中, 已就业, 培训中 or 无意向")
+    raise fields.FieldError("status_unread", raw=raw)

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -26,7 +27,13 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class SheetError(Exception):
-    """The file as a whole cannot be read (not a row problem)."""
+    """The file as a whole cannot be read (not a row problem): `key` under `importing.sheet.` in the catalogues and
+    its `values` (`name`: the file's name), worded in the reader's language by flows.imports.sheet_error_text."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(f"{values.get('name', '')}: {key}")
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,8 @@ class Row:
 class Sheet:
     headers: list[str]
     rows: list[Row]
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (row, what is wrong) found while reading
+    # (row, catalogue key under `importing.`, its values): what is wrong, found while reading
+    problems: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _text(value: object) -> str:
@@ -62,7 +70,7 @@ def decode(data: bytes, name: str) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise SheetError(f"{name}: starts like UTF-16 text but is not ({exc.reason})") from exc
+            raise SheetError("utf16", name=name, reason=exc.reason) from exc
     body = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
     try:
         return body.decode("utf-8")
@@ -71,21 +79,18 @@ def decode(data: bytes, name: str) -> str:
             return body.decode("gb18030")
         except UnicodeDecodeError:
             line = body[:utf8_error.start].count(b"\n") + 1
-            raise SheetError(
-                f"{name}: line {line} is neither UTF-8 nor GBK text; save the file from Excel or WPS as "
-                "\"CSV UTF-8\" or as .xlsx"
-            ) from None
+            raise SheetError("encoding", name=name, line=line) from None
 
 
 def _build(headers: list[str], raw_rows: list[tuple[int, list[str], frozenset[int]]],
-           problems: list[tuple[int, str]]) -> Sheet:
+           problems: list[tuple[int, str, dict[str, Any]]]) -> Sheet:
     clean_headers = [h.replace("\ufeff", "").strip().replace("\n", "") for h in headers]
     rows = []
     for number, cells, numeric in raw_rows:
         if not any(cells):
             continue  # blank lines between blocks are common and mean nothing
         if len(cells) > len(clean_headers) and any(cells[len(clean_headers):]):
-            problems.append((number, f"{len(cells)} cells but only {len(clean_headers)} headers"))
+            problems.append((number, "cells_beyond_headers", {"cells": len(cells), "headers": len(clean_headers)}))
         values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(clean_headers) if h}
         numbers = frozenset(clean_headers[i] for i in numeric if i < len(clean_headers) and clean_headers[i])
         rows.append(Row(number, values, numbers))
@@ -101,7 +106,7 @@ def _delimiter(first_line: str) -> str:
 def read_csv(path: Path) -> Sheet:
     text = decode(path.read_bytes(), path.name)
     if not text.strip():
-        raise SheetError(f"{path.name}: the file is empty")
+        raise SheetError("empty", name=path.name)
     lines = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text.split("\n", 1)[0])))
     raw = [(i + 2, [cell.strip() for cell in line], frozenset[int]()) for i, line in enumerate(lines[1:])]
     return _build(lines[0], raw, [])
@@ -141,20 +146,19 @@ def _formulas_without_values(xml: bytes) -> list[str]:
     return found
 
 
-def _formula_problems(path: Path, headers: list[str]) -> list[tuple[int, str]]:
+def _formula_problems(path: Path, headers: list[str]) -> list[tuple[int, str, dict[str, Any]]]:
     with zipfile.ZipFile(path) as archive:
         xml = _first_sheet_xml(archive)
     if b"<f" not in xml and b":f>" not in xml:
         return []  # no formulas at all: the usual case, and no need to read the XML
-    problems = []
+    problems: list[tuple[int, str, dict[str, Any]]] = []
     for cell in _formulas_without_values(xml):
         match = _CELL.fullmatch(cell)
         if not match:
             continue
         index = column_index_from_string(match.group(1)) - 1
         column = headers[index] if index < len(headers) and headers[index] else cell
-        problems.append((int(match.group(2)), f"{column} ({cell}) is a formula whose value was never saved: open the "
-                                              "file in Excel or WPS and save it again, or paste the values"))
+        problems.append((int(match.group(2)), "formula_unsaved", {"column": column, "cell": cell}))
     return problems
 
 
@@ -165,35 +169,35 @@ def read_xlsx(path: Path) -> Sheet:
         cells = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or []
     except Exception as exc:  # calamine raises its own error types for a broken or encrypted file
-        raise SheetError(f"{path.name}: not a readable XLSX file ({type(exc).__name__})") from exc
+        raise SheetError("xlsx_unreadable", name=path.name, reason=type(exc).__name__) from exc
     if not cells or not any(_text(cell) for cell in cells[0]):
-        raise SheetError(f"{path.name}: the first sheet is empty or its first row has no headers")
+        raise SheetError("no_headers", name=path.name)
     headers = [_text(cell) for cell in cells[0]]
     raw = []
     for number, row in enumerate(cells[1:], start=2):
         numeric = frozenset(i for i, cell in enumerate(row) if isinstance(cell, int | float)
                             and not isinstance(cell, bool))
         raw.append((number, [_text(cell) for cell in row], numeric))
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, str, dict[str, Any]]] = []
     for (first_row, first_column), (last_row, last_column) in merged:
         if first_row > 0:
             where = f"{get_column_letter(first_column + 1)}{first_row + 1}:{get_column_letter(last_column + 1)}{last_row + 1}"
-            problems.append((first_row + 1, f"merged cells {where}: unmerge them and fill every row"))
+            problems.append((first_row + 1, "merged_cells", {"where": where}))
     problems += _formula_problems(path, headers)
-    return _build(headers, raw, sorted(problems))
+    return _build(headers, raw, sorted(problems, key=lambda problem: problem[0]))
 
 
 def read_sheet(path: Path) -> Sheet:
     """The first sheet of an XLSX, or a CSV file, as rows of strings keyed by header."""
     if not path.is_file():
-        raise SheetError(f"{path}: no such file")
+        raise SheetError("missing", name=str(path))
     if path.stat().st_size > MAX_BYTES:
-        raise SheetError(f"{path.name}: larger than {MAX_BYTES // 1024 // 1024} MB; split it into several files")
+        raise SheetError("too_large", name=path.name, most=MAX_BYTES // 1024 // 1024)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path)
     if suffix in (".csv", ".txt", ".tsv"):
         return read_csv(path)
     if suffix == ".xls":
-        raise SheetError(f"{path.name}: old .xls format; open it in Excel or WPS and save as .xlsx")
-    raise SheetError(f"{path.name}: unknown file type; use .csv or .xlsx")
+        raise SheetError("xls", name=path.name)
+    raise SheetError("unknown_type", name=path.name)

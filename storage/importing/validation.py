@@ -28,7 +28,7 @@ def _map_headers(sheet: Sheet, schema: Schema, errors: list[RowError], warnings:
         if column is None:
             warnings.append(f"column '{header}' is not used")
         elif column.key in mapping.values():
-            errors.append(RowError(0, header, f"a second column for {column.names[0]}"))
+            errors.append(RowError(0, header, "second_column", {"column": column.names[0]}))
         else:
             mapping[header] = column.key
     return mapping
@@ -36,16 +36,15 @@ def _map_headers(sheet: Sheet, schema: Schema, errors: list[RowError], warnings:
 
 def validate(sheet: Sheet, schema: Schema, categorise: Categorise | None = None) -> Checked:
     """Parse every row; all problems are collected so staff fix the whole file in one pass."""
-    errors = [RowError(row, "", message) for row, message in sheet.problems]
+    errors = [RowError(row, "", key, values) for row, key, values in sheet.problems]
     warnings: list[str] = []
     mapping = _map_headers(sheet, schema, errors, warnings)
     present = frozenset(mapping.values())
     for column in schema.columns:
         if column.required and column.key not in present:
-            errors.append(RowError(0, column.names[0], f"required column missing (headers accepted: "
-                                   f"{', '.join(column.names)})"))
+            errors.append(RowError(0, column.names[0], "column_missing", {"names": ", ".join(column.names)}))
     if schema.kind == "postings" and "job_category" not in present and categorise is None:
-        errors.append(RowError(0, "工种", "no 工种 column and no category guesser to infer it from the titles"))
+        errors.append(RowError(0, "工种", "no_category_column"))
     checked = Checked(schema.kind, [], errors, warnings, total_rows=len(sheet.rows))
     if any(e.row == 0 for e in errors):
         return checked
@@ -62,21 +61,20 @@ def validate(sheet: Sheet, schema: Schema, categorise: Categorise | None = None)
                 continue
             if text == CLEAR:
                 if column.required or key == "job_category":
-                    errors.append(RowError(row.number, header, f"cannot be cleared ({CLEAR}); "
-                                           + ("leave it empty to infer it from the title" if key == "job_category"
-                                              else "it is required")))
+                    errors.append(RowError(row.number, header, "clear_category" if key == "job_category"
+                                           else "clear_required", {"clear": CLEAR}))
                 else:
                     cleared.add(key)
                 continue
             try:
                 values[key] = column.read(text, was_number=header in row.numbers)
             except FieldError as exc:
-                errors.append(RowError(row.number, header, str(exc)))
+                errors.append(RowError(row.number, header, exc.key, exc.values))
         parsed = Parsed(row.number, values, frozenset(cleared))
         if schema.kind == "postings":
             _posting_notes(parsed, categorise)
             if "job_category" not in values and "title" in values:
-                errors.append(RowError(row.number, "工种", "empty, and no category guesser to infer it"))
+                errors.append(RowError(row.number, "工种", "category_empty"))
         checked.rows.append(parsed)
     errors.extend(find_duplicates(schema.kind, checked.rows))
     return checked
@@ -124,7 +122,7 @@ def find_duplicates(kind: str, rows: list[Parsed]) -> list[RowError]:
             if None in key:
                 continue
             if key in seen:
-                errors.append(RowError(row.row, "", f"duplicates row {seen[key]}"))
+                errors.append(RowError(row.row, "", "duplicate", {"first": seen[key]}))
                 break
             seen[key] = row.row
     return errors

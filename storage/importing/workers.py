@@ -86,11 +86,10 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
         people = existing.get(row.values["phone"], [])
         staff = [p for p in people if p["role"] != "worker"]
         if staff:
-            report.errors.append(RowError(row.row, "手机号码", f"is the number of a {staff[0]['role']}, not a worker"))
+            report.errors.append(RowError(row.row, "手机号码", f"staff_number.{staff[0]['role']}"))
             continue
         if len(people) > 1:
-            report.errors.append(RowError(row.row, "手机号码", f"{len(people)} workers have this number; settle it "
-                                          "with /worker before importing"))
+            report.errors.append(RowError(row.row, "手机号码", "shared_number", {"count": len(people)}))
             continue
         person_changes, profile_changes = _person_changes(row), _profile_changes(row)
         if not people:

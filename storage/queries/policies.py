@@ -68,3 +68,8 @@ async def knowledge_version(session: AsyncSession) -> tuple[int, datetime | None
     """Changes whenever policies are added or re-imported: the search index is rebuilt then."""
     row = (await session.execute(select(func.count(Policy.id), func.max(Policy.updated_at)))).one()
     return int(row[0]), row[1]
+
+
+async def policy_keys(session: AsyncSession) -> list[str]:
+    """The keys of the policies in the knowledge base."""
+    return list((await session.execute(select(Policy.key).order_by(Policy.key))).scalars())

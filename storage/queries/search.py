@@ -11,12 +11,17 @@ total and every tier's size in one statement whatever the shelf's size; only whi
 deadline wait for the daily check are the postings counted instead. A question with words is counted from the
 full-text index (FTS5; PostgreSQL's GIN index, the whole question as one tsquery).
 
-Order: "newest" is the order postings came on the shelf; "relevance" puts postings whose title holds the
-words asked first, and among those postings that say what they pay before 面议 and piece rates, newest first
-among equals; "pay" goes by pay band (about 500 yuan a month wide), newest
-first within a band, postings naming no comparable pay last; "near" goes by the distance of the posting's
-township from the worker's, then postings outside the county. Each order is a list of disjoint tiers, each
-tier read newest first, so a page never sorts more than it shows.
+Order: "newest" is the order postings came on the shelf; "pay" is strictly by the monthly pay figure, highest
+first, postings naming no comparable pay (面议, piece rates) last; "relevance" puts postings whose title holds
+the words asked first, and within each part goes by pay as "pay" does (a worker asking "有没有厨师的工作" hears
+the better-paid first, as a clerk at the counter would read them out); among equal pay the most recently put on
+the shelf (`created_at`) first. "near" goes by the distance of the posting's township from the worker's, then
+postings outside the county. Each order is a list of disjoint tiers: "near" and "newest" tiers are read newest
+first straight from the index; a pay-ordered tier is a pay band (about 500 yuan a month wide, `PAY_BANDS`) on
+SQLite, sorted by the figure itself when read (a narrow covering index, `ix_shelf_pay_order`, holds the figures),
+so a page sorts one band at most — and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less
+than asking every band; PostgreSQL sorts by the figure within its tiers from index-only scans (the facet indexes
+hold monthly_pay and created_at).
 """
 
 from __future__ import annotations
@@ -33,9 +38,12 @@ from sqlalchemy.orm import joinedload
 from storage import search_text as st
 from storage.attributes import expand, mask_of
 from storage.models import Posting, ShelfCount
-from storage.shelf import FTS_TABLE, PG_DOCUMENT
+from storage.shelf import FTS_TABLE, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX
 
 ORDERS = ("relevance", "pay", "near", "newest")
+# SQLite: a result this small is sorted by pay whole (one look-up per posting in a narrow index) rather than
+# band by band (one full-text query per band, most of them empty for a narrow question)
+SORT_WHOLE = 5000
 # Pay bands for ordering by pay, in yuan a month: [low, high), highest first.
 PAY_BANDS: tuple[tuple[int, int | None], ...] = (
     (20000, None), (15000, 20000), (12000, 15000), (10000, 12000), (9000, 10000), (8000, 9000), (7000, 8000),
@@ -113,13 +121,33 @@ def match_of(query: ShelfQuery) -> st.Match:
     return st.all_of(parts) if parts else st.tok(st.ALL)
 
 
-def tiers_of(query: ShelfQuery) -> list[st.Match]:
-    """The disjoint parts of the result, in the order they are shown (as search-token expressions)."""
+def by_pay(query: ShelfQuery) -> bool:
+    """Whether the query's tiers are read by pay figure (highest first), else newest first."""
+    return query.order in ("pay", "relevance")
+
+
+def _pay_bands(part: st.Match) -> list[st.Match]:
+    """A part of the result cut into pay bands, highest first, then the postings naming no comparable pay."""
+    bands = [st.pay_between(low, high) for low, high in PAY_BANDS]
+    return [st.all_of([part, band]) for band in bands if band is not None] + [
+        st.all_of([part, st.tok(st.PAY_UNKNOWN)])]
+
+
+def _by_pay_tiers(part: st.Match, banded: bool) -> list[st.Match]:
+    """Pay known (in bands, or whole), then pay unknown."""
+    if banded:
+        return _pay_bands(part)
+    unknown = st.tok(st.PAY_UNKNOWN)
+    return [st.but_not(part, unknown), st.all_of([part, unknown])]
+
+
+def tiers_of(query: ShelfQuery, *, banded: bool = True) -> list[st.Match]:
+    """The disjoint parts of the result, in the order they are shown (as search-token expressions). A pay-ordered
+    part is cut into pay bands (`banded`), so that reading a page sorts one band, or, for a small result, read
+    whole: one sort of at most `SORT_WHOLE` postings costs less than looking into every band."""
     base = match_of(query)
     if query.order == "pay":
-        bands = [st.pay_between(low, high) for low, high in PAY_BANDS]
-        return [st.all_of([base, band]) for band in bands if band is not None] + [
-            st.all_of([base, st.tok(st.PAY_UNKNOWN)])]
+        return _by_pay_tiers(base, banded)
     if query.order == "near" and query.nearest:
         places = [st.tok(st.place_token(t)) for t in query.nearest]
         return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
@@ -127,8 +155,7 @@ def tiers_of(query: ShelfQuery) -> list[st.Match]:
         return [base]
     title = _title_match(query)
     parts = [st.all_of([base, title]), st.but_not(base, title)] if title is not None else [base]
-    unknown = st.tok(st.PAY_UNKNOWN)
-    return [tier for part in parts for tier in (st.but_not(part, unknown), st.all_of([part, unknown]))]
+    return [tier for part in parts for tier in _by_pay_tiers(part, banded)]
 
 
 def _title_match(query: ShelfQuery) -> st.Match | None:
@@ -199,6 +226,7 @@ def pg_tiers(query: ShelfQuery, *, deadline: bool = True) -> list[list[ColumnEle
             [*base, or_(Posting.township.is_(None), Posting.township.not_in(near))]]
     if query.order != "relevance":
         return [base]
+    # the pay figure is read in order within a part (index ix_shelf_pay), so no bands are needed here
     title = _title_match(query)
     parts = [[*base, _document(title)], [*base, ~_document(title)]] if title is not None else [base]
     return [tier for part in parts for tier in ([*part, Posting.monthly_pay.is_not(None)],
@@ -235,12 +263,13 @@ def group_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-def group_tiers(query: ShelfQuery) -> list[ColumnElement[bool] | None]:
-    """What sets each tier of `tiers_of` apart within the query's groups (None: nothing, the one tier)."""
+def group_tiers(query: ShelfQuery, *, sqlite: bool) -> list[ColumnElement[bool] | None]:
+    """What sets each tier apart within the query's groups, tier for tier as the backend reads them (`tiers_of`
+    on SQLite, banded; `pg_tiers` on PostgreSQL); None: nothing, the one tier."""
     g = ShelfCount
-    if query.order == "pay":
-        return [and_(g.monthly_pay >= low, *([g.monthly_pay < high] if high else [])) for low, high in PAY_BANDS] + [
-            g.monthly_pay == -1]
+    bands = [and_(g.monthly_pay >= low, *([g.monthly_pay < high] if high else [])) for low, high in PAY_BANDS]
+    if query.order == "pay" or (query.order == "relevance" and sqlite):
+        return [*bands, g.monthly_pay == -1]
     if query.order == "near" and query.nearest:
         near = list(query.nearest)
         return [g.township == t for t in near] + [g.township.not_in(near)]
@@ -303,14 +332,15 @@ class _Engine:
             found.append(or_(Posting.deadline.is_(None), Posting.deadline >= self._today()))
         return found
 
-    async def ids(self, tier: Any, limit: int, offset: int, *, rows: list[ColumnElement[bool]] | None = None,
-                  size: int | None = None) -> list[int]:
-        """`limit` ids of the tier from `offset` on, newest first. On SQLite a tier of many postings (`size`, of
+    async def ids(self, tier: Any, limit: int, offset: int, *, pay_first: bool = False,
+                  rows: list[ColumnElement[bool]] | None = None, size: int | None = None) -> list[int]:
+        """`limit` ids of the tier from `offset` on, newest first or (`pay_first`) by pay figure, highest first, then
+        `created_at`. On SQLite a tier of many postings (`size`, of
         the whole table's ids) is read by walking the table newest first with its column conditions (`rows`): a few
         rows read for each one kept, where the full-text index would merge whole lists of postings."""
         if limit <= 0:
             return []
-        if self.sqlite and rows is not None and size and self._span is not None and (
+        if self.sqlite and not pay_first and rows is not None and size and self._span is not None and (
                 (offset + limit) * self._span <= WALK_ROWS * size):
             stmt = select(Posting.id).where(*rows).order_by(Posting.id.desc()).limit(limit).offset(offset)
             # the walk by id, never an index on a condition (which would then sort what it found)
@@ -320,17 +350,25 @@ class _Engine:
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
             if await self._any_expired():
                 sql += f" AND rowid NOT IN ({_EXPIRED})"
-            sql += " ORDER BY rowid DESC LIMIT :limit OFFSET :offset"
+            if pay_first:  # one pay band: its postings' figures looked up in the narrow covering index, sorted
+                sql = (f"SELECT id FROM posting INDEXED BY {SQLITE_PAY_ORDER_INDEX} WHERE listed AND id IN ({sql}) "
+                       f"ORDER BY {_PAY_ORDER}")
+            else:
+                sql += " ORDER BY rowid DESC"
+            sql += " LIMIT :limit OFFSET :offset"
             params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
-        stmt = select(Posting.id).where(*await self._rows(tier)).order_by(Posting.id.desc()).limit(limit).offset(offset)
+        # a tier holds known pay or none, never both: plain DESC, which a backward scan of ix_shelf_pay gives
+        order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
+                 if pay_first else [Posting.id.desc()])
+        stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
     async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
         """The total and every tier's size summed from the count table in one statement, or None when listed
         postings past their deadline wait for the daily check (the groups count them; the postings are read then).
         On SQLite the same statement reads the highest posting id, for `ids` to judge a walk by id."""
-        tiers = group_tiers(query)
+        tiers = group_tiers(query, sqlite=self.sqlite)
         sums = [func.coalesce(func.sum(ShelfCount.postings if t is None else case((t, ShelfCount.postings), else_=0)),
                               0) for t in tiers]
         extra = [select(func.max(Posting.id)).scalar_subquery()] if self.sqlite else []
@@ -381,12 +419,17 @@ class _Engine:
         return match_of(query) if self.sqlite or not countable(query) else pg_conditions(query)
 
     def tiers(self, query: ShelfQuery) -> list[Any]:
-        return tiers_of(query) if self.sqlite or not countable(query) else pg_tiers(query)
+        """SQLite: pay-ordered parts in bands; PostgreSQL, a question with words: the parts whole (each sorted by
+        pay when read, as `pg_tiers` are)."""
+        if self.sqlite:
+            return tiers_of(query)
+        return pg_tiers(query) if countable(query) else tiers_of(query, banded=False)
 
 
 _EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
 # SQLite: a tier is read by walking the posting table newest first when about this many rows at most are read.
 WALK_ROWS = 2000
+_PAY_ORDER = "monthly_pay DESC, created_at DESC, id DESC"
 
 
 async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
@@ -401,10 +444,16 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     engine = _Engine(session, query.today)
     tiers = engine.tiers(query)
     total, sizes = await engine.sizes(query, tiers)
-    # counted from the count table (SQLite): the tiers' column conditions, for walking the table by id
-    rows = pg_tiers(query, deadline=False) if engine.sqlite and engine.walkable else None
-    walk = _Walk(engine, tiers, sizes, total, rows)
     first = max(page - 1, 0) * page_size
+    pay_first = by_pay(query)
+    if engine.sqlite and pay_first and total <= SORT_WHOLE:
+        tiers = tiers_of(query, banded=False)
+        # the bands' sizes from the count table, as the two parts read whole: pay named, then not
+        sizes = {0: sum(n for i, n in sizes.items() if i < len(sizes) - 1), 1: sizes[len(sizes) - 1]} if sizes else {}
+    # counted from the count table (SQLite): the tiers' column conditions, for walking the table by id (newest
+    # first only: a pay-ordered tier is read through the pay index)
+    rows = pg_tiers(query, deadline=False) if engine.sqlite and engine.walkable and not pay_first else None
+    walk = _Walk(engine, tiers, sizes, total, rows, pay_first)
     if first + page_size <= remember:
         ids = await walk(0, remember)
         page_ids = ids[first:first + page_size]
@@ -424,6 +473,7 @@ class _Walk:
     sizes: dict[int, int]
     total: int
     rows: list[list[ColumnElement[bool]]] | None
+    pay_first: bool = False
 
     async def __call__(self, skip: int, need: int) -> list[int]:
         """`need` ids from position `skip` on."""
@@ -442,8 +492,8 @@ class _Walk:
                 if skip >= self.sizes[number]:
                     skip -= self.sizes[number]
                     continue
-            found = await self.engine.ids(tier, need, skip, rows=self.rows[number] if self.rows else None,
-                                          size=self.sizes.get(number))
+            found = await self.engine.ids(tier, need, skip, pay_first=self.pay_first,
+                                          rows=self.rows[number] if self.rows else None, size=self.sizes.get(number))
             ids.extend(found)
             need -= len(found)
             skip = 0

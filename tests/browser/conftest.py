@@ -7,6 +7,7 @@ trying to reach outside hosts. `.ci/services.sh install` installs chromium and a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -16,8 +17,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,6 +87,127 @@ def console_server(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> I
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def _serve(command: list[str], port: int, folder: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start a `mishu …` process serving HTTP on `port` and wait for its /healthz (its output in folder/web.log)."""
+    log = (folder / "web.log").open("w+", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", *command], cwd=ROOT, stdout=log,
+                               stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.monotonic() + 240
+    while True:
+        if process.poll() is not None:
+            log.close()
+            raise AssertionError((folder / "web.log").read_text(encoding="utf-8"))
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise AssertionError(f"{command[0]} did not serve /healthz within 240 s")
+        time.sleep(0.5)
+
+
+@dataclass
+class ServedBot:
+    """`mishu run` on the demo county, polling the Bot API emulator, its outbox delivered there, the console
+    served beside (`web.with_polling`): what staff use when the bureau runs the bot by polling."""
+
+    console: ConsoleServer
+    emulator: Any  # tests.bot.emulator.BotApiEmulator
+
+    def user(self, user_id: int) -> EmulatorUser:
+        return EmulatorUser(self.emulator, user_id)
+
+
+class EmulatorUser:
+    """A person in the emulator's private chat with the bot, for a synchronous (Playwright) test: each call runs the
+    emulator's async client in a thread of its own (Playwright's sync API keeps this thread's event loop)."""
+
+    def __init__(self, emulator: Any, user_id: int) -> None:
+        self.emulator, self.user_id = emulator, user_id
+
+    def _run(self, coroutine: Any) -> Any:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """What the bot has sent to this chat, oldest first."""
+        return self._run(self.emulator.bot_messages(self.user_id))
+
+    def snapshot(self) -> dict[int, str]:
+        """Each bot message's text and button labels as shown now, by message id."""
+        return {m["message_id"]: _shown(m) for m in self.messages()}
+
+    def wait_for(self, expected: str, before: dict[int, str] | None = None, timeout: float = 60) -> str:
+        """Wait until a bot message new or changed since `before` shows `expected`; returns those messages' text."""
+        before = before or {}
+        deadline = time.monotonic() + timeout
+        while True:
+            changed = "\n".join(text for key, text in self.snapshot().items() if before.get(key) != text)
+            if expected in changed:
+                return changed
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {expected!r} in the emulator chat {self.user_id}; got {changed!r}")
+            time.sleep(0.2)
+
+    def say(self, text: str = "", expect: str = "", **options: Any) -> str:
+        before = self.snapshot()
+        self._run(self.emulator.send_message(self.user_id, text, **options))
+        return self.wait_for(expect, before) if expect else ""
+
+    def press(self, label: str, expect: str = "") -> str:
+        """Press the newest button with this label in the chat."""
+        from tests.bot.emulator import button
+
+        before = self.snapshot()
+        for message in reversed(self.messages()):
+            try:
+                data = button(message, label)
+            except LookupError:
+                continue
+            self._run(self.emulator.press(self.user_id, message["message_id"], data))
+            return self.wait_for(expect, before) if expect else ""
+        raise LookupError(f"no button {label!r} in chat {self.user_id}")
+
+
+def _shown(message: dict[str, Any]) -> str:
+    labels = [b.get("text", "") for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+    return "\n".join([message.get("text", ""), *labels])
+
+
+@pytest.fixture(scope="session")
+def served_bot(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[ServedBot]:
+    """The Bot API emulator (a real Bot API server process, tests/bot/emulator.py) and `mishu run --api-base` on a
+    demo county, configured as tests/bot/test_run.py runs it: the token in MISHU_TELEGRAM_TOKEN; the console beside
+    polling through MISHU_WEB__WITH_POLLING and its port through MISHU_WEB__LISTEN_PORT."""
+    from tests.bot.emulator import BotApiEmulator, EmulatorError
+
+    folder = tmp_path_factory.mktemp("bot")
+    db_url = f"sqlite:///{folder / 'demo.db'}"
+    try:
+        emulator = BotApiEmulator().start()
+    except EmulatorError as exc:
+        missing(f"the Bot API emulator cannot start: {exc}")
+        raise
+    try:
+        load = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "load", "--db", db_url], cwd=ROOT,
+                              capture_output=True, text=True, timeout=240)
+        assert load.returncode == 0, load.stderr
+        port = free_port()
+        env = {**os.environ, "MISHU_TELEGRAM_TOKEN": emulator.token, "MISHU_WEB__WITH_POLLING": "true",
+               "MISHU_WEB__LISTEN_HOST": "127.0.0.1", "MISHU_WEB__LISTEN_PORT": str(port)}
+        process = _serve(["run", "--api-base", emulator.api_base, "--db", db_url], port, folder, env)
+        try:
+            yield ServedBot(ConsoleServer(f"http://127.0.0.1:{port}/console", db_url, {}), emulator)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    finally:
+        emulator.stop()
 
 
 def missing(reason: str) -> None:

@@ -179,3 +179,23 @@ def test_a_sheet_with_an_error_is_previewed_fixed_and_imported(  # type: ignore[
     page.goto(console_server.base + "/postings?q=浏览器")
     listed = page.content()
     assert "浏览器春茶采摘工" in listed and "浏览器印染操作工" in listed
+
+
+def test_asking_as_a_worker_on_the_policies_page_shows_the_answer_and_the_top_match(  # type: ignore[no-untyped-def]
+    console_server: ConsoleServer, new_page
+) -> None:
+    page = new_page()
+    set_password(page, console_server.invite("sec2"), "sec2")
+    page.click("text=政策")
+    page.wait_for_selector("#policies-table")
+    assert page.locator("#policies-table tbody tr").count() >= 10  # the demo county's knowledge base
+    assert page.locator("#policy-import-form").count() == 0  # importing is for admins
+    page.fill("#ask-question", "回乡开个农家乐有没有补助")
+    page.click("#ask")
+    page.wait_for_selector("#probe-matches")  # swapped in by htmx, no reload
+    first = page.locator("#probe-matches tbody tr").first
+    assert first.get_attribute("data-key") == "返乡创业补贴"
+    assert float(first.locator(".score").inner_text()) > 0
+    assert page.inner_text("#probe-intent") == "policy_question"
+    assert "返乡入乡创业一次性补贴" in page.inner_text("#probe-replies")
+    shot(page, "13-policies-ask")

@@ -18,7 +18,8 @@ BY_NAME = {entry.name: entry for entry in ENTRIES}
 async def test_registration_by_numbers_and_short_names(sqlite_db: Database, trained_nlu: Any) -> None:
     env = await make_env(sqlite_db, trained_nlu)
     chat = (await walk(env, BY_NAME["register"], 0)).chat
-    for text in ("1", "刘大姐", "13812345678", "双福", "2", "1、3", "跳过", "2", "省外", "3"):
+    # "1、3" picks two categories as their buttons do, "好了" ends the multi-select step
+    for text in ("1", "刘大姐", "13812345678", "双福", "2", "1、3", "好了", "跳过", "2", "省外", "3"):
         await chat.say(text)
     assert "登记好了" in chat.text()
     async with sqlite_db.session() as session:

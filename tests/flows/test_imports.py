@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from bot.harness import Conversation
 from flows.assistant import Assistant
 from flows.categories import JobCategoryGuesser
-from flows.imports import run_import
+from flows.imports import error_line, error_text, run_import
 from flows.turn import FlowSettings
 from storage.db import Database
 from storage.importing.importer import check_file
@@ -143,7 +143,7 @@ class TestPostings:
         checked = check_file("postings", write_csv(tmp_path / "b.csv", [header, new_enterprise, rows[0]]))
         for dry_run in (True, False):
             outcome = await imported(any_db, checked, dry_run=dry_run)
-            assert [(e.row, "岗位编号" in e.message) for e in outcome.report.errors] == [(3, True)]
+            assert [(e.row, "岗位编号" in error_text(e, "en")) for e in outcome.report.errors] == [(3, True)]
         assert await dump(any_db) == before  # 乙厂 was created before the conflict showed, and rolled back
 
     async def test_absent_columns_and_empty_cells_leave_values_and_clear_erases(self, any_db: Database,
@@ -194,7 +194,7 @@ class TestEnterprises:
 
     async def test_a_duplicate_name_in_the_sheet_is_a_row_error(self, any_db: Database, tmp_path: Path) -> None:
         checked = await self.write(any_db, tmp_path, [["E1", "双福茶厂", ""], ["E2", "双福茶厂", ""]])
-        assert [str(e) for e in checked.errors] == ["row 3: duplicates row 2"]
+        assert [error_line(e, "en") for e in checked.errors] == ["row 3: duplicates row 2"]
 
     async def test_an_existing_name_under_a_new_id_is_a_row_error_in_the_dry_run_too(self, any_db: Database,
                                                                                      tmp_path: Path) -> None:
@@ -202,7 +202,7 @@ class TestEnterprises:
         before = await dump(any_db)
         for dry_run in (True, False):
             outcome = await self.write(any_db, tmp_path, [["E9", "新厂", ""], ["E2", "双福茶厂", ""]], dry_run=dry_run)
-            assert [str(e) for e in outcome.report.errors] == [
+            assert [error_line(e, "en") for e in outcome.report.errors] == [
                 "row 3, 企业名称: '双福茶厂' is already the name of enterprise 编号 E1; use that 编号 or another name"]
         assert await dump(any_db) == before
 
@@ -210,7 +210,7 @@ class TestEnterprises:
                                                                          tmp_path: Path) -> None:
         assert (await self.write(any_db, tmp_path, [["E1", "双福茶厂", ""], ["E2", "符溪茶厂", ""]])).ok
         outcome = await self.write(any_db, tmp_path, [["E2", "双福茶厂", ""]])
-        assert [e.row for e in outcome.report.errors] == [2] and "编号 E1" in outcome.report.errors[0].message
+        assert [e.row for e in outcome.report.errors] == [2] and "编号 E1" in error_text(outcome.report.errors[0], "en")
 
     async def test_a_known_name_without_an_id_takes_the_sheets_id(self, any_db: Database, tmp_path: Path) -> None:
         async with any_db.session() as session:
@@ -286,7 +286,7 @@ class TestWorkers:
             session.add(Person(role="secretary", name="王秘书", phone="13899990000"))
         sheet = [["姓名", "手机号码", "乡镇"], ["王秘书", "13899990000", "双福镇"]]
         outcome = await imported(any_db, check_file("workers", write_csv(tmp_path / "s.csv", sheet)))
-        assert [str(e) for e in outcome.report.errors] == ["row 2, 手机号码: is the number of a secretary, not a worker"]
+        assert [error_line(e, "en") for e in outcome.report.errors] == ["row 2, 手机号码: is the number of a secretary, not a worker"]
 
     async def test_full_width_phone_digits_are_stored_plain(self, any_db: Database, tmp_path: Path) -> None:
         sheet = [["姓名", "手机号码", "乡镇"], ["李四", "１３８１２３４５６７８", "双福镇"]]

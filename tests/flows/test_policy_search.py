@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flows.imports import policy_problem_text
 from flows.policy_search import PolicyIndex, normalize_query
 from storage.policy_files import PolicyDoc, PolicyFileError, load_policy_files
 
@@ -114,30 +115,34 @@ class TestLoaderValidation:
         write(tmp_path, "bad.yaml", text)
         with pytest.raises(PolicyFileError) as err:
             load_policy_files(tmp_path)
-        assert str(err.value).startswith("bad.yaml: ")
-        assert message in str(err.value)
+        said = "\n".join(policy_problem_text(problem, "en") for problem in err.value.problems)
+        assert said.startswith("bad.yaml: ")
+        assert message in said
 
     def test_all_problems_reported_at_once(self, tmp_path: Path) -> None:
         write(tmp_path, "one.yaml", VALID.replace("title: 测试用补贴\n", ""))
         write(tmp_path, "two.yaml", VALID.replace("audience: worker", "audience: nobody").replace("测试", "其他"))
         with pytest.raises(PolicyFileError) as err:
             load_policy_files(tmp_path)
-        assert [p.split(":")[0] for p in err.value.problems] == ["one.yaml", "two.yaml"]
+        assert [p.file for p in err.value.problems] == ["one.yaml", "two.yaml"]
 
     def test_duplicate_name_across_files(self, tmp_path: Path) -> None:
         write(tmp_path, "a.yaml", VALID)
         write(tmp_path, "b.yaml", VALID.replace("key: 测试补贴", "key: 别的补贴"))
-        with pytest.raises(PolicyFileError, match=r"b\.yaml: name '测试补助' is already used by a\.yaml"):
+        with pytest.raises(PolicyFileError) as err:
             load_policy_files(tmp_path)
+        assert "b.yaml: name '测试补助' is already used by a.yaml" in [policy_problem_text(p, "en") for p in err.value.problems]
 
     def test_markdown_without_front_matter(self, tmp_path: Path) -> None:
         write(tmp_path, "c.md", "# 稳岗返还\n正文\n")
-        with pytest.raises(PolicyFileError, match=r"c\.md: Markdown policy must start with"):
+        with pytest.raises(PolicyFileError) as err:
             load_policy_files(tmp_path)
+        assert policy_problem_text(err.value.problems[0], "en").startswith("c.md: Markdown policy must start with")
 
     def test_missing_folder(self, tmp_path: Path) -> None:
-        with pytest.raises(PolicyFileError, match="no such file or folder"):
+        with pytest.raises(PolicyFileError) as err:
             load_policy_files(tmp_path / "nope")
+        assert policy_problem_text(err.value.problems[0], "en").endswith("nope: no such file or folder")
 
 
 class TestExpiry:

@@ -16,6 +16,7 @@ from flows.turn import FlowSettings
 from storage.db import Database
 from storage.models import FollowUp, Person, StatusChange, WorkerProfile
 from storage.queries.people import person_by_identity
+from storage.vocabulary import job_categories
 from tests.conftest import NOW
 from tests.factories import add_postings
 from tests.flows.registration_helpers import add_staff, outbox_for, scripted
@@ -129,6 +130,27 @@ class TestFullRegistration:
         worker = await load_worker(sqlite_db, "w1")
         assert worker.profile is not None and worker.profile.min_monthly_pay == 4500
         assert worker.name == "刘大姐"
+
+
+    async def test_a_typed_number_at_the_categories_step_picks_and_the_edit_stays_open(
+            self, sqlite_db: Database) -> None:
+        """WeChat and SMS have no buttons: "4" picks the fourth category as its button would, the step waits for
+        more, and the whole edit is one thing (`form:profile`) from the menu to the save."""
+        assistant, _ = await make_assistant(sqlite_db)
+        chat = Conversation(assistant, user_id="w1", now=NOW)
+        await register(chat)  # 采茶工 and 普工
+        await chat.say("/profile")
+        await chat.say("改想做的工作")
+        assert chat.handled_as == "form:profile"
+        fourth = list(job_categories())[3]
+        await chat.say("4")
+        assert chat.handled_as == "form:profile" and fourth in chat.text() and "已保存" not in chat.text()
+        await chat.say("1")  # 采茶工, already ticked: typing its number keeps it
+        await chat.say("好了")
+        assert chat.handled_as == "form:profile" and "已保存" in chat.text()
+        worker = await load_worker(sqlite_db, "w1")
+        assert worker.profile is not None
+        assert worker.profile.wanted_categories == ["采茶工", "普工", fourth]
 
 
 class TestValidation:

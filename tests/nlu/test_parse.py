@@ -43,6 +43,25 @@ class TestShape:
         assert isinstance(parse, Parse)
 
 
+class TestEnglishTopics:
+    """English questions go by their topic word, not by the shape they share with help or chit-chat ("what …
+    do you offer", "is there a …")."""
+
+    @pytest.mark.parametrize(
+        ("text", "intent"),
+        [
+            ("is there a coach this Saturday?", "transport_question"),
+            ("is there a bus to Ningbo next week", "transport_question"),
+            ("which training courses do you offer?", "training_question"),
+            ("what jobs do you offer", "job_search"),
+            ("what services do you offer", "help"),
+            ("are you a bot", "bot_challenge"),
+        ],
+    )
+    def test_topic_word_decides(self, nlu: NLU, text: str, intent: str) -> None:
+        assert nlu.parse(text, today=TODAY).intent == intent
+
+
 class TestOffsets:
     @pytest.mark.parametrize(
         ("text", "entity", "surface", "value"),

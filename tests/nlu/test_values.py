@@ -59,10 +59,21 @@ class TestDate:
             ("2026年4月1日", "2026-04-01"),
             ("10号", "2026-03-10"),
             ("tomorrow", "2026-03-03"),
+            # English days read as the Chinese ones (today is Monday 2 March): this Friday = 这周五, next = 下周五
+            ("is there a bus this Friday?", "2026-03-06"),
+            ("and on Sunday?", "2026-03-08"),
+            ("next Friday", "2026-03-13"),
+            ("the day after tomorrow", "2026-03-04"),
+            ("any buses next week", "2026-03-09"),
+            ("next month", "2026-04-01"),
         ],
     )
     def test_parsed(self, text: str, iso: str) -> None:
         assert parse_date(text, TODAY) == iso
+
+    @pytest.mark.parametrize("text", ["this one", "next", "the next bus", "next time", "a day after"])
+    def test_english_words_that_are_no_date(self, text: str) -> None:
+        assert parse_date(text, TODAY) is None
 
     def test_a_past_month_day_means_next_year(self) -> None:
         assert parse_date("1月5号", date(2026, 12, 20)) == "2027-01-05"

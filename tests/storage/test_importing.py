@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.imports import error_line, error_text, sheet_error_text
 from storage.importing.importer import check_file
 from storage.importing.rows import CategoryGuess
 from storage.importing.sheets import SheetError
@@ -36,7 +37,7 @@ class TestFiles:
     def test_wrong_header_names_the_missing_column(self, tmp_path: Path) -> None:
         path = write_xlsx(tmp_path / "x.xlsx", [["公司", "岗位名称", "工种", "招聘人数", "薪资待遇", "工作地点"], GOOD[:6]])
         checked = check_file("postings", path)
-        assert any("企业名称" in str(e) and "header" in str(e) for e in checked.errors)
+        assert any("企业名称" in str(e) and "header" in error_line(e, "en") for e in checked.errors)
         assert any("公司" in w for w in checked.warnings)
 
     def test_no_category_column_needs_a_guesser(self, tmp_path: Path) -> None:
@@ -51,13 +52,13 @@ class TestFiles:
         path = write_xlsx(tmp_path / "x.xlsx", [HEADER, GOOD, ["", "制茶工", "制茶", "5", "4000", "双福镇", "", ""]],
                           merge="A2:A3")
         checked = check_file("postings", path)
-        assert any(e.row == 2 and "merged" in e.message for e in checked.errors)
+        assert any(e.row == 2 and "merged" in error_text(e, "en") for e in checked.errors)
 
     def test_formulas_without_saved_values_are_row_errors(self, tmp_path: Path) -> None:
         path = write_xlsx(tmp_path / "x.xlsx", [HEADER, [*GOOD[:3], "=10*3", *GOOD[4:]],
                                                 ["双福茶厂", "制茶工", "制茶", "=2+3", "4000", "双福镇", "", ""]])
         checked = check_file("postings", path)
-        assert {(e.row, "招聘人数" in e.message and "never saved" in e.message) for e in checked.errors} == {
+        assert {(e.row, "招聘人数" in error_text(e, "en") and "never saved" in error_text(e, "en")) for e in checked.errors} == {
             (2, True), (3, True)}
 
     def test_formulas_with_saved_values_are_read(self, tmp_path: Path) -> None:
@@ -96,12 +97,12 @@ class TestFiles:
                                                 ["李四", "13800001112", "双福镇", 5.11181199001011e17]])
         checked = check_file("workers", path)
         assert [(e.row, e.column) for e in checked.errors] == [(2, "身份证号"), (3, "身份证号")]
-        assert all("format the column as text" in e.message for e in checked.errors)
+        assert all("format the column as text" in error_text(e, "en") for e in checked.errors)
 
     def test_id_numbers_in_scientific_notation_from_a_csv_are_refused(self, tmp_path: Path) -> None:
         path = write_csv(tmp_path / "w.csv", [WORKERS, ["张三", "13800001111", "双福镇", "5.11181E+17"]])
         checked = check_file("workers", path)
-        assert [e.column for e in checked.errors] == ["身份证号"] and "as text" in checked.errors[0].message
+        assert [e.column for e in checked.errors] == ["身份证号"] and "as text" in error_text(checked.errors[0], "en")
 
     @pytest.mark.parametrize(("encoding", "bom", "delimiter"), [
         ("utf-8", False, ","), ("utf-8", True, ","), ("gbk", False, ","), ("gbk", True, ","),
@@ -116,12 +117,13 @@ class TestFiles:
     def test_a_file_that_is_neither_utf8_nor_gbk_names_the_line(self, tmp_path: Path) -> None:
         path = tmp_path / "x.csv"
         path.write_bytes(",".join(HEADER).encode() + b"\r\n" + ",".join(GOOD).encode() + b"\r\n\x80\xff\xfe\r\n")
-        with pytest.raises(SheetError, match="line 3"):
+        with pytest.raises(SheetError) as raised:
             check_file("postings", path)
+        assert "x.csv: line 3 is neither UTF-8 nor GBK" in sheet_error_text(raised.value, "en")
 
     def test_duplicate_rows_point_at_the_first(self, tmp_path: Path) -> None:
         path = write_csv(tmp_path / "x.csv", [HEADER, GOOD, GOOD])
-        assert [str(e) for e in check_file("postings", path).errors] == ["row 3: duplicates row 2"]
+        assert [error_line(e, "en") for e in check_file("postings", path).errors] == ["row 3: duplicates row 2"]
 
     def test_bad_cells_are_all_reported_with_row_numbers(self, tmp_path: Path) -> None:
         bad = ["双福茶厂", "采茶工", "挖金子", "99999999999999999999", "看着给", "火星", "12345", "明年"]
@@ -143,8 +145,9 @@ class TestFiles:
         path = tmp_path / "big.csv"
         line = ",".join(GOOD) + "\n"
         path.write_text(",".join(HEADER) + "\n" + line * (21 * 1024 * 1024 // len(line.encode())), encoding="utf-8")
-        with pytest.raises(SheetError, match="larger than"):
+        with pytest.raises(SheetError) as raised:
             check_file("postings", path)
+        assert sheet_error_text(raised.value, "en").startswith("big.csv: larger than")
 
     def test_a_five_megabyte_file_is_read(self, tmp_path: Path) -> None:
         rows = [HEADER] + [[f"峨眉山企业{i}", f"岗位{i}", "普工", "3", "4000", "东莞", "", ""] for i in range(100000)]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
+import storage.queries.search as search_module
 from storage.db import Database
 from storage.models import Enterprise, Posting
 from storage.queries.search import (
@@ -163,13 +164,29 @@ class TestOrder:
         found = await titles(any_db, query(order="newest"))
         assert found == sorted(OPEN, key=lambda t: -ids[t])
 
-    async def test_by_pay_band_then_newest_and_unknown_pay_last(self, any_db: Database) -> None:
+    async def test_by_pay_figure_highest_first_and_unknown_pay_last(self, any_db: Database) -> None:
         await shelf(any_db)
         found = await titles(any_db, query(order="pay"))
-        # 5600/month; 220/day = 5720 and 5100 share no band … 5720 and 5600 are both in 5500-6000 (newest first)
+        # 220/day = 5720, 5600, 5100 a month …; negotiable last
         assert found == ["路基施工小工", "定型机操作工", "印染车间普工", "春茶采摘工", "客房服务员",
                          "茶叶采摘（按斤计）"]
         assert PAY_BANDS[0] == (20000, None)
+
+    async def test_pay_is_exact_inside_a_band(self, any_db: Database) -> None:
+        """"工资高点的" means strictly by pay: a newer posting paying 5,550 comes after the older 5,600 and
+        5,720 ones although all three are in the 5,500–6,000 band; equal pay: the newest on the shelf first."""
+        await shelf(any_db)
+        async with any_db.session() as session:
+            dye = await session.get(Enterprise, 2)
+            for title in ("包装普工", "夜班普工"):
+                session.add(posting(dye, title, "普工", city="绍兴", province="浙江", salary_min=5000,
+                                    salary_max=5550))
+                await session.flush()
+        found = await titles(any_db, query(order="pay"), page_size=5)
+        assert found == ["路基施工小工", "定型机操作工", "夜班普工", "包装普工", "印染车间普工"]
+        # the same walk from page to page: nothing repeated, nothing skipped
+        pages = [await titles(any_db, query(order="pay"), page=n, page_size=2) for n in (1, 2, 3)]
+        assert [t for page in pages for t in page] == found + ["春茶采摘工"]
 
     async def test_near_home_first_then_outside_the_county(self, any_db: Database) -> None:
         await shelf(any_db)
@@ -189,6 +206,40 @@ class TestOrder:
         assert await titles(any_db, query(words=("采摘",), order="newest")) == [
             "茶园帮工", "茶叶采摘（按斤计）", "春茶采摘工"]
 
+
+    async def test_pay_bands_and_a_whole_sort_give_the_same_pages(
+            self, any_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        """SQLite sorts a small result by pay whole and a large one band by band: the pages are the same."""
+        await shelf(any_db)
+        async with any_db.session() as session:
+            dye = await session.get(Enterprise, 2)
+            for title, pay in (("包装普工", 5550), ("夜班普工", 5550), ("叉车工", 9000), ("跟单员", 20500)):
+                session.add(posting(dye, title, "普工", city="绍兴", province="浙江", salary_min=4000, salary_max=pay))
+                await session.flush()
+        first_pages = []
+        for q in (query(order="pay"), query(), query(words=("普工",))):
+            whole = [await titles(any_db, q, page=n, page_size=3) for n in (1, 2, 3, 4)]
+            monkeypatch.setattr(search_module, "SORT_WHOLE", 0)
+            banded = [await titles(any_db, q, page=n, page_size=3) for n in (1, 2, 3, 4)]
+            monkeypatch.undo()
+            assert whole == banded, q
+            shown = [t for page in whole for t in page]
+            assert len(shown) == len(set(shown)) == await total(any_db, q)
+            first_pages.append(whole[0])
+        # by pay, also for "relevance" without words; words: the titles holding them first (夜班普工, equal pay with
+        # 包装普工, came on the shelf later)
+        assert first_pages[0] == first_pages[1] == ["跟单员", "叉车工", "路基施工小工"]
+        assert first_pages[2] == ["夜班普工", "包装普工", "印染车间普工"]
+
+    async def test_relevance_reads_the_better_paid_first(self, any_db: Database) -> None:
+        """A question with no order asked ("有没有普工") lists the better-paid first, as the clerk would."""
+        ids = await shelf(any_db)
+        found = await titles(any_db, query(categories=("普工",)))
+        assert found == ["定型机操作工", "印染车间普工"] and ids["定型机操作工"] > ids["印染车间普工"]
+        async with any_db.session() as session:
+            dye = await session.get(Enterprise, 2)
+            session.add(posting(dye, "包装普工", "普工", city="绍兴", province="浙江", salary_min=4000))
+        assert await titles(any_db, query(categories=("普工",))) == ["定型机操作工", "印染车间普工", "包装普工"]
 
     async def test_relevance_puts_postings_naming_their_pay_before_negotiable_ones(self, any_db: Database) -> None:
         ids = await shelf(any_db)

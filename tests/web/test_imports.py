@@ -159,8 +159,8 @@ class TestRefusals:
 
     @pytest.mark.parametrize(("name", "content", "message"), [
         ("岗位.xls", b"\xd0\xcf\x11\xe0", "另存为 .xlsx"),
-        ("岗位.csv", b"", "empty"),
-        ("岗位.xlsx", b"not a zip file", "not a readable XLSX"),
+        ("岗位.csv", b"", "岗位.csv：文件是空的"),
+        ("岗位.xlsx", b"not a zip file", "岗位.xlsx：不是能读的 XLSX 文件"),
     ])
     async def test_files_that_cannot_be_read(self, county: County, tmp_path: Path, name: str, content: bytes,
                                              message: str) -> None:
@@ -170,3 +170,22 @@ class TestRefusals:
         path.write_bytes(content)
         await upload(admin, path)
         assert admin.status == 400 and message in admin.last and "upload." not in admin.last
+
+
+class TestLanguage:
+    async def test_row_errors_are_in_the_staff_members_language(self, county: County, tmp_path: Path) -> None:
+        admin = await county.signed_in("admin1")
+        await admin.get("/console/imports")
+        sheet = write_csv(tmp_path / "岗位.csv", [HEADER, *BAD])
+        await upload(admin, sheet)
+        assert admin.status == 422
+        assert "“很多”不是招聘人数" in admin.last and "日期“2027-02-30”不存在" in admin.last
+        assert "是空的" in admin.last and "not a number" not in admin.last
+        await admin.post("/console/language", {"language": "zh-hant", "next": "/console/imports"})
+        await admin.get("/console/imports")
+        await upload(admin, sheet)
+        assert "“很多”不是招聘人數" in admin.last and "日期“2027-02-30”不存在" in admin.last
+        await admin.post("/console/language", {"language": "en", "next": "/console/imports"})
+        await admin.get("/console/imports")
+        await upload(admin, sheet)
+        assert "&#39;很多&#39; is not a number of openings" in admin.last and "2027-02-30&#39; does not exist" in admin.last

@@ -5,7 +5,7 @@ postings. (Autogenerate also proposed re-creating the foreign keys of person/pos
 unnamed: left out, as nothing about them changed.)
 
 Revision ID: 7e47accd925a
-Revises: 49652d4582c0
+Revises: 20577796dde3
 Create Date: 2026-12-03 15:13:49.228815
 """
 
@@ -19,7 +19,7 @@ from storage.shelf import create_shelf, drop_shelf
 
 
 revision = '7e47accd925a'
-down_revision = '49652d4582c0'
+down_revision = '20577796dde3'
 branch_labels = None
 depends_on = None
 
