@@ -311,6 +311,25 @@ class Posting(Base):
 POSTING_STATUSES = ("pending", "open", "closed", "rejected")
 
 
+class ShelfCount(Base):
+    """How many listed postings share one group of what search filters on besides words: category, place, the
+    attributes, pay and age limits (a missing value is '' or -1). Kept by the shelf's triggers in the same
+    transaction as the postings (storage/shelf.py); a question without free-text words sums the groups that fit
+    instead of counting postings (storage/queries/search.py)."""
+
+    __tablename__ = "shelf_count"
+
+    job_category: Mapped[str] = mapped_column(BoundedString(32), primary_key=True)
+    township: Mapped[str] = mapped_column(BoundedString(32), primary_key=True)
+    city: Mapped[str] = mapped_column(BoundedString(32), primary_key=True)
+    province: Mapped[str] = mapped_column(BoundedString(16), primary_key=True)
+    attribute_mask: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    monthly_pay: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # -1: no figure
+    age_min: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # -1: none
+    age_max: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # -1: none
+    postings: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class EmployerCode(Base):
     """A one-time code the bureau gives an enterprise's contact to bind their chat to it (`/employer CODE`).
 

@@ -169,6 +169,7 @@ NOT_PERSONAL: Mapping[str, str] = {
     "secretary_coverage": "townships staff cover",
     "enterprise": "employers and their business contacts",
     "posting": "job postings and employers' contacts",
+    "shelf_count": "how many postings share a category, place, pay and age limits: numbers only",
     "policy": "policy documents",
     "policy_faq": "policy questions and answers",
     "training": "courses",

@@ -15,13 +15,18 @@ The full-text index holds only listed postings' `search_tokens` (storage/search_
   asked, and partial B-tree indexes holding every column a search filters on, so that counts of broad questions
   are read from an index alone.
 
+The count table `shelf_count` (storage.models.ShelfCount) holds how many listed postings share each group of
+category, place, attribute mask, pay and age limits; the same triggers keep it (SQLite: beside each index entry;
+PostgreSQL: three row triggers firing only when `listed` or the group changes), so search can total a question
+without words by summing groups (storage/queries/search.py). `recount` makes it again in one statement.
+
 `create_shelf` is run by the migration that introduced it; a later migration that rebuilds the posting table
 (SQLite batch mode) must run it again (tests/storage/test_search.py checks the triggers exist at head).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 FTS_TABLE = "posting_fts"
 SQLITE_TRIGGERS = ("posting_shelf_index", "posting_shelf_insert", "posting_shelf_decide", "posting_shelf_delete")
@@ -36,6 +41,34 @@ SQLITE_PAY_ORDER = (f"CREATE INDEX IF NOT EXISTS {SQLITE_PAY_ORDER_INDEX} ON pos
 # the GIN index is built on it, and checking a row against a query reads it instead of re-splitting the text.
 PG_DOCUMENT = "search_document"
 PG_DOCUMENT_OF = "array_to_tsvector(string_to_array(search_tokens, ' '))"
+# The count table (storage.models.ShelfCount): listed postings per group of what search filters on.
+COUNT_TABLE = "shelf_count"
+COUNT_KEY = ("job_category", "township", "city", "province", "attribute_mask", "monthly_pay", "age_min", "age_max")
+_COUNT_MISSING = {"job_category": "''", "township": "''", "city": "''", "province": "''", "attribute_mask": "0",
+                  "monthly_pay": "-1", "age_min": "-1", "age_max": "-1"}
+PG_COUNT_TRIGGERS = ("posting_count_insert", "posting_count_update", "posting_count_delete")
+
+
+def _key_of(row: str) -> str:
+    """A posting's group in the count table, from the trigger row `row` (NEW or OLD)."""
+    return ", ".join(f"coalesce({row}.{c}, {_COUNT_MISSING[c]})" for c in COUNT_KEY)
+
+
+def _key_changed(differ: str = "IS NOT") -> str:
+    return " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in COUNT_KEY)
+
+
+def _count_add(row: str, when: str) -> str:
+    """One more posting in `row`'s group, when `when` holds (an upsert: the group's row may not exist yet)."""
+    return (f"INSERT INTO {COUNT_TABLE} ({', '.join(COUNT_KEY)}, postings) SELECT {_key_of(row)}, 1 WHERE {when} "
+            f"ON CONFLICT ({', '.join(COUNT_KEY)}) DO UPDATE SET postings = {COUNT_TABLE}.postings + 1")
+
+
+def _count_remove(row: str, when: str) -> str:
+    key = " AND ".join(f"{c} = coalesce({row}.{c}, {_COUNT_MISSING[c]})" for c in COUNT_KEY)
+    return f"UPDATE {COUNT_TABLE} SET postings = postings - 1 WHERE ({when}) AND {key}"
+
+
 def _group(row: str, alias: str = "") -> str:
     a = f"{alias}." if alias else ""
     return (f"{a}enterprise_id = {row}.enterprise_id AND {a}title = {row}.title "
@@ -61,42 +94,52 @@ def _changed(columns: tuple[str, ...]) -> str:
     return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
 
 
-def _sqlite_statements() -> list[str]:
+def _sqlite_statements(counts: bool = True) -> list[str]:
     """The view, the FTS5 table and four triggers, each firing only when it has work (WHEN):
 
-    - posting_shelf_index: a posting's `listed` or tokens changed (and nothing that decides listings): its
-      index entry follows. It is what every listing change ends in, also one made by the triggers below
-      (SQLite fires a trigger from another trigger's UPDATE, never from its own).
+    - posting_shelf_index: a posting's `listed`, tokens or group in the count table changed (and nothing that
+      decides listings): its index entry and its count follow. It is what every listing change ends in, also one
+      made by the triggers below (SQLite fires a trigger from another trigger's UPDATE, never from its own).
     - posting_shelf_insert / _delete: re-decide the group of the posting added or removed (a row inserted with
       `listed` already set, as no writer of the product does, is indexed first, so the index never misses it).
     - posting_shelf_decide: what decides listings changed (status, deadline, enterprise, title, place): the
       posting's own entry first takes its new tokens, then its old and new groups are re-decided.
+
+    `counts`: the count table exists (a migration older than it makes the triggers without it).
     """
     deciding = _changed(_DECIDING)
-    # a posting's own entry follows its `listed` and its tokens, from the old row to the new
+    moved = _key_changed()
+    # a posting's own entry follows its `listed` and its tokens, from the old row to the new; its count its group
     follow = (
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) SELECT 'delete', OLD.id, OLD.search_tokens "
         "WHERE OLD.listed AND (NOT NEW.listed OR NEW.search_tokens IS NOT OLD.search_tokens); "
         f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) SELECT NEW.id, NEW.search_tokens "
         "WHERE NEW.listed AND (NOT OLD.listed OR NEW.search_tokens IS NOT OLD.search_tokens); "
     )
+    added = removed = ""
+    watched = "OLD.listed IS NOT NEW.listed OR OLD.search_tokens IS NOT NEW.search_tokens"
+    if counts:
+        follow += (f"{_count_remove('OLD', f'OLD.listed AND (NOT NEW.listed OR {moved})')}; "
+                   f"{_count_add('NEW', f'NEW.listed AND (NOT OLD.listed OR {moved})')}; ")
+        added = f"{_count_add('NEW', 'NEW.listed')}; "
+        removed = f"{_count_remove('OLD', 'OLD.listed')}; "
+        watched += f" OR {moved}"
     return [
         f"CREATE VIEW IF NOT EXISTS {SHELF_VIEW} AS SELECT id, search_tokens FROM posting WHERE listed",
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_tokens, content='{SHELF_VIEW}', "
         "content_rowid='id', detail='none', columnsize=0, tokenize=\"unicode61 tokenchars '_'\")",
         "CREATE TRIGGER IF NOT EXISTS posting_shelf_index AFTER UPDATE ON posting "
-        f"WHEN NOT ({deciding}) AND (OLD.listed IS NOT NEW.listed OR OLD.search_tokens IS NOT NEW.search_tokens) "
-        f"BEGIN {follow}END",
+        f"WHEN NOT ({deciding}) AND ({watched}) BEGIN {follow}END",
         # a row written already listed gets its entry first, so that re-deciding its group can take it out again
         f"CREATE TRIGGER IF NOT EXISTS posting_shelf_insert AFTER INSERT ON posting BEGIN "
         f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) SELECT NEW.id, NEW.search_tokens WHERE NEW.listed; "
-        f"{_sqlite_relist('NEW')}; END",
+        f"{added}{_sqlite_relist('NEW')}; END",
         # the entry first matches the new row, so the listings re-decided next move it like any other posting's
         f"CREATE TRIGGER IF NOT EXISTS posting_shelf_decide AFTER UPDATE ON posting WHEN {deciding} BEGIN {follow}"
         f"{_sqlite_relist('OLD')} AND ({_changed(_KEY)}); {_sqlite_relist('NEW')}; END",
         "CREATE TRIGGER IF NOT EXISTS posting_shelf_delete AFTER DELETE ON posting BEGIN "
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) SELECT 'delete', OLD.id, OLD.search_tokens "
-        f"WHERE OLD.listed; {_sqlite_relist('OLD')}; END",
+        f"WHERE OLD.listed; {removed}{_sqlite_relist('OLD')}; END",
     ]
 
 
@@ -159,8 +202,36 @@ def _facet_index(name: str, lead: str) -> str:
             "WHERE listed")
 
 
-def _pg_statements() -> list[str]:
+def _pg_count_statements() -> list[str]:
+    """The count table follows every listed posting: added, removed, or moved to another group (one trigger per
+    kind of write, each firing only when it has work)."""
+    moved = _key_changed("IS DISTINCT FROM")
+    function = f"""CREATE OR REPLACE FUNCTION posting_shelf_count() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        {_count_remove('OLD', 'OLD.listed')};
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        {_count_add('NEW', 'NEW.listed')};
+    END IF;
+    RETURN NULL;
+END $$"""
+    run = "EXECUTE FUNCTION posting_shelf_count()"
     return [
+        function,
+        *(f"DROP TRIGGER IF EXISTS {name} ON posting" for name in PG_COUNT_TRIGGERS),
+        f"CREATE TRIGGER posting_count_insert AFTER INSERT ON posting FOR EACH ROW WHEN (NEW.listed) {run}",
+        f"CREATE TRIGGER posting_count_delete AFTER DELETE ON posting FOR EACH ROW WHEN (OLD.listed) {run}",
+        f"CREATE TRIGGER posting_count_update AFTER UPDATE OF listed, {', '.join(COUNT_KEY)} ON posting "
+        f"FOR EACH ROW WHEN ((OLD.listed OR NEW.listed) AND (OLD.listed IS DISTINCT FROM NEW.listed OR {moved})) "
+        "EXECUTE FUNCTION posting_shelf_count()",
+    ]
+
+
+def _pg_statements(counts: bool = True) -> list[str]:
+    return [
+        *(_pg_count_statements() if counts else []),
         *_PG_FUNCTIONS,
         "DROP TRIGGER IF EXISTS posting_shelf ON posting",
         # only what decides a listing fires it: its own UPDATE of `listed` does not
@@ -183,11 +254,27 @@ def relist_all(connection: Connection) -> None:
     ))
 
 
+def has_counts(connection: Connection) -> bool:
+    """The count table exists (from the migration that made it on)."""
+    return inspect(connection).has_table(COUNT_TABLE)
+
+
+def recount(connection: Connection) -> None:
+    """The count table made again from the listed postings in one statement (after a bulk load, or to repair)."""
+    key = ", ".join(f"coalesce({c}, {_COUNT_MISSING[c]})" for c in COUNT_KEY)
+    connection.execute(text(f"DELETE FROM {COUNT_TABLE}"))
+    connection.execute(text(f"INSERT INTO {COUNT_TABLE} ({', '.join(COUNT_KEY)}, postings) "
+                            f"SELECT {key}, count(*) FROM posting WHERE listed GROUP BY {key}"))
+
+
 def create_shelf(connection: Connection) -> None:
-    """Listings decided for every posting, then the index and the triggers that keep both in step."""
+    """Listings decided for every posting, then the index, the counts and the triggers that keep all in step."""
     relist_all(connection)
+    counts = has_counts(connection)
+    if counts:
+        recount(connection)
     if connection.dialect.name == "sqlite":
-        statements = _sqlite_statements()
+        statements = _sqlite_statements(counts)
         connection.execute(text(statements[0]))
         connection.execute(text(statements[1]))
         connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
@@ -195,7 +282,7 @@ def create_shelf(connection: Connection) -> None:
             connection.execute(text(statement))
         connection.execute(text(SQLITE_PAY_ORDER))
     else:
-        for statement in _pg_statements():
+        for statement in _pg_statements(counts):
             connection.execute(text(statement))
 
 
@@ -211,6 +298,7 @@ def refresh_order_indexes(connection: Connection) -> None:
 
 
 def drop_shelf(connection: Connection) -> None:
+    """The index and every trigger gone (the count table stays, emptied: `create_shelf` fills it again)."""
     if connection.dialect.name == "sqlite":
         for name in SQLITE_TRIGGERS:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
@@ -218,12 +306,16 @@ def drop_shelf(connection: Connection) -> None:
         connection.execute(text(f"DROP VIEW IF EXISTS {SHELF_VIEW}"))
         connection.execute(text(f"DROP INDEX IF EXISTS {SQLITE_PAY_ORDER_INDEX}"))
     else:
-        connection.execute(text("DROP TRIGGER IF EXISTS posting_shelf ON posting"))
+        for name in ("posting_shelf", *PG_COUNT_TRIGGERS):
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON posting"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf()"))
+        connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf_count()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_relist(integer, varchar, varchar)"))
         for name in (GIN_INDEX, *PG_FACET_INDEXES):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
         connection.execute(text(f"ALTER TABLE posting DROP COLUMN IF EXISTS {PG_DOCUMENT}"))
+    if has_counts(connection):
+        connection.execute(text(f"DELETE FROM {COUNT_TABLE}"))
 
 
 def shelf_triggers(connection: Connection) -> set[str]:

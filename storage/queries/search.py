@@ -5,6 +5,12 @@ the question becomes one boolean expression over the postings' search tokens (st
 the full-text index answers for listed postings only (open, near-duplicates collapsed: storage/shelf.py);
 postings past their deadline that the daily check has not unlisted yet are left out too.
 
+Counting: a question without free-text words is counted from the count table (storage/shelf.py, `shelf_count`:
+listed postings per group of category, place, attributes, pay and age limits), summing the groups that fit — the
+total and every tier's size in one statement whatever the shelf's size; only while listed postings past their
+deadline wait for the daily check are the postings counted instead. A question with words is counted from the
+full-text index (FTS5; PostgreSQL's GIN index, the whole question as one tsquery).
+
 Order: "newest" is the order postings came on the shelf; "pay" is strictly by the monthly pay figure, highest
 first, postings naming no comparable pay (面议, piece rates) last; "relevance" puts postings whose title holds
 the words asked first, and within each part goes by pay as "pay" does (a worker asking "有没有厨师的工作" hears
@@ -25,13 +31,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage import search_text as st
 from storage.attributes import expand, mask_of
-from storage.models import Posting
+from storage.models import Posting, ShelfCount
 from storage.shelf import FTS_TABLE, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX
 
 ORDERS = ("relevance", "pay", "near", "newest")
@@ -178,11 +184,14 @@ def _quote(value: str) -> str:
     return value.replace("'", "''")
 
 
-def pg_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
-    """The query as column conditions, meaning what `match_of` means over tokens."""
+def pg_conditions(query: ShelfQuery, *, deadline: bool = True) -> list[ColumnElement[bool]]:
+    """The query as column conditions, meaning what `match_of` means over tokens (`deadline`: leave out postings
+    past their deadline, which is needed only while the daily check has not unlisted them)."""
     today = literal_column(f"DATE '{query.today.isoformat()}'")
     # bare `listed` (not "IS true"), so the planner sees the partial indexes apply
-    found: list[ColumnElement[bool]] = [Posting.listed, or_(Posting.deadline.is_(None), Posting.deadline >= today)]
+    found: list[ColumnElement[bool]] = [Posting.listed]
+    if deadline:
+        found.append(or_(Posting.deadline.is_(None), Posting.deadline >= today))
     if query.categories:
         found.append(Posting.job_category.in_(list(query.categories)))
     if query.places:
@@ -204,9 +213,9 @@ def pg_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
+def pg_tiers(query: ShelfQuery, *, deadline: bool = True) -> list[list[ColumnElement[bool]]]:
     """`tiers_of` as column conditions."""
-    base = pg_conditions(query)
+    base = pg_conditions(query, deadline=deadline)
     if query.order == "pay":
         tiers = [[*base, Posting.monthly_pay >= low, *([Posting.monthly_pay < high] if high else [])]
                  for low, high in PAY_BANDS]
@@ -224,14 +233,61 @@ def pg_tiers(query: ShelfQuery) -> list[list[ColumnElement[bool]]]:
                                                  [*part, Posting.monthly_pay.is_(None)])]
 
 
+# --- both backends: questions without free-text words are counted from the count table ------------------------
+
+
+def countable(query: ShelfQuery) -> bool:
+    """The count table answers the query's total (no free-text word to search for)."""
+    return _words_match(query) is None
+
+
+def group_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
+    """`pg_conditions` without words, on the count table's groups (a missing value there is '' or -1)."""
+    g = ShelfCount
+    found: list[ColumnElement[bool]] = []
+    if query.categories:
+        found.append(g.job_category.in_(list(query.categories)))
+    if query.places:
+        places = list(query.places)
+        found.append(or_(g.township.in_(places), g.city.in_(places), g.province.in_(places)))
+    mask = mask_of(query.attributes)
+    if mask:
+        found.append(g.attribute_mask.op("&")(mask) == mask)
+    if query.min_monthly_pay:
+        least = -(-int(query.min_monthly_pay) // 10) * 10
+        found.append(or_(g.monthly_pay == -1, g.monthly_pay >= least))
+    if query.age is not None:
+        age = min(max(query.age, 0), (1 << st.AGE_BITS) - 1)
+        found.append(g.age_min <= age)  # -1 (none) included
+        found.append(or_(g.age_max == -1, g.age_max >= age))
+    return found
+
+
+def group_tiers(query: ShelfQuery, *, sqlite: bool) -> list[ColumnElement[bool] | None]:
+    """What sets each tier apart within the query's groups, tier for tier as the backend reads them (`tiers_of`
+    on SQLite, banded; `pg_tiers` on PostgreSQL); None: nothing, the one tier."""
+    g = ShelfCount
+    bands = [and_(g.monthly_pay >= low, *([g.monthly_pay < high] if high else [])) for low, high in PAY_BANDS]
+    if query.order == "pay" or (query.order == "relevance" and sqlite):
+        return [*bands, g.monthly_pay == -1]
+    if query.order == "near" and query.nearest:
+        near = list(query.nearest)
+        return [g.township == t for t in near] + [g.township.not_in(near)]
+    if query.order != "relevance":
+        return [None]
+    return [g.monthly_pay != -1, g.monthly_pay == -1]
+
+
 class _Engine:
-    """Counting and reading ids of one tier on one backend (SQLite: FTS5 match; PostgreSQL: conditions)."""
+    """Counting and reading ids of one tier on one backend (SQLite: FTS5 match or, for a dense tier of a question
+    without words, a walk by id; PostgreSQL: column conditions, or a tsquery when the question has words)."""
 
     def __init__(self, session: AsyncSession, today: date) -> None:
         self.session = session
         self.today = today
         self.sqlite = session.bind.dialect.name == "sqlite"
         self._expired: bool | None = None
+        self._span: int | None = None  # SQLite: the highest posting id, once the count table was read
 
     async def _any_expired(self) -> bool:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
@@ -240,6 +296,11 @@ class _Engine:
             found = await self.session.execute(text(_EXPIRED + " LIMIT 1"), {"today": self.today})
             self._expired = found.first() is not None
         return self._expired
+
+    @property
+    def walkable(self) -> bool:
+        """SQLite read the count table for this search (no words, nothing expired): tiers may be walked by id."""
+        return self._span is not None
 
     def _compiled(self, stmt: Any) -> str:
         return str(stmt.compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True}))
@@ -250,13 +311,41 @@ class _Engine:
             if await self._any_expired():
                 sql += f" AND rowid NOT IN ({_EXPIRED})"
             return int((await self.session.execute(text(sql), {"m": tier.fts5(), "today": self.today})).scalar_one())
-        stmt = select(func.count()).select_from(Posting).where(*tier)
+        stmt = select(func.count()).select_from(Posting).where(*await self._rows(tier))
         return int((await self.session.execute(text(self._compiled(stmt)))).scalar_one())
 
-    async def ids(self, tier: Any, limit: int, offset: int, *, pay_first: bool = False) -> list[int]:
-        """Ids of one tier, newest first or (`pay_first`) by pay figure, highest first, then `created_at`."""
+    def _today(self) -> Any:
+        return literal_column(f"'{self.today.isoformat()}'" if self.sqlite else f"DATE '{self.today.isoformat()}'")
+
+    def _expired_probe(self) -> Any:
+        """A scalar subquery: 1 when some listed posting is past its deadline (an index probe)."""
+        return select(literal_column("1")).select_from(Posting).where(
+            Posting.listed, Posting.deadline < self._today()).limit(1).scalar_subquery()
+
+    async def _rows(self, tier: Any) -> list[ColumnElement[bool]]:
+        """PostgreSQL: a tier's conditions on the posting table; a tier of search tokens (a question with words)
+        is answered by the GIN index alone, with the deadline read only while expired postings are listed."""
+        if not isinstance(tier, st.Match):
+            return tier
+        found = [Posting.listed, _document(tier)]
+        if await self._any_expired():
+            found.append(or_(Posting.deadline.is_(None), Posting.deadline >= self._today()))
+        return found
+
+    async def ids(self, tier: Any, limit: int, offset: int, *, pay_first: bool = False,
+                  rows: list[ColumnElement[bool]] | None = None, size: int | None = None) -> list[int]:
+        """`limit` ids of the tier from `offset` on, newest first or (`pay_first`) by pay figure, highest first, then
+        `created_at`. On SQLite a tier of many postings (`size`, of
+        the whole table's ids) is read by walking the table newest first with its column conditions (`rows`): a few
+        rows read for each one kept, where the full-text index would merge whole lists of postings."""
         if limit <= 0:
             return []
+        if self.sqlite and not pay_first and rows is not None and size and self._span is not None and (
+                (offset + limit) * self._span <= WALK_ROWS * size):
+            stmt = select(Posting.id).where(*rows).order_by(Posting.id.desc()).limit(limit).offset(offset)
+            # the walk by id, never an index on a condition (which would then sort what it found)
+            sql = self._compiled(stmt).replace("FROM posting ", "FROM posting NOT INDEXED ", 1)
+            return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
         if self.sqlite:
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
             if await self._any_expired():
@@ -272,12 +361,52 @@ class _Engine:
         # a tier holds known pay or none, never both: plain DESC, which a backward scan of ix_shelf_pay gives
         order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
                  if pay_first else [Posting.id.desc()])
-        stmt = select(Posting.id).where(*tier).order_by(*order).limit(limit).offset(offset)
+        stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
-    async def sizes(self, base: Any, tiers: list[Any]) -> tuple[int, dict[int, int]]:
-        """The total, and the tiers' sizes where counting them with it is cheaper than one by one later:
-        PostgreSQL counts them all in the same scan (FILTER); SQLite counts a tier when a page reaches it."""
+    async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
+        """The total and every tier's size summed from the count table in one statement, or None when listed
+        postings past their deadline wait for the daily check (the groups count them; the postings are read then).
+        On SQLite the same statement reads the highest posting id, for `ids` to judge a walk by id."""
+        tiers = group_tiers(query, sqlite=self.sqlite)
+        sums = [func.coalesce(func.sum(ShelfCount.postings if t is None else case((t, ShelfCount.postings), else_=0)),
+                              0) for t in tiers]
+        extra = [select(func.max(Posting.id)).scalar_subquery()] if self.sqlite else []
+        stmt = select(func.coalesce(func.sum(ShelfCount.postings), 0), *sums, *extra,
+                      self._expired_probe()).where(*group_conditions(query))
+        row = (await self.session.execute(text(self._compiled(stmt)))).one()
+        self._expired = row[-1] is not None
+        if self._expired:
+            return None
+        if self.sqlite:
+            self._span = int(row[-2] or 0)
+        return int(row[0]), {i: int(n) for i, n in enumerate(row[1:1 + len(tiers)])}
+
+    async def total(self, query: ShelfQuery) -> int:
+        """How many listed postings fit (the count table answers when it can)."""
+        if countable(query):
+            found = await self.grouped(query)
+            if found is not None:
+                return found[0]
+        return await self.count(self.base(query))
+
+    async def sizes(self, query: ShelfQuery, tiers: list[Any]) -> tuple[int, dict[int, int]]:
+        """The total, and the tiers' sizes where counting them with it is cheaper than one by one later: the
+        count table gives them all at once; else PostgreSQL counts them all in the same scan (FILTER), SQLite
+        counts a tier when a page reaches it."""
+        if countable(query):
+            found = await self.grouped(query)
+            if found is not None:
+                return found
+        base = self.base(query)
+        if isinstance(base, st.Match) and not self.sqlite:
+            # PostgreSQL, a question with words: counted from the GIN index, whether expired postings wait too read
+            # in the same statement; the tiers are counted when a page reaches them, as on SQLite
+            stmt = select(func.count(), self._expired_probe()).select_from(Posting).where(
+                Posting.listed, _document(base))
+            row = (await self.session.execute(text(self._compiled(stmt)))).one()
+            self._expired = row[1] is not None
+            return (await self.count(base) if self._expired else int(row[0])), {}
         if self.sqlite or len(tiers) == 1:
             return await self.count(base), {}
         conditions = [and_(*tier[len(base):]) for tier in tiers]
@@ -286,20 +415,26 @@ class _Engine:
         return int(row[0]), {i: int(n) for i, n in enumerate(row[1:])}
 
     def base(self, query: ShelfQuery) -> Any:
-        return match_of(query) if self.sqlite else pg_conditions(query)
+        """The query as search tokens (SQLite; PostgreSQL when it has words) or column conditions."""
+        return match_of(query) if self.sqlite or not countable(query) else pg_conditions(query)
 
     def tiers(self, query: ShelfQuery) -> list[Any]:
-        return tiers_of(query) if self.sqlite else pg_tiers(query)
+        """SQLite: pay-ordered parts in bands; PostgreSQL, a question with words: the parts whole (each sorted by
+        pay when read, as `pg_tiers` are)."""
+        if self.sqlite:
+            return tiers_of(query)
+        return pg_tiers(query) if countable(query) else tiers_of(query, banded=False)
 
 
 _EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
+# SQLite: a tier is read by walking the posting table newest first when about this many rows at most are read.
+WALK_ROWS = 2000
 _PAY_ORDER = "monthly_pay DESC, created_at DESC, id DESC"
 
 
 async def count_postings(session: AsyncSession, query: ShelfQuery) -> int:
     """How many listed postings fit the query."""
-    engine = _Engine(session, query.today)
-    return await engine.count(engine.base(query))
+    return await _Engine(session, query.today).total(query)
 
 
 async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int = 1, page_size: int = 5,
@@ -308,41 +443,61 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     how many fit, and the ids of the first `remember` (a chat's result list, for paging and references)."""
     engine = _Engine(session, query.today)
     tiers = engine.tiers(query)
-    total, sizes = await engine.sizes(engine.base(query), tiers)
+    total, sizes = await engine.sizes(query, tiers)
     first = max(page - 1, 0) * page_size
     pay_first = by_pay(query)
-    if engine.sqlite and pay_first and total <= SORT_WHOLE:  # SQLite has counted no tier yet (`sizes` is empty)
+    if engine.sqlite and pay_first and total <= SORT_WHOLE:
         tiers = tiers_of(query, banded=False)
+        # the bands' sizes from the count table, as the two parts read whole: pay named, then not
+        sizes = {0: sum(n for i, n in sizes.items() if i < len(sizes) - 1), 1: sizes[len(sizes) - 1]} if sizes else {}
+    # counted from the count table (SQLite): the tiers' column conditions, for walking the table by id (newest
+    # first only: a pay-ordered tier is read through the pay index)
+    rows = pg_tiers(query, deadline=False) if engine.sqlite and engine.walkable and not pay_first else None
+    walk = _Walk(engine, tiers, sizes, total, rows, pay_first)
     if first + page_size <= remember:
-        ids = await _walk(engine, tiers, sizes, total, 0, remember, pay_first)
+        ids = await walk(0, remember)
         page_ids = ids[first:first + page_size]
     else:
-        page_ids = await _walk(engine, tiers, sizes, total, first, page_size, pay_first)
-        ids = await _walk(engine, tiers, sizes, total, 0, remember, pay_first) if remember else []
+        page_ids = await walk(first, page_size)
+        ids = await walk(0, remember) if remember else []
     return SearchPage(total, await postings_in_order(session, page_ids), ids)
 
 
-async def _walk(engine: _Engine, tiers: list[Any], sizes: dict[int, int], total: int, skip: int,
-                need: int, pay_first: bool = False) -> list[int]:
-    """`need` ids from position `skip` on, through the tiers in order (`sizes`: the tiers counted so far)."""
-    ids: list[int] = []
-    if skip >= total:
+@dataclass
+class _Walk:
+    """Reading ids through the tiers in order (`sizes`: the tiers counted so far; `rows`: their column
+    conditions, where a walk by id may read them)."""
+
+    engine: _Engine
+    tiers: list[Any]
+    sizes: dict[int, int]
+    total: int
+    rows: list[list[ColumnElement[bool]]] | None
+    pay_first: bool = False
+
+    async def __call__(self, skip: int, need: int) -> list[int]:
+        """`need` ids from position `skip` on."""
+        ids: list[int] = []
+        if skip >= self.total:
+            return ids
+        for number, tier in enumerate(self.tiers):
+            if need <= 0:
+                break
+            if self.sizes.get(number) == 0:
+                continue  # known to be empty: nothing to read
+            # a tier is counted only to skip into it; the last one never (what is left of the total is in it)
+            if skip and number < len(self.tiers) - 1:
+                if number not in self.sizes:
+                    self.sizes[number] = await self.engine.count(tier)
+                if skip >= self.sizes[number]:
+                    skip -= self.sizes[number]
+                    continue
+            found = await self.engine.ids(tier, need, skip, pay_first=self.pay_first,
+                                          rows=self.rows[number] if self.rows else None, size=self.sizes.get(number))
+            ids.extend(found)
+            need -= len(found)
+            skip = 0
         return ids
-    for number, tier in enumerate(tiers):
-        if need <= 0:
-            break
-        # a tier is counted only to skip into it; the last one never (what is left of the total is in it)
-        if skip and number < len(tiers) - 1:
-            if number not in sizes:
-                sizes[number] = await engine.count(tier)
-            if skip >= sizes[number]:
-                skip -= sizes[number]
-                continue
-        found = await engine.ids(tier, need, skip, pay_first=pay_first)
-        ids.extend(found)
-        need -= len(found)
-        skip = 0
-    return ids
 
 
 async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[Posting]:
@@ -357,7 +512,7 @@ async def postings_in_order(session: AsyncSession, ids: Sequence[int]) -> list[P
 async def counts_without(session: AsyncSession, query: ShelfQuery) -> dict[str, int]:
     """For each condition of the query, how many postings would fit without it (what removed them all)."""
     engine = _Engine(session, query.today)
-    return {condition: await engine.count(engine.base(query.without(condition))) for condition in query.conditions()}
+    return {condition: await engine.total(query.without(condition)) for condition in query.conditions()}
 
 
 async def unlist_expired(session: AsyncSession, today: date) -> int:
