@@ -22,6 +22,8 @@ LONGEST_NAME = 64  # Person.name's length
 WIDTHS = (1, 2)
 SQLITE_TRIGGERS = ("person_name_grams_insert", "person_name_grams_update")
 PG_FUNCTION = "person_name_grams"
+TABLE = "person_name_gram"  # written only by the triggers below
+OFFSETS = "name_gram_offset"  # fixed rows, written once by create_name_index
 
 
 def query_grams(typed: str, most: int = 4) -> list[str]:

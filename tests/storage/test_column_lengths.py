@@ -21,11 +21,17 @@ from flows.turn import FlowSettings
 from storage.columns import BoundedString, CleanText, EnumString, storable
 from storage.db import Database
 from storage.models import Base, ChannelIdentity, UtcDateTime
+from storage import name_index, shelf
 from storage.shelf import KEPT_BY_TRIGGERS
 from tests.conftest import NOW
 from tests.scripted_nlu import ScriptedNLU
 
-TABLES = list(Base.metadata.sorted_tables)  # parents before children, so foreign keys can point at a real row
+# Parents before children, so foreign keys can point at a real row; the name pieces' fixed offsets (no text, and a
+# row more there would make the name triggers write longer pieces) are left as the schema wrote them.
+TABLES = [table for table in Base.metadata.sorted_tables if table.name != name_index.OFFSETS]
+# Tables the database's own triggers fill from their parents' rows: cleared before the test writes its own row, which
+# could otherwise repeat a key a trigger has just written (a person's name pieces, a posting's count group).
+WRITTEN_BY_TRIGGERS = frozenset({name_index.TABLE, shelf.COUNT_TABLE})
 
 # Text as people and files bring it: CJK, emoji outside the BMP, NUL, lone surrogates, combining marks, RTL.
 TEXT = st.text(
@@ -94,6 +100,8 @@ async def _write_and_read(db: Database, text: str) -> dict[str, dict[str, Any]]:
                        if not (c.primary_key and c.autoincrement is not False and isinstance(c.type, Integer))
                        or c.foreign_keys}
                 written[table.name] = row
+                if table.name in WRITTEN_BY_TRIGGERS:
+                    await conn.execute(table.delete())
                 result = await conn.execute(table.insert().values(**row).returning(*table.columns))
                 stored[table.name] = dict(result.mappings().one())
             for table in TABLES:
