@@ -18,10 +18,10 @@ from sqlalchemy.sql.type_api import TypeEngine
 from bot.harness import Conversation
 from flows.assistant import Assistant
 from flows.turn import FlowSettings
+from storage import name_index, shelf
 from storage.columns import BoundedString, CleanText, EnumString, storable
 from storage.db import Database
 from storage.models import Base, ChannelIdentity, UtcDateTime
-from storage import name_index, shelf
 from storage.shelf import KEPT_BY_TRIGGERS
 from tests.conftest import NOW
 from tests.scripted_nlu import ScriptedNLU
