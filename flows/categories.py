@@ -31,7 +31,7 @@ from nlu.components import EntitySynonymMapper, LookupEntityExtractor
 from nlu.engine import DEFAULT_DATA, default_model_path
 from nlu.normalise import normalise
 from nlu.rasa_format import load_data
-from storage.importing.rows import Categorise, CategoryGuess
+from storage.importing.rows import Categorise, CategoryGuess, Notice
 from storage.vocabulary import OTHER_CATEGORY, canonical_job_category, job_categories
 
 SURE_PROBABILITY = 0.6  # the classifier alone is trusted on a title from here
@@ -131,13 +131,13 @@ class JobCategoryGuesser:
             guess = CategoryGuess(named[0], True)
         elif named:
             others = "、".join(named[:-1])
-            guess = CategoryGuess(named[-1], False, f"the title also names {others}")
+            guess = CategoryGuess(named[-1], False, Notice("title_names_several", {"others": others}))
         else:
             category, probability = self._classify(norm)
             if probability >= SURE_PROBABILITY:
                 guess = CategoryGuess(category, True)
             elif probability >= WEAK_PROBABILITY:
-                guess = CategoryGuess(category, False, f"a guess from the title's wording ({probability:.0%})")
+                guess = CategoryGuess(category, False, Notice("title_wording", {"percent": f"{probability:.0%}"}))
         self._titles[title] = guess
         return guess
 
@@ -149,10 +149,10 @@ class JobCategoryGuesser:
         in_text = Counter(self.named(plain(text[:TEXT_LIMIT], simplify=False))) if text else Counter()
         if guess is None and in_text:
             category = in_text.most_common(1)[0][0]
-            return CategoryGuess(category, False, "the title names no category; read from the posting's text")
+            return CategoryGuess(category, False, Notice("read_from_text"))
         if guess is not None:
             return guess
-        return CategoryGuess(OTHER_CATEGORY, False, "nothing in the title or text names a job category")
+        return CategoryGuess(OTHER_CATEGORY, False, Notice("nothing_named"))
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:

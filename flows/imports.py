@@ -31,7 +31,7 @@ from flows.push import push_posting
 from storage.db import Database
 from storage.importing.importer import write_rows
 from storage.importing.postings import read_ahead
-from storage.importing.rows import Checked, ImportReport, RowError
+from storage.importing.rows import Checked, ImportReport, Notice, RowError
 from storage.importing.sheets import SheetError
 from storage.policy_files import PolicyDoc, PolicyProblem
 from storage.queries.followups import (
@@ -54,6 +54,11 @@ def error_line(error: RowError, language: str) -> str:
     where = "line" if error.row else "header_line"
     return t(f"importing.{where}" + ("" if error.column else "_no_column"), language, row=error.row,
              column=error.column, message=error_text(error, language))
+
+
+def notice_text(notice: Notice, language: str) -> str:
+    """What staff should know about the sheet or a row (not an error), in the reader's language."""
+    return t(f"importing.notice.{notice.key}", language, **notice.values)
 
 
 def sheet_error_text(error: SheetError, language: str, **shown: Any) -> str:

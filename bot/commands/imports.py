@@ -24,7 +24,7 @@ def _sheet_command(kind: str) -> None:
                                   help="Push new postings to matching workers now (else the daily push sends them)."),
     ) -> None:
         from bot.cli import fail, run_async, settings_for
-        from flows.imports import sheet_error_text
+        from flows.imports import notice_text, sheet_error_text
         from storage.importing.importer import check_file
         from storage.importing.sheets import SheetError
 
@@ -35,7 +35,7 @@ def _sheet_command(kind: str) -> None:
             fail(sheet_error_text(exc, CLI_LANGUAGE))
             return
         for warning in checked.warnings:
-            typer.echo(f"note: {warning}", err=True)
+            typer.echo(f"note: {notice_text(warning, CLI_LANGUAGE)}", err=True)
         if not checked.ok:
             _fail_with(path, checked.errors)
         outcome = run_async(_import)(settings, checked, dry_run)
@@ -77,16 +77,19 @@ def _category_guesser(settings: Settings) -> Any:
 
 def _print_rows(checked: Any, *, show_all: bool) -> None:
     """Each row's inferred category (a dry run lists them all; an import only the unsure ones) and notes."""
+    from flows.imports import notice_text
+
     unsure = 0
     for row in checked.rows:
         guess = row.inferred
         if guess is not None and not guess.sure:
             unsure += 1
         if guess is not None and (show_all or not guess.sure):
-            flag = f"  ? unsure: {guess.note}" if not guess.sure else ""
+            why = notice_text(guess.note, CLI_LANGUAGE) if guess.note else ""
+            flag = f"  ? unsure: {why}" if not guess.sure else ""
             typer.echo(f"row {row.row}: {row.values.get('title', '')} → {guess.category}{flag}")
         for note in row.notes:
-            typer.echo(f"row {row.row}: note: {note}")
+            typer.echo(f"row {row.row}: note: {notice_text(note, CLI_LANGUAGE)}")
     inferred = sum(1 for row in checked.rows if row.inferred is not None)
     if inferred:
         typer.echo(f"工种 inferred for {inferred} rows, {unsure} unsure (add a 工种 column or cell to decide)")

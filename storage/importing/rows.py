@@ -23,12 +23,25 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something staff should know that does not stop the import (a column not used, a place kept as written, why a
+    category is unsure): a catalogue key under `importing.notice.` and its values, worded in the reader's language
+    by the channel (flows.imports.notice_text), as RowError is."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:  # for logs and debugging; people read notice_text
+        return f"{self.key} {self.values}"
+
+
+@dataclass(frozen=True)
 class CategoryGuess:
     """A posting's job category read from its title and text (by a guesser the caller passes in)."""
 
     category: str
     sure: bool
-    note: str = ""  # why it is unsure, or what else the title names
+    note: Notice | None = None  # why it is unsure, or what else the title names
 
 
 # (title, the posting's other text) → guess. Storage cannot import the NLU; flows/categories.py makes one.
@@ -43,7 +56,7 @@ class Parsed:
     values: dict[str, Any]
     cleared: frozenset[str] = frozenset()
     inferred: CategoryGuess | None = None  # set when the job category was not in the sheet
-    notes: list[str] = field(default_factory=list)
+    notes: list[Notice] = field(default_factory=list)
     # a new posting's derived columns (storage/posting_index.py), read before the write lock is taken
     derived: dict[str, Any] | None = None
 
@@ -55,7 +68,7 @@ class Checked:
     kind: str
     rows: list[Parsed]
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     total_rows: int = 0
 
     @property
@@ -71,7 +84,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     enterprises_added: int = 0
     added_posting_ids: list[int] = field(default_factory=list)
     added_worker_ids: list[int] = field(default_factory=list)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.importing.fields import FieldError
-from storage.importing.rows import Categorise, Checked, Parsed, RowError
+from storage.importing.rows import Categorise, Checked, Notice, Parsed, RowError
 from storage.importing.schemas import CLEAR, Schema
 from storage.importing.sheets import Sheet
 from storage.vocabulary import OTHER_CATEGORY, geography
@@ -19,14 +19,14 @@ from storage.vocabulary import OTHER_CATEGORY, geography
 _POSTING_TEXT = ("requirements", "description", "benefits")
 
 
-def _map_headers(sheet: Sheet, schema: Schema, errors: list[RowError], warnings: list[str]) -> dict[str, str]:
+def _map_headers(sheet: Sheet, schema: Schema, errors: list[RowError], warnings: list[Notice]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for header in sheet.headers:
         if not header:
             continue
         column = schema.column_for(header)
         if column is None:
-            warnings.append(f"column '{header}' is not used")
+            warnings.append(Notice("column_unused", {"column": header}))
         elif column.key in mapping.values():
             errors.append(RowError(0, header, "second_column", {"column": column.names[0]}))
         else:
@@ -37,7 +37,7 @@ def _map_headers(sheet: Sheet, schema: Schema, errors: list[RowError], warnings:
 def validate(sheet: Sheet, schema: Schema, categorise: Categorise | None = None) -> Checked:
     """Parse every row; all problems are collected so staff fix the whole file in one pass."""
     errors = [RowError(row, "", key, values) for row, key, values in sheet.problems]
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     mapping = _map_headers(sheet, schema, errors, warnings)
     present = frozenset(mapping.values())
     for column in schema.columns:
@@ -84,7 +84,7 @@ def _posting_notes(parsed: Parsed, categorise: Categorise | None) -> None:
     values = parsed.values
     place = values.get("place")
     if place is not None and not place.township and not place.province and place.city != geography().county:
-        parsed.notes.append(f"工作地点 '{place.text}' is neither a township nor a known city; stored as written")
+        parsed.notes.append(Notice("place_unknown", {"place": place.text}))
     if categorise is None or "title" not in values:
         return
     text = " ".join(str(values[key]) for key in _POSTING_TEXT if values.get(key))
@@ -94,7 +94,7 @@ def _posting_notes(parsed: Parsed, categorise: Categorise | None) -> None:
         values["job_category"] = guess.category
         parsed.inferred = guess
     elif given != guess.category and guess.category != OTHER_CATEGORY:
-        parsed.notes.append(f"工种 '{given}' kept, but the title reads like {guess.category}")
+        parsed.notes.append(Notice("category_disagrees", {"given": given, "guess": guess.category}))
 
 
 def natural_key(kind: str, values: dict[str, Any]) -> tuple[Any, ...]:

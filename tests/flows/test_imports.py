@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from bot.harness import Conversation
 from flows.assistant import Assistant
 from flows.categories import JobCategoryGuesser
-from flows.imports import error_line, error_text, run_import
+from flows.imports import error_line, error_text, notice_text, run_import
 from flows.turn import FlowSettings
 from storage.db import Database
 from storage.importing.importer import check_file
@@ -86,7 +86,7 @@ class TestCategories:
         checked = check_file("postings", write_csv(tmp_path / "x.csv", [header, *rows]), guesser)
         first, second, third = checked.rows
         assert first.values["job_category"] == "制茶工" and first.inferred is None
-        assert first.notes == ["工种 '制茶工' kept, but the title reads like 采茶工"]
+        assert [notice_text(n, "en") for n in first.notes] == ["工种 '制茶工' kept, but the title reads like 采茶工"]
         assert second.values["job_category"] == "司机" and not second.notes
         assert third.values["job_category"] == "电焊工" and third.inferred is not None  # an empty cell: inferred
 

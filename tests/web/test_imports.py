@@ -189,3 +189,21 @@ class TestLanguage:
         await admin.get("/console/imports")
         await upload(admin, sheet)
         assert "&#39;很多&#39; is not a number of openings" in admin.last and "2027-02-30&#39; does not exist" in admin.last
+
+    async def test_notes_are_in_the_staff_members_language(self, county: County, tmp_path: Path) -> None:
+        """What does not stop an import — a column not used, a place kept as written, a 工种 the title disagrees
+        with — is said in the page's language too, not in the command line's English."""
+        header = [*HEADER, "备注栏"]
+        rows = [[*GOOD[0][:3], "司机", *GOOD[0][4:6], "火星基地", *GOOD[0][7:], "x"]]
+        sheet = write_csv(tmp_path / "岗位.csv", [header, *rows])
+        admin = await county.signed_in("admin1")
+        await admin.get("/console/imports")
+        await upload(admin, sheet)
+        assert admin.status == 200, admin.last
+        assert "“备注栏”这一列没有用到" in admin.last and "工作地点“火星基地”既不是本县的乡镇" in admin.last
+        assert "保留了工种“司机”，但岗位名称看起来是采茶工" in admin.last
+        assert "is not used" not in admin.last and "stored as written" not in admin.last
+        await admin.post("/console/language", {"language": "en", "next": "/console/imports"})
+        await admin.get("/console/imports")
+        await upload(admin, sheet)
+        assert "column &#39;备注栏&#39; is not used" in admin.last and "stored as written" in admin.last
