@@ -26,7 +26,7 @@ hold monthly_pay and created_at).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -184,6 +184,30 @@ def _quote(value: str) -> str:
     return value.replace("'", "''")
 
 
+def _facets(query: ShelfQuery, table: Any, absent: Callable[[Any], ColumnElement[bool]]
+            ) -> list[ColumnElement[bool]]:
+    """The query's category, place, attribute, pay and age conditions over a table with the posting's facet columns
+    (the postings, or the count table's groups); `absent(column)`: the column holds no value there (NULL, or -1)."""
+    t = table
+    found: list[ColumnElement[bool]] = []
+    if query.categories:
+        found.append(t.job_category.in_(list(query.categories)))
+    if query.places:
+        places = list(query.places)
+        found.append(or_(t.township.in_(places), t.city.in_(places), t.province.in_(places)))
+    mask = mask_of(query.attributes)
+    if mask:
+        found.append(t.attribute_mask.op("&")(mask) == mask)
+    if query.min_monthly_pay:
+        least = -(-int(query.min_monthly_pay) // 10) * 10
+        found.append(or_(absent(t.monthly_pay), t.monthly_pay >= least))
+    if query.age is not None:
+        age = min(max(query.age, 0), (1 << st.AGE_BITS) - 1)
+        found.append(or_(absent(t.age_min), t.age_min <= age))
+        found.append(or_(absent(t.age_max), t.age_max >= age))
+    return found
+
+
 def pg_conditions(query: ShelfQuery, *, deadline: bool = True) -> list[ColumnElement[bool]]:
     """The query as column conditions, meaning what `match_of` means over tokens (`deadline`: leave out postings
     past their deadline, which is needed only while the daily check has not unlisted them)."""
@@ -192,21 +216,7 @@ def pg_conditions(query: ShelfQuery, *, deadline: bool = True) -> list[ColumnEle
     found: list[ColumnElement[bool]] = [Posting.listed]
     if deadline:
         found.append(or_(Posting.deadline.is_(None), Posting.deadline >= today))
-    if query.categories:
-        found.append(Posting.job_category.in_(list(query.categories)))
-    if query.places:
-        places = list(query.places)
-        found.append(or_(Posting.township.in_(places), Posting.city.in_(places), Posting.province.in_(places)))
-    mask = mask_of(query.attributes)
-    if mask:
-        found.append(Posting.attribute_mask.op("&")(mask) == mask)
-    if query.min_monthly_pay:
-        least = -(-int(query.min_monthly_pay) // 10) * 10
-        found.append(or_(Posting.monthly_pay.is_(None), Posting.monthly_pay >= least))
-    if query.age is not None:
-        age = min(max(query.age, 0), (1 << st.AGE_BITS) - 1)
-        found.append(or_(Posting.age_min.is_(None), Posting.age_min <= age))
-        found.append(or_(Posting.age_max.is_(None), Posting.age_max >= age))
+    found += _facets(query, Posting, lambda column: column.is_(None))
     words = _words_match(query)
     if words is not None:
         found.append(_document(words))
@@ -243,24 +253,7 @@ def countable(query: ShelfQuery) -> bool:
 
 def group_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
     """`pg_conditions` without words, on the count table's groups (a missing value there is '' or -1)."""
-    g = ShelfCount
-    found: list[ColumnElement[bool]] = []
-    if query.categories:
-        found.append(g.job_category.in_(list(query.categories)))
-    if query.places:
-        places = list(query.places)
-        found.append(or_(g.township.in_(places), g.city.in_(places), g.province.in_(places)))
-    mask = mask_of(query.attributes)
-    if mask:
-        found.append(g.attribute_mask.op("&")(mask) == mask)
-    if query.min_monthly_pay:
-        least = -(-int(query.min_monthly_pay) // 10) * 10
-        found.append(or_(g.monthly_pay == -1, g.monthly_pay >= least))
-    if query.age is not None:
-        age = min(max(query.age, 0), (1 << st.AGE_BITS) - 1)
-        found.append(g.age_min <= age)  # -1 (none) included
-        found.append(or_(g.age_max == -1, g.age_max >= age))
-    return found
+    return _facets(query, ShelfCount, lambda column: column == -1)
 
 
 def group_tiers(query: ShelfQuery, *, sqlite: bool) -> list[ColumnElement[bool] | None]:
