@@ -49,6 +49,7 @@ from storage.queries.workers import (
     record_status,
     secretary_loads,
 )
+from storage.states import EmploymentStatus
 from storage.vocabulary import job_categories, townships, villages
 
 router = Router("registration")
@@ -439,7 +440,7 @@ async def finish(turn: Turn, data: Data) -> None:
     profile.secretary_id = secretary.id if secretary else None
     await turn.session.flush()
     record_status(
-        turn.session, profile, "seeking", by=(observer or worker).id, reason="registered", at=turn.now,
+        turn.session, profile, EmploymentStatus.SEEKING, by=(observer or worker).id, reason="registered", at=turn.now,
         old_status=old_status,
     )
     await schedule_first_checkin(turn.session, worker.id, profile.secretary_id, turn.now, turn.settings)

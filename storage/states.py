@@ -60,9 +60,11 @@ class OutboxState(StrEnum):
 
     # Not yet handed to the channel: a message in these states can still be withdrawn.
     WITHDRAWABLE = nonmember(frozenset({PENDING}))
+    # Waiting or in flight: a broadcast is not done while one of its messages is in these.
+    UNSENT = nonmember(frozenset({PENDING, SENDING}))
 
 
-_as_members(OutboxState, "WITHDRAWABLE")
+_as_members(OutboxState, "WITHDRAWABLE", "UNSENT")
 
 
 class Role(StrEnum):
@@ -94,11 +96,11 @@ class PostingState(StrEnum):
     SHOWN = nonmember(frozenset({OPEN}))
     # An employer may still change it (the change goes back to staff for review).
     EDITABLE = nonmember(frozenset({PENDING, REJECTED}))
-    # An employer may close it: filled while open, withdrawn while pending.
-    CLOSABLE = nonmember(frozenset({OPEN, PENDING}))
+    # Still in play: an employer may close it (filled while open, withdrawn while pending); listed first.
+    LIVE = nonmember(frozenset({OPEN, PENDING}))
 
 
-_as_members(PostingState, "SHOWN", "EDITABLE", "CLOSABLE")
+_as_members(PostingState, "SHOWN", "EDITABLE", "LIVE")
 
 
 class ApplicationState(StrEnum):

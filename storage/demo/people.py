@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from storage.demo.reference import data, days, local_time, townships
 from storage.demo.supermarket import Phones
 from storage.models import ChannelIdentity, Enterprise, Person, WorkerProfile
-from storage.states import Role
+from storage.states import EmploymentStatus, Role
 
 WORKERS = 200
 RETURNEE_SHARE = 0.6
@@ -17,7 +17,8 @@ HARDEST_HIT = 6  # returnees from 湖北, flagged hardest_hit
 VILLAGES_PER_OBSERVER = 3
 TERMINAL_WORKERS = 3
 ORIGINS = {"浙江": 30, "广东": 32, "福建": 10, "江苏": 10, "上海": 5, "新疆": 6, "重庆": 3, "北京": 2}
-STATUSES = {"seeking": 72, "placed": 14, "training": 9, "not_seeking": 3, "unreachable": 2}
+STATUSES = {EmploymentStatus.SEEKING: 72, EmploymentStatus.PLACED: 14, EmploymentStatus.TRAINING: 9,
+            EmploymentStatus.NOT_SEEKING: 3, EmploymentStatus.UNREACHABLE: 2}
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ def _worker(
                     created_at=registered)
     skills = rng.sample(archetype.skills, k=rng.randint(0 if archetype.name == "hard_to_employ" else 1, 2))
     wanted = list(dict.fromkeys(skills[:1] + rng.sample(archetype.wants, k=rng.randint(1, 3))))[:3]
-    status = "seeking" if index < TERMINAL_WORKERS else rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0]
+    status = (EmploymentStatus.SEEKING if index < TERMINAL_WORKERS
+              else rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0])
     low, high = archetype.pay
     profile = WorkerProfile(
         status=status,
@@ -206,7 +208,7 @@ def _worker(
         consent_how="in_person_by_observer" if observer else "self",
         registered_at=registered,
     )
-    if status == "unreachable":
+    if status == EmploymentStatus.UNREACHABLE:
         person.reachable = False
     if index < TERMINAL_WORKERS:
         person.identities.append(ChannelIdentity(channel="terminal", external_id=f"worker{index + 1}",

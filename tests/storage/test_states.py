@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from storage.columns import EnumString
 from storage import states
+from storage.columns import EnumString
 from storage.db import Database
 from storage.models import (
     Application,
@@ -175,7 +175,7 @@ def test_the_sets_are_made_of_members() -> None:
     assert Role.STAFF == {Role.SECRETARY, Role.ADMIN}
     assert PostingState.SHOWN == {PostingState.OPEN}
     assert PostingState.EDITABLE.isdisjoint(PostingState.SHOWN)
-    assert PostingState.CLOSABLE == {PostingState.OPEN, PostingState.PENDING}
+    assert PostingState.LIVE == {PostingState.OPEN, PostingState.PENDING}
     assert CaseState.UNRESOLVED == set(CaseState) - {CaseState.CLOSED}
     assert BroadcastState.UNFINISHED == {BroadcastState.SCHEDULED, BroadcastState.SENDING}
     assert ApplicationState.OPEN == {ApplicationState.SUBMITTED, ApplicationState.CONTACTED}
