@@ -318,7 +318,6 @@ class Posting(Base):
     enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
 
 
-
 class ShelfCount(Base):
     """How many listed postings share one group of what search filters on besides words: category, place, the
     attributes, pay and age limits (a missing value is '' or -1). Kept by the shelf's triggers in the same
@@ -611,7 +610,8 @@ class Case(Base):
     __tablename__ = "case"
     __table_args__ = (
         Index("uq_case_open_per_kind", "worker_id", "kind", unique=True,
-              sqlite_where=text(f"status = '{CaseState.OPEN}'"), postgresql_where=text(f"status = '{CaseState.OPEN}'")),
+              sqlite_where=text(f"status = '{CaseState.OPEN}'"),
+              postgresql_where=text(f"status = '{CaseState.OPEN}'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -630,7 +630,6 @@ class Case(Base):
     # Marked resolved (status closed) by a staff member, in the console or the chat.
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-
 
 
 class ServiceRecord(Base):
