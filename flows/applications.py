@@ -20,7 +20,7 @@ from storage.models import Person
 from storage.numbers import read_id
 from storage.queries.postings import posting_by_id
 from storage.queries.workers import create_application, person_by_id
-from storage.states import PostingState
+from storage.states import PostingState, Role
 
 router = Router("applications")
 
@@ -58,7 +58,7 @@ async def apply_to(turn: Turn, worker: Person, posting_id: int) -> None:
 
 async def apply_or_register(turn: Turn, posting_id: int) -> None:
     person = turn.person
-    if is_registered(person) and person.role == "worker":
+    if is_registered(person) and person.role == Role.WORKER:
         await apply_to(turn, person, posting_id)
         return
     if turn.in_group:

@@ -25,7 +25,7 @@ from storage.states import PostingState, Role
 router = Router("employers")
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = ("secretary", "admin", "observer")
+STAFF_ROLES = Role.STAFF | {Role.OBSERVER}  # may not bind to an enterprise
 LIST_LIMIT = 10
 BIND_FAILED = "employer_bind_failed"  # what a wrong code is recorded as (a service record; attempts are counted)
 

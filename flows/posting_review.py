@@ -30,12 +30,12 @@ from storage.models import Person, Posting
 from storage.queries import employers as q
 from storage.queries.conversation import new_dialog
 from storage.queries.followups import admin_ids
-from storage.states import PostingState
+from storage.states import PostingState, Role
 
 router = Router("posting_review")
 log = logging.getLogger(__name__)
 
-ADMINS = ("admin",)
+ADMINS = (Role.ADMIN,)
 REJECT_FORM = "review_reject"
 REASON_LIMIT = 500
 LIST_LIMIT = 10
@@ -132,7 +132,7 @@ async def _not_acted(session: AsyncSession, posting_id: int, revision: int | Non
 
 def _may_review(reviewer: Person | None) -> bool:
     """Admins in chat and the console; None is staff at the command line (`mishu postings`)."""
-    return reviewer is None or reviewer.role == "admin"
+    return reviewer is None or reviewer.role == Role.ADMIN
 
 
 async def approve(

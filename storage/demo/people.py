@@ -101,10 +101,10 @@ def build_staff(today: date, phones: Phones) -> Staff:
     staff = Staff()
     joined = local_time(today - days(120), "09:00")
     for index, spec in enumerate(data("people")["admins"], start=1):
-        admin = _staff_person("admin", spec, phones, joined, f"admin{index}")
+        admin = _staff_person(Role.ADMIN, spec, phones, joined, f"admin{index}")
         staff.admins.append(admin)
     for index, spec in enumerate(data("people")["secretaries"], start=1):
-        secretary = _staff_person("secretary", spec, phones, joined, f"sec{index}")
+        secretary = _staff_person(Role.SECRETARY, spec, phones, joined, f"sec{index}")
         secretary.township = spec["townships"][0]
         staff.secretaries.append(secretary)
         for township in spec["townships"]:
@@ -115,7 +115,7 @@ def build_staff(today: date, phones: Phones) -> Staff:
     return staff
 
 
-def _staff_person(role: str, spec: dict[str, str], phones: Phones, joined: datetime, terminal_id: str) -> Person:
+def _staff_person(role: Role, spec: dict[str, str], phones: Phones, joined: datetime, terminal_id: str) -> Person:
     person = Person(role=role, name=spec["name"], phone=phones.next(), created_at=joined)
     person.identities.append(
         ChannelIdentity(channel="terminal", external_id=terminal_id, chat_id=terminal_id,
@@ -142,7 +142,7 @@ def build_observers(rng: random.Random, today: date, phones: Phones, names: Name
         for start in range(0, len(villages), VILLAGES_PER_OBSERVER):
             group = tuple(villages[start:start + VILLAGES_PER_OBSERVER])
             male = rng.random() < 0.6
-            person = Person(role="observer", name=names.draw(male), phone=phones.next(), township=township,
+            person = Person(role=Role.OBSERVER, name=names.draw(male), phone=phones.next(), township=township,
                             village=group[0], created_at=local_time(today - days(rng.randint(60, 90)), "10:00"))
             observers.append(Observer(person, group))
     first = observers[0].person
@@ -188,7 +188,7 @@ def _worker(
 ) -> Worker:
     male = rng.random() < archetype.male_share
     registered = local_time(today - days(rng.randint(0, 60)), time(rng.randint(8, 21), rng.randrange(0, 60)))
-    person = Person(role="worker", name=names.draw(male), phone=phones.next(), township=township, village=village,
+    person = Person(role=Role.WORKER, name=names.draw(male), phone=phones.next(), township=township, village=village,
                     created_at=registered)
     skills = rng.sample(archetype.skills, k=rng.randint(0 if archetype.name == "hard_to_employ" else 1, 2))
     wanted = list(dict.fromkeys(skills[:1] + rng.sample(archetype.wants, k=rng.randint(1, 3))))[:3]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from storage.models import Enterprise, FollowUp, Person, Posting, StatusChange, WorkerProfile
 from storage.queries.worker_file import Visibility
-from storage.states import EmploymentStatus, PostingState
+from storage.states import EmploymentStatus, PostingState, Role
 
 REPORTS = ("workers", "followups", "placements", "postings")
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -45,7 +45,7 @@ async def _workers(session: AsyncSession, visible: Visibility | None) -> tuple[l
         select(Person, WorkerProfile, secretary.name)
         .join(WorkerProfile, WorkerProfile.person_id == Person.id)
         .outerjoin(secretary, secretary.id == WorkerProfile.secretary_id)
-        .where(Person.role == "worker", Person.forgotten_at.is_(None), *_scope(visible, Person))
+        .where(Person.role == Role.WORKER, Person.forgotten_at.is_(None), *_scope(visible, Person))
         .order_by(Person.township, Person.village, Person.id)
     )
     headers = ["编号", "姓名", "手机号码", "乡镇", "村", "就业状态", "求职意向", "期望月薪", "返乡人员", "返乡前务工地",

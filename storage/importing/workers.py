@@ -85,7 +85,7 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
     to_index: list[tuple[int, Any, Any]] = []
     for row in rows:
         people = existing.get(row.values["phone"], [])
-        staff = [p for p in people if p["role"] != "worker"]
+        staff = [p for p in people if p["role"] != Role.WORKER]
         if staff:
             report.errors.append(RowError(row.row, "手机号码", f"staff_number.{staff[0]['role']}"))
             continue

@@ -48,9 +48,10 @@ from tests.conftest import NOW
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for room in ("flows", "storage", "bot", "bench") for p in (ROOT / room).rglob("*.py")
            if "migrations" not in p.parts]
-# The names a state goes by: as a column or attribute (`posting.status`, `FollowUp.state`), a keyword
-# (`Case(status=…)`, `.values(state=…)`) or a key of a row written whole (`{"status": …}` in a bulk insert).
-STATE_NAMES = frozenset({"state", "status", "new_status", "old_status"})
+# The names a state (or role) goes by: as a column or attribute (`posting.status`, `FollowUp.state`,
+# `person.role`), a keyword (`Case(status=…)`, `.values(state=…)`) or a key of a row written whole
+# (`{"status": …}` in a bulk insert).
+STATE_NAMES = frozenset({"state", "status", "new_status", "old_status", "role"})
 # Every column holding one of these, and the vocabulary it holds.
 VOCABULARY_OF: dict[Any, type[StrEnum]] = {
     Person.role: Role,
@@ -140,6 +141,9 @@ class TestTheScanner:
         assert [s for _, s in state_strings('StatusChange(old_status="seeking", new_status="placed")')] == [
             "seeking", "placed"]
         assert [s for _, s in state_strings('row["status"] = "closed"')] == ["closed"]
+        assert [s for _, s in state_strings('if person.role not in ("secretary", "admin"): pass')] == [
+            "secretary", "admin"]
+        assert [s for _, s in state_strings('rows = [{"role": "worker", "name": ""}]')] == ["worker"]
         assert [s for _, s in state_strings('Application(status=rng.choice(x) or "hired")')] == ["hired"]
 
     def test_members_and_names_are_not_literals(self) -> None:
@@ -162,7 +166,7 @@ def test_every_state_column_holds_its_vocabulary() -> None:
     """A state column added as plain text would take any word: every column named like a state is an EnumString
     of the vocabulary it holds."""
     state_columns = {column for mapper in Base.registry.mappers for column in mapper.columns
-                     if column.key in STATE_NAMES | {"role"} and column.table.name != "conversation_state"}
+                     if column.key in STATE_NAMES}
     assert state_columns == {attribute.expression for attribute in VOCABULARY_OF}
     for attribute, vocabulary in VOCABULARY_OF.items():
         assert isinstance(attribute.type, EnumString)
