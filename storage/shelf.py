@@ -37,6 +37,17 @@ GIN_INDEX = "ix_posting_search"
 SQLITE_PAY_ORDER_INDEX = "ix_shelf_pay_order"
 SQLITE_PAY_ORDER = (f"CREATE INDEX IF NOT EXISTS {SQLITE_PAY_ORDER_INDEX} ON posting (id, monthly_pay, created_at) "
                     "WHERE listed")
+# SQLite: a page of a question without words, in pay order, is read from one of two covering indexes in that order
+# (storage/queries/search.py `by_pay_figure`): by category, or over the whole shelf; each holds every column such a
+# question filters on, so a page reads index entries of the pay figures it shows and no posting row
+_PAY_WALK_COLUMNS = "monthly_pay, created_at, id, township, city, province, attribute_mask, age_min, age_max"
+SQLITE_PAY_CATEGORY_INDEX = "ix_shelf_pay_category"
+SQLITE_PAY_WALK_INDEX = "ix_shelf_pay_walk"
+SQLITE_PAY_WALKS = (
+    f"CREATE INDEX IF NOT EXISTS {SQLITE_PAY_CATEGORY_INDEX} ON posting (job_category, {_PAY_WALK_COLUMNS}) "
+    "WHERE listed",
+    f"CREATE INDEX IF NOT EXISTS {SQLITE_PAY_WALK_INDEX} ON posting ({_PAY_WALK_COLUMNS}, job_category) WHERE listed",
+)
 # PostgreSQL keeps the tokens as a stored tsvector too (a generated column, outside the SQLAlchemy metadata):
 # the GIN index is built on it, and checking a row against a query reads it instead of re-splitting the text.
 PG_DOCUMENT = "search_document"
@@ -190,7 +201,8 @@ PG_FACET_INDEXES = {
 KEPT_BY_TRIGGERS = frozenset({"posting.listed"})
 
 # Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
-OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX, *PG_FACET_INDEXES}
+OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX, SQLITE_PAY_CATEGORY_INDEX,
+                     SQLITE_PAY_WALK_INDEX, *PG_FACET_INDEXES}
                     | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
 
 
@@ -280,7 +292,8 @@ def create_shelf(connection: Connection) -> None:
         connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         for statement in statements[2:]:
             connection.execute(text(statement))
-        connection.execute(text(SQLITE_PAY_ORDER))
+        for statement in (SQLITE_PAY_ORDER, *SQLITE_PAY_WALKS):
+            connection.execute(text(statement))
     else:
         for statement in _pg_statements(counts):
             connection.execute(text(statement))
@@ -297,6 +310,13 @@ def refresh_order_indexes(connection: Connection) -> None:
         connection.execute(text(_facet_index(name, lead)))
 
 
+def create_pay_walks(connection: Connection) -> None:
+    """SQLite's indexes for reading pages in pay order (`SQLITE_PAY_WALKS`; PostgreSQL's facet indexes serve)."""
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_PAY_WALKS:
+            connection.execute(text(statement))
+
+
 def drop_shelf(connection: Connection) -> None:
     """The index and every trigger gone (the count table stays, emptied: `create_shelf` fills it again)."""
     if connection.dialect.name == "sqlite":
@@ -304,7 +324,8 @@ def drop_shelf(connection: Connection) -> None:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
         connection.execute(text(f"DROP VIEW IF EXISTS {SHELF_VIEW}"))
-        connection.execute(text(f"DROP INDEX IF EXISTS {SQLITE_PAY_ORDER_INDEX}"))
+        for name in (SQLITE_PAY_ORDER_INDEX, SQLITE_PAY_CATEGORY_INDEX, SQLITE_PAY_WALK_INDEX):
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
     else:
         for name in ("posting_shelf", *PG_COUNT_TRIGGERS):
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON posting"))
