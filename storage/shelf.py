@@ -197,12 +197,23 @@ PG_FACET_INDEXES = {
 }
 
 
+# PostgreSQL: a page of a category's postings in pay order reads the pay figures it shows from this index
+# (storage/queries/search.py `by_pay_figure`), where the planner, guessing pay and category independent, would walk
+# the whole shelf's pay index down to a low-paid trade
+PG_PAY_CATEGORY_INDEX = "ix_shelf_category_pay"
+_PG_PAY_CATEGORY_KEYS = ("job_category", "monthly_pay", "created_at", "id")
+PG_PAY_CATEGORY = (
+    f"CREATE INDEX IF NOT EXISTS {PG_PAY_CATEGORY_INDEX} ON posting ({', '.join(_PG_PAY_CATEGORY_KEYS)}) "
+    f"INCLUDE ({', '.join(c for c in _FACETS if c not in _PG_PAY_CATEGORY_KEYS)}) WHERE listed"
+)
+
+
 # Columns of the models that the triggers above set after a row is written (a row read back may differ there).
 KEPT_BY_TRIGGERS = frozenset({"posting.listed"})
 
 # Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
 OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX, SQLITE_PAY_CATEGORY_INDEX,
-                     SQLITE_PAY_WALK_INDEX, *PG_FACET_INDEXES}
+                     SQLITE_PAY_WALK_INDEX, PG_PAY_CATEGORY_INDEX, *PG_FACET_INDEXES}
                     | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
 
 
@@ -253,6 +264,7 @@ def _pg_statements(counts: bool = True) -> list[str]:
         "STORED",
         f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON posting USING gin ({PG_DOCUMENT}) WHERE listed",
         *(_facet_index(name, lead) for name, lead in PG_FACET_INDEXES.items()),
+        PG_PAY_CATEGORY,
     ]
 
 
@@ -311,10 +323,11 @@ def refresh_order_indexes(connection: Connection) -> None:
 
 
 def create_pay_walks(connection: Connection) -> None:
-    """SQLite's indexes for reading pages in pay order (`SQLITE_PAY_WALKS`; PostgreSQL's facet indexes serve)."""
-    if connection.dialect.name == "sqlite":
-        for statement in SQLITE_PAY_WALKS:
-            connection.execute(text(statement))
+    """The indexes pages in pay order are read from, by pay figure (SQLite: `SQLITE_PAY_WALKS`; PostgreSQL: the
+    category's, `PG_PAY_CATEGORY`, beside the facet index led by the pay figure)."""
+    statements = SQLITE_PAY_WALKS if connection.dialect.name == "sqlite" else (PG_PAY_CATEGORY,)
+    for statement in statements:
+        connection.execute(text(statement))
 
 
 def drop_shelf(connection: Connection) -> None:
@@ -332,7 +345,7 @@ def drop_shelf(connection: Connection) -> None:
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf_count()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_relist(integer, varchar, varchar)"))
-        for name in (GIN_INDEX, *PG_FACET_INDEXES):
+        for name in (GIN_INDEX, PG_PAY_CATEGORY_INDEX, *PG_FACET_INDEXES):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
         connection.execute(text(f"ALTER TABLE posting DROP COLUMN IF EXISTS {PG_DOCUMENT}"))
     if has_counts(connection):

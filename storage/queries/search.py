@@ -369,9 +369,17 @@ class _Engine:
             params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
         # a tier holds known pay or none, never both: plain DESC, which a backward scan of ix_shelf_pay gives
-        order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
-                 if pay_first else [Posting.id.desc()])
-        stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
+        if isinstance(tier, st.Match) and pay_first:
+            # words: the rows the GIN index finds, then sorted (materialized, so that the planner never walks the
+            # whole shelf's pay index checking each posting's tokens, hoping the words sit among the best-paid)
+            found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
+                *await self._rows(tier)).cte("found").prefix_with("MATERIALIZED")
+            stmt = select(found.c.id).order_by(found.c.monthly_pay.desc(), found.c.created_at.desc(),
+                                               found.c.id.desc()).limit(limit).offset(offset)
+        else:
+            order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
+                     if pay_first else [Posting.id.desc()])
+            stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
     async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
@@ -386,7 +394,7 @@ class _Engine:
         conditions = group_conditions(query)
         fit = func.sum(ShelfCount.postings)
         entries = []
-        walk = self.sqlite and column is ShelfCount.monthly_pay
+        walk = column is ShelfCount.monthly_pay
         if walk:  # every group of the index's scope, the fitting ones summed apart
             if conditions:
                 fit = fit.filter(and_(*conditions))
@@ -397,7 +405,7 @@ class _Engine:
         if key:
             stmt = stmt.group_by(*key)
         sql = self._compiled(stmt)
-        if walk and not query.categories:  # every group is read: in pay order from the covering index, no sort
+        if walk and self.sqlite and not query.categories:  # every group read: in pay order from an index, no sort
             sql = sql.replace("FROM shelf_count", f"FROM shelf_count INDEXED BY {COUNT_PAY_INDEX}", 1)
         rows = (await self.session.execute(text(sql))).all()
         self._expired = bool(rows) and rows[0][-1] is not None
@@ -495,7 +503,9 @@ class _Engine:
         return ids
 
     async def _read_through(self, stmt: Any, index: str) -> list[int]:
-        sql = self._compiled(stmt).replace("FROM posting ", f"FROM posting INDEXED BY {index} ", 1)
+        sql = self._compiled(stmt)
+        if self.sqlite:  # PostgreSQL's planner takes the category's pay index, or the shelf's, by itself
+            sql = sql.replace("FROM posting ", f"FROM posting INDEXED BY {index} ", 1)
         return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
 
     def base(self, query: ShelfQuery) -> Any:
@@ -541,7 +551,7 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     # first only: a pay-ordered tier is read through the pay index)
     rows = pg_tiers(query, deadline=False) if engine.sqlite and engine.walkable and not pay_first else None
     walk: Callable[[int, int], Awaitable[list[int]]] = _Walk(engine, tiers, sizes, total, rows, pay_first)
-    if (engine.sqlite and pay_first and engine.walkable and engine.per_pay is not None
+    if (pay_first and engine.per_pay is not None
             and engine.pay_figures(first, page_size) is not None
             and (not remember or engine.pay_figures(0, remember) is not None)):
         walk = partial(engine.by_pay_figure, query)
