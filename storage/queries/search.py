@@ -6,10 +6,11 @@ the full-text index answers for listed postings only (open, near-duplicates coll
 postings past their deadline that the daily check has not unlisted yet are left out too.
 
 Counting: a question without free-text words is counted from the count table (storage/shelf.py, `shelf_count`:
-listed postings per group of category, place, attributes, pay and age limits), summing the groups that fit — the
-total and every tier's size in one statement whatever the shelf's size; only while listed postings past their
-deadline wait for the daily check are the postings counted instead. A question with words is counted from the
-full-text index (FTS5; PostgreSQL's GIN index, the whole question as one tsquery).
+listed postings per group of category, place, attributes, pay and age limits), summing the groups that fit per value
+of the column the order's tiers differ by (pay figure, township) — the total and every tier's size in one statement
+whatever the shelf's size; only while listed postings past their deadline wait for the daily check are the postings
+counted instead. A question with words is counted from the full-text index (FTS5; PostgreSQL's GIN index, the whole
+question as one tsquery).
 
 Order: "newest" is the order postings came on the shelf; "pay" is strictly by the monthly pay figure, highest
 first, postings naming no comparable pay (面议, piece rates) last; "relevance" puts postings whose title holds
@@ -17,11 +18,14 @@ the words asked first, and within each part goes by pay as "pay" does (a worker 
 the better-paid first, as a clerk at the counter would read them out); among equal pay the most recently put on
 the shelf (`created_at`) first. "near" goes by the distance of the posting's township from the worker's, then
 postings outside the county. Each order is a list of disjoint tiers: "near" and "newest" tiers are read newest
-first straight from the index; a pay-ordered tier is a pay band (about 500 yuan a month wide, `PAY_BANDS`) on
-SQLite, sorted by the figure itself when read (a narrow covering index, `ix_shelf_pay_order`, holds the figures),
-so a page sorts one band at most — and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less
-than asking every band; PostgreSQL sorts by the figure within its tiers from index-only scans (the facet indexes
-hold monthly_pay and created_at).
+first straight from the index. Pay order, a question without words: the count table's sums per pay figure say
+which figures a page holds, and the page is read from a covering index in pay order for those figures only
+(`by_pay_figure`: by category, or over the whole shelf), however many postings pay more — unless those figures hold
+more than `WALK_ENTRIES` index entries. Otherwise (words, or such figures) a pay-ordered tier is a pay band (about
+500 yuan a month wide, `PAY_BANDS`) on SQLite, sorted by the figure itself when read (a narrow covering index,
+`ix_shelf_pay_order`, holds the figures), so a page sorts one band at most — and a result of at most `SORT_WHOLE`
+postings is sorted whole, which costs less than asking every band; PostgreSQL reads a words tier's GIN matches and
+sorts them by the figure.
 """
 
 from __future__ import annotations
