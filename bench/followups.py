@@ -33,6 +33,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import ChannelIdentity, FollowUp, OutboxMessage, Person, WorkerProfile
 from storage.queries.followups import claim_due
+from storage.states import EmploymentStatus, FollowUpState, Role
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 5, 10, 0, tzinfo=ZONE).astimezone(UTC)  # a Thursday morning
@@ -46,7 +47,7 @@ async def seed(db: Database, workers: int, due: int) -> None:
     Every other due worker has no private chat (registered by an observer), so their check-in prompts the
     secretary with the card instead of asking the worker."""
     async with db.session() as session:
-        secretaries = [{"id": i + 1, "role": "secretary", "name": f"秘书{i + 1}", "reachable": True,
+        secretaries = [{"id": i + 1, "role": Role.SECRETARY, "name": f"秘书{i + 1}", "reachable": True,
                         "created_at": NOW} for i in range(SECRETARIES)]
         await session.execute(insert(Person), secretaries)
         await session.execute(insert(ChannelIdentity), [
@@ -57,18 +58,18 @@ async def seed(db: Database, workers: int, due: int) -> None:
         ids = range(first + start, first + min(workers, start + CHUNK))
         async with db.session() as session:
             await session.execute(insert(Person), [
-                {"id": i, "role": "worker", "name": f"工人{i}", "phone": f"138{i:08d}", "township": "双福镇",
+                {"id": i, "role": Role.WORKER, "name": f"工人{i}", "phone": f"138{i:08d}", "township": "双福镇",
                  "reachable": True, "created_at": NOW} for i in ids])
             await session.execute(insert(ChannelIdentity), [
                 {"person_id": i, "channel": "terminal", "external_id": f"w{i}",
                  "chat_id": None if (i - first) < due and (i - first) % 2 else f"w{i}", "display_name": "",
                  "created_at": NOW} for i in ids])
             await session.execute(insert(WorkerProfile), [
-                {"person_id": i, "status": "seeking", "skills": [], "wanted_categories": [], "subscribed": True,
+                {"person_id": i, "status": EmploymentStatus.SEEKING, "skills": [], "wanted_categories": [], "subscribed": True,
                  "digest_mode": False, "is_returnee": True, "hardest_hit": False,
                  "secretary_id": 1 + (i % SECRETARIES), "registered_at": NOW - timedelta(days=3)} for i in ids])
             await session.execute(insert(FollowUp), [
-                {"worker_id": i, "secretary_id": 1 + (i % SECRETARIES), "kind": "first", "state": "pending",
+                {"worker_id": i, "secretary_id": 1 + (i % SECRETARIES), "kind": "first", "state": FollowUpState.PENDING,
                  "prompts_sent": 0, "note": "", "created_at": NOW,
                  "due_at": NOW - timedelta(minutes=30) if (i - first) < due
                  else NOW + timedelta(minutes=10 + (i * 7919) % (30 * 24 * 60))} for i in ids])
@@ -113,7 +114,7 @@ async def single(url: str, workers: int, due: int, batch: int) -> dict[str, floa
     handled, seconds = await process(db, batch)
     async with db.session() as session:
         pending = (await session.execute(
-            select(func.count()).select_from(FollowUp).where(FollowUp.state != "done"))).scalar() or 0
+            select(func.count()).select_from(FollowUp).where(FollowUp.state != FollowUpState.DONE))).scalar() or 0
         messages = (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar() or 0
     _, empty_after_ms = await measure_scan(db, batch)
     await db.dispose()

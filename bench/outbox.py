@@ -34,6 +34,7 @@ from flows.messages import Reply, reply_to_dict
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import OutboxMessage
+from storage.states import OutboxState
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ async def fill(db: Database, count: int, chats: int, tag: str) -> None:
     rows = [
         {"idempotency_key": f"push:{i}|telegram|{100000 + i % chats}", "purpose": f"push:{i}", "channel": "telegram",
          "chat_id": str(100000 + i % chats), "chat_type": "private", "payload": reply_to_dict(Reply(f"{tag} {i}")),
-         "state": "pending", "attempts": 0, "last_error": ""}
+         "state": OutboxState.PENDING, "attempts": 0, "last_error": ""}
         for i in range(count)
     ]
     async with db.session() as session:
@@ -64,7 +65,7 @@ async def start_worker(url: str, base: str, env: dict[str, str], sender: str = "
 async def unsettled(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(
-            select(func.count()).where(OutboxMessage.state.in_(("pending", "sending")))) or 0)
+            select(func.count()).where(OutboxMessage.state.in_(sorted(OutboxState.UNSENT)))) or 0)
 
 
 async def run_until_settled(db: Database, url: str, base: str, env: dict[str, str], processes: int = 1,
@@ -138,9 +139,9 @@ async def crash(db: Database, url: str, fake: FakeTelegram, count: int) -> dict[
             select(OutboxMessage.payload, OutboxMessage.state).where(OutboxMessage.purpose.like("push:%")))).all()
     mine = [(p["text"], s) for p, s in rows if p["text"].startswith("crash ")]
     duplicates = sum(n - 1 for n in arrived.values() if n > 1)
-    reported = {"uncertain", "failed", "unreachable"}
-    lost = sum(1 for text, state in mine if state not in reported and (state != "sent" or arrived[text] == 0))
-    uncertain = sum(1 for _, state in mine if state == "uncertain")
+    reported = {OutboxState.UNCERTAIN, OutboxState.FAILED, OutboxState.UNREACHABLE}
+    lost = sum(1 for text, state in mine if state not in reported and (state != OutboxState.SENT or arrived[text] == 0))
+    uncertain = sum(1 for _, state in mine if state == OutboxState.UNCERTAIN)
     print(f"crash: killed after {killed_at} arrivals, restarted; {sum(arrived.values())} arrivals, "
           f"{duplicates} duplicates, {lost} lost, {uncertain} uncertain (caught mid-send, reported, not re-sent)")
     return {"duplicates": duplicates, "lost": lost, "uncertain": uncertain}

@@ -29,6 +29,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import ChannelIdentity, Enterprise, Person, Posting, WorkerProfile
 from storage.queries.push import candidate_rows
+from storage.states import EmploymentStatus, Role
 from storage.worker_index import index_unindexed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,13 +58,14 @@ def worker_rows(start: int, count: int, rng: random.Random) -> tuple[list[dict],
     towns = list(county_geography().names)
     people, profiles, identities = [], [], []
     for pid in range(start, start + count):
-        people.append({"id": pid, "role": "worker", "name": "", "township": rng.choice(towns) if rng.random() > .05
+        people.append({"id": pid, "role": Role.WORKER, "name": "", "township": rng.choice(towns) if rng.random() > .05
                        else None, "reachable": rng.random() > .03, "created_at": NOW,
                        "forgotten_at": NOW if rng.random() < .005 else None})
         wanted = list(dict.fromkeys(rng.choices(cats, weights, k=rng.choice((1, 1, 2)))))
         profiles.append({
             "person_id": pid,
-            "status": rng.choices(("seeking", "placed", "training", "not_seeking"), (70, 20, 5, 5))[0],
+            "status": rng.choices((EmploymentStatus.SEEKING, EmploymentStatus.PLACED, EmploymentStatus.TRAINING,
+                                EmploymentStatus.NOT_SEEKING), (70, 20, 5, 5))[0],
             "skills": rng.sample(cats, rng.choice((0, 1, 1, 2))),
             "wanted_categories": wanted,
             "min_monthly_pay": None if rng.random() < .3 else rng.randrange(2000, 6001, 500),

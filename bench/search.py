@@ -44,6 +44,7 @@ from storage.migrate import upgrade
 from storage.models import Enterprise, Posting
 from storage.queries.search import ShelfQuery, search_postings, unlist_expired
 from storage.shelf import create_shelf, drop_shelf
+from storage.states import PostingState
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -188,7 +189,7 @@ class Shelf:
                     else TODAY + timedelta(days=rng.randint(1, 60)),
                     "seasonal": variant.seasonal, "enterprise": enterprise["name"],
                 }
-            row["status"] = rng.choices(("open", "closed", "pending"), (91, 7, 2))[0]
+            row["status"] = rng.choices((PostingState.OPEN, PostingState.CLOSED, PostingState.PENDING), (91, 7, 2))[0]
             row["created_at"] = NOW - timedelta(seconds=(10_000_000 - pid) * 5)
             row.update(_derived(row))
             rows.append(row)

@@ -50,13 +50,15 @@ from storage.models import (
     WorkerProfile,
 )
 from storage.queries.staff import staff_by_identity
+from storage.states import EmploymentStatus, FollowUpState, Role
 from storage.vocabulary import job_categories, townships, villages
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CHUNK = 5000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "秀英桂英秀兰玉兰桂兰明华建国建华志强志明德明红梅海燕春梅金凤小红文华永红国强丽华"
-STATUSES = ["seeking"] * 70 + ["placed"] * 15 + ["training"] * 10 + ["not_seeking"] * 3 + ["unreachable"] * 2
+STATUSES = ([EmploymentStatus.SEEKING] * 70 + [EmploymentStatus.PLACED] * 15 + [EmploymentStatus.TRAINING] * 10
+            + [EmploymentStatus.NOT_SEEKING] * 3 + [EmploymentStatus.UNREACHABLE] * 2)
 ORIGINS = ["浙江", "广东", "福建", "江苏", "上海", "新疆", None, None]
 
 
@@ -101,7 +103,7 @@ async def grow(db: Database, workers: int, now: datetime) -> int:
             registered = now - timedelta(days=rng.randint(0, 180), minutes=rng.randint(0, 1440))
             status = rng.choice(STATUSES)
             wanted = rng.sample(categories, 2)
-            people.append({"id": i, "role": "worker", "name": rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) +
+            people.append({"id": i, "role": Role.WORKER, "name": rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) +
                            rng.choice(GIVEN[1::2]), "phone": f"139{i:08d}"[-11:], "township": township,
                            "village": rng.choice(its_villages), "reachable": True, "created_at": registered})
             origin = rng.choice(ORIGINS)
@@ -113,11 +115,12 @@ async def grow(db: Database, workers: int, now: datetime) -> int:
             done = rng.random() < 0.3
             due = now + timedelta(days=rng.uniform(-20, 30))
             followups.append({"worker_id": i, "secretary_id": secretary, "kind": "seeking", "due_at": due,
-                              "state": "done" if done else "pending", "outcome": "seeking" if done else None,
+                              "state": FollowUpState.DONE if done else FollowUpState.PENDING,
+                              "outcome": "seeking" if done else None,
                               "completed_at": due if done else None, "prompts_sent": 0, "note": "",
                               "created_at": registered})
-            if status != "seeking":
-                changes.append({"worker_id": i, "old_status": "seeking", "new_status": status, "reason": "bench",
+            if status != EmploymentStatus.SEEKING:
+                changes.append({"worker_id": i, "old_status": EmploymentStatus.SEEKING, "new_status": status, "reason": "bench",
                                 "created_at": registered + timedelta(days=rng.randint(1, 30))})
             contacts += [{"person_id": i, "channel": rng.choice(["telegram", "telegram", "phone", "in_person"]),
                           "kind": "job_search", "chat_type": "private",

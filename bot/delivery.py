@@ -28,7 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
 from bot.settings import OutboxSettings
 from flows.messages import Reply, reply_from_dict
@@ -38,10 +39,23 @@ from storage.models import OutboxMessage, utcnow
 from storage.numbers import read_int
 from storage.queries import outbox as q
 from storage.queries.groups import move_group
+from storage.states import OutboxState
 
 log = logging.getLogger(__name__)
 
-Status = Literal["sent", "retry", "retry_after", "unreachable", "moved", "failed", "uncertain"]
+
+class SendStatus(StrEnum):
+    """What one send came to, as the channel tells it; `Delivery._record` turns it into the message's OutboxState."""
+
+    SENT = "sent"
+    RETRY = "retry"  # a passing failure: again after a backoff
+    RETRY_AFTER = "retry_after"  # the channel asks this chat to wait `retry_after` seconds
+    UNREACHABLE = "unreachable"  # the person blocked the bot, or the chat is gone
+    MOVED = "moved"  # the chat lives on under a new id (`moved_to`)
+    FAILED = "failed"  # will not go
+    UNCERTAIN = "uncertain"  # may or may not have gone out
+
+
 # A chat that cannot take a message within this many seconds is given back for a later pass.
 HOLD_SECONDS = 0.25
 # A chunk (one 'sending' commit, one result commit) covers the slots due within this many seconds.
@@ -52,7 +66,7 @@ TICK_SECONDS = 0.1
 class Outcome:
     """What one send attempt came to, as a `Sender` reports it."""
 
-    status: Status
+    status: SendStatus
     message_id: int | None = None
     retry_after: float = 0.0
     error: str = ""
@@ -291,11 +305,12 @@ class Delivery:
         chunk = [(m, slot) for m, slot in chunk if m.id in ours]
         outcomes = await asyncio.gather(*(self._send_at(m, slot) for m, slot in chunk))
         async with self.db.session() as session:
-            sent = [(m.id, o.message_id) for (m, _), o in zip(chunk, outcomes, strict=True) if o.status == "sent"]
+            sent = [(m.id, o.message_id) for (m, _), o in zip(chunk, outcomes, strict=True)
+                    if o.status == SendStatus.SENT]
             await q.record_sent(session, sent, worker=self.worker, at=utcnow())
             report.sent += len(sent)
             for (message, _), outcome in zip(chunk, outcomes, strict=True):
-                if outcome.status != "sent":
+                if outcome.status != SendStatus.SENT:
                     await self._record(session, message, outcome, report)
 
     async def _send_at(self, message: OutboxMessage, slot: float) -> Outcome:
@@ -306,47 +321,50 @@ class Delivery:
             return await self.sender.send(message.chat_id, reply_from_dict(message.payload))
         except Exception as exc:  # a sender bug or an unforeseen error: we cannot tell whether it went out
             log.exception("sender raised for outbox message %s", message.id)
-            return Outcome("uncertain", error=f"{type(exc).__name__}: {exc}")
+            return Outcome(SendStatus.UNCERTAIN, error=f"{type(exc).__name__}: {exc}")
 
     async def _record(self, session: Any, message: OutboxMessage, outcome: Outcome, report: PassReport) -> None:
         """Settle one send that did not succeed."""
         now = utcnow()
         status = outcome.status
-        if status == "uncertain" and not self.at_most_once(message):
-            status = "retry"  # at least once: sending again is the lesser harm
-        if status == "retry_after":
+        if status == SendStatus.UNCERTAIN and not self.at_most_once(message):
+            status = SendStatus.RETRY  # at least once: sending again is the lesser harm
+        if status == SendStatus.RETRY_AFTER:
             until = now + timedelta(seconds=outcome.retry_after)
             self.limiter.block(message.chat_id, outcome.retry_after)
             await q.record_outcome(
-                session, message.id, worker=self.worker, state="pending", error=outcome.error,
+                session, message.id, worker=self.worker, state=OutboxState.PENDING, error=outcome.error,
                 next_attempt_at=until, count_attempt=False,
             )
             await q.defer_chat(session, message.channel, message.chat_id, until)
             report.retried += 1
-        elif status == "retry":
+        elif status == SendStatus.RETRY:
             attempt = message.attempts + 1
             if attempt >= self.config.max_attempts:
-                await q.record_outcome(session, message.id, worker=self.worker, state="failed", error=outcome.error)
+                await q.record_outcome(session, message.id, worker=self.worker, state=OutboxState.FAILED,
+                                       error=outcome.error)
                 report.failed += 1
             else:
                 delay = backoff_seconds(attempt, self.config.retry_base_seconds, self.config.retry_max_seconds, self.rng)
                 await q.record_outcome(
-                    session, message.id, worker=self.worker, state="pending", error=outcome.error,
+                    session, message.id, worker=self.worker, state=OutboxState.PENDING, error=outcome.error,
                     next_attempt_at=now + timedelta(seconds=delay),
                 )
                 report.retried += 1
-        elif status == "moved" and outcome.moved_to and outcome.moved_to != message.chat_id:
+        elif status == SendStatus.MOVED and outcome.moved_to and outcome.moved_to != message.chat_id:
             # The group lives on under a new id: it, this message and the rest of its queue follow, and the
             # message goes again at once (counted as an attempt, so a chat that keeps moving cannot loop).
             await q.record_outcome(
-                session, message.id, worker=self.worker, state="pending", error=outcome.error, next_attempt_at=now,
+                session, message.id, worker=self.worker, state=OutboxState.PENDING, error=outcome.error,
+                next_attempt_at=now,
             )
             await q.move_chat(session, message.channel, message.chat_id, outcome.moved_to)
             await move_group(session, message.channel, message.chat_id, outcome.moved_to)
             log.info("chat %s moved to %s; its pending messages follow", message.chat_id, outcome.moved_to)
             report.retried += 1
-        elif status == "unreachable":
-            await q.record_outcome(session, message.id, worker=self.worker, state="unreachable", error=outcome.error)
+        elif status == SendStatus.UNREACHABLE:
+            await q.record_outcome(session, message.id, worker=self.worker, state=OutboxState.UNREACHABLE,
+                                   error=outcome.error)
             await q.close_chat(session, message.channel, message.chat_id, outcome.error)
             await recipient_unreachable(
                 session, person_id=message.person_id, channel=message.channel, chat_id=message.chat_id,
@@ -354,9 +372,9 @@ class Delivery:
             )
             report.unreachable += 1
         else:  # failed (a move without a usable new id too), or uncertain for an at-most-once purpose
-            status = "failed" if status == "moved" else status
-            await q.record_outcome(session, message.id, worker=self.worker, state=status, error=outcome.error)
-            if status == "uncertain":
+            state = OutboxState.UNCERTAIN if status == SendStatus.UNCERTAIN else OutboxState.FAILED
+            await q.record_outcome(session, message.id, worker=self.worker, state=state, error=outcome.error)
+            if state == OutboxState.UNCERTAIN:
                 report.uncertain += 1
             else:
                 report.failed += 1

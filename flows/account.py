@@ -145,7 +145,7 @@ async def set_language(turn: Turn) -> None:
 async def village_list(turn: Turn) -> None:
     """An observer's list of their village's registered workers (private chat only: it has phone numbers)."""
     person = turn.person
-    if person.role != "observer":
+    if person.role != Role.OBSERVER:
         turn.say(turn.t("village.not_observer"))
         return
     if turn.in_group:

@@ -16,6 +16,7 @@ from flows.registration import is_registered, private_link
 from flows.router import Router
 from flows.turn import Turn
 from storage.attributes import canonical
+from storage.states import EmploymentStatus
 from storage.vocabulary import job_categories
 
 router = Router("alerts")
@@ -73,7 +74,7 @@ async def subscribe_to(turn: Turn, categories: list[str], attributes: list[str] 
         turn.say(turn.t("alerts.resumed", wanted=wanted, until=until))
     else:
         turn.say(turn.t("alerts.enabled", wanted=wanted))
-    if profile.status == "placed":
+    if profile.status == EmploymentStatus.PLACED:
         turn.say(turn.t("alerts.placed_note"))
 
 

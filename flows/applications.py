@@ -20,6 +20,7 @@ from storage.models import Person
 from storage.numbers import read_id
 from storage.queries.postings import posting_by_id
 from storage.queries.workers import create_application, person_by_id
+from storage.states import PostingState, Role
 
 router = Router("applications")
 
@@ -27,7 +28,7 @@ router = Router("applications")
 async def apply_to(turn: Turn, worker: Person, posting_id: int) -> None:
     """Create the application (once), confirm to the worker, tell their secretary through the outbox."""
     posting = await posting_by_id(turn.session, posting_id)
-    if posting is None or posting.status != "open" or (posting.deadline and posting.deadline < turn.today):
+    if posting is None or posting.status not in PostingState.SHOWN or (posting.deadline and posting.deadline < turn.today):
         turn.say(turn.t("apply.closed"))
         return
     application = await create_application(turn.session, posting_id=posting.id, worker_id=worker.id, at=turn.now)
@@ -57,14 +58,14 @@ async def apply_to(turn: Turn, worker: Person, posting_id: int) -> None:
 
 async def apply_or_register(turn: Turn, posting_id: int) -> None:
     person = turn.person
-    if is_registered(person) and person.role == "worker":
+    if is_registered(person) and person.role == Role.WORKER:
         await apply_to(turn, person, posting_id)
         return
     if turn.in_group:
         private_link(turn, f"apply_{posting_id}")
         return
     posting = await posting_by_id(turn.session, posting_id)
-    if posting is None or posting.status != "open":
+    if posting is None or posting.status not in PostingState.SHOWN:
         turn.say(turn.t("apply.closed"))
         return
     turn.say(turn.t("apply.register_first", title=posting.title))

@@ -20,6 +20,7 @@ from storage.models import Person
 from storage.queries.cases import move_cases, profileless_cases_of
 from storage.queries.followups import coverage, move_worker, people_by_id, secretary_loads, workers_of
 from storage.queries.workers import SecretaryLoad
+from storage.states import Role
 
 
 def spread(
@@ -65,7 +66,7 @@ async def reassign_worker(
     """Give one worker (with open follow-ups and cases) to a secretary and tell the worker; False if not possible."""
     people = await people_by_id(session, (worker_id, secretary_id))
     worker, secretary = people.get(worker_id), people.get(secretary_id)
-    if worker is None or secretary is None or secretary.role not in ("secretary", "admin"):
+    if worker is None or secretary is None or secretary.role not in Role.STAFF:
         return False
     await move_worker(session, worker_id, secretary_id)
     await tell_worker(session, worker, secretary, now=now, settings=settings)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.states import EmploymentStatus
 from storage.vocabulary import canonical_job_category, geography
 
-STATUS_WORDS = {"求职": "seeking", "求职中": "seeking", "seeking": "seeking", "已就业": "placed", "placed": "placed",
-                "培训": "training", "training": "training"}
+STATUS_WORDS = {"求职": EmploymentStatus.SEEKING, "求职中": EmploymentStatus.SEEKING, "seeking": EmploymentStatus.SEEKING,
+                "已就业": EmploymentStatus.PLACED, "placed": EmploymentStatus.PLACED,
+                "培训": EmploymentStatus.TRAINING, "training": EmploymentStatus.TRAINING}
 KEY_WORDS = {"township": "township", "乡镇": "township", "status": "status", "状态": "status",
              "category": "job_category", "job_category": "job_category", "工种": "job_category",
              "origin": "returnee_origin", "返乡地": "returnee_origin"}

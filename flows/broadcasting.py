@@ -34,13 +34,14 @@ from storage.queries.broadcasts import (
     cancel_broadcast,
     create_broadcast,
 )
+from storage.states import Role
 from storage.vocabulary import townships
 
 router = Router("broadcasting")
 log = logging.getLogger(__name__)
 
 FORM = "broadcast"
-ADMINS = ("admin",)
+ADMINS = (Role.ADMIN,)
 MORNING = time(9, 0)
 BY_TOWNSHIP = "__township"
 SEND_WORDS = frozenset({"发", "发送", "发吧", "立即发送", "马上发", "现在发", "send", "send now"})

@@ -17,6 +17,7 @@ from flows.office_hours import (
     HOLIDAY_WORDS,
     DayPlan,
     HolidayBreak,
+    OfficeState,
     day_plan,
     holiday_break,
     holiday_named,
@@ -116,7 +117,7 @@ def today_line(turn: Turn, office: Office, facts: BureauFacts) -> str:
     local = turn.now.astimezone(turn.settings.zone)
     plan = day_plan(office, local.date(), facts.special_days)
     status = status_at(plan, local.time())
-    if status.state in ("open", "lunch", "later"):
+    if status.state != OfficeState.CLOSED:
         return turn.t(f"bureau.now_{status.state}", at=_clock(status.at))
     following = next_open_day(office, plan.day, facts.special_days)
     key = "bureau.now_closed" if plan.open else "bureau.now_day_off"

@@ -26,7 +26,7 @@ from flows.when import local_time
 from storage.models import Case, OutboxMessage, Person
 from storage.queries.cases import case_for_update, open_case, replies_sent, secretary_for
 from storage.queries.followups import profile_of
-from storage.states import Role
+from storage.states import CaseState, Role
 
 router = Router("cases")
 
@@ -184,7 +184,7 @@ async def add_to_case(turn: Turn) -> None:
     if asked in ("human_handoff", "wage_arrears"):  # the request itself again: its own answer, on the open case
         await (start_handoff(turn) if asked == "human_handoff" else wage_arrears(turn))
         return
-    if case is None or case.worker_id != turn.person.id or case.status == "closed":
+    if case is None or case.worker_id != turn.person.id or case.status == CaseState.CLOSED:
         await (start_handoff(turn) if resolution and resolution.intent == "human_handoff" else wage_arrears(turn))
         return
     case, _, reached = await open_and_notify(turn, case.kind)
@@ -297,7 +297,7 @@ async def case_in_hand(session: AsyncSession, staff: Person, case_id: int, *, lo
         return CaseAction(refusal=CaseRefusal.NO_CASE)
     if not await may_act_on_case(session, staff, case):
         return CaseAction(case, CaseRefusal.NOT_YOURS)
-    if case.status == "closed":
+    if case.status == CaseState.CLOSED:
         return CaseAction(case, CaseRefusal.RESOLVED)
     return CaseAction(case)
 
@@ -330,7 +330,7 @@ async def reply_to_case(
             break
     else:
         raise RuntimeError(f"no free reply number for case {case.id}")  # the case is locked: cannot happen
-    case.status = "answered"
+    case.status = CaseState.ANSWERED
     profile = await profile_of(session, case.worker_id)
     if profile is not None:
         profile.last_contact_at = now
@@ -343,7 +343,7 @@ async def resolve_case(session: AsyncSession, staff: Person, case_id: int, *, no
     if not handled.ok or handled.case is None:
         return handled
     case = handled.case
-    case.status, case.resolved_at, case.resolved_by_id = "closed", now, staff.id
+    case.status, case.resolved_at, case.resolved_by_id = CaseState.CLOSED, now, staff.id
     return CaseAction(case)
 
 

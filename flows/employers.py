@@ -20,12 +20,12 @@ from flows.turn import Turn
 from storage.models import Enterprise, Posting
 from storage.queries import employers as q
 from storage.queries.conversation import count_service_since
-from storage.states import Role
+from storage.states import PostingState, Role
 
 router = Router("employers")
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = ("secretary", "admin", "observer")
+STAFF_ROLES = Role.STAFF | {Role.OBSERVER}  # may not bind to an enterprise
 LIST_LIMIT = 10
 BIND_FAILED = "employer_bind_failed"  # what a wrong code is recorded as (a service record; attempts are counted)
 
@@ -163,7 +163,7 @@ async def show_posting(turn: Turn, posting_id: int | None) -> None:
     pushed, applied = (await q.reach_counts(turn.session, [posting.id]))[posting.id]
     lines = [turn.t("employer.detail", id=posting.id, title=posting.title, category=posting.job_category,
                     status=status_text(turn, posting), pushed=pushed, applied=applied)]
-    if posting.status == "rejected" and posting.review_note:
+    if posting.status == PostingState.REJECTED and posting.review_note:
         lines.append(turn.t("employer.rejected_because", reason=posting.review_note))
     for number, person in enumerate(await q.applicants(turn.session, posting.id), 1):
         place = "".join(part for part in (person.township, person.village) if part) or "-"
@@ -177,11 +177,11 @@ async def show_posting(turn: Turn, posting_id: int | None) -> None:
 
 def posting_buttons(turn: Turn, posting: Posting) -> list[list[Button]]:
     row = []
-    if posting.status == "open":
+    if posting.status == PostingState.OPEN:
         row.append(turn.button(turn.t("employer.close_filled"), "employer.close", single_use=True, posting=posting.id))
-    if posting.status in ("pending", "rejected"):
+    if posting.status in PostingState.EDITABLE:
         row.append(turn.button(turn.t("employer.edit"), "employer.edit", posting=posting.id))
-    if posting.status == "pending":
+    if posting.status == PostingState.PENDING:
         row.append(turn.button(turn.t("employer.withdraw"), "employer.close", single_use=True, posting=posting.id))
     return [row] if row else []
 
@@ -200,7 +200,7 @@ async def close_command(turn: Turn) -> None:
         return
     if posting_id is None:
         postings = [p for p in await q.enterprise_postings(turn.session, turn.person.enterprise_id or 0,
-                                                            limit=LIST_LIMIT) if p.status == "open"]
+                                                            limit=LIST_LIMIT) if p.status == PostingState.OPEN]
         if len(postings) != 1:
             key = "employer.close_none" if not postings else "employer.close_which"
             lines = [turn.t(key)] + [turn.t("employer.close_line", id=p.id, title=p.title) for p in postings]
@@ -227,7 +227,9 @@ async def close_posting(turn: Turn, posting_id: int) -> None:
         turn.say(turn.t("employer.not_open", id=posting.id, status=status_text(turn, posting)))
         return
     log.info("employer %s closed posting %s (%s)", turn.person.id, posting.id, was)
-    turn.say(turn.t("employer.closed" if was == "open" else "employer.withdrawn", id=posting.id, title=posting.title))
+    turn.say(turn.t("employer.closed" if was == PostingState.OPEN else "employer.withdrawn", id=posting.id,
+                    title=posting.title))
+
 
 
 @router.intent("employer_help")

@@ -7,6 +7,7 @@ from flows.registration import is_registered, staff_language, tell_secretary, wo
 from flows.router import Router
 from flows.turn import Turn
 from storage.queries.workers import person_by_id, record_status
+from storage.states import EmploymentStatus
 
 router = Router("employment")
 
@@ -20,7 +21,7 @@ async def report_employed(turn: Turn) -> None:
     if not is_registered(person) or person.profile is None:
         turn.say(turn.t("employed.congrats"))
         return
-    if person.profile.status == "placed":
+    if person.profile.status == EmploymentStatus.PLACED:
         turn.say(turn.t("employed.already"))
         return
     dialog = turn.dialog()
@@ -35,10 +36,11 @@ async def report_employed(turn: Turn) -> None:
 async def confirm(turn: Turn) -> None:
     person = turn.person
     profile = person.profile
-    if profile is None or person.forgotten_at is not None or profile.status == "placed":
-        turn.say(turn.t("employed.already") if profile and profile.status == "placed" else turn.t("common.unknown_button"))
+    if profile is None or person.forgotten_at is not None or profile.status == EmploymentStatus.PLACED:
+        turn.say(turn.t("employed.already") if profile and profile.status == EmploymentStatus.PLACED
+                 else turn.t("common.unknown_button"))
         return
-    record_status(turn.session, profile, "placed", by=person.id, reason="self_report", at=turn.now)
+    record_status(turn.session, profile, EmploymentStatus.PLACED, by=person.id, reason="self_report", at=turn.now)
     await on_placed(turn.session, person.id, turn.now, turn.settings)
     days = turn.settings.followups.stability_after_days
     turn.say(turn.t("employed.done", days=days))

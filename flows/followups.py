@@ -17,13 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.workcal import WorkingTime, add_working_days, add_working_hours, into_working_hours
 from storage.models import FollowUp
 from storage.queries.followups import add_followup, cancel_open, open_followups, workers_with_open
-from storage.states import FollowUpState, FollowUpStep
+from storage.states import EmploymentStatus, FollowUpState, FollowUpStep
 
 KINDS = ("first", "seeking", "stability", "manual")
 # One-tap answers a worker can give to an automated check-in, and the outcomes a secretary records.
 WORKER_ANSWERS = ("placed", "seeking", "training", "call_me")
 OUTCOMES = ("placed", "seeking", "training", "unreachable")
-STATUS_OF = {"placed": "placed", "seeking": "seeking", "training": "training", "unreachable": "unreachable"}
+# The worker's employment status each outcome records.
+STATUS_OF = {"placed": EmploymentStatus.PLACED, "seeking": EmploymentStatus.SEEKING,
+             "training": EmploymentStatus.TRAINING, "unreachable": EmploymentStatus.UNREACHABLE}
 RESCHEDULE_DAYS = (1, 3, 7)
 
 

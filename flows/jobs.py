@@ -22,6 +22,7 @@ from flows.turn import Turn
 from storage.models import Posting
 from storage.queries.postings import posting_by_id
 from storage.queries.search import postings_in_order, search_postings
+from storage.states import PostingState
 
 router = Router("jobs")
 
@@ -184,7 +185,7 @@ async def more(turn: Turn) -> None:
 async def show_posting(turn: Turn, posting_id: int, number: int | None = None) -> None:
     """A posting in full (phone only in private), with the apply button or, in a group, the private link."""
     posting = await posting_by_id(turn.session, posting_id)
-    if posting is None or posting.status != "open":
+    if posting is None or posting.status not in PostingState.SHOWN:
         turn.say(turn.t("apply.closed"))
         return
     turn.look_at(Topic.JOBS, posting.id)

@@ -37,6 +37,7 @@ from storage.importing.postings import columns_of
 from storage.models import Enterprise, Posting
 from storage.queries.employers import last_contact
 from storage.queries.locking import lock_row
+from storage.states import PostingState
 from storage.vocabulary import OTHER_CATEGORY, job_categories
 
 router = Router("posting_form")
@@ -46,7 +47,6 @@ FORM = "employer_post"
 PICK = "__pick"  # "another category": the list is shown
 SAME_PLACE = "__enterprise"
 MINE = "__mine"
-EDITABLE = ("pending", "rejected")
 # The parts an employer may change from the summary, in order, and the steps each asks again.
 PARTS = (
     ("title", ("title", "category", "category_pick")),
@@ -129,7 +129,7 @@ async def begin_edit(turn: Turn, posting_id: int | None) -> None:
     posting = await own_posting(turn, posting_id)
     if posting is None:
         return
-    if posting.status not in EDITABLE:
+    if posting.status not in PostingState.EDITABLE:
         turn.say(turn.t("posting_form.not_editable", id=posting.id, status=turn.t(f"employer.status.{posting.status}")))
         return
     await forms.start(turn, POSTING, steps=["confirm"], **answers_of(posting))
@@ -418,17 +418,17 @@ async def submit(turn: Turn, data: Data) -> None:
         if posting is None:
             return
         posting = await lock_row(turn.session, Posting, posting.id)  # an admin's approval waits, or went first
-        if posting is None or posting.status not in EDITABLE:
-            turn.say(turn.t("posting_form.not_editable", id=data["posting_id"],
-                            status=turn.t(f"employer.status.{posting.status if posting else 'closed'}")))
+        if posting is None or posting.status not in PostingState.EDITABLE:
+            gone = posting.status if posting else PostingState.CLOSED
+            turn.say(turn.t("posting_form.not_editable", id=data["posting_id"], status=turn.t(f"employer.status.{gone}")))
             return
         for column, value in columns.items():
             setattr(posting, column, value)
-        posting.status, posting.revision, posting.submitted_at = "pending", posting.revision + 1, turn.now
+        posting.status, posting.revision, posting.submitted_at = PostingState.PENDING, posting.revision + 1, turn.now
         posting.review_note, posting.reviewed_at, posting.reviewed_by_id = "", None, None
         await turn.session.flush()
     else:
-        posting = Posting(enterprise_id=person.enterprise_id, status="pending", submitted_by_id=person.id,
+        posting = Posting(enterprise_id=person.enterprise_id, status=PostingState.PENDING, submitted_by_id=person.id,
                           submitted_at=turn.now, created_at=turn.now, **columns)
         turn.session.add(posting)
         await turn.session.flush()

@@ -30,11 +30,12 @@ from storage.models import Person, Posting
 from storage.queries import employers as q
 from storage.queries.conversation import new_dialog
 from storage.queries.followups import admin_ids
+from storage.states import PostingState, Role
 
 router = Router("posting_review")
 log = logging.getLogger(__name__)
 
-ADMINS = ("admin",)
+ADMINS = (Role.ADMIN,)
 REJECT_FORM = "review_reject"
 REASON_LIMIT = 500
 LIST_LIMIT = 10
@@ -123,7 +124,7 @@ async def _not_acted(session: AsyncSession, posting_id: int, revision: int | Non
     posting = await q.posting_with_enterprise(session, posting_id)
     if posting is None:
         return Reviewed(Outcome.NOT_FOUND)
-    if posting.status == "pending" and revision is not None and posting.revision != revision:
+    if posting.status == PostingState.PENDING and revision is not None and posting.revision != revision:
         return Reviewed(Outcome.CHANGED, posting)
     reviewer = await session.get(Person, posting.reviewed_by_id) if posting.reviewed_by_id else None
     return Reviewed(Outcome.ALREADY, posting, reviewer_name=reviewer.name if reviewer else "")
@@ -131,7 +132,7 @@ async def _not_acted(session: AsyncSession, posting_id: int, revision: int | Non
 
 def _may_review(reviewer: Person | None) -> bool:
     """Admins in chat and the console; None is staff at the command line (`mishu postings`)."""
-    return reviewer is None or reviewer.role == "admin"
+    return reviewer is None or reviewer.role == Role.ADMIN
 
 
 async def approve(
@@ -232,7 +233,8 @@ async def reject_button(turn: Turn) -> None:
         return
     posting_id, revision = int(turn.args["posting"]), int(turn.args["revision"])
     posting = await q.posting_with_enterprise(turn.session, posting_id)
-    if posting is None or posting.status != "pending" or posting.revision != revision:
+    if posting is None or posting.status != PostingState.PENDING or posting.revision != revision:
+
         _say_outcome(turn, await _not_acted(turn.session, posting_id, revision), posting_id)
         return
     await forms.start(turn, REJECT_FORM_DEF, posting=posting_id, revision=revision, title=posting.title)

@@ -49,6 +49,7 @@ from storage.queries.workers import (
     record_status,
     secretary_loads,
 )
+from storage.states import EmploymentStatus, Role
 from storage.vocabulary import job_categories, townships, villages
 
 router = Router("registration")
@@ -411,7 +412,7 @@ async def finish(turn: Turn, data: Data) -> None:
         return
     observer = turn.person if _observer(data) else None
     if observer is not None:
-        worker = Person(role="worker", name="")
+        worker = Person(role=Role.WORKER, name="")
         worker.profile = WorkerProfile()
         add_person(turn.session, worker)
         old_status = None
@@ -439,7 +440,7 @@ async def finish(turn: Turn, data: Data) -> None:
     profile.secretary_id = secretary.id if secretary else None
     await turn.session.flush()
     record_status(
-        turn.session, profile, "seeking", by=(observer or worker).id, reason="registered", at=turn.now,
+        turn.session, profile, EmploymentStatus.SEEKING, by=(observer or worker).id, reason="registered", at=turn.now,
         old_status=old_status,
     )
     await schedule_first_checkin(turn.session, worker.id, profile.secretary_id, turn.now, turn.settings)
@@ -484,7 +485,7 @@ async def start_registration(turn: Turn, *, apply: int | None = None) -> None:
         private_link(turn, f"apply_{apply}" if apply else "register")
         return
     person = turn.person
-    if person.role == "observer":
+    if person.role == Role.OBSERVER:
         await forms.start(turn, REGISTER, _observer=True, _title="forms.title.observer")
         return
     if is_registered(person):

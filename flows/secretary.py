@@ -133,7 +133,7 @@ async def own_open_followup(turn: Turn, followup_id: int | None = None) -> Follo
 async def show_list(turn: Turn, *, overdue: bool) -> None:
     rules = rules_of(turn.settings)
     start, end = working_day_bounds(turn.today, rules.working_hours)
-    mine = None if turn.person.role == "admin" else turn.person.id
+    mine = None if turn.person.role == Role.ADMIN else turn.person.id
     if overdue:
         rows = await secretary_list(turn.session, mine, due_before=start)
     else:
@@ -192,7 +192,7 @@ async def worker(turn: Turn) -> None:
             return
         worker_id = ids[0]
     person = (await people_by_id(turn.session, (worker_id,))).get(worker_id)
-    if person is None or person.role != "worker" or person.forgotten_at is not None:
+    if person is None or person.role != Role.WORKER or person.forgotten_at is not None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
         return
     if not await may_handle(turn, worker_id):
@@ -398,7 +398,7 @@ async def reassign(turn: Turn) -> None:
         return
     worker_id, secretary_id = ids
     people = await people_by_id(turn.session, (worker_id, secretary_id))
-    if worker_id not in people or people[worker_id].role != "worker" or await profile_of(turn.session, worker_id) is None:
+    if worker_id not in people or people[worker_id].role != Role.WORKER or await profile_of(turn.session, worker_id) is None:
         turn.say(turn.t("secretary.no_worker", id=worker_id))
         return
     if not await reassign_worker(turn.session, worker_id, secretary_id, now=turn.now, settings=turn.settings):
@@ -417,7 +417,7 @@ async def handover(turn: Turn) -> None:
         return
     departing = ids[0]
     people = await people_by_id(turn.session, (departing,))
-    if departing not in people or people[departing].role != "secretary":
+    if departing not in people or people[departing].role != Role.SECRETARY:
         turn.say(turn.t("secretary.no_secretary", id=departing))
         return
     plan = await hand_over(turn.session, departing, now=turn.now, settings=turn.settings)

@@ -21,6 +21,7 @@ from storage.importing.sheets import Row, Sheet
 from storage.importing.validation import validate
 from storage.models import Enterprise, Person, Posting
 from storage.queries.locking import lock_row
+from storage.states import PostingState, Role
 
 # What the console's edit form offers: the sheet's columns (keys of storage/importing/schemas.py's POSTINGS).
 EDITABLE = ("title", "job_category", "openings", "pay", "place", "age", "deadline", "start_date", "contact_name",
@@ -47,7 +48,7 @@ class ShelfAction:
 
 
 async def _in_hand(session: AsyncSession, staff: Person, posting_id: int) -> ShelfAction:
-    if staff.role != "admin":
+    if staff.role != Role.ADMIN:
         return ShelfAction(refusal=ShelfRefusal.NOT_ADMIN)
     posting = await lock_row(session, Posting, posting_id)
     if posting is None:
@@ -60,9 +61,9 @@ async def close_posting(session: AsyncSession, staff: Person, posting_id: int) -
     handled = await _in_hand(session, staff, posting_id)
     if not handled.ok or handled.posting is None:
         return handled
-    if handled.posting.status != "open":
+    if handled.posting.status != PostingState.OPEN:
         return ShelfAction(handled.posting, ShelfRefusal.NOT_OPEN)
-    handled.posting.status = "closed"
+    handled.posting.status = PostingState.CLOSED
     return handled
 
 

@@ -31,6 +31,7 @@ from storage.queries.transport import (
     reminder_candidates,
 )
 from storage.queries.transport import upcoming_departures as departures_query
+from storage.states import BookingState
 
 router = Router("transport")
 
@@ -139,7 +140,7 @@ async def _show(turn: Turn, found: Sequence[Departure], first: int, heading: str
 
 async def _buttons(turn: Turn, item: Departure) -> list[list[Button]]:
     mine = await booking_of(turn.session, item.bus.id, turn.person.id)
-    if mine is not None and mine.status == "booked":
+    if mine is not None and mine.status == BookingState.BOOKED:
         return [[turn.button(turn.t("transport.cancel"), "transport.cancel", booking=mine.id)]]
     if item.seats_left:
         return [[turn.button(turn.t("transport.book"), "transport.book", departure=item.bus.id)]]
@@ -354,7 +355,7 @@ async def start_booking_for(turn: Turn, departure_id: int, seats: int | None = N
         turn.say(turn.t("common.unknown_button"))
         return
     mine = await booking_of(turn.session, item.bus.id, turn.person.id)
-    if mine is not None and mine.status == "booked":
+    if mine is not None and mine.status == BookingState.BOOKED:
         when = local_time(item.bus.departs_at, turn.settings.zone, turn.language)
         turn.say(turn.t("transport.already", seats=mine.seats, destination=item.bus.destination, when=when))
         return

@@ -30,7 +30,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.columns import BoundedString, CleanText, EnumString
-from storage.states import FollowUpState, OutboxState, Role
+from storage.states import (
+    ApplicationState,
+    BookingState,
+    BroadcastState,
+    CaseState,
+    EmploymentStatus,
+    FollowUpState,
+    OutboxState,
+    PostingState,
+    Role,
+)
 
 
 def utcnow() -> datetime:
@@ -74,7 +84,7 @@ class Base(DeclarativeBase):
 # --- people -------------------------------------------------------------------------------------
 
 ROLES = tuple(Role)
-WORKER_STATUSES = ("seeking", "placed", "training", "not_seeking", "unreachable")
+WORKER_STATUSES = tuple(EmploymentStatus)
 
 
 class Person(Base):
@@ -156,7 +166,7 @@ class WorkerProfile(Base):
     __tablename__ = "worker_profile"
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[str] = mapped_column(BoundedString(16), default="seeking", index=True)
+    status: Mapped[str] = mapped_column(EnumString(EmploymentStatus, 16), default=EmploymentStatus.SEEKING, index=True)
     skills: Mapped[list[str]] = mapped_column(default=list)
     wanted_categories: Mapped[list[str]] = mapped_column(default=list)
     # What every pushed posting must offer (canonical attributes, storage/attributes.py): 日结, 包吃住 …
@@ -204,8 +214,8 @@ class StatusChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    old_status: Mapped[str | None] = mapped_column(BoundedString(16))
-    new_status: Mapped[str] = mapped_column(BoundedString(16))
+    old_status: Mapped[str | None] = mapped_column(EnumString(EmploymentStatus, 16))
+    new_status: Mapped[str] = mapped_column(EnumString(EmploymentStatus, 16))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(BoundedString(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -285,9 +295,9 @@ class Posting(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
     seasonal: Mapped[bool] = mapped_column(Boolean, default=False)
-    # pending (an employer's, waiting for staff) → open (on the shelf) → closed; or pending → rejected.
-    # Only open postings reach search, pushes, the figures and the exports (POSTING_STATUSES).
-    status: Mapped[str] = mapped_column(BoundedString(8), default="open", index=True)
+    # storage/states.py PostingState: pending (an employer's, waiting for staff) → open (on the shelf) → closed;
+    # or pending → rejected. Only open postings reach search, pushes, the figures and the exports.
+    status: Mapped[str] = mapped_column(EnumString(PostingState, 8), default=PostingState.OPEN, index=True)
     # When it went on the shelf: for an employer's posting, reset to the approval time (newest first, and the
     # daily push's look-back, count from there; `submitted_at` keeps when the employer sent it).
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -306,9 +316,6 @@ class Posting(Base):
     listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="postings")
-
-
-POSTING_STATUSES = ("pending", "open", "closed", "rejected")
 
 
 class ShelfCount(Base):
@@ -360,7 +367,7 @@ class Application(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     posting_id: Mapped[int] = mapped_column(ForeignKey("posting.id", ondelete="CASCADE"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(BoundedString(16), default="submitted")  # submitted | contacted | hired | rejected
+    status: Mapped[str] = mapped_column(EnumString(ApplicationState, 16), default=ApplicationState.SUBMITTED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The worker agreed that the posting's employer may see their phone number (asked after applying to an
     # employer's own posting; no answer is no).
@@ -557,7 +564,7 @@ class Booking(Base):
     departure_id: Mapped[int] = mapped_column(ForeignKey("bus_departure.id", ondelete="CASCADE"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     seats: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(BoundedString(16), default="booked")  # booked | cancelled
+    status: Mapped[str] = mapped_column(EnumString(BookingState, 16), default=BookingState.BOOKED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column()  # the day-before reminder went out
 
@@ -607,7 +614,8 @@ class Case(Base):
     __tablename__ = "case"
     __table_args__ = (
         Index("uq_case_open_per_kind", "worker_id", "kind", unique=True,
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+              sqlite_where=text(f"status = '{CaseState.OPEN}'"),
+              postgresql_where=text(f"status = '{CaseState.OPEN}'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -616,7 +624,7 @@ class Case(Base):
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(CleanText, default="")
     context: Mapped[list[Any]] = mapped_column(default=list)  # the last messages
-    status: Mapped[str] = mapped_column(BoundedString(16), default="open")  # CASE_STATUSES
+    status: Mapped[str] = mapped_column(EnumString(CaseState, 16), default=CaseState.OPEN)  # open → answered → closed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The secretary's notices: how many were queued, when the latest goes (or went) out, and how many of the
     # person's messages it carries (a notice waiting for its time takes in the messages that arrive meanwhile).
@@ -626,10 +634,6 @@ class Case(Base):
     # Marked resolved (status closed) by a staff member, in the console or the chat.
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-
-
-# open: waiting for staff → answered: staff replied (the worker may answer again) → closed: resolved.
-CASE_STATUSES = ("open", "answered", "closed")
 
 
 class ServiceRecord(Base):
@@ -672,7 +676,7 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(CleanText)
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
     send_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(BoundedString(16), default="scheduled")  # scheduled | sending | done | cancelled
+    status: Mapped[str] = mapped_column(EnumString(BroadcastState, 16), default=BroadcastState.SCHEDULED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

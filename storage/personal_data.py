@@ -51,7 +51,7 @@ from storage.models import (
     WorkerProfile,
 )
 from storage.queries import followups
-from storage.states import FollowUpState, OutboxState, Role
+from storage.states import BookingState, CaseState, FollowUpState, OutboxState, Role
 
 AT = object()  # in `values`: the moment of forgetting
 
@@ -125,7 +125,7 @@ REGISTRY: tuple[Holding, ...] = (
     Holding(PushRecord, by("worker_id"), "postings pushed to them: kept so nothing is pushed twice",
             values={"reason": ""}, keeps={"response": "a code"}),
     Holding(Enrollment, by("worker_id"), "training places: given back", delete=True),
-    Holding(Booking, by("worker_id"), "bus seats: given back", values={"status": "cancelled"}),
+    Holding(Booking, by("worker_id"), "bus seats: given back", values={"status": BookingState.CANCELLED}),
     Holding(FollowUp, by("worker_id"), "check-ins: open ones cancelled (nobody is to call them any more), every "
             "one's note erased — written by storage/queries/followups.py, the one writer of follow-up rows",
             values={"state": FollowUpState.CANCELLED, "completed_at": AT, "note": ""},
@@ -133,7 +133,7 @@ REGISTRY: tuple[Holding, ...] = (
             keeps={"kind": "a code", "state": "a code", "worker_answer": "a code", "outcome": "a code",
                    "claimed_by": "a process name"}),
     Holding(Case, by("worker_id"), "their hand-off and wage-arrears cases: the words are theirs",
-            values={"text": "", "context": [], "status": "closed"}, keeps={"kind": "a code"}),
+            values={"text": "", "context": [], "status": CaseState.CLOSED}, keeps={"kind": "a code"}),
     Holding(ServiceRecord, by("person_id"), "service contacts: kept as counts",
             keeps={"channel": "a channel name", "kind": "a code", "chat_type": "a code"}),
     Holding(OutboxMessage, to_or_about, "queued messages to or about them: withdrawn",

@@ -60,9 +60,11 @@ class OutboxState(StrEnum):
 
     # Not yet handed to the channel: a message in these states can still be withdrawn.
     WITHDRAWABLE = nonmember(frozenset({PENDING}))
+    # Waiting or in flight: a broadcast is not done while one of its messages is in these.
+    UNSENT = nonmember(frozenset({PENDING, SENDING}))
 
 
-_as_members(OutboxState, "WITHDRAWABLE")
+_as_members(OutboxState, "WITHDRAWABLE", "UNSENT")
 
 
 class Role(StrEnum):
@@ -78,3 +80,94 @@ class Role(StrEnum):
 
 
 _as_members(Role, "STAFF")
+
+
+class PostingState(StrEnum):
+    """A posting's place in the job supermarket: an employer's starts `pending` (waiting for staff) → `open` (on
+    the shelf) → `closed`; or pending → `rejected` (editable and resubmittable). Imported ones start open."""
+
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+    # What a worker may see and apply to: search, pushes, the daily push, the figures and the exports read only
+    # these (the shelf's triggers in storage/shelf.py write the same in SQL: status = 'open').
+    SHOWN = nonmember(frozenset({OPEN}))
+    # An employer may still change it (the change goes back to staff for review).
+    EDITABLE = nonmember(frozenset({PENDING, REJECTED}))
+    # Still in play: an employer may close it (filled while open, withdrawn while pending); listed first.
+    LIVE = nonmember(frozenset({OPEN, PENDING}))
+
+
+_as_members(PostingState, "SHOWN", "EDITABLE", "LIVE")
+
+
+class ApplicationState(StrEnum):
+    """Where a worker's application for a posting stands."""
+
+    SUBMITTED = "submitted"  # the worker applied; their secretary was told
+    CONTACTED = "contacted"  # someone got in touch about it
+    HIRED = "hired"
+    REJECTED = "rejected"
+
+    # Still under way: shown on the worker's card.
+    OPEN = nonmember(frozenset({SUBMITTED, CONTACTED}))
+
+
+_as_members(ApplicationState, "OPEN")
+
+
+class BookingState(StrEnum):
+    """A worker's seats on a bus departure."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"  # given back (by the worker, or by /forget)
+
+
+class CaseState(StrEnum):
+    """A request for a person (hand-off, wage arrears): `open` (waiting for staff) → `answered` (staff replied;
+    the worker may answer again) → `closed` (resolved). A person has at most one open case of each kind."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+    # Not resolved: still in someone's hands, moved with the worker to a new secretary.
+    UNRESOLVED = nonmember(frozenset({OPEN, ANSWERED}))
+
+
+_as_members(CaseState, "UNRESOLVED")
+
+
+class BroadcastState(StrEnum):
+    """A notice staff send: `scheduled` (for a later time) → `sending` (queued in the outbox) → `done` once none of
+    its messages waits; or `cancelled` (what had not gone yet was withdrawn)."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    # Messages may still go out: finished when none of its messages waits.
+    UNFINISHED = nonmember(frozenset({SCHEDULED, SENDING}))
+
+
+_as_members(BroadcastState, "UNFINISHED")
+
+
+class EmploymentStatus(StrEnum):
+    """A registered worker's employment status (SPEC §5, §6): what their secretary last learned."""
+
+    SEEKING = "seeking"  # looking for work: pushes and the weekly check-ins go on
+    PLACED = "placed"  # in a job (a stability check-in follows)
+    TRAINING = "training"  # in a course
+    NOT_SEEKING = "not_seeking"  # not looking now
+    UNREACHABLE = "unreachable"  # their secretary could not reach them
+
+    # What a worker, or a list of workers, can say of themselves (an import reads these); unreachable is only
+    # learned by trying.
+    STATED = nonmember(frozenset({SEEKING, PLACED, TRAINING, NOT_SEEKING}))
+
+
+_as_members(EmploymentStatus, "STATED")

@@ -96,6 +96,7 @@ async def _follow(database, broadcast_id: int) -> None:  # type: ignore[no-untyp
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from storage.queries.broadcasts import broadcast_report
+    from storage.states import OutboxState
 
     columns = (TextColumn("broadcast {task.fields[id]}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[detail]}"))
@@ -104,8 +105,9 @@ async def _follow(database, broadcast_id: int) -> None:  # type: ignore[no-untyp
         while True:
             async with database.session() as session:
                 report = await broadcast_report(session, broadcast_id)
-            done = report["total"] - report["pending"] - report["sending"]
-            detail = f"sent {report['sent']} · failed {report['failed']} · unreachable {report['unreachable']}"
+            done = report["total"] - sum(report[state] for state in OutboxState.UNSENT)
+            detail = " · ".join(f"{state} {report[state]}" for state in
+                                (OutboxState.SENT, OutboxState.FAILED, OutboxState.UNREACHABLE))
             progress.update(task, total=report["total"], completed=done, detail=detail)
             if done >= report["total"]:
                 break

@@ -26,12 +26,14 @@ from flows.i18n import in_script
 from flows.messages import Reply
 from storage.models import Broadcast
 from storage.queries.broadcasts import (
+    REPORT_STATES,
     audience_recipients,
     broadcast_report,
     cancel_broadcast,
     list_broadcasts,
 )
 from storage.queries.conversation import find_token, issue_token, use_token
+from storage.states import OutboxState
 from storage.vocabulary import job_categories, townships
 
 page = Page("broadcasts", nav="web.nav.broadcasts", path="/broadcasts", roles=ADMINS)
@@ -196,10 +198,10 @@ async def _broadcast(request: web.Request, ctx: Ctx) -> Broadcast:
 
 def _progress(report: dict[str, int]) -> dict[str, Any]:
     total = report["total"] or 1
-    waiting = report["pending"] + report["sending"]
+    waiting = sum(report[state] for state in OutboxState.UNSENT)
     return {"report": report, "waiting": waiting, "done": report["total"] - waiting,
             "shares": {state: round(100 * report[state] / total, 1)
-                       for state in ("sent", "failed", "unreachable", "uncertain", "cancelled")}}
+                       for state in REPORT_STATES if state not in OutboxState.UNSENT}}
 
 
 @page.get(r"/broadcasts/{broadcast_id:\d+}")

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from storage.states import OutboxState
+
 Label = Callable[..., str]
 
-DELIVERY_STATES = ("sent", "pending", "sending", "failed", "uncertain", "unreachable", "cancelled")
+DELIVERY_STATES = (OutboxState.SENT, OutboxState.PENDING, OutboxState.SENDING, OutboxState.FAILED,
+                   OutboxState.UNCERTAIN, OutboxState.UNREACHABLE, OutboxState.CANCELLED)
 TOP_CATEGORIES = 15
 
 

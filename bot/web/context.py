@@ -27,6 +27,7 @@ from flows.turn import FlowSettings
 from storage.db import Database
 from storage.models import Person, StaffAccount
 from storage.queries.audit import record
+from storage.states import Role
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class Ctx:
 
     @property
     def is_admin(self) -> bool:
-        return self.staff is not None and self.staff.role == "admin"
+        return self.staff is not None and self.staff.role == Role.ADMIN
 
     @property
     def wants_json(self) -> bool:

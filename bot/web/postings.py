@@ -27,6 +27,7 @@ from storage.queries.shelf import (
     posting_file,
     shelf_counts,
 )
+from storage.states import PostingState
 from storage.vocabulary import job_categories, townships
 
 page = Page("postings", nav="web.nav.postings", path="/postings")
@@ -41,7 +42,7 @@ def posting_filter(query: Mapping[str, str]) -> PostingFilter:
         value = (query.get(key) or "").strip()
         return value if value in allowed else None
 
-    status = (query.get("status") or "open").strip()
+    status = (query.get("status") or PostingState.OPEN).strip()
     words = {key: " ".join((query.get(key) or "").split())[:WORDS_LIMIT] or None for key in ("enterprise", "q")}
     return PostingFilter(
         status=status if status in SHELF_STATUSES else None,

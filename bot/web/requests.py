@@ -18,6 +18,7 @@ from storage.models import Case, Person
 from storage.queries.cases import CASE_BOXES, case_counts, case_replies, list_cases
 from storage.queries.conversation import recent_messages
 from storage.queries.worker_file import worker_owner
+from storage.states import CaseState
 
 page = Page("requests", nav="web.nav.requests", path="/requests")
 
@@ -59,7 +60,7 @@ async def _case_page_data(ctx: Ctx, case: Case) -> dict[str, object]:
     card = owner is not None and ctx.scope is not None and ctx.scope.may_see(owner.secretary_id, owner.township)
     assert ctx.staff is not None
     return {"case": case, "worker": worker, "thread": thread, "worker_card": card,
-            "may_act": case.status != "closed" and await may_act_on_case(ctx.session, ctx.staff, case),
+            "may_act": case.status in CaseState.UNRESOLVED and await may_act_on_case(ctx.session, ctx.staff, case),
             "handler": await ctx.session.get(Person, case.secretary_id) if case.secretary_id else None,
             "resolver": await ctx.session.get(Person, case.resolved_by_id) if case.resolved_by_id else None}
 

@@ -26,6 +26,7 @@ from storage.models import (
 from storage.policy_files import load_policy_files
 from storage.queries.bureau import replace_bureau_facts
 from storage.queries.policies import upsert_policies
+from storage.states import Role
 
 __all__ = ["BUREAU_FILE", "POLICY_FOLDER", "DemoSummary", "build_county", "load_demo"]
 
@@ -92,7 +93,7 @@ async def load_demo(db: Database, *, today: date) -> DemoSummary:
     async with db.session() as session:
         enterprises = (await session.execute(select(func.count()).select_from(Enterprise))).scalar_one()
         staff = (
-            await session.execute(select(func.count()).select_from(Person).where(Person.role.in_(("secretary", "admin"))))
+            await session.execute(select(func.count()).select_from(Person).where(Person.role.in_(sorted(Role.STAFF))))
         ).scalar_one()
         if enterprises or staff:
             return DemoSummary(loaded=False, reason=f"the database already has {enterprises} enterprises and "

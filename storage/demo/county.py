@@ -25,6 +25,7 @@ from storage.models import (
     Training,
     WorkerNote,
 )
+from storage.states import ApplicationState, EmploymentStatus, FollowUpState
 
 SEED = 20200301  # the spring the reference story happened
 CATEGORY_TOPIC = {
@@ -133,8 +134,9 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
             contacted = _between(rng, registered + timedelta(days=1), now)
             profile.last_contact_at = contacted
             county.add(ServiceRecord(channel="phone", kind="follow_up", created_at=contacted), person=person)
-            county.add(FollowUp(kind="first", due_at=contacted - timedelta(hours=rng.randint(1, 30)), state="done",
-                                outcome="seeking" if profile.status == "seeking" else profile.status,
+            county.add(FollowUp(kind="first", due_at=contacted - timedelta(hours=rng.randint(1, 30)),
+                                state=FollowUpState.DONE,
+                                outcome="seeking" if profile.status == EmploymentStatus.SEEKING else profile.status,
                                 prompted_at=contacted, prompts_sent=1, completed_at=contacted, created_at=registered),
                        worker=person, secretary=secretary)
         for _ in range(rng.randint(0, 3)):
@@ -145,7 +147,7 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
                        worker=person, author=secretary)
         wanted = [p for c in profile.wanted_categories for p in by_category.get(c, [])]
         changed = contacted or _between(rng, registered, now)
-        if profile.status == "seeking":
+        if profile.status == EmploymentStatus.SEEKING:
             overdue = rng.random() < 0.15
             due_day = today + days(rng.randint(-3, -1) if overdue else rng.randint(0, 6))
             county.add(FollowUp(kind="seeking" if contacted else "first",
@@ -154,7 +156,8 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
                        worker=person, secretary=secretary)
             if wanted and applied < 12 and rng.random() < 0.12:
                 applied += 1
-                county.add(Application(status=rng.choice(("submitted", "submitted", "contacted")),
+                county.add(Application(status=rng.choice((ApplicationState.SUBMITTED, ApplicationState.SUBMITTED,
+                                                          ApplicationState.CONTACTED)),
                                        created_at=_between(rng, registered, now)),
                            posting=rng.choice(wanted), worker=person)
             if worker.archetype.name == "factory" and booked < 8 and rng.random() < 0.2:
@@ -162,26 +165,29 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
                 departure = county.departures[booked % 4]  # 绍兴, 东莞, 深圳, 宁波
                 county.add(Booking(seats=1, created_at=_between(rng, registered, now)), departure=departure,
                            worker=person)
-        elif profile.status == "placed":
+        elif profile.status == EmploymentStatus.PLACED:
             posting = rng.choice(wanted or county.postings)
             profile.placed_employer = posting.enterprise.name
-            county.add(Application(status="hired", created_at=changed - timedelta(days=1)), posting=posting,
-                       worker=person)
-            county.add(StatusChange(old_status="seeking", new_status="placed", reason="follow_up_outcome",
+            county.add(Application(status=ApplicationState.HIRED, created_at=changed - timedelta(days=1)),
+                       posting=posting, worker=person)
+            county.add(StatusChange(old_status=EmploymentStatus.SEEKING, new_status=EmploymentStatus.PLACED,
+                                    reason="follow_up_outcome",
                                     created_at=changed), worker=person, changed_by=secretary)
             county.add(FollowUp(kind="stability", due_at=local_time(today + days(rng.randint(7, 30)), "10:00"),
                                 created_at=changed), worker=person, secretary=secretary)
-        elif profile.status == "training":
+        elif profile.status == EmploymentStatus.TRAINING:
             topics = [CATEGORY_TOPIC[c] for c in profile.wanted_categories if CATEGORY_TOPIC.get(c) in by_topic]
             training = by_topic[topics[0]] if topics else rng.choice(county.trainings)
             county.add(Enrollment(created_at=changed), training=training, worker=person)
-            county.add(StatusChange(old_status="seeking", new_status="training", reason="enrolled",
+            county.add(StatusChange(old_status=EmploymentStatus.SEEKING, new_status=EmploymentStatus.TRAINING,
+                                    reason="enrolled",
                                     created_at=changed), worker=person, changed_by=secretary)
             ends = training.ends_at or training.starts_at
             county.add(FollowUp(kind="seeking", due_at=ends + timedelta(days=2), created_at=changed),
                        worker=person, secretary=secretary)
         else:
-            county.add(StatusChange(old_status="seeking", new_status=profile.status, reason="follow_up_outcome",
+            county.add(StatusChange(old_status=EmploymentStatus.SEEKING, new_status=profile.status,
+                                    reason="follow_up_outcome",
                                     created_at=changed), worker=person, changed_by=secretary)
 
 

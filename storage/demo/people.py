@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from storage.demo.reference import data, days, local_time, townships
 from storage.demo.supermarket import Phones
 from storage.models import ChannelIdentity, Enterprise, Person, WorkerProfile
-from storage.states import Role
+from storage.states import EmploymentStatus, Role
 
 WORKERS = 200
 RETURNEE_SHARE = 0.6
@@ -17,7 +17,8 @@ HARDEST_HIT = 6  # returnees from 湖北, flagged hardest_hit
 VILLAGES_PER_OBSERVER = 3
 TERMINAL_WORKERS = 3
 ORIGINS = {"浙江": 30, "广东": 32, "福建": 10, "江苏": 10, "上海": 5, "新疆": 6, "重庆": 3, "北京": 2}
-STATUSES = {"seeking": 72, "placed": 14, "training": 9, "not_seeking": 3, "unreachable": 2}
+STATUSES = {EmploymentStatus.SEEKING: 72, EmploymentStatus.PLACED: 14, EmploymentStatus.TRAINING: 9,
+            EmploymentStatus.NOT_SEEKING: 3, EmploymentStatus.UNREACHABLE: 2}
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,10 @@ def build_staff(today: date, phones: Phones) -> Staff:
     staff = Staff()
     joined = local_time(today - days(120), "09:00")
     for index, spec in enumerate(data("people")["admins"], start=1):
-        admin = _staff_person("admin", spec, phones, joined, f"admin{index}")
+        admin = _staff_person(Role.ADMIN, spec, phones, joined, f"admin{index}")
         staff.admins.append(admin)
     for index, spec in enumerate(data("people")["secretaries"], start=1):
-        secretary = _staff_person("secretary", spec, phones, joined, f"sec{index}")
+        secretary = _staff_person(Role.SECRETARY, spec, phones, joined, f"sec{index}")
         secretary.township = spec["townships"][0]
         staff.secretaries.append(secretary)
         for township in spec["townships"]:
@@ -114,7 +115,7 @@ def build_staff(today: date, phones: Phones) -> Staff:
     return staff
 
 
-def _staff_person(role: str, spec: dict[str, str], phones: Phones, joined: datetime, terminal_id: str) -> Person:
+def _staff_person(role: Role, spec: dict[str, str], phones: Phones, joined: datetime, terminal_id: str) -> Person:
     person = Person(role=role, name=spec["name"], phone=phones.next(), created_at=joined)
     person.identities.append(
         ChannelIdentity(channel="terminal", external_id=terminal_id, chat_id=terminal_id,
@@ -141,7 +142,7 @@ def build_observers(rng: random.Random, today: date, phones: Phones, names: Name
         for start in range(0, len(villages), VILLAGES_PER_OBSERVER):
             group = tuple(villages[start:start + VILLAGES_PER_OBSERVER])
             male = rng.random() < 0.6
-            person = Person(role="observer", name=names.draw(male), phone=phones.next(), township=township,
+            person = Person(role=Role.OBSERVER, name=names.draw(male), phone=phones.next(), township=township,
                             village=group[0], created_at=local_time(today - days(rng.randint(60, 90)), "10:00"))
             observers.append(Observer(person, group))
     first = observers[0].person
@@ -187,11 +188,12 @@ def _worker(
 ) -> Worker:
     male = rng.random() < archetype.male_share
     registered = local_time(today - days(rng.randint(0, 60)), time(rng.randint(8, 21), rng.randrange(0, 60)))
-    person = Person(role="worker", name=names.draw(male), phone=phones.next(), township=township, village=village,
+    person = Person(role=Role.WORKER, name=names.draw(male), phone=phones.next(), township=township, village=village,
                     created_at=registered)
     skills = rng.sample(archetype.skills, k=rng.randint(0 if archetype.name == "hard_to_employ" else 1, 2))
     wanted = list(dict.fromkeys(skills[:1] + rng.sample(archetype.wants, k=rng.randint(1, 3))))[:3]
-    status = "seeking" if index < TERMINAL_WORKERS else rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0]
+    status = (EmploymentStatus.SEEKING if index < TERMINAL_WORKERS
+              else rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0])
     low, high = archetype.pay
     profile = WorkerProfile(
         status=status,
@@ -206,7 +208,7 @@ def _worker(
         consent_how="in_person_by_observer" if observer else "self",
         registered_at=registered,
     )
-    if status == "unreachable":
+    if status == EmploymentStatus.UNREACHABLE:
         person.reachable = False
     if index < TERMINAL_WORKERS:
         person.identities.append(ChannelIdentity(channel="terminal", external_id=f"worker{index + 1}",

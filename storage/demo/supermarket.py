@@ -8,6 +8,7 @@ from typing import Any
 
 from storage.demo.reference import COUNTY, data, days, destinations, local_time, townships
 from storage.models import BusDeparture, Enterprise, Posting, Training
+from storage.states import PostingState
 
 CONTACT_TITLES = ("经理", "主任", "会计", "女士", "先生", "师傅", "部长", "主管")
 
@@ -112,7 +113,7 @@ def _posting(
         start_date=today + days(rng.randint(*job["start"])),
         deadline=today + days(rng.randint(7, 45)),
         seasonal=bool(job["seasonal"]),
-        status="open",
+        status=PostingState.OPEN,
         created_at=local_time(created_day, time(rng.randint(8, 18), rng.randrange(0, 60, 5))),
     )
 

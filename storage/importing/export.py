@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 
 from storage.models import Enterprise, FollowUp, Person, Posting, StatusChange, WorkerProfile
 from storage.queries.worker_file import Visibility
+from storage.states import EmploymentStatus, PostingState, Role
 
 REPORTS = ("workers", "followups", "placements", "postings")
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -44,7 +45,7 @@ async def _workers(session: AsyncSession, visible: Visibility | None) -> tuple[l
         select(Person, WorkerProfile, secretary.name)
         .join(WorkerProfile, WorkerProfile.person_id == Person.id)
         .outerjoin(secretary, secretary.id == WorkerProfile.secretary_id)
-        .where(Person.role == "worker", Person.forgotten_at.is_(None), *_scope(visible, Person))
+        .where(Person.role == Role.WORKER, Person.forgotten_at.is_(None), *_scope(visible, Person))
         .order_by(Person.township, Person.village, Person.id)
     )
     headers = ["编号", "姓名", "手机号码", "乡镇", "村", "就业状态", "求职意向", "期望月薪", "返乡人员", "返乡前务工地",
@@ -83,7 +84,8 @@ async def _placements(session: AsyncSession, visible: Visibility | None) -> tupl
         select(StatusChange, worker.name, worker.township, WorkerProfile.placed_employer)
         .join(worker, worker.id == StatusChange.worker_id)
         .outerjoin(WorkerProfile, WorkerProfile.person_id == worker.id)
-        .where(StatusChange.new_status == "placed", worker.forgotten_at.is_(None), *_scope(visible, worker))
+        .where(StatusChange.new_status == EmploymentStatus.PLACED, worker.forgotten_at.is_(None),
+               *_scope(visible, worker))
         .order_by(StatusChange.created_at)
     )
     headers = ["劳动者", "乡镇", "就业单位", "原状态", "登记就业时间", "来源"]
@@ -97,7 +99,7 @@ async def _postings(session: AsyncSession, today: date) -> tuple[list[str], list
     stmt = (
         select(Posting, Enterprise.name)
         .join(Enterprise, Enterprise.id == Posting.enterprise_id)
-        .where(Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today))
+        .where(Posting.status.in_(sorted(PostingState.SHOWN)), or_(Posting.deadline.is_(None), Posting.deadline >= today))
         .order_by(Posting.id)
     )
     headers = ["编号", "企业名称", "岗位名称", "工种", "招聘人数", "薪资待遇", "工作地点", "岗位要求", "福利待遇", "联系人",

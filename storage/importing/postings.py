@@ -20,6 +20,7 @@ from storage.importing.fields import Pay, Place
 from storage.importing.rows import ImportReport, Parsed, RowError
 from storage.models import Enterprise, Posting
 from storage.posting_index import READ_FROM, derived_columns, reindex_postings
+from storage.states import PostingState
 
 # Sheet key → the posting columns it fills, and their values when the sheet does not say (new rows, 清空).
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -154,7 +155,7 @@ async def write_postings(session: AsyncSession, rows: list[Parsed], *, now: date
             # read once as it is written: attributes, age limits, search tokens (storage/posting_index.py)
             new.update(row.derived or derived_columns({**new, "enterprise": row.values["enterprise"]}))
             inserts.append({**new, "external_id": row.values.get("external_id"),
-                            "status": "open", "created_at": now})
+                            "status": PostingState.OPEN, "created_at": now})
             continue
         if existing["id"] in claimed:
             report.errors.append(RowError(row.row, "", "same_posting", {"first": claimed[existing["id"]]}))

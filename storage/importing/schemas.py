@@ -16,6 +16,7 @@ from typing import Any
 
 from storage.importing import fields
 from storage.models import Enterprise, Person, Posting, WorkerProfile
+from storage.states import EmploymentStatus
 
 CLEAR = "清空"
 
@@ -151,15 +152,17 @@ def parse_township(text: str) -> str:
     return township
 
 
-_STATUSES = {"求职": "seeking", "未就业": "seeking", "待业": "seeking", "已就业": "placed", "就业": "placed",
-             "已上岗": "placed", "培训": "training", "不找工作": "not_seeking", "无意向": "not_seeking"}
+_STATUSES = {"求职": EmploymentStatus.SEEKING, "未就业": EmploymentStatus.SEEKING, "待业": EmploymentStatus.SEEKING,
+             "已就业": EmploymentStatus.PLACED, "就业": EmploymentStatus.PLACED, "已上岗": EmploymentStatus.PLACED,
+             "培训": EmploymentStatus.TRAINING, "不找工作": EmploymentStatus.NOT_SEEKING,
+             "无意向": EmploymentStatus.NOT_SEEKING}
 
 
-def parse_status(text: str) -> str:
+def parse_status(text: str) -> EmploymentStatus:
     raw = fields.fold(text)
     for word, status in _STATUSES.items():
         if word in raw:
             return status
-    if raw in ("seeking", "placed", "training", "not_seeking"):
-        return raw
+    if raw in EmploymentStatus.STATED:
+        return EmploymentStatus(raw)
     raise fields.FieldError("status_unread", raw=raw)

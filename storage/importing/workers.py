@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.importing.bulk import chunks, insert_rows, reserve_ids, update_by_id
 from storage.importing.rows import ImportReport, Parsed, RowError
 from storage.models import Person, StatusChange, WorkerProfile
+from storage.states import EmploymentStatus, Role
 from storage.worker_index import reindex
 
 PERSON_DEFAULTS: dict[str, Any] = {"village": None, "id_number": None}
@@ -26,7 +27,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "wanted_categories": {"wanted_categories": []},
     "min_monthly_pay": {"min_monthly_pay": None},
     "returnee_origin": {"returnee_origin": None, "is_returnee": False, "hardest_hit": False},
-    "status": {"status": "seeking"},
+    "status": {"status": EmploymentStatus.SEEKING},
 }
 HARDEST_HIT = ("湖北",)
 
@@ -84,7 +85,7 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
     to_index: list[tuple[int, Any, Any]] = []
     for row in rows:
         people = existing.get(row.values["phone"], [])
-        staff = [p for p in people if p["role"] != "worker"]
+        staff = [p for p in people if p["role"] != Role.WORKER]
         if staff:
             report.errors.append(RowError(row.row, "手机号码", f"staff_number.{staff[0]['role']}"))
             continue
@@ -104,7 +105,7 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
             report.registered.append((person["id"], row.values["township"]))
             status = new_profiles[-1]["status"]
             status_changes.append({"worker_id": person["id"], "old_status": None, "new_status": status})
-            if status == "placed":
+            if status == EmploymentStatus.PLACED:
                 report.placed.append(person["id"])
             to_index.append((person["id"], new_profiles[-1]["wanted_categories"], []))
             report.updated += 1
@@ -115,7 +116,7 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
         if "status" in profile_changed:
             status_changes.append({"worker_id": person["id"], "old_status": person["status"],
                                    "new_status": profile_changed["status"]})
-            if profile_changed["status"] == "placed":
+            if profile_changed["status"] == EmploymentStatus.PLACED:
                 report.placed.append(person["id"])
         if "wanted_categories" in profile_changed:
             to_index.append((person["id"], profile_changed["wanted_categories"], person["skills"]))
@@ -128,7 +129,7 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
     if report.errors:
         return report
     if new_rows:
-        people_rows = [{**PERSON_DEFAULTS, **_person_changes(row), "role": "worker", "created_at": now}
+        people_rows = [{**PERSON_DEFAULTS, **_person_changes(row), "role": Role.WORKER, "created_at": now}
                        for row in new_rows]
         ids = await reserve_ids(session, Person, len(new_rows))
         await insert_rows(session, Person, [{**row, "id": pid} for pid, row in zip(ids, people_rows, strict=True)])
@@ -137,7 +138,7 @@ async def write_workers(session: AsyncSession, rows: list[Parsed], *, now: datet
             report.registered.append((person_id, row.values["township"]))
             status = new_profiles[-1]["status"]
             status_changes.append({"worker_id": person_id, "old_status": None, "new_status": status})
-            if status == "placed":
+            if status == EmploymentStatus.PLACED:
                 report.placed.append(person_id)
             to_index.append((person_id, new_profiles[-1]["wanted_categories"], []))
         report.added_worker_ids = ids

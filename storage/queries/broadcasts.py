@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, ChannelIdentity, ChatGroup, OutboxMessage, Person, WorkerProfile
 from storage.queries.outbox import enqueue
+from storage.states import BroadcastState, OutboxState, Role
 
 AUDIENCE_KEYS = ("township", "status", "job_category", "returnee_origin", "groups", "all")
-REPORT_STATES = ("pending", "sending", "sent", "failed", "unreachable", "uncertain", "cancelled")
+REPORT_STATES = (OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT, OutboxState.FAILED,
+                 OutboxState.UNREACHABLE, OutboxState.UNCERTAIN, OutboxState.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Recipient:
 
 
 def _worker_filter(audience: dict[str, Any]) -> list[Any]:
-    conditions: list[Any] = [Person.role == "worker", Person.forgotten_at.is_(None), Person.reachable.is_(True)]
+    conditions: list[Any] = [Person.role == Role.WORKER, Person.forgotten_at.is_(None), Person.reachable.is_(True)]
     if audience.get("township"):
         conditions.append(Person.township.in_(list(audience["township"])))
     if audience.get("status"):
@@ -69,7 +71,8 @@ async def create_broadcast(
 ) -> tuple[Broadcast, int]:
     """Store the broadcast and queue one outbox message per recipient, held until `send_at`."""
     broadcast = Broadcast(author_id=author_id, text=text, audience=audience, send_at=send_at,
-                          status="scheduled" if send_at > now else "sending", created_at=now)
+                          status=BroadcastState.SCHEDULED if send_at > now else BroadcastState.SENDING,
+                          created_at=now)
     session.add(broadcast)
     await session.flush()
     queued = 0
@@ -87,11 +90,11 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None:
         return 0
-    broadcast.status = "cancelled"
+    broadcast.status = BroadcastState.CANCELLED
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.state == "pending")
-        .values(state="cancelled")
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.state.in_(sorted(OutboxState.WITHDRAWABLE)))
+        .values(state=OutboxState.CANCELLED)
     )
     return result.rowcount or 0
 
@@ -111,10 +114,11 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int) -> dict[str
 async def finish_broadcasts(session: AsyncSession) -> int:
     """Mark broadcasts done once none of their messages is waiting or in flight."""
     waiting = select(OutboxMessage.id).where(
-        OutboxMessage.broadcast_id == Broadcast.id, OutboxMessage.state.in_(("pending", "sending"))
+        OutboxMessage.broadcast_id == Broadcast.id, OutboxMessage.state.in_(sorted(OutboxState.UNSENT))
     ).exists()
     result = await session.execute(
-        update(Broadcast).where(Broadcast.status.in_(("scheduled", "sending")), ~waiting).values(status="done")
+        update(Broadcast).where(Broadcast.status.in_(sorted(BroadcastState.UNFINISHED)), ~waiting)
+        .values(status=BroadcastState.DONE)
     )
     return result.rowcount or 0
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from storage.models import Case, OutboxMessage, Person, SecretaryCoverage, WorkerProfile
 from storage.queries.locking import lock_row, lock_rows
 from storage.queries.worker_file import Owner, Visibility
+from storage.states import CaseState, Role
 
 
 async def secretary_for(session: AsyncSession, person: Person) -> int | None:
@@ -25,14 +26,14 @@ async def secretary_for(session: AsyncSession, person: Person) -> int | None:
         stmt = (
             select(SecretaryCoverage.secretary_id)
             .join(Person, Person.id == SecretaryCoverage.secretary_id)
-            .where(SecretaryCoverage.township == person.township, Person.role.in_(("secretary", "admin")))
+            .where(SecretaryCoverage.township == person.township, Person.role.in_(sorted(Role.STAFF)))
             .order_by(SecretaryCoverage.secretary_id)
             .limit(1)
         )
         covering = await session.scalar(stmt)
         if covering is not None:
             return covering
-    for role in ("admin", "secretary"):
+    for role in (Role.ADMIN, Role.SECRETARY):
         staff = await session.scalar(
             select(Person.id)
             .where(Person.role == role, Person.forgotten_at.is_(None))
@@ -60,7 +61,7 @@ async def open_case(
     read under its lock, and the partial unique index turns the second insert into joining the first's."""
     for attempt in range(2):
         existing = await lock_rows(
-            session, Case, Case.worker_id == worker_id, Case.kind == kind, Case.status == "open"
+            session, Case, Case.worker_id == worker_id, Case.kind == kind, Case.status == CaseState.OPEN
         )
         if existing:
             case = existing[0]
@@ -88,7 +89,7 @@ async def profileless_cases_of(session: AsyncSession, secretary_id: int) -> list
         select(Case.worker_id, Person.township)
         .join(Person, Person.id == Case.worker_id)
         .outerjoin(WorkerProfile, WorkerProfile.person_id == Case.worker_id)
-        .where(Case.secretary_id == secretary_id, Case.status != "closed", WorkerProfile.person_id.is_(None))
+        .where(Case.secretary_id == secretary_id, Case.status.in_(sorted(CaseState.UNRESOLVED)), WorkerProfile.person_id.is_(None))
         .distinct()
         .order_by(Case.worker_id)
     )
@@ -99,7 +100,7 @@ async def move_cases(session: AsyncSession, worker_id: int, from_id: int, to_id:
     """Give one person's cases (not closed) held by one secretary to another."""
     await session.execute(
         update(Case)
-        .where(Case.worker_id == worker_id, Case.secretary_id == from_id, Case.status != "closed")
+        .where(Case.worker_id == worker_id, Case.secretary_id == from_id, Case.status.in_(sorted(CaseState.UNRESOLVED)))
         .values(secretary_id=to_id)
     )
 
@@ -140,10 +141,10 @@ def _visible(visible: Visibility) -> list[Any]:
 
 def _box(box: str, me: int) -> list[Any]:
     if box == "resolved":
-        return [Case.status == "closed"]
+        return [Case.status == CaseState.CLOSED]
     if box == "mine":
-        return [Case.status != "closed", Case.secretary_id == me]
-    return [Case.status != "closed"]
+        return [Case.status.in_(sorted(CaseState.UNRESOLVED)), Case.secretary_id == me]
+    return [Case.status.in_(sorted(CaseState.UNRESOLVED))]
 
 
 async def list_cases(

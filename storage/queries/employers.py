@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import Application, EmployerCode, Enterprise, Person, Posting, PushRecord, WorkerProfile
-from storage.states import Role
+from storage.states import PostingState, Role
 
 # Codes are typed by people reading them off paper or a phone: no 0/O, 1/I/L look-alikes, no case.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -138,7 +138,7 @@ async def posting_with_enterprise(session: AsyncSession, posting_id: int) -> Pos
 async def enterprise_postings(session: AsyncSession, enterprise_id: int, *, limit: int = 20) -> list[Posting]:
     """An enterprise's postings, waiting and open first, then the newest."""
     waiting_first = func.coalesce(Posting.submitted_at, Posting.created_at)
-    order = (Posting.status.not_in(("pending", "open")), waiting_first.desc(), Posting.id.desc())
+    order = (Posting.status.not_in(sorted(PostingState.LIVE)), waiting_first.desc(), Posting.id.desc())
     stmt = (select(Posting).where(Posting.enterprise_id == enterprise_id).options(selectinload(Posting.enterprise))
             .order_by(*order).limit(limit))
     return list((await session.execute(stmt)).scalars())
@@ -146,7 +146,7 @@ async def enterprise_postings(session: AsyncSession, enterprise_id: int, *, limi
 
 async def pending_postings(session: AsyncSession, *, limit: int = 200) -> list[Posting]:
     """Postings waiting for staff review, the longest-waiting first."""
-    stmt = (select(Posting).where(Posting.status == "pending").options(selectinload(Posting.enterprise))
+    stmt = (select(Posting).where(Posting.status == PostingState.PENDING).options(selectinload(Posting.enterprise))
             .order_by(Posting.submitted_at, Posting.id).limit(limit))
     return list((await session.execute(stmt)).scalars())
 
@@ -157,11 +157,11 @@ async def review(
 ) -> bool:
     """Approve (open, on the shelf from `at`) or reject a pending posting; False when it is no longer pending (or
     no longer the `revision` the reviewer saw), so of two reviewers acting at once exactly one acts."""
-    values: dict[str, Any] = {"status": "open" if approve else "rejected", "reviewed_by_id": by_id,
-                              "reviewed_at": at, "review_note": note}
+    values: dict[str, Any] = {"status": PostingState.OPEN if approve else PostingState.REJECTED,
+                              "reviewed_by_id": by_id, "reviewed_at": at, "review_note": note}
     if approve:
         values["created_at"] = at
-    conditions = [Posting.id == posting_id, Posting.status == "pending"]
+    conditions = [Posting.id == posting_id, Posting.status == PostingState.PENDING]
     if revision is not None:
         conditions.append(Posting.revision == revision)
     result = await session.execute(
@@ -175,8 +175,8 @@ async def close(session: AsyncSession, posting_id: int, enterprise_id: int) -> b
     result = await session.execute(
         update(Posting)
         .where(Posting.id == posting_id, Posting.enterprise_id == enterprise_id,
-               Posting.status.in_(("open", "pending")))
-        .values(status="closed")
+               Posting.status.in_(sorted(PostingState.LIVE)))
+        .values(status=PostingState.CLOSED)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
@@ -245,8 +245,8 @@ async def employers_of(session: AsyncSession, enterprise_id: int) -> list[int]:
 
 
 async def count_pending(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(Posting).where(Posting.status == "pending"))
-               or 0)
+    return int(await session.scalar(select(func.count()).select_from(Posting)
+                                    .where(Posting.status == PostingState.PENDING)) or 0)
 
 
 

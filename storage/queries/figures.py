@@ -23,7 +23,7 @@ from storage.models import (
     StatusChange,
     WorkerProfile,
 )
-from storage.states import FollowUpState
+from storage.states import EmploymentStatus, FollowUpState, PostingState, Role
 
 DELIVERY_KINDS = ("push", "broadcast")
 DAYS_PER_STATEMENT = 100  # SQLite allows 500 parts in one compound SELECT; a year's period takes four statements
@@ -78,7 +78,7 @@ def _as_date(value: Any) -> date:
 
 
 def _worker_in(township: str | None) -> list[Any]:
-    live = [Person.role == "worker", Person.forgotten_at.is_(None)]
+    live = [Person.role == Role.WORKER, Person.forgotten_at.is_(None)]
     return [*live, Person.township == township] if township else live
 
 
@@ -101,8 +101,9 @@ async def placements_by_day(
 ) -> dict[date, int]:
     """Status changes into 'placed' from another status (a repeated 'placed' outcome is not a new placement).
     The county's from the index on (new_status, created_at) day by day; a township's from its people."""
-    placed = [StatusChange.new_status == "placed",
-              or_(StatusChange.old_status.is_(None), StatusChange.old_status != "placed"), *_worker_in(township)]
+    placed = [StatusChange.new_status == EmploymentStatus.PLACED,
+              or_(StatusChange.old_status.is_(None), StatusChange.old_status != EmploymentStatus.PLACED),
+              *_worker_in(township)]
     of_workers = select(func.count()).select_from(StatusChange).join(Person, Person.id == StatusChange.worker_id)
     if township:
         day = local_day(session, StatusChange.created_at, zone, offset_minutes)
@@ -120,7 +121,7 @@ async def placements_by_day(
 async def openings_by_category(session: AsyncSession, *, today: date, township: str | None) -> list[tuple[str, int]]:
     """Open postings' openings per job category, most first."""
     total = func.coalesce(func.sum(Posting.openings), 0)
-    conditions = [Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today)]
+    conditions = [Posting.status.in_(sorted(PostingState.SHOWN)), or_(Posting.deadline.is_(None), Posting.deadline >= today)]
     if township:
         conditions.append(Posting.township == township)
     stmt = select(Posting.job_category, total).where(*conditions).group_by(Posting.job_category).order_by(total.desc())

@@ -24,7 +24,7 @@ from storage.models import (
     WorkerProfile,
 )
 from storage.queries.locking import lock_row
-from storage.states import FollowUpState, FollowUpStep, Role
+from storage.states import ApplicationState, CaseState, FollowUpState, FollowUpStep, Role
 
 OPEN = tuple(sorted(FollowUpState.OPEN))
 SCANNED = tuple(sorted(FollowUpState.SCANNED))
@@ -274,7 +274,7 @@ async def open_applications(session: AsyncSession, worker_id: int) -> list[Appli
 
     stmt = (
         select(Application)
-        .where(Application.worker_id == worker_id, Application.status.in_(("submitted", "contacted")))
+        .where(Application.worker_id == worker_id, Application.status.in_(sorted(ApplicationState.OPEN)))
         .options(selectinload(Application.posting).selectinload(Posting.enterprise))
         .order_by(Application.created_at.desc())
     )
@@ -354,7 +354,8 @@ async def move_worker(session: AsyncSession, worker_id: int, secretary_id: int) 
         .values(secretary_id=secretary_id)
     )
     await session.execute(
-        update(Case).where(and_(Case.worker_id == worker_id, Case.status != "closed")).values(secretary_id=secretary_id)
+        update(Case).where(and_(Case.worker_id == worker_id, Case.status.in_(sorted(CaseState.UNRESOLVED))))
+        .values(secretary_id=secretary_id)
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import DeliveryWorker, OutboxMessage, OutboxSubject, utcnow
+from storage.states import OutboxState
 
 
 def idempotency_key(purpose: str, channel: str, chat_id: str) -> str:
@@ -44,7 +45,7 @@ async def enqueue(
         "chat_type": chat_type,
         "person_id": person_id,
         "payload": payload,
-        "state": "pending",
+        "state": OutboxState.PENDING,
         "attempts": 0,
         "next_attempt_at": not_before or utcnow(),
         "broadcast_id": broadcast_id,
@@ -72,7 +73,7 @@ async def refresh_pending(
         update(OutboxMessage)
         .where(
             OutboxMessage.idempotency_key == idempotency_key(purpose, channel, chat_id),
-            OutboxMessage.state == "pending",
+            OutboxMessage.state == OutboxState.PENDING,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
         .values(payload=payload)
@@ -88,7 +89,7 @@ async def pending_for_chat(
     with `due_by`, only those whose send time has come (a prompt held for office hours waits)."""
     stmt = (
         select(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.state == "pending")
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.state == OutboxState.PENDING)
         .order_by(OutboxMessage.id)
     )
     if due_by is not None:
@@ -97,7 +98,7 @@ async def pending_for_chat(
 
 
 def mark_sent(message: OutboxMessage, *, at: datetime, message_id: int | None = None) -> None:
-    message.state = "sent"
+    message.state = OutboxState.SENT
     message.sent_at = at
     message.sent_message_id = message_id
     message.attempts += 1
@@ -128,7 +129,7 @@ async def claim(
     due = (
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.state == "pending",
+            OutboxMessage.state == OutboxState.PENDING,
             OutboxMessage.channel == channel,
             OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
@@ -175,8 +176,8 @@ async def mark_sending(
         return set()
     stmt = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.claimed_by == worker, OutboxMessage.state == "pending")
-        .values(state="sending", claimed_until=until)
+        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.claimed_by == worker, OutboxMessage.state == OutboxState.PENDING)
+        .values(state=OutboxState.SENDING, claimed_until=until)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
@@ -194,8 +195,8 @@ async def record_sent(
     stmt = (
         update(table)
         .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker,
-               or_(table.c.state == "sending", table.c.state == "uncertain"))
-        .values(state="sent", sent_at=at, sent_message_id=bindparam("telegram_id"), attempts=table.c.attempts + 1,
+               or_(table.c.state == OutboxState.SENDING, table.c.state == OutboxState.UNCERTAIN))
+        .values(state=OutboxState.SENT, sent_at=at, sent_message_id=bindparam("telegram_id"), attempts=table.c.attempts + 1,
                 claimed_by=None, claimed_until=None, last_error="")
     )
     await session.execute(stmt, [{"row_id": row_id, "telegram_id": telegram_id} for row_id, telegram_id in sent])
@@ -206,7 +207,7 @@ async def record_outcome(
     message_id: int,
     *,
     worker: str,
-    state: str,
+    state: OutboxState,
     error: str,
     next_attempt_at: datetime | None = None,
     count_attempt: bool = True,
@@ -230,7 +231,7 @@ async def release(session: AsyncSession, ids: Sequence[int], *, worker: str, at:
     for message_id in ids:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker, OutboxMessage.state == "pending")
+            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker, OutboxMessage.state == OutboxState.PENDING)
             # never earlier than a retry_after recorded for the chat meanwhile
             .values(claimed_by=None, claimed_until=None, next_attempt_at=case(
                 (OutboxMessage.next_attempt_at < at[message_id], at[message_id]), else_=OutboxMessage.next_attempt_at))
@@ -243,7 +244,7 @@ async def defer_chat(session: AsyncSession, channel: str, chat_id: str, until: d
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
-               OutboxMessage.state == "pending", OutboxMessage.next_attempt_at < until)
+               OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at < until)
         .values(next_attempt_at=until)
         .execution_options(synchronize_session=False)
     )
@@ -255,7 +256,7 @@ async def move_chat(session: AsyncSession, channel: str, old_chat_id: str, new_c
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == old_chat_id,
-               OutboxMessage.state == "pending")
+               OutboxMessage.state == OutboxState.PENDING)
         .values(chat_id=new_chat_id)
         .execution_options(synchronize_session=False)
     )
@@ -266,9 +267,9 @@ async def close_chat(session: AsyncSession, channel: str, chat_id: str, error: s
     """The recipient blocked the bot (or the chat is gone): the rest of their queue is unreachable too."""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.state == "pending",
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.state == OutboxState.PENDING,
                OutboxMessage.claimed_by.is_(None))
-        .values(state="unreachable", last_error=error[:256])
+        .values(state=OutboxState.UNREACHABLE, last_error=error[:256])
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
@@ -282,22 +283,22 @@ async def recover(session: AsyncSession, *, now: datetime, at_most_once: Sequenc
         if at_most_once else None
     counts: dict[str, int] = {}
     result = await session.execute(
-        update(OutboxMessage).where(OutboxMessage.state == "pending", *lapsed)
+        update(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING, *lapsed)
         .values(claimed_by=None, claimed_until=None).execution_options(synchronize_session=False)
     )
     counts["reclaimed"] = result.rowcount or 0
-    sending = [OutboxMessage.state == "sending", *lapsed]
+    sending = [OutboxMessage.state == OutboxState.SENDING, *lapsed]
     if once is not None:
         result = await session.execute(
             update(OutboxMessage).where(*sending, once)
-            .values(state="uncertain", claimed_by=None, claimed_until=None,
+            .values(state=OutboxState.UNCERTAIN, claimed_by=None, claimed_until=None,
                     last_error="caught mid-send by a crash; not re-sent (at most once)")
             .execution_options(synchronize_session=False)
         )
         counts["uncertain"] = result.rowcount or 0
     result = await session.execute(
         update(OutboxMessage).where(*sending)
-        .values(state="pending", claimed_by=None, claimed_until=None, next_attempt_at=now,
+        .values(state=OutboxState.PENDING, claimed_by=None, claimed_until=None, next_attempt_at=now,
                 last_error="caught mid-send by a crash; re-sent (at least once)")
         .execution_options(synchronize_session=False)
     )
@@ -335,10 +336,10 @@ async def sign_off(session: AsyncSession, worker: str) -> None:
 
 async def backlog(session: AsyncSession, *, now: datetime) -> tuple[int, float | None]:
     """Pending messages, and how many seconds the longest-due one has waited (None when none is due)."""
-    count = int(await session.scalar(select(func.count()).where(OutboxMessage.state == "pending")) or 0)
+    count = int(await session.scalar(select(func.count()).where(OutboxMessage.state == OutboxState.PENDING)) or 0)
     oldest = await session.scalar(
         select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now
+            OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now
         )
     )
     return count, (now - oldest).total_seconds() if oldest is not None else None

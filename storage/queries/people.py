@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import ChannelIdentity, ConversationState, Person
 from storage.numbers import CHAT_ID, read_int
+from storage.states import Role
 
 
 async def person_by_identity(session: AsyncSession, channel: str, external_id: str) -> Person | None:
@@ -39,7 +40,7 @@ async def get_or_create_person(
             if identity.chat_id != chat_id:
                 identity.chat_id = chat_id
         return person
-    person = Person(role="worker", name="")
+    person = Person(role=Role.WORKER, name="")
     person.identities.append(
         ChannelIdentity(channel=channel, external_id=external_id, chat_id=chat_id, display_name=display_name)
     )
@@ -75,7 +76,7 @@ async def private_chat_of(session: AsyncSession, person_id: int) -> tuple[Channe
 
 
 async def staff_private_chats(
-    session: AsyncSession, channel: str, roles: tuple[str, ...] = ("secretary", "admin")
+    session: AsyncSession, channel: str, roles: tuple[str, ...] = (Role.SECRETARY, Role.ADMIN)
 ) -> list[int]:
     """Private chat ids of people with these roles on a channel (for their command menu)."""
     stmt = (

@@ -22,6 +22,7 @@ from storage.models import (
     WorkerCategory,
     WorkerProfile,
 )
+from storage.states import ApplicationState, EmploymentStatus, PostingState, Role
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -61,10 +62,10 @@ async def candidate_rows(
         .join(Person, Person.id == WorkerCategory.person_id)
         .where(
             WorkerCategory.category == posting.job_category,
-            WorkerProfile.status == "seeking",
+            WorkerProfile.status == EmploymentStatus.SEEKING,
             WorkerProfile.subscribed.is_(True),
             or_(WorkerProfile.paused_until.is_(None), WorkerProfile.paused_until <= now),
-            Person.role == "worker",
+            Person.role == Role.WORKER,
             Person.reachable.is_(True),
             Person.forgotten_at.is_(None),
             exists().where(ChannelIdentity.person_id == Person.id, ChannelIdentity.chat_id.is_not(None)),
@@ -123,7 +124,7 @@ async def set_response(session: AsyncSession, *, posting_id: int, worker_id: int
 async def open_posting(session: AsyncSession, posting_id: int, today: date) -> Posting | None:
     """The posting if it is still open and not past its deadline."""
     stmt = (
-        select(Posting).where(Posting.id == posting_id, Posting.status == "open",
+        select(Posting).where(Posting.id == posting_id, Posting.status.in_(sorted(PostingState.SHOWN)),
                               or_(Posting.deadline.is_(None), Posting.deadline >= today))
         .options(selectinload(Posting.enterprise))
     )
@@ -133,7 +134,7 @@ async def open_posting(session: AsyncSession, posting_id: int, today: date) -> P
 async def recent_open_postings(session: AsyncSession, *, since: datetime, today: date) -> list[Posting]:
     stmt = (
         select(Posting)
-        .where(Posting.status == "open", Posting.created_at >= since,
+        .where(Posting.status.in_(sorted(PostingState.SHOWN)), Posting.created_at >= since,
                or_(Posting.deadline.is_(None), Posting.deadline >= today))
         .options(selectinload(Posting.enterprise))
         .order_by(Posting.created_at, Posting.id)
@@ -151,7 +152,7 @@ async def people_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, P
 async def create_application(session: AsyncSession, *, posting_id: int, worker_id: int, at: datetime) -> tuple[int, bool]:
     """The worker's application for the posting: (id, created now?) — applying twice keeps one."""
     stmt = _insert(session)(Application).values(
-        posting_id=posting_id, worker_id=worker_id, status="submitted", created_at=at
+        posting_id=posting_id, worker_id=worker_id, status=ApplicationState.SUBMITTED, created_at=at
     ).on_conflict_do_nothing(index_elements=["posting_id", "worker_id"])
     created = bool((await session.execute(stmt)).rowcount)
     app_id = await session.scalar(

@@ -51,7 +51,7 @@ async def revoke(session: AsyncSession, channel: str, external_id: str) -> Perso
 
 
 async def set_coverage(session: AsyncSession, secretary: Person, townships: Iterable[str]) -> list[str]:
-    if secretary.role != "secretary":
+    if secretary.role != Role.SECRETARY:
         raise RoleError(f"{secretary.name or secretary.id} is a {secretary.role}, not a secretary")
     await session.execute(delete(SecretaryCoverage).where(SecretaryCoverage.secretary_id == secretary.id))
     covered = sorted(set(townships))
@@ -64,8 +64,8 @@ async def bootstrap_admins(session: AsyncSession, telegram_ids: Iterable[int]) -
     changed = 0
     for telegram_id in telegram_ids:
         person = await get_or_create_person(session, "telegram", str(telegram_id), chat_id=str(telegram_id))
-        if person.role != "admin":
-            person.role = "admin"
+        if person.role != Role.ADMIN:
+            person.role = Role.ADMIN
             changed += 1
     return changed
 

@@ -13,9 +13,10 @@ from sqlalchemy.orm import aliased, selectinload
 
 from storage.models import Application, Enterprise, Person, Posting, PushRecord, WorkerProfile
 from storage.queries.worker_file import Visibility
+from storage.states import PostingState
 
-# open → closed; an employer's posting starts pending (→ open, or rejected) once employers submit them.
-SHELF_STATUSES = ("open", "pending", "closed", "rejected")
+# The page's status filter, in the order it offers them (storage/states.py PostingState says the moves).
+SHELF_STATUSES = (PostingState.OPEN, PostingState.PENDING, PostingState.CLOSED, PostingState.REJECTED)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from storage.models import (
     Training,
     WorkerProfile,
 )
+from storage.states import BookingState, EmploymentStatus, FollowUpState, PostingState, Role
 
 FIGURES = (
     "enterprises", "postings_open", "openings", "workers", "returnees", "hardest_hit", "placed", "seeking",
@@ -37,7 +38,8 @@ async def bureau_figures(
     async def scalar(stmt) -> int:  # type: ignore[no-untyped-def]
         return int((await session.execute(stmt)).scalar() or 0)
 
-    open_posting = and_(Posting.status == "open", or_(Posting.deadline.is_(None), Posting.deadline >= today))
+    open_posting = and_(Posting.status.in_(sorted(PostingState.SHOWN)),
+                        or_(Posting.deadline.is_(None), Posting.deadline >= today))
     if township:
         open_posting = and_(open_posting, Posting.township == township)
     in_township = Person.township == township if township else None
@@ -50,7 +52,7 @@ async def bureau_figures(
     posting_row = (
         await session.execute(select(func.count(), func.coalesce(func.sum(Posting.openings), 0)).where(open_posting))
     ).one()
-    worker = and_(Person.role == "worker", Person.forgotten_at.is_(None))
+    worker = and_(Person.role == Role.WORKER, Person.forgotten_at.is_(None))
     if in_township is not None:
         worker = and_(worker, in_township)
     profile_row = (
@@ -59,8 +61,8 @@ async def bureau_figures(
                 func.count(),
                 func.count().filter(WorkerProfile.is_returnee.is_(True)),
                 func.count().filter(WorkerProfile.hardest_hit.is_(True)),
-                func.count().filter(WorkerProfile.status == "placed"),
-                func.count().filter(WorkerProfile.status == "seeking"),
+                func.count().filter(WorkerProfile.status == EmploymentStatus.PLACED),
+                func.count().filter(WorkerProfile.status == EmploymentStatus.SEEKING),
             )
             .select_from(WorkerProfile)
             .join(Person, Person.id == WorkerProfile.person_id)
@@ -71,9 +73,9 @@ async def bureau_figures(
         await session.execute(
             of_workers(
                 select(
-                    func.count().filter(FollowUp.state == "done"),
-                    func.count().filter(FollowUp.state.not_in(("done", "cancelled"))),
-                    func.count().filter(FollowUp.state.not_in(("done", "cancelled")), FollowUp.due_at < now),
+                    func.count().filter(FollowUp.state == FollowUpState.DONE),
+                    func.count().filter(FollowUp.state.not_in(sorted(FollowUpState.CLOSED))),
+                    func.count().filter(FollowUp.state.not_in(sorted(FollowUpState.CLOSED)), FollowUp.due_at < now),
                 ).select_from(FollowUp),
                 FollowUp.worker_id,
             )
@@ -97,7 +99,8 @@ async def bureau_figures(
         "trainings": await scalar(select(func.count()).select_from(Training)),
         "enrollments": await scalar(select(func.count()).select_from(Enrollment)),
         "departures": await scalar(select(func.count()).select_from(BusDeparture)),
-        "bookings": await scalar(select(func.count()).select_from(Booking).where(Booking.status == "booked")),
+        "bookings": await scalar(select(func.count()).select_from(Booking)
+                                 .where(Booking.status == BookingState.BOOKED)),
     }
 
 

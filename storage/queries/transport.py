@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import Booking, BusDeparture
 from storage.queries.locking import lock_row
+from storage.states import BookingState
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class BookResult(StrEnum):
 def _booked_seats():  # type: ignore[no-untyped-def]
     return (
         select(Booking.departure_id, func.sum(Booking.seats).label("taken"))
-        .where(Booking.status == "booked")
+        .where(Booking.status == BookingState.BOOKED)
         .group_by(Booking.departure_id)
         .subquery()
     )
@@ -76,7 +77,7 @@ async def upcoming_departures(
 
 async def seats_taken(session: AsyncSession, departure_id: int) -> int:
     stmt = select(func.coalesce(func.sum(Booking.seats), 0)).where(
-        Booking.departure_id == departure_id, Booking.status == "booked"
+        Booking.departure_id == departure_id, Booking.status == BookingState.BOOKED
     )
     return int(await session.scalar(stmt) or 0)
 
@@ -108,12 +109,12 @@ async def book(
     if bus.departs_at <= now:
         return BookResult.DEPARTED, None
     existing = await booking_of(session, departure_id, worker_id)
-    if existing is not None and existing.status == "booked":
+    if existing is not None and existing.status == BookingState.BOOKED:
         return BookResult.ALREADY, existing
     if bus.seats - await seats_taken(session, departure_id) < seats:
         return BookResult.FULL, None
     if existing is not None:
-        existing.status, existing.seats, existing.created_at, existing.reminded_at = "booked", seats, now, None
+        existing.status, existing.seats, existing.created_at, existing.reminded_at = BookingState.BOOKED, seats, now, None
         await session.flush()
         return BookResult.BOOKED, existing
     booking = Booking(departure_id=departure_id, worker_id=worker_id, seats=seats, created_at=now)
@@ -129,14 +130,14 @@ async def cancel_booking(session: AsyncSession, *, booking_id: int, worker_id: i
     """Cancel the worker's own booking; None if it is not theirs or not booked any more."""
     stmt = (
         select(Booking)
-        .where(Booking.id == booking_id, Booking.worker_id == worker_id, Booking.status == "booked")
+        .where(Booking.id == booking_id, Booking.worker_id == worker_id, Booking.status == BookingState.BOOKED)
         .options(selectinload(Booking.departure))
     )
     if session.bind.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Booking)
     booking = (await session.execute(stmt)).scalar_one_or_none()
     if booking is not None:
-        booking.status = "cancelled"
+        booking.status = BookingState.CANCELLED
         await session.flush()
     return booking
 
@@ -152,7 +153,7 @@ async def reminder_candidates(
     stmt = (
         select(Booking)
         .join(BusDeparture, BusDeparture.id == Booking.departure_id)
-        .where(Booking.status == "booked", Booking.reminded_at.is_(None),
+        .where(Booking.status == BookingState.BOOKED, Booking.reminded_at.is_(None),
                BusDeparture.departs_at > now, BusDeparture.departs_at <= until)
         .options(selectinload(Booking.departure))
         .order_by(BusDeparture.departs_at, Booking.id)

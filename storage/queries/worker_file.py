@@ -26,6 +26,7 @@ from storage.models import (
 )
 from storage.name_index import query_grams
 from storage.queries.conversation import recent_messages
+from storage.states import Role
 
 FILE_LIMIT = 30
 COUNT_LIMIT = 10_000  # the workers table counts matches up to this; beyond, "more than"  # rows of each section of a worker's file (follow-ups, notes …); the newest
@@ -40,7 +41,7 @@ class Owner:
     township: str | None
 
 
-_live_worker = and_(Person.role == "worker", Person.forgotten_at.is_(None))
+_live_worker = and_(Person.role == Role.WORKER, Person.forgotten_at.is_(None))
 
 
 async def worker_owner(session: AsyncSession, worker_id: int) -> Owner | None:
@@ -201,7 +202,7 @@ async def secretaries(session: AsyncSession) -> list[tuple[int, str]]:
     """(id, name) of every secretary, by name."""
     stmt = (
         select(Person.id, Person.name)
-        .where(Person.role == "secretary", Person.forgotten_at.is_(None))
+        .where(Person.role == Role.SECRETARY, Person.forgotten_at.is_(None))
         .order_by(Person.name, Person.id)
     )
     return [(pid, name or f"#{pid}") for pid, name in (await session.execute(stmt)).all()]

@@ -20,6 +20,7 @@ from storage.models import (
     WorkerProfile,
 )
 from storage.queries import followups as followup_queries
+from storage.states import EmploymentStatus, Role
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ _CURRENT = "<current>"
 
 
 def record_status(
-    session: AsyncSession, profile: WorkerProfile, new_status: str, *, by: int | None, reason: str, at: datetime,
-    old_status: str | None = _CURRENT,
+    session: AsyncSession, profile: WorkerProfile, new_status: EmploymentStatus, *, by: int | None, reason: str,
+    at: datetime, old_status: str | None = _CURRENT,
 ) -> None:
     """Change a worker's status and keep the history (`old_status` defaults to the profile's)."""
     session.add(
@@ -145,7 +146,7 @@ async def village_workers(session: AsyncSession, observer: Person) -> list[Perso
     stmt = (
         select(Person)
         .join(WorkerProfile, WorkerProfile.person_id == Person.id)
-        .where(Person.forgotten_at.is_(None), Person.role == "worker")
+        .where(Person.forgotten_at.is_(None), Person.role == Role.WORKER)
         .where(conditions[0] if len(conditions) == 1 else (conditions[0] | conditions[1]))
         .options(selectinload(Person.profile))
         .order_by(Person.name, Person.id)

@@ -16,7 +16,7 @@ from aiogram.exceptions import (
 )
 
 from bot.channels.telegram.render import render_reply
-from bot.delivery import Outcome
+from bot.delivery import Outcome, SendStatus
 from flows.messages import Reply
 from storage.numbers import chat_id_value
 
@@ -41,22 +41,22 @@ class TelegramSender:
                 text=text, parse_mode="HTML", reply_markup=markup, request_timeout=self.request_timeout,
             )
         except TelegramRetryAfter as exc:
-            return Outcome("retry_after", retry_after=float(exc.retry_after), error=exc.message)
+            return Outcome(SendStatus.RETRY_AFTER, retry_after=float(exc.retry_after), error=exc.message)
         except TelegramForbiddenError as exc:
-            return Outcome("unreachable", error=exc.message)
+            return Outcome(SendStatus.UNREACHABLE, error=exc.message)
         except TelegramMigrateToChat as exc:
             # The group became a supergroup: delivery moves the group and its queue to the new id.
-            return Outcome("moved", moved_to=str(exc.migrate_to_chat_id), error=exc.message)
+            return Outcome(SendStatus.MOVED, moved_to=str(exc.migrate_to_chat_id), error=exc.message)
         except TelegramBadRequest as exc:
             gone = any(marker in exc.message.lower() for marker in _GONE)
-            return Outcome("unreachable" if gone else "failed", error=exc.message)
+            return Outcome(SendStatus.UNREACHABLE if gone else SendStatus.FAILED, error=exc.message)
         except TelegramServerError as exc:
-            return Outcome("retry", error=exc.message)
+            return Outcome(SendStatus.RETRY, error=exc.message)
         except TelegramNetworkError as exc:
             # A timeout may come after Telegram got the request: we cannot know whether it was sent.
             timed_out = "timeout" in exc.message.lower()
-            return Outcome("uncertain" if timed_out else "retry", error=exc.message)
-        return Outcome("sent", message_id=message.message_id)
+            return Outcome(SendStatus.UNCERTAIN if timed_out else SendStatus.RETRY, error=exc.message)
+        return Outcome(SendStatus.SENT, message_id=message.message_id)
 
 
 class BotApiSender:
@@ -87,25 +87,25 @@ class BotApiSender:
             async with self._session.post(self.url, json=body) as response:
                 data = await response.json(content_type=None)
         except (TimeoutError, aiohttp.ServerDisconnectedError) as exc:
-            return Outcome("uncertain", error=f"{type(exc).__name__}: {exc}")
+            return Outcome(SendStatus.UNCERTAIN, error=f"{type(exc).__name__}: {exc}")
         except (aiohttp.ClientError, ValueError) as exc:  # refused, reset before sending, not JSON
-            return Outcome("retry", error=f"{type(exc).__name__}: {exc}")
+            return Outcome(SendStatus.RETRY, error=f"{type(exc).__name__}: {exc}")
         return outcome_of(data)
 
 
 def outcome_of(data: dict[str, Any]) -> Outcome:
     """A Bot API JSON answer as a delivery outcome."""
     if data.get("ok"):
-        return Outcome("sent", message_id=int(data["result"]["message_id"]))
+        return Outcome(SendStatus.SENT, message_id=int(data["result"]["message_id"]))
     code = int(data.get("error_code") or 0)
     description = str(data.get("description") or "")
     parameters = data.get("parameters") or {}
     if code == 429:
-        return Outcome("retry_after", retry_after=float(parameters.get("retry_after", 1)), error=description)
+        return Outcome(SendStatus.RETRY_AFTER, retry_after=float(parameters.get("retry_after", 1)), error=description)
     if parameters.get("migrate_to_chat_id"):
-        return Outcome("moved", moved_to=str(parameters["migrate_to_chat_id"]), error=description)
+        return Outcome(SendStatus.MOVED, moved_to=str(parameters["migrate_to_chat_id"]), error=description)
     if code == 403 or (code == 400 and any(marker in description.lower() for marker in _GONE)):
-        return Outcome("unreachable", error=description)
+        return Outcome(SendStatus.UNREACHABLE, error=description)
     if code >= 500 or code == 0:
-        return Outcome("retry", error=description or "no error code")
-    return Outcome("failed", error=description)
+        return Outcome(SendStatus.RETRY, error=description or "no error code")
+    return Outcome(SendStatus.FAILED, error=description)

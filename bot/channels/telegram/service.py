@@ -85,7 +85,7 @@ async def serve(settings: Settings, *, api_base: str | None = None) -> None:
         async with app.db.session() as session:
             await bootstrap_admins(session, settings.roles.admins)
             staff = await staff_private_chats(session, "telegram")
-            admins = await staff_private_chats(session, "telegram", ("admin",))
+            admins = await staff_private_chats(session, "telegram", (Role.ADMIN,))
             employers = await staff_private_chats(session, "telegram", (Role.EMPLOYER,))
         await set_menus(bot, staff, settings.language.default, admin_chat_ids=admins, employer_chat_ids=employers)
         delivery = Delivery(app.db, TelegramSender(bot), settings)
