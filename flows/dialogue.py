@@ -22,7 +22,8 @@ conversation state row (a person's group context is separate from their private 
 Right after a wage-arrears or hand-off case is opened, more of the same (or words the NLU does not follow) add
 to that case for its secretary rather than opening another.
 
-An elliptical job cue with no context ("工资高点的", classified as wage_arrears for its 工资) is a job search.
+An elliptical job cue with no context ("工资高点的", classified as wage_arrears for its 工资; "钱最多的活",
+"which job pays the most") is a job search.
 """
 
 from __future__ import annotations
@@ -109,18 +110,23 @@ _FILLER_WORDS = (
     "一点", "一些", "一下", "看看", "东西", "的话", "怎么", "那种", "这种", "哪些", "什么", "啥子", "请问", "帮我",
     "给我", "我想", "我要", "想要", "需要", "要得", "好的", "麻烦", "一样", "不对", "不是", "错了", "搞错",
     "我是说", "我说的是", "我要的是", "我要找的是", "我想找的是", "我找的是",
+    "哪一个", "哪一家", "哪个", "哪家", "哪份", "哪种", "哪样", "哪里", "哪儿",  # choosing: "哪个工资高"
+    "里面", "里头", "当中", "中间", "其中",  # among them: "保安里面哪个工资最高"
     "what about", "how about", "and", "any", "anything", "with", "the", "a", "an", "is", "are", "there", "please",
     "do", "does", "i", "me", "my", "need", "to", "of", "for", "in", "at", "on", "one", "ones", "some", "show",
     "or", "those", "these", "them", "it", "only", "just", "ok", "okay", "then", "also", "have", "has", "you",
     "got", "what", "about", "s", "from", "no", "not", "wrong", "but", "mean", "meant", "left", "held", "that",
-    "will", "can", "could", "would", "ll", "d", "m", "like", "town", "township",
+    "will", "can", "could", "would", "ll", "d", "m", "like", "town", "township", "which", "who", "whichever",
+    "want", "wanna", "looking", "find", "give", "see", "let", "get",
 )
 _FILLER_CHARS = set("的呢吗嘛啊呀哦吧了么喃嘞噻哈咧哇嗯诶哎呗啦咯喔呐滴撒哟嘿有没得还要那这就是我想你们请问也都些点再又在多更呃额啥能可")
 # A yes-no tag closing a question ("能上车不", "有车没得", "要钱不嘛") asks nothing new; 不 elsewhere negates.
 _QUESTION_TAG = re.compile(r"(?:不|没|没得|没有|不嘛|没嘛)[\s?？!！。.~～]*$")
 # A topic's own nouns are not new content within it ("双福镇的活呢" continues a job search; 车 would not).
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    Topic.JOBS: ("工作", "岗位", "活路", "活儿", "活", "事做", "事情", "招工", "招人", "work", "jobs", "job", "positions"),
+    Topic.JOBS: ("工作", "岗位", "活路", "活儿", "活", "事做", "事情", "招工", "招人", "工厂", "厂", "公司", "单位", "老板",
+                 "work", "jobs", "job", "positions", "factory", "factories", "company", "companies", "employer",
+                 "employers", "boss"),
     Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "开始", "班", "课", "学", "training",
                      "course", "courses", "class", "start", "starts"),
     Topic.BUS: ("专车", "班车", "大巴", "汽车", "车次", "车", "趟", "出发", "发车", "走", "bus", "buses", "coach", "leave"),
@@ -349,6 +355,12 @@ def _ordinal(entities: Sequence[Any], context: Context | None, text: str) -> Any
     return None
 
 
+def _only_about_jobs(text: str, entities: Sequence[Any]) -> bool:
+    """Nothing but the jobs topic's slots, cues and nouns ("钱最多的", "哪个工资高", "which job pays the most")."""
+    taken = [e for e in entities if e.entity in CUES or _applicable(e, Topic.JOBS)]
+    return not residual(text, taken, Topic.JOBS)
+
+
 def resolve(parse: Any, context: Context | None, intent: str, *, confident: float = 0.8) -> Resolution:
     """What a message does given the conversation's context (see the module docstring for the rules).
 
@@ -377,7 +389,8 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     if context is None:
         if ordinal is not None and ordinal.value != "this" and (act or elliptical):
             return Resolution(Move.REFER, "nlu_fallback", problem="no_list")
-        if elliptical and kinds & JOB_CUES and kinds <= SLOTS[Topic.JOBS] | CUES and intent not in INTENT_TOPIC:
+        if kinds & JOB_CUES and kinds <= SLOTS[Topic.JOBS] | CUES and intent not in INTENT_TOPIC and _only_about_jobs(
+                parse.text, entities):
             return Resolution(Move.NEW, "job_search")
         return Resolution(Move.NEW, intent)
 
