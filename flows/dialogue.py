@@ -112,6 +112,7 @@ _FILLER_WORDS = (
     "我是说", "我说的是", "我要的是", "我要找的是", "我想找的是", "我找的是",
     "哪一个", "哪一家", "哪个", "哪家", "哪份", "哪种", "哪样", "哪里", "哪儿",  # choosing: "哪个工资高"
     "里面", "里头", "当中", "中间", "其中",  # among them: "保安里面哪个工资最高"
+    "这方面", "方面", "相关",  # "有茶叶加工方面的培训吗"
     "what about", "how about", "and", "any", "anything", "with", "the", "a", "an", "is", "are", "there", "please",
     "do", "does", "i", "me", "my", "need", "to", "of", "for", "in", "at", "on", "one", "ones", "some", "show",
     "or", "those", "these", "them", "it", "only", "just", "ok", "okay", "then", "also", "have", "has", "you",
@@ -127,8 +128,9 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     Topic.JOBS: ("工作", "岗位", "活路", "活儿", "活", "事做", "事情", "招工", "招人", "工厂", "厂", "公司", "单位", "老板",
                  "work", "jobs", "job", "positions", "factory", "factories", "company", "companies", "employer",
                  "employers", "boss"),
-    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "开始", "班", "课", "学", "training",
-                     "course", "courses", "class", "start", "starts"),
+    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "开始", "班", "课", "学", "教人", "教", "training",
+                     "course", "courses", "class", "classes", "lesson", "lessons", "learn", "learning", "start",
+                     "starts"),
     Topic.BUS: ("专车", "班车", "大巴", "汽车", "车次", "车", "趟", "出发", "发车", "走", "bus", "buses", "coach", "leave"),
     Topic.POLICY: ("政策", "补贴", "policy", "subsidy"),
 }
@@ -355,10 +357,21 @@ def _ordinal(entities: Sequence[Any], context: Context | None, text: str) -> Any
     return None
 
 
-def _only_about_jobs(text: str, entities: Sequence[Any]) -> bool:
-    """Nothing but the jobs topic's slots, cues and nouns ("钱最多的", "哪个工资高", "which job pays the most")."""
-    taken = [e for e in entities if e.entity in CUES or _applicable(e, Topic.JOBS)]
-    return not residual(text, taken, Topic.JOBS)
+def _only_about(topic: str, text: str, entities: Sequence[Any]) -> bool:
+    """Nothing but the topic's slots, cues and nouns ("钱最多的", "哪个工资高", "which job pays the most" for jobs;
+    "有没得采茶的班", "any welding courses?" for training)."""
+    taken = [e for e in entities if e.entity in CUES or _applicable(e, topic)]
+    return {e.entity for e in entities} <= SLOTS[topic] | CUES and not residual(text, taken, topic)
+
+
+def _course_question(intent: str, text: str, entities: Sequence[Any]) -> str:
+    """The intent of a message naming a course and nothing but the training topic's words ("有没得采茶的班",
+    "茶叶加工的课程有没有", "any tea picking courses?"): a training question (or enrolment), whatever the classifier
+    made of its 有没得…的 — else the intent as it was."""
+    if intent in (TOPIC_INTENT[Topic.TRAINING], ACT_INTENT[Topic.TRAINING]) or not any(
+            e.entity == "training" for e in entities) or not _only_about(Topic.TRAINING, text, entities):
+        return intent
+    return ACT_INTENT[Topic.TRAINING] if intent in ACT_INTENTS else TOPIC_INTENT[Topic.TRAINING]
 
 
 def resolve(parse: Any, context: Context | None, intent: str, *, confident: float = 0.8) -> Resolution:
@@ -367,6 +380,7 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     `intent` is the parse's intent after the fallback threshold; `confident` is the confidence at which a
     question about another topic is a new question even when it names an item ("第一个培训什么时候开始")."""
     entities = list(parse.entities)
+    intent = _course_question(intent, parse.text, entities)
     ordinal = _ordinal(entities, context, parse.text)
     if ordinal is not None:  # a 2号 read as an item is not also a date
         entities = [e for e in entities if not (e.entity == "date" and e.start < ordinal.end and ordinal.start < e.end)]
@@ -389,8 +403,7 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     if context is None:
         if ordinal is not None and ordinal.value != "this" and (act or elliptical):
             return Resolution(Move.REFER, "nlu_fallback", problem="no_list")
-        if kinds & JOB_CUES and kinds <= SLOTS[Topic.JOBS] | CUES and intent not in INTENT_TOPIC and _only_about_jobs(
-                parse.text, entities):
+        if kinds & JOB_CUES and intent not in INTENT_TOPIC and _only_about(Topic.JOBS, parse.text, entities):
             return Resolution(Move.NEW, "job_search")
         return Resolution(Move.NEW, intent)
 

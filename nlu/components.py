@@ -342,17 +342,23 @@ class Gazetteer:
         self.lengths = {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
 
     def candidates(self, text: str, i: int) -> Iterator[tuple[int, int, str]]:
-        """The names starting at text[i], longest first (latin names only as whole words)."""
+        """The names starting at text[i], longest first (latin names only as whole words, or with a plural s:
+        "electricians", "welders")."""
         for length in self.lengths.get(text[i], ()):
             surface = text[i:i + length]
             if len(surface) < length or surface not in self.kinds:
                 continue
+            end = i + length
             if surface[0].isascii() and surface[0].isalpha():
                 before = text[i - 1] if i else " "
-                after = text[i + length] if i + length < len(text) else " "
-                if before.isascii() and before.isalnum() or after.isascii() and after.isalnum():
+                if before.isascii() and before.isalnum():
                     continue
-            yield i, i + length, surface
+                if text[end:end + 1] == "s" and surface[-1].isalpha() and surface[-1] != "s":
+                    end += 1
+                after = text[end] if end < len(text) else " "
+                if after.isascii() and after.isalnum():
+                    continue
+            yield i, end, surface
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Longest matches, left to right, without overlaps."""
@@ -603,8 +609,12 @@ class EntitySynonymMapper(Component):
     """Surface forms to canonical values (采茶的活路 → 采茶工; 穩崗補貼 → 稳岗返还), per entity kind.
 
     Rasa's synonyms are global, but 电焊 is a training topic of its own and also a name of the job 电焊工;
-    so a synonym applies to an entity only when its canonical value belongs to that entity's lookup table
-    or annotations. Synonyms whose value belongs to no entity apply to all.
+    so a synonym applies to an entity only when its canonical value is one of that entity's values: in its lookup
+    table or annotations, and not a name of another of its values (电焊 is a name of the job 电焊工, so 焊工 in a
+    job question is 电焊工, in a course question 电焊). Synonyms whose value belongs to no entity apply to all.
+
+    A course named by its trade (采茶的培训, 茶叶加工的班, 保姆培训) is the course topic that shares the most names
+    with the trade's job category (采茶 names both 采茶工 and 采茶技术), else the job category itself.
     """
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
@@ -616,24 +626,31 @@ class EntitySynonymMapper(Component):
             for span in example.entities:
                 if isinstance(span.value, str):
                     owners[normalise(span.value).text].add(span.entity)
-        # 护工 is a job with 养老护理 among its names, and 养老护理 a training with 护工 among its names: of two
-        # values that name each other, a kind takes the one whose names are more of that kind's names.
         names: dict[str, set[str]] = defaultdict(set)
         for name, items in data.lookups.items():
             names[name].update(normalise(item).text for item in items)
         blocks = {normalise(v).text: {normalise(x).text for x in items} for v, items in data.synonyms.items()}
+        values = {normalise(v).text: v for v in data.synonyms}
 
         def share(value: str, kind: str) -> float:
             return len(blocks[value] & names[kind]) / max(len(blocks[value]), 1)
 
+        def canonical(kind: str) -> set[str]:
+            """The kind's values: not a name of another of its values (电焊 of 电焊工), unless the two name each
+            other and it has more of the kind's names (护工 is a job with 养老护理 among its names, 养老护理 a
+            training with 护工 among its names)."""
+            mine = [v for v in blocks if kind in owners.get(v, ())]
+            return {v for v in mine if not any(
+                v in blocks[other] and not (other in blocks[v] and share(v, kind) >= share(other, kind))
+                for other in mine if other != v)}
+
+        kinds_of = {kind for kinds in owners.values() for kind in kinds}
+        values_of = {kind: canonical(kind) for kind in kinds_of}
         self.maps: dict[str, dict[str, str]] = defaultdict(dict)
         for value, surfaces in data.synonyms.items():
-            canonical = normalise(value).text
-            kinds = owners.get(canonical) or {"*"}
-            for kind in kinds:
-                rivals = [other for other in blocks[canonical] if other != canonical and canonical in blocks.get(
-                    other, ()) and kind in owners.get(other, ())]
-                if any(share(other, kind) > share(canonical, kind) for other in rivals):
+            key = normalise(value).text
+            for kind in owners.get(key) or {"*"}:
+                if kind != "*" and key not in values_of[kind]:
                     continue
                 for surface in surfaces:
                     self.maps[kind][normalise(surface).text] = value
@@ -642,11 +659,31 @@ class EntitySynonymMapper(Component):
                 if isinstance(span.value, str) and span.value != span.text:
                     self.maps[span.entity].setdefault(normalise(span.text).text, span.value)
         self.maps = dict(self.maps)
+        self.course_of_trade: dict[str, str] = {}
+        for trade in values_of.get("job_category", ()):
+            called = blocks[trade] | {trade}
+            shared = {topic: len(called & (blocks[topic] | {topic})) for topic in values_of.get("training", ())}
+            best = max(shared, key=lambda topic: (shared[topic], topic), default=None)
+            if best is not None and shared[best]:
+                self.course_of_trade[values[trade]] = values[best]
+
+    def _course(self, surface: str) -> str:
+        """The course topic a training entity names: its own synonym, else the course of the trade it names (保姆 →
+        家政 → 家政服务); a value that is itself a name of another course (家政) becomes that course."""
+        own = self.maps.get("training", {})
+        value = own.get(surface)
+        if value is None:
+            trade = self.maps.get("job_category", {}).get(surface, surface)
+            value = self.course_of_trade.get(trade, self.maps.get("*", {}).get(surface, trade))
+        value = self.course_of_trade.get(value, value)
+        return own.get(value, value)
 
     def process(self, message: Message) -> None:
         general = self.maps.get("*", {})
         for entity in message.entities:
-            if isinstance(entity.value, str):
+            if entity.entity == "training" and isinstance(entity.value, str):
+                entity.value = self._course(entity.value)
+            elif isinstance(entity.value, str):
                 own = self.maps.get(entity.entity, {})
                 entity.value = own.get(entity.value, general.get(entity.value, entity.value))
 
