@@ -113,6 +113,7 @@ _FILLER_WORDS = (
     "哪一个", "哪一家", "哪个", "哪家", "哪份", "哪种", "哪样", "哪里", "哪儿",  # choosing: "哪个工资高"
     "里面", "里头", "当中", "中间", "其中",  # among them: "保安里面哪个工资最高"
     "这方面", "方面", "相关",  # "有茶叶加工方面的培训吗"
+    "推荐", "几个", "几份", "看下", "看一看",  # "帮我推荐几个工资高的"
     "what about", "how about", "and", "any", "anything", "with", "the", "a", "an", "is", "are", "there", "please",
     "do", "does", "i", "me", "my", "need", "to", "of", "for", "in", "at", "on", "one", "ones", "some", "show",
     "or", "those", "these", "them", "it", "only", "just", "ok", "okay", "then", "also", "have", "has", "you",

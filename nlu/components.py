@@ -19,7 +19,7 @@ from nlu.ages import find_ages
 from nlu.boundaries import Cut, WordBoundaries
 from nlu.dates import find_dates
 from nlu.normalise import Normalised, normalise
-from nlu.orders import find_orders
+from nlu.orders import find_orders, find_pay_questions
 from nlu.ordinals import find_ordinals
 from nlu.rasa_format import TrainingData
 from nlu.salary import find_salaries, pay_context
@@ -552,7 +552,8 @@ class CueEntityExtractor(Component):
     Longest matches, skipping what another extractor already named (社保补贴 stays a policy). Booking a number of
     seats (订两个位子, 要3张票) is an `act` whatever the number, not a question about seats. An order by pay or
     by distance is a combination of word classes rather than a list of phrases (工资最高, 钱多点, 待遇最好,
-    "pays the most", 离家最近: nlu/orders.py), found before the tables."""
+    "pays the most", 离家最近: nlu/orders.py), found before the tables; so is a question about pay (工资高不高,
+    待遇咋样: the attribute pay)."""
 
     defaults: ClassVar[dict[str, Any]] = {"entities": tuple(e for e in CUE_ENTITIES if e != "ordinal"),
                                           "min_length": 2}
@@ -568,11 +569,18 @@ class CueEntityExtractor(Component):
                     booking = FoundEntity("act", m.group(0), m.start(), m.end(), "CueEntityExtractor")
                     message.entities.append(booking)
                     taken.append(booking)
+        # Pay asked about or asked for is read around what other extractors named: in 采茶工钱高的 the job takes 工,
+        # the order is 钱高.
+        outside = list(message.norm.text)
+        for entity in taken:
+            outside[entity.start:entity.end] = " " * (entity.end - entity.start)
+        if "attribute" in self.config["entities"]:
+            for start, end in find_pay_questions("".join(outside)):
+                if not _overlaps(taken, start, end):
+                    found = FoundEntity("attribute", "pay", start, end, "CueEntityExtractor")
+                    message.entities.append(found)
+                    taken.append(found)
         if "order" in self.config["entities"]:
-            # Read around what other extractors named: in 采茶工钱高的 the job takes 工, the order is 钱高.
-            outside = list(message.norm.text)
-            for entity in taken:
-                outside[entity.start:entity.end] = " " * (entity.end - entity.start)
             for order in find_orders("".join(outside)):
                 if not _overlaps(taken, order.start, order.end):
                     found = FoundEntity("order", order.value, order.start, order.end, "CueEntityExtractor")

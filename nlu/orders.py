@@ -6,7 +6,7 @@ the phrases are their combinations — a word for pay (工资, 工钱, 收入, �
 a word for "more" (高, 多, 好 …), maybe a tail (点, 一点, 些); or the other way round (最高的工资, 高薪); or
 earning verbs (挣得多, 最赚钱). Works on normalised text (simplified, lower case). What is not an order: pay
 asked about (工资多少, 工资好多, 工资高不高), pay compared with an amount (工资高于5000: a salary), pay that is low
-(工资不高, 最低工资).
+(工资不高, 最低工资); how much something pays is asked (工资高不高, 待遇咋样) with `find_pay_questions`.
 
 The word classes are public: flows/free_text.py keeps them out of the words a search looks for.
 """
@@ -52,14 +52,16 @@ _MUCH = r"多(?![少久长大高不没于过])"
 _HIGHER = rf"(?:{_DEGREE}\s*)?{_MORE}(?:\s*{_TAIL})?"
 _CHINESE_PAY: tuple[re.Pattern[str], ...] = (
     # 工资最高, 钱多点, 待遇好一些, 工资给得高, 钱给的多, 工资哪家最高, 工资能高点, 收入比较可观
-    re.compile(rf"{_PAY}\s*(?:{_WHICH}\s*)?(?:(?:{_GIVE}|{_EARN})\s*[得的]\s*)?(?:[能要会]\s*)?{_HIGHER}"),
+    re.compile(rf"{_PAY}\s*(?:{_WHICH}\s*)?(?:(?:{_GIVE}|{_EARN})\s*[得的]\s*)?(?:(?:能不能|可不可以|可以|[能要会])\s*)?"
+               rf"{_HIGHER}"),
     # 最高的工资, 更高工资, 高薪, 高收入, 更好的待遇, 更多的钱 (很多工资 is a lot of it: 还有很多工资没给)
     re.compile(rf"(?:{_DEGREE}\s*(?:高|好)\s*的?|(?:最|更加|更)\s*多\s*的?|高|好)\s*{_PAY_BEHIND}"
                rf"|(?:最|更加|更)\s*(?:高|多|好)\s*的?\s*钱"),
-    # 挣得多, 赚钱多, 挣钱最多, 赚得更多, 能挣多点, 多挣点钱, 最赚钱, 最能挣钱; 给得多, 给钱最多, 开的最高
+    # 挣得多, 赚钱多, 挣钱最多, 赚得更多, 能挣多点, 多挣点钱, 最赚钱, 最能挣钱; 给得多, 给钱最多, 开的最高; 来钱快
     re.compile(rf"{_GIVE}\s*(?:钱\s*)?(?:[得的]\s*)?(?:{_DEGREE}\s*)?(?:{_MUCH}|高(?![不没于过]))(?:\s*{_TAIL})?"
                rf"|(?:能\s*)?{_EARN}\s*(?:钱\s*)?(?:[得的]\s*)?(?:{_DEGREE}\s*)?{_MUCH}(?:\s*{_TAIL})?"
-               rf"|{_MUCH}\s*{_EARN}\s*(?:{_TAIL}\s*)?钱|{_DEGREE}\s*(?:能\s*)?{_EARN}\s*钱"),
+               rf"|{_MUCH}\s*{_EARN}\s*(?:{_TAIL}\s*)?钱|{_DEGREE}\s*(?:能\s*)?{_EARN}\s*钱"
+               rf"|(?:{_EARN}|来)\s*钱\s*(?:{_DEGREE}\s*)?快"),  # 来钱快, 挣钱最快
     # 按工资排, 按工资高低排序, 工资从高到低
     re.compile(rf"(?:按|按照|根据)\s*{_PAY}\s*(?:高低|多少)?\s*(?:来\s*)?(?:排序|排列|排)"
                rf"|{_PAY}\s*(?:从|由)\s*(?:高到低|多到少)(?:\s*(?:来\s*)?(?:排序|排列|排))?"),
@@ -88,6 +90,17 @@ _UP_FRONT = re.compile(r"\s*的?\s*(?:排|放)\s*(?:在\s*)?(?:前面|前头|前
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     *((p, "pay") for p in (*_CHINESE_PAY, *_ENGLISH_PAY)), *((p, "near") for p in _NEAR),
 )
+
+
+# Asking about pay itself — 工资高不高, 钱多不多, 待遇怎么样, 工钱好多 — is a question about what was shown (the
+# `attribute` pay), not an order and not unpaid wages.
+_PAY_ASKED = re.compile(rf"{_PAY}\s*(?:{_WHICH}\s*)?(?:高不高|多不多|好不好|高吗|多吗|咋样|怎么样|怎样|如何|咋个样|多少|"
+                        rf"好多|有多少|有好多|是多少|是好多|几多)")
+
+
+def find_pay_questions(text: str) -> list[tuple[int, int]]:
+    """The [start, end) spans of normalised `text` that ask how much something pays (工资高不高, 待遇咋样)."""
+    return [m.span() for m in _PAY_ASKED.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -130,9 +143,10 @@ def comparisons(words: Sequence[str]) -> list[bool]:
 
 def is_pay_word(word: str) -> bool:
     """A word about pay or earning (工资, 收入, 月薪, 挣钱, 高薪): pay is a salary or an order, never searched text."""
-    return word in PAY_NOUNS or word in _EARNING or word[:2] in PAY_NOUNS and word[2:] in GRADABLE
+    return word in PAY_NOUNS or word in _EARNING or (word[:2] in PAY_NOUNS or word[:2] in _EARNING) and word[2:] in (
+        GRADABLE | {"快"})
 
 
 _RANKING = frozenset({"排序", "排列", "排前", "排前面", "前面", "顺序", "高低", "从高到低", "由高到低", "多少", "超过",
-                      "不到", "以内"})
+                      "不到", "以内", "排名", "排行", "靠前", "最前"})
 _EARNING = frozenset({"挣钱", "赚钱", "挣得", "赚得", "能挣", "能赚", "高薪", "挣", "赚", "钱多", "钱少"})

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from nlu.orders import PAY_NOUNS
+
 # Cues read the normalised text (simplified, lower case, numerals as digits) right before and after the name.
 _BEFORE: dict[str, str] = {
     "training": r"(?:学|学习|教|教人|教我|培训|考|学门|学个|学点|\blearn|\blearning|\bstudy|\bstudying"
@@ -30,8 +32,8 @@ _BEFORE: dict[str, str] = {
 _AFTER: dict[str, str] = {
     "training": r"^\s*(?:方面|相关)?\s*的?\s*(?:培训|班|课|技术|技能|证书?|手艺)|^\s*(?:courses?|class(?:es)?|training|lessons?)\b",
     "job_category": r"^\s*(?:场|厂|公司|店)?\s*(?:(?:的|里|上|方面的?)\s*)?(?:还|也|都|有|哪个|哪家|哪里)?\s*(?:活|工作|"
-                    r"岗位|职位|工人|师傅|招|要人|缺人|公司|厂|这行|行业|要不要|有没有|有没得|一个月|一天|月薪|工资|工钱|"
-                    r"钱|收入|待遇|薪水|上班|干活|做事|打工)"
+                    r"岗位|职位|工人|师傅|招|要人|缺人|公司|厂|这行|行业|要不要|有没有|有没得|一个月|一天|"
+                    + "|".join(sorted(PAY_NOUNS, key=len, reverse=True)) + r"|上班|干活|做事|打工)"
                     r"|^\s*的\s*(?:吗|嘛|呢|有没有|有没得)|^\s*我?\s*(?:也|都)?会",
     "location": r"^\s*(?:镇|乡|村|市|县|区|那边|这边|那头|附近|本地|一带|周边|城|的活|的工作|的岗位|打工|上班|的车)",
     "policy": r"^\s*的?\s*(?:补贴|补助|政策|待遇|标准|怎么申请|申请|怎么领|领取|条件)",

@@ -299,6 +299,18 @@ class TestAskingForTheBetterPaid:
         assert await count(assistant, Case) == 0
         assert {n: SIMPLIFIED.convert(title) for n, title in numbered(chat).items()} == expected
 
+    @pytest.mark.parametrize("then", ["工资高不高", "工資高嗎", "钱多不多", "收入咋样"])
+    async def test_asking_how_well_they_pay_answers_for_the_list_and_opens_no_case(self, assistant: Assistant,
+                                                                                  then: str) -> None:
+        chat = private(assistant)
+        await chat.say("有没有采茶的工作")
+        titles = numbered(chat)
+        await chat.say(then)
+        assert chat.handled_as == "job_search" and "12333" not in chat.text()
+        assert await count(assistant, Case) == 0
+        text = SIMPLIFIED.convert(chat.text())
+        assert all(title in text for title in titles.values()) and "元/天" in text
+
     @pytest.mark.parametrize("question", ["钱最多的", "待遇最好的", "工資最高", "哪个工资高", "highest pay"])
     async def test_said_alone_it_is_a_search_sorted_by_pay(self, assistant: Assistant, question: str) -> None:
         expected = await self._reference(assistant, "工资高点的")

@@ -62,6 +62,11 @@ class TestPayOrder:
     def test_asking_about_pay_or_low_pay_is_no_order(self, nlu: NLU, text: str) -> None:
         assert "pay" not in nlu.parse(text, today=TODAY).values("order"), text
 
+    @pytest.mark.parametrize("text", ["工资高不高", "那个钱多不多", "待遇好不好", "工資高嗎", "收入咋样", "工钱好多"])
+    def test_asking_how_well_it_pays_is_a_question_about_pay(self, nlu: NLU, text: str) -> None:
+        parse = nlu.parse(text, today=TODAY)
+        assert parse.values("attribute") == ["pay"] and "pay" not in parse.values("order"), text
+
     @pytest.mark.parametrize(("text", "value"), [("离家最近的", "near"), ("离我近一点的采茶活", "near"),
                                                   ("closest to home", "near"), ("钱多事少离家近", "pay")])
     def test_nearness_as_a_comparison_is_an_order_too(self, nlu: NLU, text: str, value: str) -> None:
@@ -121,7 +126,8 @@ class TestComparisonsAreNotSearched:
         ("text", "words"),
         [("最轻松的纺织厂", ("纺织",)), ("比较稳定一点的印染厂", ("印染",)), ("哪家印染厂收入最高", ("印染",)),
          ("薪酬高一点的纺织厂", ("纺织",)), ("月薪更高的印染厂", ("印染",)), ("赚钱多的纺织厂，按工资排序", ("纺织",)),
-         ("报酬好些的景点工作", ("景点",))],
+         ("报酬好些的景点工作", ("景点",)), ("有没有其他好点的印染厂", ("印染",)), ("排名靠前的纺织厂", ("纺织",)),
+         ("赚钱快的印染厂", ("印染",)), ("最新发布的纺织厂", ("纺织",)), ("哪个老板的纺织厂工资高", ("纺织",))],
     )
     def test_only_the_words_naming_the_work_are_searched(self, text: str, words: tuple[str, ...]) -> None:
         from flows.free_text import search_words
