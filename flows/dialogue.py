@@ -23,7 +23,9 @@ Right after a wage-arrears or hand-off case is opened, more of the same (or word
 to that case for its secretary rather than opening another.
 
 An elliptical job cue with no context ("工资高点的", classified as wage_arrears for its 工资; "钱最多的活",
-"which job pays the most") is a job search.
+"which job pays the most") is a job search. A message that names a course and nothing but the training topic's
+words ("有没得采茶的班", "any tea picking courses?", which the classifier may call a job search for its 有没得…的)
+is a training question, in any context.
 """
 
 from __future__ import annotations

@@ -26,8 +26,6 @@ EARN_VERBS = ("挣", "赚")
 DEGREES = ("最最", "最", "更加", "更", "比较", "较", "稍微", "稍", "相对", "还要", "挺", "很", "蛮", "特别", "非常")
 # Words a degree or a tail ranks (高一点, 最近, 更轻松): with one, a comparison, not a thing sought.
 GRADABLE = frozenset("高 多 好 低 少 近 远 快 慢 新 大 小 贵 累 忙 闲 长 短 早 晚 轻松 便宜 稳定 划算 实惠 舒服 辛苦".split())
-# "More" for pay: high, much, good, generous.
-MORE = ("高", "多", "好", "优厚", "丰厚", "可观", "不错", "优")
 # A softening tail (高点, 多一些).
 TAILS = ("一点儿", "一点", "一些", "点儿", "点", "些")
 # How pay is handed out: 给得多, 开得高, 发得多.
@@ -45,8 +43,8 @@ _DEGREE, _TAIL, _GIVE, _WHICH, _EARN = _alt(DEGREES), _alt(TAILS), _alt(GIVE_VER
 _PAY = "(?:" + "|".join([re.escape(w) for w in sorted(PAY_NOUNS, key=len, reverse=True) if w != "钱"]
                         + ["(?<![价车票学路饭房本花存借赔押罚])钱"]) + ")"
 _PAY_BEHIND = "(?:工资|工钱|薪水|薪资|薪酬|薪|收入|待遇|报酬|工价)"  # pay words an adjective goes before (高薪)
-# 多 in 多少/多久/多长/多大/多高 asks how much; 好 in 好多/好久/好少 too (Sichuanese); A不A (高不高) and 没 ask; 高于 /
-# 多过 compare with an amount.
+# "More" for pay (high, much, good, generous). 多 in 多少/多久/多长/多大/多高 asks how much; 好 in 好多/好久/好少 too
+# (Sichuanese); A不A (高不高) and 没 ask; 高于 / 多过 compare with an amount.
 _MORE = r"(?:高(?![不没于过])|多(?![少久长大高不没于过])|好(?![多久少不没])|优厚|丰厚|可观|不错|优(?![先惠势]))"
 _MUCH = r"多(?![少久长大高不没于过])"
 _HIGHER = rf"(?:{_DEGREE}\s*)?{_MORE}(?:\s*{_TAIL})?"
@@ -143,8 +141,7 @@ def comparisons(words: Sequence[str]) -> list[bool]:
 
 def is_pay_word(word: str) -> bool:
     """A word about pay or earning (工资, 收入, 月薪, 挣钱, 高薪): pay is a salary or an order, never searched text."""
-    return word in PAY_NOUNS or word in _EARNING or (word[:2] in PAY_NOUNS or word[:2] in _EARNING) and word[2:] in (
-        GRADABLE | {"快"})
+    return word in PAY_NOUNS or word in _EARNING or (word[:2] in PAY_NOUNS or word[:2] in _EARNING) and word[2:] in GRADABLE
 
 
 _RANKING = frozenset({"排序", "排列", "排前", "排前面", "前面", "顺序", "高低", "从高到低", "由高到低", "多少", "超过",
