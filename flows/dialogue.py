@@ -22,7 +22,10 @@ conversation state row (a person's group context is separate from their private 
 Right after a wage-arrears or hand-off case is opened, more of the same (or words the NLU does not follow) add
 to that case for its secretary rather than opening another.
 
-An elliptical job cue with no context ("工资高点的", classified as wage_arrears for its 工资) is a job search.
+An elliptical job cue with no context ("工资高点的", classified as wage_arrears for its 工资; "钱最多的活",
+"which job pays the most") is a job search. A message that names a course and nothing but the training topic's
+words ("有没得采茶的班", "any tea picking courses?", which the classifier may call a job search for its 有没得…的)
+is a training question, in any context.
 """
 
 from __future__ import annotations
@@ -109,20 +112,28 @@ _FILLER_WORDS = (
     "一点", "一些", "一下", "看看", "东西", "的话", "怎么", "那种", "这种", "哪些", "什么", "啥子", "请问", "帮我",
     "给我", "我想", "我要", "想要", "需要", "要得", "好的", "麻烦", "一样", "不对", "不是", "错了", "搞错",
     "我是说", "我说的是", "我要的是", "我要找的是", "我想找的是", "我找的是",
+    "哪一个", "哪一家", "哪个", "哪家", "哪份", "哪种", "哪样", "哪里", "哪儿",  # choosing: "哪个工资高"
+    "里面", "里头", "当中", "中间", "其中",  # among them: "保安里面哪个工资最高"
+    "这方面", "方面", "相关",  # "有茶叶加工方面的培训吗"
+    "推荐", "几个", "几份", "看下", "看一看",  # "帮我推荐几个工资高的"
     "what about", "how about", "and", "any", "anything", "with", "the", "a", "an", "is", "are", "there", "please",
     "do", "does", "i", "me", "my", "need", "to", "of", "for", "in", "at", "on", "one", "ones", "some", "show",
     "or", "those", "these", "them", "it", "only", "just", "ok", "okay", "then", "also", "have", "has", "you",
     "got", "what", "about", "s", "from", "no", "not", "wrong", "but", "mean", "meant", "left", "held", "that",
-    "will", "can", "could", "would", "ll", "d", "m", "like", "town", "township",
+    "will", "can", "could", "would", "ll", "d", "m", "like", "town", "township", "which", "who", "whichever",
+    "want", "wanna", "looking", "find", "give", "see", "let", "get",
 )
 _FILLER_CHARS = set("的呢吗嘛啊呀哦吧了么喃嘞噻哈咧哇嗯诶哎呗啦咯喔呐滴撒哟嘿有没得还要那这就是我想你们请问也都些点再又在多更呃额啥能可")
 # A yes-no tag closing a question ("能上车不", "有车没得", "要钱不嘛") asks nothing new; 不 elsewhere negates.
 _QUESTION_TAG = re.compile(r"(?:不|没|没得|没有|不嘛|没嘛)[\s?？!！。.~～]*$")
 # A topic's own nouns are not new content within it ("双福镇的活呢" continues a job search; 车 would not).
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    Topic.JOBS: ("工作", "岗位", "活路", "活儿", "活", "事做", "事情", "招工", "招人", "work", "jobs", "job", "positions"),
-    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "开始", "班", "课", "学", "training",
-                     "course", "courses", "class", "start", "starts"),
+    Topic.JOBS: ("工作", "岗位", "活路", "活儿", "活", "事做", "事情", "招工", "招人", "工厂", "厂", "公司", "单位", "老板",
+                 "work", "jobs", "job", "positions", "factory", "factories", "company", "companies", "employer",
+                 "employers", "boss"),
+    Topic.TRAINING: ("培训班", "培训", "课程", "上课", "开课", "开班", "学习", "开始", "班", "课", "学", "教人", "教", "training",
+                     "course", "courses", "class", "classes", "lesson", "lessons", "learn", "learning", "start",
+                     "starts"),
     Topic.BUS: ("专车", "班车", "大巴", "汽车", "车次", "车", "趟", "出发", "发车", "走", "bus", "buses", "coach", "leave"),
     Topic.POLICY: ("政策", "补贴", "policy", "subsidy"),
 }
@@ -349,12 +360,30 @@ def _ordinal(entities: Sequence[Any], context: Context | None, text: str) -> Any
     return None
 
 
+def _only_about(topic: str, text: str, entities: Sequence[Any]) -> bool:
+    """Nothing but the topic's slots, cues and nouns ("钱最多的", "哪个工资高", "which job pays the most" for jobs;
+    "有没得采茶的班", "any welding courses?" for training)."""
+    taken = [e for e in entities if e.entity in CUES or _applicable(e, topic)]
+    return {e.entity for e in entities} <= SLOTS[topic] | CUES and not residual(text, taken, topic)
+
+
+def _course_question(intent: str, text: str, entities: Sequence[Any]) -> str:
+    """The intent of a message naming a course and nothing but the training topic's words ("有没得采茶的班",
+    "茶叶加工的课程有没有", "any tea picking courses?"): a training question (or enrolment), whatever the classifier
+    made of its 有没得…的 — else the intent as it was."""
+    if intent in (TOPIC_INTENT[Topic.TRAINING], ACT_INTENT[Topic.TRAINING]) or not any(
+            e.entity == "training" for e in entities) or not _only_about(Topic.TRAINING, text, entities):
+        return intent
+    return ACT_INTENT[Topic.TRAINING] if intent in ACT_INTENTS else TOPIC_INTENT[Topic.TRAINING]
+
+
 def resolve(parse: Any, context: Context | None, intent: str, *, confident: float = 0.8) -> Resolution:
     """What a message does given the conversation's context (see the module docstring for the rules).
 
     `intent` is the parse's intent after the fallback threshold; `confident` is the confidence at which a
     question about another topic is a new question even when it names an item ("第一个培训什么时候开始")."""
     entities = list(parse.entities)
+    intent = _course_question(intent, parse.text, entities)
     ordinal = _ordinal(entities, context, parse.text)
     if ordinal is not None:  # a 2号 read as an item is not also a date
         entities = [e for e in entities if not (e.entity == "date" and e.start < ordinal.end and ordinal.start < e.end)]
@@ -377,7 +406,7 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
     if context is None:
         if ordinal is not None and ordinal.value != "this" and (act or elliptical):
             return Resolution(Move.REFER, "nlu_fallback", problem="no_list")
-        if elliptical and kinds & JOB_CUES and kinds <= SLOTS[Topic.JOBS] | CUES and intent not in INTENT_TOPIC:
+        if kinds & JOB_CUES and intent not in INTENT_TOPIC and _only_about(Topic.JOBS, parse.text, entities):
             return Resolution(Move.NEW, "job_search")
         return Resolution(Move.NEW, intent)
 

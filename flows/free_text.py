@@ -4,7 +4,8 @@
 with the entities' spans cut out, is split into words (jieba) and stripped of what every question says (有没有,
 的, 活, 工作 …); a generic trailing 厂/公司/店 goes when a word remains; a word after a negation (不要学历) is
 not searched for. Words about who a person is (男的, 女工,
-民族, 户口) are dropped: search never filters on them. A long message gives at most MAX_WORDS words.
+民族, 户口) are dropped: search never filters on them. Nor are words that compare or rank (最高, 更多, 好一点,
+哪家, 排序) or speak of pay (收入, 薪酬, 赚钱): an order or a salary says those (nlu/orders.py holds the classes). A long message gives at most MAX_WORDS words.
 The shelf is written in Chinese: Latin words are searched only as codes postings use (CAD, PLC, C1 — written
 in capitals or with a digit), not ordinary English ("any tea picking jobs" searches no words).
 """
@@ -16,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flows.words import cut
+from nlu.orders import comparisons, is_pay_word
 from storage.search_text import normalise
 
 MAX_WORDS = 6
@@ -31,6 +33,7 @@ STOP_WORDS = frozenset("""
 怎么样 怎样 如何 一个 几个 还要 需要 想要 愿意 喜欢 比较 特别 一般 多点 高点 高 低 大 小 新 老 年纪 年龄 岁数 家 屋头 回家
 今年 已经 快 通知 提醒 订阅 推送 告诉 消息 不要 不用 不需要 无需 没有 不能 不会 不行 不是 能否 是否 可否
 算了 算啦 不对 错了 搞错 搞错了 好吧 那就 换个 换一个 等等 没事 对了 还是算了
+地方 里面 里头 外面 上面 下面 当中 中间 其中 这里 那里 这儿 那儿 老板 老板娘 企业 单位 厂家 其他 其它 别的 发布 新发
 """.split())
 # Who a person is: never searched for, never a filter.
 NOT_A_FILTER = frozenset("""
@@ -78,8 +81,9 @@ def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str,
         if run.isdigit():
             continue
         pieces = cut(run) if not run.isascii() else [run]
+        compared = comparisons(pieces)
         negated = False
-        for piece in pieces:
+        for piece, comparing in zip(pieces, compared, strict=True):
             if piece in NEGATIONS:
                 negated = True  # "不要学历": what is not wanted is not searched for
                 continue
@@ -89,7 +93,8 @@ def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str,
             if run.isascii():
                 keep = piece in codes and piece not in ENGLISH_STOP
             else:
-                keep = len(piece) >= 2 and piece not in _STOP_PIECES and piece not in NOT_A_FILTER
+                keep = len(piece) >= 2 and piece not in _STOP_PIECES and piece not in NOT_A_FILTER and not (
+                    comparing or is_pay_word(piece))
             piece = _trimmed(piece)[:MAX_WORD_LENGTH]
             if keep and piece not in words and not any(piece in w for w in words):
                 words.append(piece)

@@ -61,8 +61,11 @@ TOPIC_OF_CATEGORY = {
 
 
 def wanted_topics(training: Iterable[str], categories: Iterable[str]) -> list[str]:
-    """Topics asked for: named trainings first, then the topics of named job categories, no repeats."""
-    topics = [*training, *(TOPIC_OF_CATEGORY[c] for c in categories if c in TOPIC_OF_CATEGORY)]
+    """Topics asked for: named trainings first (a course named by a trade the NLU knows no course of, 司机培训, is
+    that trade's topic here, else the trade: "no such course" is then said), then the topics of named job
+    categories, no repeats."""
+    topics = [*(TOPIC_OF_CATEGORY.get(t, t) for t in training),
+              *(TOPIC_OF_CATEGORY[c] for c in categories if c in TOPIC_OF_CATEGORY)]
     return list(dict.fromkeys(str(topic) for topic in topics))
 
 

@@ -19,6 +19,7 @@ from nlu.ages import find_ages
 from nlu.boundaries import Cut, WordBoundaries
 from nlu.dates import find_dates
 from nlu.normalise import Normalised, normalise
+from nlu.orders import find_orders, find_pay_questions
 from nlu.ordinals import find_ordinals
 from nlu.rasa_format import TrainingData
 from nlu.salary import find_salaries, pay_context
@@ -341,17 +342,23 @@ class Gazetteer:
         self.lengths = {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
 
     def candidates(self, text: str, i: int) -> Iterator[tuple[int, int, str]]:
-        """The names starting at text[i], longest first (latin names only as whole words)."""
+        """The names starting at text[i], longest first (latin names only as whole words, or with a plural s:
+        "electricians", "welders")."""
         for length in self.lengths.get(text[i], ()):
             surface = text[i:i + length]
             if len(surface) < length or surface not in self.kinds:
                 continue
+            end = i + length
             if surface[0].isascii() and surface[0].isalpha():
                 before = text[i - 1] if i else " "
-                after = text[i + length] if i + length < len(text) else " "
-                if before.isascii() and before.isalnum() or after.isascii() and after.isalnum():
+                if before.isascii() and before.isalnum():
                     continue
-            yield i, i + length, surface
+                if text[end:end + 1] == "s" and surface[-1].isalpha() and surface[-1] != "s":
+                    end += 1
+                after = text[end] if end < len(text) else " "
+                if after.isascii() and after.isalnum():
+                    continue
+            yield i, end, surface
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Longest matches, left to right, without overlaps."""
@@ -540,10 +547,13 @@ class OrdinalExtractor(Component):
 
 class CueEntityExtractor(Component):
     """Words that refine or continue the last question, from the data's lookup tables (nlu/data/dialogue.yml):
-    `order` (工资高点 → pay), `attribute` (要带啥 → requirements), `more` (还有吗).
+    `order` (离家近 → near), `attribute` (要带啥 → requirements), `more` (还有吗).
 
     Longest matches, skipping what another extractor already named (社保补贴 stays a policy). Booking a number of
-    seats (订两个位子, 要3张票) is an `act` whatever the number, not a question about seats."""
+    seats (订两个位子, 要3张票) is an `act` whatever the number, not a question about seats. An order by pay or
+    by distance is a combination of word classes rather than a list of phrases (工资最高, 钱多点, 待遇最好,
+    "pays the most", 离家最近: nlu/orders.py), found before the tables; so is a question about pay (工资高不高,
+    待遇咋样: the attribute pay)."""
 
     defaults: ClassVar[dict[str, Any]] = {"entities": tuple(e for e in CUE_ENTITIES if e != "ordinal"),
                                           "min_length": 2}
@@ -559,6 +569,23 @@ class CueEntityExtractor(Component):
                     booking = FoundEntity("act", m.group(0), m.start(), m.end(), "CueEntityExtractor")
                     message.entities.append(booking)
                     taken.append(booking)
+        # Pay asked about or asked for is read around what other extractors named: in 采茶工钱高的 the job takes 工,
+        # the order is 钱高.
+        outside = list(message.norm.text)
+        for entity in taken:
+            outside[entity.start:entity.end] = " " * (entity.end - entity.start)
+        if "attribute" in self.config["entities"]:
+            for start, end in find_pay_questions("".join(outside)):
+                if not _overlaps(taken, start, end):
+                    found = FoundEntity("attribute", "pay", start, end, "CueEntityExtractor")
+                    message.entities.append(found)
+                    taken.append(found)
+        if "order" in self.config["entities"]:
+            for order in find_orders("".join(outside)):
+                if not _overlaps(taken, order.start, order.end):
+                    found = FoundEntity("order", order.value, order.start, order.end, "CueEntityExtractor")
+                    message.entities.append(found)
+                    taken.append(found)
         for start, end, surface in self.gazetteer.matches(message.norm.text):
             if any(e.start < end and start < e.end for e in taken):
                 continue
@@ -590,8 +617,12 @@ class EntitySynonymMapper(Component):
     """Surface forms to canonical values (采茶的活路 → 采茶工; 穩崗補貼 → 稳岗返还), per entity kind.
 
     Rasa's synonyms are global, but 电焊 is a training topic of its own and also a name of the job 电焊工;
-    so a synonym applies to an entity only when its canonical value belongs to that entity's lookup table
-    or annotations. Synonyms whose value belongs to no entity apply to all.
+    so a synonym applies to an entity only when its canonical value is one of that entity's values: in its lookup
+    table or annotations, and not a name of another of its values (电焊 is a name of the job 电焊工, so 焊工 in a
+    job question is 电焊工, in a course question 电焊). Synonyms whose value belongs to no entity apply to all.
+
+    A course named by its trade (采茶的培训, 茶叶加工的班, 保姆培训) is the course topic that shares the most names
+    with the trade's job category (采茶 names both 采茶工 and 采茶技术), else the job category itself.
     """
 
     def train(self, data: TrainingData, messages: list[Message]) -> None:
@@ -603,24 +634,31 @@ class EntitySynonymMapper(Component):
             for span in example.entities:
                 if isinstance(span.value, str):
                     owners[normalise(span.value).text].add(span.entity)
-        # 护工 is a job with 养老护理 among its names, and 养老护理 a training with 护工 among its names: of two
-        # values that name each other, a kind takes the one whose names are more of that kind's names.
         names: dict[str, set[str]] = defaultdict(set)
         for name, items in data.lookups.items():
             names[name].update(normalise(item).text for item in items)
         blocks = {normalise(v).text: {normalise(x).text for x in items} for v, items in data.synonyms.items()}
+        values = {normalise(v).text: v for v in data.synonyms}
 
         def share(value: str, kind: str) -> float:
             return len(blocks[value] & names[kind]) / max(len(blocks[value]), 1)
 
+        def canonical(kind: str) -> set[str]:
+            """The kind's values: not a name of another of its values (电焊 of 电焊工), unless the two name each
+            other and it has more of the kind's names (护工 is a job with 养老护理 among its names, 养老护理 a
+            training with 护工 among its names)."""
+            mine = [v for v in blocks if kind in owners.get(v, ())]
+            return {v for v in mine if not any(
+                v in blocks[other] and not (other in blocks[v] and share(v, kind) >= share(other, kind))
+                for other in mine if other != v)}
+
+        kinds_of = {kind for kinds in owners.values() for kind in kinds}
+        values_of = {kind: canonical(kind) for kind in kinds_of}
         self.maps: dict[str, dict[str, str]] = defaultdict(dict)
         for value, surfaces in data.synonyms.items():
-            canonical = normalise(value).text
-            kinds = owners.get(canonical) or {"*"}
-            for kind in kinds:
-                rivals = [other for other in blocks[canonical] if other != canonical and canonical in blocks.get(
-                    other, ()) and kind in owners.get(other, ())]
-                if any(share(other, kind) > share(canonical, kind) for other in rivals):
+            key = normalise(value).text
+            for kind in owners.get(key) or {"*"}:
+                if kind != "*" and key not in values_of[kind]:
                     continue
                 for surface in surfaces:
                     self.maps[kind][normalise(surface).text] = value
@@ -629,11 +667,31 @@ class EntitySynonymMapper(Component):
                 if isinstance(span.value, str) and span.value != span.text:
                     self.maps[span.entity].setdefault(normalise(span.text).text, span.value)
         self.maps = dict(self.maps)
+        self.course_of_trade: dict[str, str] = {}
+        for trade in values_of.get("job_category", ()):
+            called = blocks[trade] | {trade}
+            shared = {topic: len(called & (blocks[topic] | {topic})) for topic in values_of.get("training", ())}
+            best = max(shared, key=lambda topic: (shared[topic], topic), default=None)
+            if best is not None and shared[best]:
+                self.course_of_trade[values[trade]] = values[best]
+
+    def _course(self, surface: str) -> str:
+        """The course topic a training entity names: its own synonym, else the course of the trade it names (保姆 →
+        家政 → 家政服务); a value that is itself a name of another course (家政) becomes that course."""
+        own = self.maps.get("training", {})
+        value = own.get(surface)
+        if value is None:
+            trade = self.maps.get("job_category", {}).get(surface, surface)
+            value = self.course_of_trade.get(trade, self.maps.get("*", {}).get(surface, trade))
+        value = self.course_of_trade.get(value, value)
+        return own.get(value, value)
 
     def process(self, message: Message) -> None:
         general = self.maps.get("*", {})
         for entity in message.entities:
-            if isinstance(entity.value, str):
+            if entity.entity == "training" and isinstance(entity.value, str):
+                entity.value = self._course(entity.value)
+            elif isinstance(entity.value, str):
                 own = self.maps.get(entity.entity, {})
                 entity.value = own.get(entity.value, general.get(entity.value, entity.value))
 

@@ -21,7 +21,8 @@ PACKAGE = Path(__file__).resolve().parent
 DEFAULT_DATA = PACKAGE / "data"
 DEFAULT_CONFIG = PACKAGE / "config.yml"
 _CODE_FILES = ("components.py", "engine.py", "normalise.py", "salary.py", "dates.py", "ages.py", "rasa_format.py",
-               "config.yml", "boundaries.py", "senses.py", "spans.py", "lunar.py", "ordinals.py")
+               "config.yml", "boundaries.py", "senses.py", "spans.py", "lunar.py", "ordinals.py",
+               "orders.py")
 
 
 @dataclass

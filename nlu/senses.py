@@ -4,7 +4,8 @@
 快递招人吗 is work, in 我的快递到了没 a parcel. Three rules, in order:
 
 1. A cue next to the name names its kind (学/培训/班 for a training, 找/当/招/的活 for a job, 在/去/镇/附近 for a
-   place, 补贴/政策 for a policy). A job name right before 培训/班/课 names a course, not a job.
+   place, 补贴/政策 for a policy). A job name right before 培训/班/课 ("courses") names the course of that trade,
+   not a job; so does one after 学/教 in a question about training (想学茶叶加工).
 2. A name that can only be a training is not one outside the training intents without a cue (a `training`
    name in a job search is not a training). An everyday word listed as ambiguous for its kind needs a cue, or
    a message about that kind (for a job: a message about work that is little else than the word).
@@ -17,27 +18,35 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from nlu.orders import PAY_NOUNS
+
 # Cues read the normalised text (simplified, lower case, numerals as digits) right before and after the name.
 _BEFORE: dict[str, str] = {
-    "training": r"(?:学|学习|教|培训|考|学门|学个|学点)\s*$",
+    "training": r"(?:学|学习|教|教人|教我|培训|考|学门|学个|学点|\blearn|\blearning|\bstudy|\bstudying"
+                r"|\b(?:courses?|class(?:es)?|training|lessons?)\s+(?:for|in|on|about))\s*$",
     "job_category": r"(?:找|当|做|干|招|聘|应聘|会|学会了|我是|搞|跑|送|当过|做过|干过|改成|换成|改为)\s*"
                     r"(?:个|份|名|一个|一份|点)?\s*$",
     "location": r"(?:在|去|到|住|回|从|离|来|是|往|近)\s*$",
     "policy": r"(?:申请|领|办|拿|享受|有没有|有没得)\s*$",
 }
 _AFTER: dict[str, str] = {
-    "training": r"^\s*的?\s*(?:培训|班|课|技术|技能|证书?|手艺)",
-    "job_category": r"^\s*(?:场|厂|公司|店)?\s*(?:(?:的|里|上|方面的?)\s*)?(?:还|也|都|有)?\s*(?:活|工作|岗位|职位|工人|"
-                    r"师傅|招|要人|缺人|公司|厂|这行|行业|要不要|有没有|有没得|一个月|一天|月薪|工资|上班|干活|做事|打工)"
+    "training": r"^\s*(?:方面|相关)?\s*的?\s*(?:培训|班|课|技术|技能|证书?|手艺)|^\s*(?:courses?|class(?:es)?|training|lessons?)\b",
+    "job_category": r"^\s*(?:场|厂|公司|店)?\s*(?:(?:的|里|上|方面的?)\s*)?(?:还|也|都|有|哪个|哪家|哪里)?\s*(?:活|工作|"
+                    r"岗位|职位|工人|师傅|招|要人|缺人|公司|厂|这行|行业|要不要|有没有|有没得|一个月|一天|"
+                    + "|".join(sorted(PAY_NOUNS, key=len, reverse=True)) + r"|上班|干活|做事|打工)"
                     r"|^\s*的\s*(?:吗|嘛|呢|有没有|有没得)|^\s*我?\s*(?:也|都)?会",
     "location": r"^\s*(?:镇|乡|村|市|县|区|那边|这边|那头|附近|本地|一带|周边|城|的活|的工作|的岗位|打工|上班|的车)",
     "policy": r"^\s*的?\s*(?:补贴|补助|政策|待遇|标准|怎么申请|申请|怎么领|领取|条件)",
 }
-# A job name followed by one of these names a course the lookup tables do not know (保安培训, 开车的班).
-_COURSE_AFTER = re.compile(r"^\s*的?\s*(?:培训|班|课)")
+# A job name followed by one of these names the course of that trade (采茶的培训, 保安培训, 开车的班, welding courses).
+_COURSE_AFTER = re.compile(r"^\s*(?:方面|相关)?\s*的?\s*(?:培训|班|课)|^\s*(?:courses?|class(?:es)?|training|lessons?)\b")
+# 学 after 是 says what the worker learnt (我是学电焊的), not a course wanted.
+_STUDIED = re.compile(r"是\s*学\s*$")
 _BEFORE_RE = {kind: re.compile(p) for kind, p in _BEFORE.items()}
 _AFTER_RE = {kind: re.compile(p) for kind, p in _AFTER.items()}
-REACH = 6  # characters looked at on each side
+# Characters looked at on each side (cues are anchored at the name, so a wider window only gives English cues
+# room: "learning tea picking", "tea picking courses").
+REACH = 12
 
 # The intents in which a kind of entity is the subject (a bare ambiguous word counts only there).
 HOME_INTENTS: dict[str, tuple[str, ...]] = {
@@ -82,13 +91,17 @@ class Senses:
         """The kind of the name at text[start:end] (one of `options`), or None when it is not an entity here."""
         surface = text[start:end]
         cued = [k for k in options if has_cue(text, start, end, k)]
-        if options == ["job_category"] and _COURSE_AFTER.search(text[end:end + REACH]):
-            return None
+        before = text[max(0, start - REACH):start]
+        learning = bool(_BEFORE_RE["training"].search(before)) and not _STUDIED.search(before)
+        if options == ["job_category"] and (_COURSE_AFTER.search(text[end:end + REACH]) or learning):
+            # 采茶的培训, 茶叶加工的班, 想学茶叶加工, "tea picking courses": the course of that trade, valued by the
+            # course topic sharing a name with the trade (EntitySynonymMapper).
+            return "training"
         if "training" in cued:
-            # 电焊培训 is a course wherever it is said; 学电焊 is one in a question about training, but in
-            # 我是学电焊的 asked in a job search it is the trade the worker learnt.
+            # 电焊培训 and 想学电焊 are a course wherever they are said; 学电焊 is one in a question about training,
+            # but in 我是学电焊的 asked in a job search it is the trade the worker learnt.
             if _AFTER_RE["training"].search(text[end:end + REACH]) or intent in self.home_intents["training"] \
-                    or options == ["training"]:
+                    or options == ["training"] or learning:
                 return "training"
             cued.remove("training")
         if len(cued) == 1:

@@ -262,6 +262,64 @@ class TestFollowUps:
         assert "为您找到" in chat.text() or "采茶" in chat.text() and "個" not in chat.text()
 
 
+class TestAskingForTheBetterPaid:
+    """However "the better paid first" is said — a superlative or a comparative, in either script or in English,
+    alone or around the trade — the search is the one "工资高点的" gives: sorted by pay, the trade kept, and none
+    of those words searched for as text."""
+
+    async def _reference(self, assistant: Assistant, question: str) -> dict[int, str]:
+        reference = private(assistant, user="reference")
+        await reference.say(question)
+        assert "工资高的排前面" in reference.text() and "“" not in reference.text()
+        return numbered(reference)
+
+    @pytest.mark.parametrize(
+        "question",
+        ["工资最高的采茶工作", "采茶的活哪个钱最多", "待遇最好的采茶工", "收入高一点的采茶活路", "工資最高的採茶工作",
+         "哪个采茶的工资高", "最赚钱的采茶活", "which tea picking job pays the most", "best paid tea picking jobs"],
+    )
+    async def test_the_trade_sorted_by_pay(self, assistant: Assistant, question: str) -> None:
+        expected = await self._reference(assistant, "有没有采茶的工作，工资高点的")
+        chat = private(assistant)
+        await chat.say(question)
+        assert chat.handled_as == "job_search" and "12333" not in chat.text()
+        text = SIMPLIFIED.convert(chat.text())
+        assert ("采茶工" in text or "tea" in text) and "“" not in text and '"' not in text
+        assert "工资高的排前面" in text or "highest pay first" in text
+        assert {n: SIMPLIFIED.convert(title) for n, title in numbered(chat).items()} == expected
+
+    @pytest.mark.parametrize("then", ["哪个工资最高", "钱最多的呢", "待遇最好的", "收入高些的有没得", "哪個錢最多",
+                                      "which pays the most?"])
+    async def test_after_a_search_it_sorts_the_list_by_pay(self, assistant: Assistant, then: str) -> None:
+        expected = await self._reference(assistant, "有没有采茶的工作，工资高点的")
+        chat = private(assistant)
+        await chat.say("有没有采茶的工作")
+        await chat.say(then)
+        assert chat.handled_as == "job_search" and "12333" not in chat.text()
+        assert await count(assistant, Case) == 0
+        assert {n: SIMPLIFIED.convert(title) for n, title in numbered(chat).items()} == expected
+
+    @pytest.mark.parametrize("then", ["工资高不高", "工資高嗎", "钱多不多", "收入咋样"])
+    async def test_asking_how_well_they_pay_answers_for_the_list_and_opens_no_case(self, assistant: Assistant,
+                                                                                  then: str) -> None:
+        chat = private(assistant)
+        await chat.say("有没有采茶的工作")
+        titles = numbered(chat)
+        await chat.say(then)
+        assert chat.handled_as == "job_search" and "12333" not in chat.text()
+        assert await count(assistant, Case) == 0
+        text = SIMPLIFIED.convert(chat.text())
+        assert all(title in text for title in titles.values()) and "元/天" in text
+
+    @pytest.mark.parametrize("question", ["钱最多的", "待遇最好的", "工資最高", "哪个工资高", "highest pay"])
+    async def test_said_alone_it_is_a_search_sorted_by_pay(self, assistant: Assistant, question: str) -> None:
+        expected = await self._reference(assistant, "工资高点的")
+        chat = private(assistant)
+        await chat.say(question)
+        assert chat.handled_as == "job_search" and "“" not in chat.text()
+        assert {n: SIMPLIFIED.convert(title) for n, title in numbered(chat).items()} == expected
+
+
 class TestReferences:
     @pytest.mark.parametrize(
         ("text", "number"),

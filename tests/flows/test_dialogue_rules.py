@@ -140,6 +140,29 @@ class TestRefinements:
         criteria, _ = refine("training", {"training": ["采茶技术"]}, [E("job_category", "制茶工")])
         assert criteria == {"job_category": ["制茶工"]}
 
+    @pytest.mark.parametrize("context", [None, "jobs"])
+    def test_a_course_and_nothing_else_is_a_training_question(self, context: str | None) -> None:
+        """The classifier reads 有没得…的 as a job search; a message that only names a course is about training."""
+        message = parse("有没得采茶的班", "job_search", 1.0, training=("采茶", "采茶技术"))
+        result = resolve(message, jobs() if context else None, "job_search")
+        assert result.move is Move.NEW and result.intent == "training_question"
+        english = parse("any tea picking courses?", "job_search", 0.55, training=("tea picking", "采茶技术"))
+        assert resolve(english, None, "job_search").intent == "training_question"
+
+    def test_a_course_after_courses_refines_the_catalogue(self) -> None:
+        message = parse("电焊的课程呢", "job_search", 0.99, training=("电焊", "电焊"))
+        result = resolve(message, COURSES, "job_search")
+        assert result.move is Move.REFINE and result.criteria == {"training": ["电焊"]}
+
+    def test_a_course_in_a_job_question_leaves_it_a_job_search(self) -> None:
+        message = parse("电焊培训过的，有没有电焊工的活", "job_search", 0.99, training=("电焊培训", "电焊"),
+                        job_category=("电焊工", "电焊工"))
+        assert resolve(message, None, "job_search").intent == "job_search"
+
+    def test_enrolling_in_a_course_stays_an_enrolment(self) -> None:
+        message = parse("报采茶的班", "job_apply", 0.9, act=("报", "act"), training=("采茶", "采茶技术"))
+        assert resolve(message, None, "job_apply").intent == "training_enroll"
+
     def test_what_the_nlu_cannot_place_after_a_policy_is_asked_about_it(self) -> None:
         read = Context("policy", {}, NOW, Shown("policy", ("创业担保贷款",), 1), focus="创业担保贷款")
         assert resolve(parse("现在还能申请不", "nlu_fallback", 0.45), read, "nlu_fallback").intent == "policy_question"

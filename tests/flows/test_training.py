@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from opencc import OpenCC
 from sqlalchemy import func, select
 
 from bot.harness import Conversation
@@ -79,10 +80,60 @@ class TestTopics:
             ([], ["护工", "司机"], ["养老护理", "挖掘机驾驶"]),
             (["电工"], ["电工"], ["电工"]),
             ([], ["导游"], []),
+            (["司机"], [], ["挖掘机驾驶"]),  # a course named by a trade the NLU knows no course of: 司机培训
+            (["保安"], [], ["保安"]),  # … nor the bureau: "no such course" is said, then the others
         ],
     )
     def test_named_trainings_and_job_categories_become_topics(self, training, categories, expected) -> None:
         assert wanted_topics(training, categories) == expected
+
+
+SIMPLIFIED = OpenCC("t2s")
+COURSE_TITLES = {
+    "采茶技术": "春茶采摘技术培训", "制茶技术": "竹叶青制茶技术培训", "电焊": "电焊工培训班", "家政服务": "家政服务员培训班",
+    "养老护理": "养老护理员培训班", "挖掘机驾驶": "挖掘机驾驶培训班", "厨师": "川菜厨师培训班",
+}
+
+
+class TestCoursesNamedByTheirTrade:
+    """A course question naming a trade (采茶, 茶叶加工, 电焊, 保姆 …), in either script or in English, lists that
+    trade's courses, with the real NLU: the trade reaches the `training` entity the catalogue is filtered by."""
+
+    @pytest.fixture
+    async def catalogue(self, sqlite_db: Database, trained_nlu) -> Assistant:  # type: ignore[no-untyped-def]
+        for day, (topic, title) in enumerate(COURSE_TITLES.items(), start=3):
+            await add_training(sqlite_db, title, topic, NOW + timedelta(days=day))
+        return Assistant(sqlite_db, trained_nlu)
+
+    @pytest.mark.parametrize(
+        ("question", "topic"),
+        [
+            ("有没有采茶的培训", "采茶技术"),
+            ("有沒有採茶的培訓", "采茶技术"),
+            ("有没得茶叶加工的班", "制茶技术"),
+            ("炒茶的课程有没有", "制茶技术"),
+            ("电焊的课有没有", "电焊"),
+            ("any welding courses?", "电焊"),
+            ("保姆培训有吗", "家政服务"),
+            ("where can I learn housekeeping", "家政服务"),
+            ("有没有教人养老护理的", "养老护理"),
+            ("挖掘机的培训班有没得", "挖掘机驾驶"),
+            ("is there a tea processing class", "制茶技术"),
+            ("想学摘茶叶", "采茶技术"),
+        ],
+    )
+    async def test_lists_that_trades_courses(self, catalogue: Assistant, question: str, topic: str) -> None:
+        chat = Conversation(catalogue, user_id="u1", now=NOW)
+        await chat.say(question)
+        assert chat.handled_as == "training_question"
+        text = SIMPLIFIED.convert(chat.text())  # a traditional-character question is answered in traditional
+        assert [title for title in COURSE_TITLES.values() if title in text] == [COURSE_TITLES[topic]]
+
+    async def test_a_trade_without_a_course_says_so_and_shows_the_others(self, catalogue: Assistant) -> None:
+        chat = Conversation(catalogue, user_id="u1", now=NOW)
+        await chat.say("有没有保安的培训")
+        assert chat.handled_as == "training_question" and "没有“保安”" in chat.text()
+        assert all(title in chat.text() for title in list(COURSE_TITLES.values())[:5])
 
 
 class TestCatalogue:
