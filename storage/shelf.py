@@ -37,6 +37,17 @@ GIN_INDEX = "ix_posting_search"
 SQLITE_PAY_ORDER_INDEX = "ix_shelf_pay_order"
 SQLITE_PAY_ORDER = (f"CREATE INDEX IF NOT EXISTS {SQLITE_PAY_ORDER_INDEX} ON posting (id, monthly_pay, created_at) "
                     "WHERE listed")
+# SQLite: a page of a question without words, in pay order, is read from one of two covering indexes in that order
+# (storage/queries/search.py `by_pay_figure`): by category, or over the whole shelf; each holds every column such a
+# question filters on, so a page reads index entries of the pay figures it shows and no posting row
+_PAY_WALK_COLUMNS = "monthly_pay, created_at, id, township, city, province, attribute_mask, age_min, age_max"
+SQLITE_PAY_CATEGORY_INDEX = "ix_shelf_pay_category"
+SQLITE_PAY_WALK_INDEX = "ix_shelf_pay_walk"
+SQLITE_PAY_WALKS = (
+    f"CREATE INDEX IF NOT EXISTS {SQLITE_PAY_CATEGORY_INDEX} ON posting (job_category, {_PAY_WALK_COLUMNS}) "
+    "WHERE listed",
+    f"CREATE INDEX IF NOT EXISTS {SQLITE_PAY_WALK_INDEX} ON posting ({_PAY_WALK_COLUMNS}, job_category) WHERE listed",
+)
 # PostgreSQL keeps the tokens as a stored tsvector too (a generated column, outside the SQLAlchemy metadata):
 # the GIN index is built on it, and checking a row against a query reads it instead of re-splitting the text.
 PG_DOCUMENT = "search_document"
@@ -186,11 +197,23 @@ PG_FACET_INDEXES = {
 }
 
 
+# PostgreSQL: a page of a category's postings in pay order reads the pay figures it shows from this index
+# (storage/queries/search.py `by_pay_figure`), where the planner, guessing pay and category independent, would walk
+# the whole shelf's pay index down to a low-paid trade
+PG_PAY_CATEGORY_INDEX = "ix_shelf_category_pay"
+_PG_PAY_CATEGORY_KEYS = ("job_category", "monthly_pay", "created_at", "id")
+PG_PAY_CATEGORY = (
+    f"CREATE INDEX IF NOT EXISTS {PG_PAY_CATEGORY_INDEX} ON posting ({', '.join(_PG_PAY_CATEGORY_KEYS)}) "
+    f"INCLUDE ({', '.join(c for c in _FACETS if c not in _PG_PAY_CATEGORY_KEYS)}) WHERE listed"
+)
+
+
 # Columns of the models that the triggers above set after a row is written (a row read back may differ there).
 KEPT_BY_TRIGGERS = frozenset({"posting.listed"})
 
 # Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
-OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX, *PG_FACET_INDEXES}
+OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX, SQLITE_PAY_CATEGORY_INDEX,
+                     SQLITE_PAY_WALK_INDEX, PG_PAY_CATEGORY_INDEX, *PG_FACET_INDEXES}
                     | {f"{FTS_TABLE}_{s}" for s in ("data", "idx", "config", "docsize", "content")})
 
 
@@ -241,6 +264,7 @@ def _pg_statements(counts: bool = True) -> list[str]:
         "STORED",
         f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON posting USING gin ({PG_DOCUMENT}) WHERE listed",
         *(_facet_index(name, lead) for name, lead in PG_FACET_INDEXES.items()),
+        PG_PAY_CATEGORY,
     ]
 
 
@@ -280,7 +304,8 @@ def create_shelf(connection: Connection) -> None:
         connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         for statement in statements[2:]:
             connection.execute(text(statement))
-        connection.execute(text(SQLITE_PAY_ORDER))
+        for statement in (SQLITE_PAY_ORDER, *SQLITE_PAY_WALKS):
+            connection.execute(text(statement))
     else:
         for statement in _pg_statements(counts):
             connection.execute(text(statement))
@@ -297,6 +322,14 @@ def refresh_order_indexes(connection: Connection) -> None:
         connection.execute(text(_facet_index(name, lead)))
 
 
+def create_pay_walks(connection: Connection) -> None:
+    """The indexes pages in pay order are read from, by pay figure (SQLite: `SQLITE_PAY_WALKS`; PostgreSQL: the
+    category's, `PG_PAY_CATEGORY`, beside the facet index led by the pay figure)."""
+    statements = SQLITE_PAY_WALKS if connection.dialect.name == "sqlite" else (PG_PAY_CATEGORY,)
+    for statement in statements:
+        connection.execute(text(statement))
+
+
 def drop_shelf(connection: Connection) -> None:
     """The index and every trigger gone (the count table stays, emptied: `create_shelf` fills it again)."""
     if connection.dialect.name == "sqlite":
@@ -304,14 +337,15 @@ def drop_shelf(connection: Connection) -> None:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
         connection.execute(text(f"DROP VIEW IF EXISTS {SHELF_VIEW}"))
-        connection.execute(text(f"DROP INDEX IF EXISTS {SQLITE_PAY_ORDER_INDEX}"))
+        for name in (SQLITE_PAY_ORDER_INDEX, SQLITE_PAY_CATEGORY_INDEX, SQLITE_PAY_WALK_INDEX):
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
     else:
         for name in ("posting_shelf", *PG_COUNT_TRIGGERS):
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON posting"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf_count()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_relist(integer, varchar, varchar)"))
-        for name in (GIN_INDEX, *PG_FACET_INDEXES):
+        for name in (GIN_INDEX, PG_PAY_CATEGORY_INDEX, *PG_FACET_INDEXES):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
         connection.execute(text(f"ALTER TABLE posting DROP COLUMN IF EXISTS {PG_DOCUMENT}"))
     if has_counts(connection):

@@ -6,10 +6,11 @@ the full-text index answers for listed postings only (open, near-duplicates coll
 postings past their deadline that the daily check has not unlisted yet are left out too.
 
 Counting: a question without free-text words is counted from the count table (storage/shelf.py, `shelf_count`:
-listed postings per group of category, place, attributes, pay and age limits), summing the groups that fit — the
-total and every tier's size in one statement whatever the shelf's size; only while listed postings past their
-deadline wait for the daily check are the postings counted instead. A question with words is counted from the
-full-text index (FTS5; PostgreSQL's GIN index, the whole question as one tsquery).
+listed postings per group of category, place, attributes, pay and age limits), summing the groups that fit per value
+of the column the order's tiers differ by (pay figure, township) — the total and every tier's size in one statement
+whatever the shelf's size; only while listed postings past their deadline wait for the daily check are the postings
+counted instead. A question with words is counted from the full-text index (FTS5; PostgreSQL's GIN index, the whole
+question as one tsquery).
 
 Order: "newest" is the order postings came on the shelf; "pay" is strictly by the monthly pay figure, highest
 first, postings naming no comparable pay (面议, piece rates) last; "relevance" puts postings whose title holds
@@ -17,28 +18,38 @@ the words asked first, and within each part goes by pay as "pay" does (a worker 
 the better-paid first, as a clerk at the counter would read them out); among equal pay the most recently put on
 the shelf (`created_at`) first. "near" goes by the distance of the posting's township from the worker's, then
 postings outside the county. Each order is a list of disjoint tiers: "near" and "newest" tiers are read newest
-first straight from the index; a pay-ordered tier is a pay band (about 500 yuan a month wide, `PAY_BANDS`) on
-SQLite, sorted by the figure itself when read (a narrow covering index, `ix_shelf_pay_order`, holds the figures),
-so a page sorts one band at most — and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less
-than asking every band; PostgreSQL sorts by the figure within its tiers from index-only scans (the facet indexes
-hold monthly_pay and created_at).
+first straight from the index. Pay order, a question without words: the count table's sums per pay figure say
+which figures a page holds, and the page is read from a covering index in pay order for those figures only
+(`by_pay_figure`: by category, or over the whole shelf), however many postings pay more — unless those figures hold
+more than `WALK_ENTRIES` index entries. Otherwise (words, or such figures) a pay-ordered tier is a pay band (about
+500 yuan a month wide, `PAY_BANDS`) on SQLite, sorted by the figure itself when read (a narrow covering index,
+`ix_shelf_pay_order`, holds the figures), so a page sorts one band at most — and a result of at most `SORT_WHOLE`
+postings is sorted whole, which costs less than asking every band; PostgreSQL reads a words tier's GIN matches and
+sorts them by the figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage import search_text as st
 from storage.attributes import expand, mask_of
 from storage.models import Posting, ShelfCount
-from storage.shelf import FTS_TABLE, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX
+from storage.shelf import (
+    FTS_TABLE,
+    PG_DOCUMENT,
+    SQLITE_PAY_CATEGORY_INDEX,
+    SQLITE_PAY_ORDER_INDEX,
+    SQLITE_PAY_WALK_INDEX,
+)
 
 ORDERS = ("relevance", "pay", "near", "newest")
 # SQLite: a result this small is sorted by pay whole (one look-up per posting in a narrow index) rather than
@@ -256,19 +267,27 @@ def group_conditions(query: ShelfQuery) -> list[ColumnElement[bool]]:
     return _facets(query, ShelfCount, lambda column: column == -1)
 
 
-def group_tiers(query: ShelfQuery, *, sqlite: bool) -> list[ColumnElement[bool] | None]:
-    """What sets each tier apart within the query's groups, tier for tier as the backend reads them (`tiers_of`
-    on SQLite, banded; `pg_tiers` on PostgreSQL); None: nothing, the one tier."""
+def _band_of(pay: int) -> int:
+    """The pay band (index into `PAY_BANDS`) of a monthly figure; -1 (none named) falls after the last band."""
+    if pay == -1:
+        return len(PAY_BANDS)
+    return next(i for i, (low, high) in enumerate(PAY_BANDS) if pay >= low and (high is None or pay < high))
+
+
+def group_split(query: ShelfQuery, *, sqlite: bool) -> tuple[Any, Callable[[Any], int], int]:
+    """How the query's groups fall into its tiers, tier for tier as the backend reads them (`tiers_of` on SQLite,
+    banded; `pg_tiers` on PostgreSQL): the count table's column the tiers differ by (None: one tier), the tier of a
+    value of it, and how many tiers. The groups are summed per value of that column (GROUP BY: one pass, where a sum
+    per tier would test every group once per tier), the tiers' sizes added up here."""
     g = ShelfCount
-    bands = [and_(g.monthly_pay >= low, *([g.monthly_pay < high] if high else [])) for low, high in PAY_BANDS]
     if query.order == "pay" or (query.order == "relevance" and sqlite):
-        return [*bands, g.monthly_pay == -1]
+        return g.monthly_pay, _band_of, len(PAY_BANDS) + 1
     if query.order == "near" and query.nearest:
-        near = list(query.nearest)
-        return [g.township == t for t in near] + [g.township.not_in(near)]
+        near = {township: i for i, township in enumerate(query.nearest)}
+        return g.township, lambda township: near.get(township, len(near)), len(near) + 1
     if query.order != "relevance":
-        return [None]
-    return [g.monthly_pay != -1, g.monthly_pay == -1]
+        return None, lambda _value: 0, 1
+    return g.monthly_pay, lambda pay: 1 if pay == -1 else 0, 2
 
 
 class _Engine:
@@ -281,6 +300,8 @@ class _Engine:
         self.sqlite = session.bind.dialect.name == "sqlite"
         self._expired: bool | None = None
         self._span: int | None = None  # SQLite: the highest posting id, once the count table was read
+        self.per_pay: dict[int, int] | None = None  # the query's postings per monthly pay figure (-1: none named)
+        self.per_pay_entries: dict[int, int] = {}  # the pay-ordered index's entries per figure (`grouped`)
 
     async def _any_expired(self) -> bool:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
@@ -352,28 +373,58 @@ class _Engine:
             params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
         # a tier holds known pay or none, never both: plain DESC, which a backward scan of ix_shelf_pay gives
-        order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
-                 if pay_first else [Posting.id.desc()])
-        stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
+        if isinstance(tier, st.Match) and pay_first:
+            # words: the rows the GIN index finds, then sorted (materialized, so that the planner never walks the
+            # whole shelf's pay index checking each posting's tokens, hoping the words sit among the best-paid)
+            found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
+                *await self._rows(tier)).cte("found").prefix_with("MATERIALIZED")
+            stmt = select(found.c.id).order_by(found.c.monthly_pay.desc(), found.c.created_at.desc(),
+                                               found.c.id.desc()).limit(limit).offset(offset)
+        else:
+            order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
+                     if pay_first else [Posting.id.desc()])
+            stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
     async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
-        """The total and every tier's size summed from the count table in one statement, or None when listed
-        postings past their deadline wait for the daily check (the groups count them; the postings are read then).
-        On SQLite the same statement reads the highest posting id, for `ids` to judge a walk by id."""
-        tiers = group_tiers(query, sqlite=self.sqlite)
-        sums = [func.coalesce(func.sum(ShelfCount.postings if t is None else case((t, ShelfCount.postings), else_=0)),
-                              0) for t in tiers]
+        """The total and every tier's size from the count table in one statement (its groups summed per value of
+        the column the tiers differ by), or None when listed postings past their deadline wait for the daily check
+        (the groups count them; the postings are read then). On SQLite the same statement reads the highest posting
+        id, for `ids` to judge a walk by id, and, when the tiers go by pay, keeps per pay figure how many postings
+        fit (`per_pay`) and how many entries the pay-ordered index to read holds there (`per_pay_entries`: the
+        asked categories', or the whole shelf's), for `by_pay_figure`."""
+        column, tier_of, tiers = group_split(query, sqlite=self.sqlite)
+        key = [column] if column is not None else []
+        conditions = group_conditions(query)
+        fit = func.sum(ShelfCount.postings)
+        entries = []
+        walk = column is ShelfCount.monthly_pay
+        if walk:  # every group of the index's scope, the fitting ones summed apart
+            if conditions:
+                fit = fit.filter(and_(*conditions))
+            conditions = [ShelfCount.job_category.in_(list(query.categories))] if query.categories else []
+            entries = [func.sum(ShelfCount.postings)]
         extra = [select(func.max(Posting.id)).scalar_subquery()] if self.sqlite else []
-        stmt = select(func.coalesce(func.sum(ShelfCount.postings), 0), *sums, *extra,
-                      self._expired_probe()).where(*group_conditions(query))
-        row = (await self.session.execute(text(self._compiled(stmt)))).one()
-        self._expired = row[-1] is not None
+        stmt = select(*key, fit, *entries, *extra, self._expired_probe()).where(*conditions)
+        if key:
+            stmt = stmt.group_by(*key)
+        sql = self._compiled(stmt)
+        if walk and self.sqlite and not query.categories:  # every group read: in pay order from an index, no sort
+            sql = sql.replace("FROM shelf_count", f"FROM shelf_count INDEXED BY {COUNT_PAY_INDEX}", 1)
+        rows = (await self.session.execute(text(sql))).all()
+        self._expired = bool(rows) and rows[0][-1] is not None
         if self._expired:
             return None
         if self.sqlite:
-            self._span = int(row[-2] or 0)
-        return int(row[0]), {i: int(n) for i, n in enumerate(row[1:1 + len(tiers)])}
+            self._span = int(rows[0][-2] or 0) if rows else 0
+        sizes: dict[int, int] = {}
+        for row in rows:
+            tier = tier_of(row[0]) if key else 0
+            sizes[tier] = sizes.get(tier, 0) + int(row[len(key)] or 0)
+        if walk:
+            self.per_pay = {int(row[0]): int(row[1] or 0) for row in rows if row[1]}
+            self.per_pay_entries = {int(row[0]): int(row[2] or 0) for row in rows}
+        return sum(sizes.values()), {i: sizes.get(i, 0) for i in range(tiers)}
 
     async def total(self, query: ShelfQuery) -> int:
         """How many listed postings fit (the count table answers when it can)."""
@@ -407,6 +458,60 @@ class _Engine:
         row = (await self.session.execute(text(self._compiled(stmt)))).one()
         return int(row[0]), {i: int(n) for i, n in enumerate(row[1:])}
 
+    def pay_figures(self, skip: int, need: int) -> tuple[list[int], int, bool] | None:
+        """The pay figures holding positions `skip` to `skip + need` of a pay-ordered result (highest first), how
+        many postings pay more than the first of them, and whether the page reaches the postings naming no pay;
+        None when reading them through the pay-ordered index would read more than `WALK_ENTRIES` entries (the
+        figures are common on the shelf and the question rare among them)."""
+        assert self.per_pay is not None
+        known = sorted((pay for pay in self.per_pay if pay != -1), reverse=True)
+        figures: list[int] = []
+        before = position = 0
+        for pay in known:
+            if position + self.per_pay[pay] > skip:
+                if not figures:
+                    before = position
+                figures.append(pay)
+                if position + self.per_pay[pay] >= skip + need:
+                    break
+            position += self.per_pay[pay]
+        unknown = bool(self.per_pay.get(-1)) and sum(self.per_pay[p] for p in known) < skip + need
+        cost = sum(self.per_pay_entries.get(pay, 0) for pay in figures) + (
+            self.per_pay_entries.get(-1, 0) if unknown else 0)
+        return (figures, before, unknown) if cost <= WALK_ENTRIES else None
+
+    async def by_pay_figure(self, query: ShelfQuery, skip: int, need: int) -> list[int]:
+        """SQLite, a question counted from the count table: `need` ids from position `skip` on in pay order, read
+        from a covering index in that order (`ix_shelf_pay_category` when categories are asked, else
+        `ix_shelf_pay_walk`) for exactly the pay figures the page holds (`pay_figures`), so a page reads those
+        figures' index entries only, however many postings pay more."""
+        assert self.per_pay is not None
+        plan = self.pay_figures(skip, need)
+        assert plan is not None
+        figures, before, unknown = plan
+        # bare `listed`, the partial indexes' own condition (SQLite does not read "listed = 1" as implying it)
+        rows = [literal_column("posting.listed"), *_facets(query, Posting, lambda column: column.is_(None))]
+        index = SQLITE_PAY_CATEGORY_INDEX if query.categories else SQLITE_PAY_WALK_INDEX
+        ids: list[int] = []
+        if figures:
+            stmt = (select(Posting.id).where(*rows, Posting.monthly_pay.in_(figures))
+                    .order_by(Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc())
+                    .limit(need).offset(skip - before))
+            ids = await self._read_through(stmt, index)
+        if len(ids) < need and unknown:
+            known_total = sum(n for pay, n in self.per_pay.items() if pay != -1)
+            stmt = (select(Posting.id).where(*rows, Posting.monthly_pay.is_(None))
+                    .order_by(Posting.created_at.desc(), Posting.id.desc())
+                    .limit(need - len(ids)).offset(max(skip - known_total, 0)))
+            ids += await self._read_through(stmt, index)
+        return ids
+
+    async def _read_through(self, stmt: Any, index: str) -> list[int]:
+        sql = self._compiled(stmt)
+        if self.sqlite:  # PostgreSQL's planner takes the category's pay index, or the shelf's, by itself
+            sql = sql.replace("FROM posting ", f"FROM posting INDEXED BY {index} ", 1)
+        return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
+
     def base(self, query: ShelfQuery) -> Any:
         """The query as search tokens (SQLite; PostgreSQL when it has words) or column conditions."""
         return match_of(query) if self.sqlite or not countable(query) else pg_conditions(query)
@@ -422,6 +527,9 @@ class _Engine:
 _EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
 # SQLite: a tier is read by walking the posting table newest first when about this many rows at most are read.
 WALK_ROWS = 2000
+# SQLite: a page in pay order is read through a pay-ordered index when its figures hold at most this many entries
+WALK_ENTRIES = 50_000
+COUNT_PAY_INDEX = "ix_shelf_count_pay"  # storage.models.ShelfCount: the groups in pay order
 _PAY_ORDER = "monthly_pay DESC, created_at DESC, id DESC"
 
 
@@ -446,7 +554,11 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     # counted from the count table (SQLite): the tiers' column conditions, for walking the table by id (newest
     # first only: a pay-ordered tier is read through the pay index)
     rows = pg_tiers(query, deadline=False) if engine.sqlite and engine.walkable and not pay_first else None
-    walk = _Walk(engine, tiers, sizes, total, rows, pay_first)
+    walk: Callable[[int, int], Awaitable[list[int]]] = _Walk(engine, tiers, sizes, total, rows, pay_first)
+    if (pay_first and engine.per_pay is not None
+            and engine.pay_figures(first, page_size) is not None
+            and (not remember or engine.pay_figures(0, remember) is not None)):
+        walk = partial(engine.by_pay_figure, query)
     if first + page_size <= remember:
         ids = await walk(0, remember)
         page_ids = ids[first:first + page_size]
