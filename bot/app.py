@@ -1,21 +1,30 @@
-"""Wiring: settings → database → NLU → assistant, shared by every `mishu` command and channel."""
+"""Wiring: settings → database → NLU → assistant, shared by every `mishu` command and channel.
+
+The flows are imported where the assistant or its settings are made, not with this module: the commands that only
+open the database (`mishu stats`, `mishu user grant` …) start without them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from flows.assistant import Assistant, Understanding
-from flows.followups import rules_of
-from flows.push import PushPolicy
-from flows.turn import FlowSettings
 from storage.db import Database
 from storage.migrate import ensure_schema
+
+if TYPE_CHECKING:
+    from flows.assistant import Assistant, Understanding
+    from flows.turn import FlowSettings
 
 
 def flow_settings(settings: Settings) -> FlowSettings:
     """The part of the configuration flows read."""
+    from flows.followups import rules_of
+    from flows.push import PushPolicy
+    from flows.turn import FlowSettings
+
     return FlowSettings(
         bureau_name=settings.bureau.name,
         hotline=settings.bureau.hotline,
@@ -73,6 +82,8 @@ async def open_database(settings: Settings, *, create_if_empty: bool = False) ->
 
 
 async def build_app(settings: Settings, *, create_if_empty: bool = False) -> App:
+    from flows.assistant import Assistant
+
     db = await open_database(settings, create_if_empty=create_if_empty)
     assistant = Assistant(db, load_understanding(settings), flow_settings(settings))
     return App(settings=settings, db=db, assistant=assistant)

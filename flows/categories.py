@@ -20,15 +20,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opencc import OpenCC
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
-from nlu import NLU
-from nlu.components import EntitySynonymMapper, LookupEntityExtractor
-from nlu.engine import DEFAULT_DATA, default_model_path
 from nlu.normalise import normalise
 from nlu.rasa_format import load_data
 from storage.importing.rows import Categorise, CategoryGuess, Notice
@@ -38,6 +33,11 @@ SURE_PROBABILITY = 0.6  # the classifier alone is trusted on a title from here
 WEAK_PROBABILITY = 0.45  # below this (and no name anywhere) the posting goes under 其他
 TEXT_LIMIT = 300  # characters of description and requirements read for a category name
 _T2S = OpenCC("t2s")
+
+if TYPE_CHECKING:
+    from nlu import NLU
+# The NLU engine and scikit-learn are imported where a guesser is built or used, not with this module: chat
+# imports it, and every `mishu` command imports chat's assistant, most of them never reading a category.
 
 
 def plain(text: str, *, simplify: bool = True) -> str:
@@ -58,8 +58,15 @@ class JobCategoryGuesser:
     _pattern: re.Pattern[str] | None = None
 
     @classmethod
-    def from_nlu(cls, nlu: NLU, data_dir: Path = DEFAULT_DATA) -> JobCategoryGuesser:
-        """Built from a trained NLU and the training data it was trained on (a second or so)."""
+    def from_nlu(cls, nlu: NLU, data_dir: Path | None = None) -> JobCategoryGuesser:
+        """Built from a trained NLU and the training data it was trained on (a second or so; the data in nlu/data
+        unless another folder is given)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        from nlu.components import EntitySynonymMapper, LookupEntityExtractor
+        from nlu.engine import DEFAULT_DATA
+
         lookup = next(c for c in nlu.pipeline if isinstance(c, LookupEntityExtractor))
         synonyms = next((c for c in nlu.pipeline if isinstance(c, EntitySynonymMapper)), None)
         maps = synonyms.maps if synonyms is not None else {}
@@ -74,7 +81,7 @@ class JobCategoryGuesser:
         for name, aliases in job_categories().items():
             texts += [name, *aliases]
             labels += [name] * (1 + len(aliases))
-        for example in load_data(data_dir).examples:
+        for example in load_data(data_dir or DEFAULT_DATA).examples:
             named = {canonical(normalise(span.text).text) for span in example.entities if span.entity == "job_category"}
             named.discard(None)
             if len(named) == 1:
@@ -87,9 +94,13 @@ class JobCategoryGuesser:
     @classmethod
     def cached(cls, nlu: NLU, path: Path | None = None) -> JobCategoryGuesser:
         """`from_nlu`, kept on disk beside the NLU model and rebuilt when the NLU's fingerprint changes."""
+        from nlu.engine import default_model_path
+
         # The key is the NLU's fingerprint and this module's code: either changing builds a new guesser.
         key = f"{nlu.fingerprint}-{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]}"
-        path = path or default_model_path(nlu.fingerprint).with_name("categories.pkl")
+        # One file per NLU (as the models are): checkouts with different training data, on one machine, do not
+        # take turns rebuilding a shared file.
+        path = path or default_model_path(nlu.fingerprint).with_name(f"categories-{nlu.fingerprint}.pkl")
         if nlu.fingerprint and path.exists():
             try:
                 found_key, found = pickle.loads(path.read_bytes())
@@ -182,6 +193,8 @@ def category_reader(nlu: Any) -> Categorise:
     built: list[Categorise] = []
 
     def read(title: str, text: str = "") -> CategoryGuess:
+        from nlu import NLU
+
         if not built:
             built.append(JobCategoryGuesser.cached(nlu) if isinstance(nlu, NLU) else vocabulary_guess)
         return built[0](title, text)

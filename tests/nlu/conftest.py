@@ -1,4 +1,6 @@
-"""Fixtures for the NLU tests: one model trained from nlu/data per test session, cached under pytest's tmp."""
+"""Fixtures for the NLU tests: the model trained from nlu/data, as `load_nlu()` gives it (trained at most once, then
+kept in the cache by a fingerprint of the data and the NLU's code, like `trained_nlu`), saved under pytest's tmp for
+the tests that load a model file. Training itself is tested on small data in test_cli.py."""
 
 from __future__ import annotations
 
@@ -22,4 +24,6 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def nlu(model_path: Path) -> NLU:
+    """Loaded from model_path as a product would; an object of its own (not `trained_nlu`'s)."""
+    load_nlu().save(model_path)
     return load_nlu(model_path=model_path)

@@ -1,22 +1,23 @@
-"""A channel-neutral Reply as Telegram wants it: HTML text (**bold** → <b>) and a keyboard."""
+"""A channel-neutral Reply as Telegram wants it: HTML text (**bold** → <b>) and a keyboard.
+
+aiogram is imported only where a keyboard is made: the console previews broadcasts with `render_text`, and
+`mishu web` or `mishu user invite` need not load aiogram's several hundred models (seconds) for that.
+"""
 
 from __future__ import annotations
 
 import html
 import re
-
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
+from typing import TYPE_CHECKING
 
 from flows.messages import Reply
 
+if TYPE_CHECKING:
+    from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+    Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def render_text(text: str) -> str:
@@ -33,6 +34,14 @@ def render_text(text: str) -> str:
 
 def render_markup(reply: Reply) -> Markup | None:
     """Inline buttons (callback token or link); a contact request is a one-time reply keyboard instead."""
+    from aiogram.types import (
+        InlineKeyboardButton,
+        InlineKeyboardMarkup,
+        KeyboardButton,
+        ReplyKeyboardMarkup,
+        ReplyKeyboardRemove,
+    )
+
     if reply.request_contact:
         return ReplyKeyboardMarkup(
             keyboard=[[KeyboardButton(text=reply.request_contact, request_contact=True)]],
