@@ -57,6 +57,18 @@ class CleanText(TypeDecorator[str]):
         return storable(value) if isinstance(value, str) else value
 
 
+class TokenList(CleanText):
+    """Space-separated search tokens, stored without empty ones: PostgreSQL splits them on single spaces into its
+    index's lexemes (storage/shelf.py PG_DOCUMENT_OF), and an empty lexeme is an error there ("lexeme array may not
+    contain empty strings"), so runs of spaces and blank text are written as the tokens they hold."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        value = super().process_bind_param(value, dialect)
+        return " ".join(token for token in value.split(" ") if token) if isinstance(value, str) else value
+
+
 class EnumString(BoundedString):
     """VARCHAR(n) holding a member of a StrEnum: any other value is refused as it is bound — in a write and in a
     query alike, so a state or role the vocabulary does not know fails the test that uses it."""

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.columns import BoundedString, CleanText, EnumString
+from storage.columns import BoundedString, CleanText, EnumString, TokenList
 from storage.states import (
     ApplicationState,
     BookingState,
@@ -310,7 +310,7 @@ class Posting(Base):
     # Read from the fields above whenever the posting is written (storage/posting_index.py), never set by hand:
     attribute_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # storage/attributes.py
     monthly_pay: Mapped[int | None] = mapped_column(Integer)  # best pay a month, to the ten yuan; None: no figure
-    search_tokens: Mapped[str] = mapped_column(CleanText, default="", server_default="")  # storage/search_text.py
+    search_tokens: Mapped[str] = mapped_column(TokenList, default="", server_default="")  # storage/search_text.py
     # On the shelf search reads: open, the one shown of its near-duplicates, and not past its deadline when the
     # daily check last ran. Kept by database triggers (storage/shelf.py), whoever writes the posting.
     listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
