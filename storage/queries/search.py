@@ -302,6 +302,8 @@ class _Engine:
         self._span: int | None = None  # SQLite: the highest posting id, once the count table was read
         self.per_pay: dict[int, int] | None = None  # the query's postings per monthly pay figure (-1: none named)
         self.per_pay_entries: dict[int, int] = {}  # the pay-ordered index's entries per figure (`grouped`)
+        self._named_pays: list[int] = []  # the figures of `per_pay` other than -1, highest first
+        self._named_total = 0  # postings naming a pay figure
 
     async def _any_expired(self) -> bool:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
@@ -423,6 +425,8 @@ class _Engine:
             sizes[tier] = sizes.get(tier, 0) + int(row[len(key)] or 0)
         if walk:
             self.per_pay = {int(row[0]): int(row[1] or 0) for row in rows if row[1]}
+            self._named_pays = sorted((pay for pay in self.per_pay if pay != -1), reverse=True)
+            self._named_total = sum(self.per_pay[pay] for pay in self._named_pays)
             self.per_pay_entries = {int(row[0]): int(row[2] or 0) for row in rows}
         return sum(sizes.values()), {i: sizes.get(i, 0) for i in range(tiers)}
 
@@ -464,10 +468,9 @@ class _Engine:
         None when reading them through the pay-ordered index would read more than `WALK_ENTRIES` entries (the
         figures are common on the shelf and the question rare among them)."""
         assert self.per_pay is not None
-        known = sorted((pay for pay in self.per_pay if pay != -1), reverse=True)
         figures: list[int] = []
         before = position = 0
-        for pay in known:
+        for pay in self._named_pays:
             if position + self.per_pay[pay] > skip:
                 if not figures:
                     before = position
@@ -475,15 +478,15 @@ class _Engine:
                 if position + self.per_pay[pay] >= skip + need:
                     break
             position += self.per_pay[pay]
-        unknown = bool(self.per_pay.get(-1)) and sum(self.per_pay[p] for p in known) < skip + need
+        unknown = bool(self.per_pay.get(-1)) and self._named_total < skip + need
         cost = sum(self.per_pay_entries.get(pay, 0) for pay in figures) + (
             self.per_pay_entries.get(-1, 0) if unknown else 0)
         return (figures, before, unknown) if cost <= WALK_ENTRIES else None
 
     async def by_pay_figure(self, query: ShelfQuery, skip: int, need: int) -> list[int]:
-        """SQLite, a question counted from the count table: `need` ids from position `skip` on in pay order, read
-        from a covering index in that order (`ix_shelf_pay_category` when categories are asked, else
-        `ix_shelf_pay_walk`) for exactly the pay figures the page holds (`pay_figures`), so a page reads those
+        """A question counted from the count table: `need` ids from position `skip` on in pay order, read from a
+        covering index in that order (SQLite: `ix_shelf_pay_category` when categories are asked, else
+        `ix_shelf_pay_walk`; PostgreSQL: its planner's pick of `ix_shelf_category_pay` or `ix_shelf_pay`) for exactly the pay figures the page holds (`pay_figures`), so a page reads those
         figures' index entries only, however many postings pay more."""
         assert self.per_pay is not None
         plan = self.pay_figures(skip, need)
@@ -499,10 +502,9 @@ class _Engine:
                     .limit(need).offset(skip - before))
             ids = await self._read_through(stmt, index)
         if len(ids) < need and unknown:
-            known_total = sum(n for pay, n in self.per_pay.items() if pay != -1)
             stmt = (select(Posting.id).where(*rows, Posting.monthly_pay.is_(None))
                     .order_by(Posting.created_at.desc(), Posting.id.desc())
-                    .limit(need - len(ids)).offset(max(skip - known_total, 0)))
+                    .limit(need - len(ids)).offset(max(skip - self._named_total, 0)))
             ids += await self._read_through(stmt, index)
         return ids
 
