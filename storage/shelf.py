@@ -195,6 +195,15 @@ PG_FACET_INDEXES = {
     "ix_shelf_pay": "monthly_pay",  # pay bands, when ordered by pay
     "ix_shelf_newest": "",  # no leading condition: the whole shelf, newest first
 }
+PG_PAY_INDEX = "ix_shelf_pay"
+PG_PAY_ORDER_KEYS = ("monthly_pay", "created_at", "id")
+
+
+def refresh_pay_index(connection: Connection) -> None:
+    """PostgreSQL: the pay figure's facet index made again as `_facet_index` makes it now (keyed in pay order)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"DROP INDEX IF EXISTS {PG_PAY_INDEX}"))
+        connection.execute(text(_facet_index(PG_PAY_INDEX, PG_FACET_INDEXES[PG_PAY_INDEX])))
 
 
 # PostgreSQL: a page of a category's postings in pay order reads the pay figures it shows from this index
@@ -218,8 +227,11 @@ OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_O
 
 
 def _facet_index(name: str, lead: str) -> str:
-    """Keyed by the leading condition then id (a page reads newest first and stops), holding the rest."""
+    """Keyed by the leading condition then id (a page reads newest first and stops), holding the rest; the pay
+    figure's index is keyed in the full pay order (figure, then newest: a walk down it reads a page in order)."""
     keys = [lead, "id"] if lead else ["id"]
+    if lead == PG_PAY_ORDER_KEYS[0]:
+        keys = list(PG_PAY_ORDER_KEYS)
     included = [c for c in _FACETS if c not in keys]
     return (f"CREATE INDEX IF NOT EXISTS {name} ON posting ({', '.join(keys)}) INCLUDE ({', '.join(included)}) "
             "WHERE listed")
