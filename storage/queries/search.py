@@ -444,7 +444,12 @@ class _Engine:
         when it is the titled part) sorted whole; else walked from the top of the pay order, and when the walk
         finds too few (the part pays little) read as a question without the walk would be."""
         if part.titled and size is None:
-            size = await self.count(part)
+            if not self.sqlite:  # counted and read in one pass when it is small
+                size, found = await self._sorted_if_small(part, limit, offset)
+                if size is not None:
+                    return found
+            else:
+                size = await self.count(part)
         if size is not None and size <= PART_SORT_WHOLE:
             return await self._matched(part.tokens, limit, offset, pay_first=True)
         found = await self.walk(part, limit, offset)
@@ -454,6 +459,19 @@ class _Engine:
             return await self._matched(part.tokens, limit, offset, pay_first=True)
         size = size if size is not None else await self.count(part)
         return await _Walk(self, _pay_bands(part.match), {}, size, None, pay_first=True)(offset, limit)
+
+    async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
+        """PostgreSQL: a part's matches, at most `PART_SORT_WHOLE` of them, read once: their number and the page
+        sorted by pay, or (None, []) when there are more (the GIN index's rows are read for both at once, where a
+        count and then a sort would read them twice)."""
+        body = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
+            *await self._rows(part)).limit(PART_SORT_WHOLE + 1))
+        sql = (f"WITH found AS MATERIALIZED ({body}) SELECT (SELECT count(*) FROM found), ARRAY(SELECT id FROM found "
+               f"ORDER BY {_PAY_ORDER} LIMIT {int(limit)} OFFSET {int(offset)})")
+        size, ids = (await self.session.execute(text(sql))).one()
+        if size > PART_SORT_WHOLE:
+            return None, []
+        return int(size), [int(i) for i in ids]
 
     async def walk(self, part: PayPart, limit: int, offset: int) -> list[int]:
         """The part's postings among the first `WALK_*` entries of the shelf in pay order (SQLite: the whole
