@@ -21,11 +21,16 @@ postings outside the county. Each order is a list of disjoint tiers: "near" and 
 first straight from the index. Pay order, a question without words: the count table's sums per pay figure say
 which figures a page holds, and the page is read from a covering index in pay order for those figures only
 (`by_pay_figure`: by category, or over the whole shelf), however many postings pay more — unless those figures hold
-more than `WALK_ENTRIES` index entries. Otherwise (words, or such figures) a pay-ordered tier is a pay band (about
-500 yuan a month wide, `PAY_BANDS`) on SQLite, sorted by the figure itself when read (a narrow covering index,
-`ix_shelf_pay_order`, holds the figures), so a page sorts one band at most — and a result of at most `SORT_WHOLE`
-postings is sorted whole, which costs less than asking every band; PostgreSQL reads a words tier's GIN matches and
-sorts them by the figure.
+more than `WALK_ENTRIES` index entries. A question with words, in pay order, is read part by part (`PayPart`: the
+postings holding the words in their title, then the others): a part of at most `PART_SORT_WHOLE` postings is sorted
+whole; a larger one is read by walking the whole shelf's pay order from the top and keeping the part's postings
+(SQLite: the covering pay index against the part's FTS5 matches; PostgreSQL: the pay index, each posting's tokens
+checked), which finds a page after a few hundred entries when the words are common among the better-paid, and is
+bounded (`WALK_SQLITE`, `WALK_POSTGRESQL`): when it finds too few, the part is read as before — SQLite by pay band
+(about 500 yuan a month wide, `PAY_BANDS`, each sorted by the figure from a narrow covering index,
+`ix_shelf_pay_order`), PostgreSQL by sorting its GIN matches. Otherwise (such figures) a pay-ordered tier is a pay
+band on SQLite, and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less than asking every
+band.
 """
 
 from __future__ import annotations
