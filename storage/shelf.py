@@ -28,6 +28,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, inspect, text
 
+from storage.states import PostingState
+
+# the one state whose postings are on the shelf, as SQL text in the triggers and statements below
+_OPEN = f"'{PostingState.OPEN.value}'"
+
 FTS_TABLE = "posting_fts"
 SQLITE_TRIGGERS = ("posting_shelf_index", "posting_shelf_insert", "posting_shelf_decide", "posting_shelf_delete")
 SHELF_VIEW = "posting_shelf"
@@ -87,7 +92,7 @@ def _group(row: str, alias: str = "") -> str:
 
 
 def _sqlite_head(row: str) -> str:
-    return (f"(SELECT h.id FROM posting h WHERE {_group(row, 'h')} AND h.status = 'open' "
+    return (f"(SELECT h.id FROM posting h WHERE {_group(row, 'h')} AND h.status = {_OPEN} "
             "ORDER BY coalesce(h.deadline, '9999-12-31') DESC, h.id DESC LIMIT 1)")
 
 
@@ -155,13 +160,13 @@ def _sqlite_statements(counts: bool = True) -> list[str]:
 
 
 _PG_FUNCTIONS = [
-    """CREATE OR REPLACE FUNCTION posting_relist(e integer, t varchar, p varchar) RETURNS void
+    f"""CREATE OR REPLACE FUNCTION posting_relist(e integer, t varchar, p varchar) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     head integer;
 BEGIN
     SELECT id INTO head FROM posting
-     WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p AND status = 'open'
+     WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p AND status = {_OPEN}
      ORDER BY coalesce(deadline, DATE '9999-12-31') DESC, id DESC LIMIT 1;
     UPDATE posting SET listed = coalesce(id = head, false)
      WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p
@@ -286,7 +291,7 @@ def relist_all(connection: Connection) -> None:
     connection.execute(text(
         "UPDATE posting SET listed = (id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY "
         "enterprise_id, title, coalesce(township, city) ORDER BY coalesce(deadline, " + far + ") DESC, id DESC) "
-        "AS n FROM posting WHERE status = 'open') AS ranked WHERE n = 1))"
+        f"AS n FROM posting WHERE status = {_OPEN}) AS ranked WHERE n = 1))"
     ))
 
 
