@@ -34,12 +34,17 @@ from storage.states import (
     ApplicationState,
     BookingState,
     BroadcastState,
+    CaseKind,
     CaseState,
     EmploymentStatus,
+    FollowUpKind,
+    FollowUpOutcome,
     FollowUpState,
+    OfficeKind,
     OutboxState,
     PostingState,
     Role,
+    WorkerAnswer,
 )
 
 
@@ -456,7 +461,7 @@ class BureauOffice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(BoundedString(32), unique=True)  # a station's key is its township
-    kind: Mapped[str] = mapped_column(BoundedString(8))  # office | station
+    kind: Mapped[str] = mapped_column(EnumString(OfficeKind, 8))
     name: Mapped[str] = mapped_column(BoundedString(128))
     township: Mapped[str] = mapped_column(BoundedString(32), default="")
     address: Mapped[str] = mapped_column(BoundedString(256), default="")
@@ -588,16 +593,16 @@ class FollowUp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(BoundedString(16))  # first | seeking | stability | manual
+    kind: Mapped[str] = mapped_column(EnumString(FollowUpKind, 16))
     due_at: Mapped[datetime] = mapped_column()
     # storage/states.py FollowUpState: pending → asked_worker → prompted → escalated → done; or cancelled
     state: Mapped[str] = mapped_column(EnumString(FollowUpState, 16), default=FollowUpState.PENDING)
     asked_worker_at: Mapped[datetime | None] = mapped_column()
-    worker_answer: Mapped[str | None] = mapped_column(BoundedString(16))
+    worker_answer: Mapped[str | None] = mapped_column(EnumString(WorkerAnswer, 16))
     prompted_at: Mapped[datetime | None] = mapped_column()
     prompts_sent: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[datetime | None] = mapped_column()
-    outcome: Mapped[str | None] = mapped_column(BoundedString(16))
+    outcome: Mapped[str | None] = mapped_column(EnumString(FollowUpOutcome, 16))
     note: Mapped[str] = mapped_column(CleanText, default="")
     completed_at: Mapped[datetime | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(BoundedString(64))
@@ -619,7 +624,7 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(BoundedString(16))  # handoff | wage_arrears
+    kind: Mapped[str] = mapped_column(EnumString(CaseKind, 16))
     worker_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(CleanText, default="")

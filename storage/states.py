@@ -1,8 +1,11 @@
-"""The words for states and roles, defined once: a StrEnum each, with the named sets queries and flows use.
+"""The words a column may hold, defined once: states, roles and kinds, a StrEnum each, with the named sets queries
+and flows use.
 
-Every module reads these instead of writing "pending" or ("secretary", "admin") itself, so a set like "the open
-follow-ups" cannot drift between two modules (one of them once named `answered`, a state nothing sets, and left
-out `escalated`). Members are strings, so they compare equal to the values stored in the database.
+Every module reads these instead of writing "pending", ("secretary", "admin") or "stability" itself, so a set like
+"the open follow-ups" cannot drift between two modules (one of them once named `answered`, a state nothing sets,
+and left out `escalated`). Members are strings, so they compare equal to the values stored in the database. Only
+closed sets live here: a column whose words come from elsewhere (a service record's intent names, an audit
+action) stays plain text.
 """
 
 from __future__ import annotations
@@ -171,3 +174,73 @@ class EmploymentStatus(StrEnum):
 
 
 _as_members(EmploymentStatus, "STATED")
+
+
+# --- kinds, answers and outcomes ------------------------------------------------------------------------------
+
+
+class FollowUpKind(StrEnum):
+    """Why a check-in was set (SPEC §6): the cadence of a worker looking for work, the check after a placement, or
+    a secretary's own date."""
+
+    FIRST = "first"  # a few days after registration
+    SEEKING = "seeking"  # every week while the worker is looking
+    STABILITY = "stability"  # a month after a placement: still in the job?
+    MANUAL = "manual"  # a secretary moved a check-in to a date of their choosing
+
+    # Set by the cadence rules (config.yaml `followups:` counts their days; the ones the worker may be asked first).
+    CADENCED = nonmember(frozenset({FIRST, SEEKING, STABILITY}))
+    # The cadence of a worker still looking: one at a time, the next replaces any other still open.
+    WHILE_SEEKING = nonmember(frozenset({FIRST, SEEKING}))
+    # What a placement cancels (a stability check-in follows it instead).
+    UNTIL_PLACED = nonmember(frozenset({FIRST, SEEKING, MANUAL}))
+
+
+_as_members(FollowUpKind, "CADENCED", "WHILE_SEEKING", "UNTIL_PLACED")
+
+
+class WorkerAnswer(StrEnum):
+    """A worker's one-tap answer to a check-in asked in their secretary's name (FollowUp.worker_answer)."""
+
+    PLACED = "placed"
+    SEEKING = "seeking"
+    TRAINING = "training"
+    CALL_ME = "call_me"  # the secretary is asked to call: never recorded as an outcome
+
+    # Answers that end the check-in with the same word as its outcome (unless the secretary should hear of it).
+    CLOSING = nonmember(frozenset({PLACED, SEEKING, TRAINING}))
+
+
+_as_members(WorkerAnswer, "CLOSING")
+
+
+class FollowUpOutcome(StrEnum):
+    """How a check-in ended (FollowUp.outcome): what the secretary (or the worker's answer) learned, or that it
+    was moved to another day."""
+
+    PLACED = "placed"
+    SEEKING = "seeking"
+    TRAINING = "training"
+    UNREACHABLE = "unreachable"
+    RESCHEDULED = "rescheduled"  # a manual check-in was set in its place
+
+    # What a secretary records on the worker's card (each records an employment status); rescheduling is its own
+    # button with a number of days.
+    RECORDED = nonmember(frozenset({PLACED, SEEKING, TRAINING, UNREACHABLE}))
+
+
+_as_members(FollowUpOutcome, "RECORDED")
+
+
+class CaseKind(StrEnum):
+    """What a case asks of staff (Case.kind): a person has at most one open case of each kind."""
+
+    HANDOFF = "handoff"  # talk to a person
+    WAGE_ARREARS = "wage_arrears"  # unpaid wages reported
+
+
+class OfficeKind(StrEnum):
+    """A place of the bureau's facts file (BureauOffice.kind)."""
+
+    OFFICE = "office"  # the bureau's own service hall(s) in town
+    STATION = "station"  # a township's labour and social-security service station
