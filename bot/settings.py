@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from storage.states import FollowUpKind
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -126,12 +128,19 @@ class FollowUpSettings(_Section):
     first_after_days: int = Field(gt=0)
     seeking_every_days: int = Field(gt=0)
     stability_after_days: int = Field(gt=0)
-    ask_worker_first: list[Literal["first", "seeking", "stability"]]
+    ask_worker_first: list[FollowUpKind]
     worker_answer_hours: float = Field(gt=0)
     escalate_after_working_days: int = Field(gt=0)
     worry_after_seeking_answers: int = Field(gt=0)
     working_hours: HoursRange
     digest_at: time
+
+    @field_validator("ask_worker_first")
+    @classmethod
+    def _cadenced(cls, kinds: list[FollowUpKind]) -> list[FollowUpKind]:
+        if not set(kinds) <= FollowUpKind.CADENCED:
+            raise ValueError(f"the worker is asked first only for {', '.join(sorted(FollowUpKind.CADENCED))} check-ins")
+        return kinds
 
 
 class LockoutSettings(_Section):

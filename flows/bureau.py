@@ -30,6 +30,7 @@ from flows.turn import Turn
 from flows.when import local_day
 from storage.bureau_file import BureauFacts, Hours, Office
 from storage.queries.bureau import bureau_facts
+from storage.states import OfficeKind
 from storage.vocabulary import geography
 
 router = Router("bureau")
@@ -248,8 +249,8 @@ async def bureau_info(turn: Turn) -> None:
     cards = [office_card(turn, office, facts) for office in answer.offices]
     extra: list[str] = []
     own = facts.station_of(turn.person.township or "") if not turn.in_group else None
-    if own is not None and all(o.kind != "station" for o in answer.offices):
+    if own is not None and all(o.kind != OfficeKind.STATION for o in answer.offices):
         extra.append(turn.t("bureau.your_station", name=own.name, address=own.address, phone=own.phone))
-    elif not answer.lines and all(o.kind != "station" for o in answer.offices) and facts.stations:
+    elif not answer.lines and all(o.kind != OfficeKind.STATION for o in answer.offices) and facts.stations:
         extra.append(turn.t("bureau.stations_hint", example=facts.stations[0].township))
     turn.say(_footer(turn, facts, *answer.lines, "\n\n".join(cards), *extra), _map_buttons(turn, answer.offices))

@@ -26,7 +26,7 @@ from flows.when import local_time
 from storage.models import Case, OutboxMessage, Person
 from storage.queries.cases import case_for_update, open_case, replies_sent, secretary_for
 from storage.queries.followups import profile_of
-from storage.states import CaseState, Role
+from storage.states import CaseKind, CaseState, Role
 
 router = Router("cases")
 
@@ -120,7 +120,7 @@ async def _notify_secretary(turn: Turn, case: Case, *, new: bool) -> bool:
                         purpose=f"case:{case.id}:{case.notices}", not_before=send_at, about=(case.worker_id,))
 
 
-async def open_and_notify(turn: Turn, kind: str, *, about: str = "") -> tuple[Case, bool, bool]:
+async def open_and_notify(turn: Turn, kind: CaseKind, *, about: str = "") -> tuple[Case, bool, bool]:
     """The person's open case of `kind` (a new one, or the open one with this message added) and whether their
     secretary will hear of it: (case, new, reached); `about` says what it is about when the person pressed a
     button instead of typing."""
@@ -145,7 +145,7 @@ async def wage_arrears(turn: Turn) -> None:
     if turn.in_group:
         turn.say(turn.t("cases.arrears_group", hotline=hotline), access.private_chat_buttons(turn))
         return
-    case, new, reached = await open_and_notify(turn, "wage_arrears")
+    case, new, reached = await open_and_notify(turn, CaseKind.WAGE_ARREARS)
     remember_case(turn, case)
     if new:
         turn.say(turn.t("cases.arrears_guidance", hotline=hotline))
@@ -161,7 +161,7 @@ async def start_handoff(turn: Turn, *, about: str = "") -> None:
     if turn.in_group:
         turn.say(turn.t("cases.handoff_group"), access.private_chat_buttons(turn))
         return
-    case, new, reached = await open_and_notify(turn, "handoff", about=about)
+    case, new, reached = await open_and_notify(turn, CaseKind.HANDOFF, about=about)
     remember_case(turn, case)
     if not reached:
         turn.say(turn.t("cases.nobody", hotline=turn.settings.hotline))

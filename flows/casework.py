@@ -19,7 +19,7 @@ from flows.followups import OUTCOMES, RESCHEDULE_DAYS
 from flows.scope import acts_for
 from storage.models import FollowUp, Person
 from storage.queries.followups import add_note, followup_for_update, profile_of
-from storage.states import FollowUpState, Role
+from storage.states import FollowUpOutcome, FollowUpState, Role
 
 NOTE_LIMIT = 1000
 
@@ -67,14 +67,14 @@ async def worker_secretary(session: AsyncSession, worker_id: int) -> int | None:
 
 
 async def record_outcome(
-    session: AsyncSession, staff: Person, followup_id: int, outcome: str, *, now: datetime, settings: Any,
-    employer: str | None = None,
+    session: AsyncSession, staff: Person, followup_id: int, outcome: FollowUpOutcome | str, *, now: datetime,
+    settings: Any, employer: str | None = None,
 ) -> Handled:
     """Close a check-in with a secretary's outcome; 'placed' needs the employer's name."""
     if outcome not in OUTCOMES:
         return Handled(refusal=Refusal.UNKNOWN_CHOICE)
     employer = (employer or "").strip()
-    if outcome == "placed" and not employer:
+    if outcome == FollowUpOutcome.PLACED and not employer:
         return Handled(refusal=Refusal.NEEDS_EMPLOYER)
     handled = await followup_in_hand(session, staff, followup_id)
     if not handled.ok or handled.followup is None:

@@ -61,7 +61,7 @@ from storage.queries.followups import (
     secretaries_with_work,
     secretary_list,
 )
-from storage.states import FollowUpState
+from storage.states import FollowUpKind, FollowUpOutcome, FollowUpState, WorkerAnswer
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +131,9 @@ def outcome_buttons(make: ButtonMaker, followup: FollowUp, language: str) -> lis
     def b(key: str, action: str, **args: Any) -> Button:
         return make(t(key, language), action, followup=followup.id, **args)
 
+    recorded = [b(f"secretary.outcome.{outcome}", "checkin.outcome", outcome=outcome) for outcome in OUTCOMES]
     return [
-        [b("secretary.outcome.placed", "checkin.outcome", outcome="placed"),
-         b("secretary.outcome.seeking", "checkin.outcome", outcome="seeking")],
-        [b("secretary.outcome.training", "checkin.outcome", outcome="training"),
-         b("secretary.outcome.unreachable", "checkin.outcome", outcome="unreachable")],
+        recorded[:2], recorded[2:],
         [b("secretary.button.reschedule", "checkin.reschedule"), b("secretary.button.note", "checkin.note")],
     ]
 
@@ -285,7 +283,7 @@ async def ask_worker(
 ) -> None:
     """The check-in question in the secretary's name, with one-tap answers."""
     language = language_of(worker, settings)
-    key = "checkin.ask_stability" if followup.kind == "stability" else "checkin.ask"
+    key = "checkin.ask_stability" if followup.kind == FollowUpKind.STABILITY else "checkin.ask"
     text = t(key, language, name=worker.name or "", secretary=display_name(secretary) if secretary else "",
              bureau=getattr(settings, "bureau_name", ""))
     dialog = new_dialog()  # one answer per question
@@ -330,14 +328,15 @@ async def seeking_streak(session: AsyncSession, worker_id: int, rules: FollowUpR
     """How many of the worker's latest check-ins in a row ended 'still seeking'."""
     streak = 0
     for followup in await last_contacts(session, worker_id, limit=rules.worry_after_seeking_answers):
-        if followup.outcome != "seeking":
+        if followup.outcome != FollowUpOutcome.SEEKING:
             break
         streak += 1
     return streak
 
 
 async def record_answer(
-    session: AsyncSession, followup: FollowUp, worker: Person, answer: str, *, now: datetime, settings: Any
+    session: AsyncSession, followup: FollowUp, worker: Person, answer: WorkerAnswer | str, *, now: datetime,
+    settings: Any,
 ) -> FollowUp | None:
     """A worker's one-tap answer: recorded as the outcome, or turned into a prompt for the secretary.
 
@@ -345,13 +344,15 @@ async def record_answer(
     rules = rules_of(settings)
     if answer not in WORKER_ANSWERS:
         raise ValueError(f"unknown answer {answer!r}")
+    answer = WorkerAnswer(answer)
     record_worker_answer(followup, answer)
     profile = await profile_of(session, worker.id)
     if profile is not None:
         profile.last_contact_at = now
     reason = answer_needs_secretary(answer, await seeking_streak(session, worker.id, rules), rules)
     if reason is None:
-        return await complete(session, followup, answer, now=now, settings=settings, by=worker.id)
+        # An answer that needs nobody is one of WorkerAnswer.CLOSING: the outcome of the same word.
+        return await complete(session, followup, FollowUpOutcome(answer), now=now, settings=settings, by=worker.id)
     secretary = (await people_by_id(session, (followup.secretary_id,))).get(followup.secretary_id or -1)
     to = await recipient(session, secretary.id) if secretary is not None else None
     followup.prompts_sent = 0  # the secretary's first prompt for this check-in
@@ -368,29 +369,30 @@ async def record_answer(
 
 
 async def complete(
-    session: AsyncSession, followup: FollowUp, outcome: str, *, now: datetime, settings: Any, by: int | None,
-    employer: str | None = None,
+    session: AsyncSession, followup: FollowUp, outcome: FollowUpOutcome | str, *, now: datetime, settings: Any,
+    by: int | None, employer: str | None = None,
 ) -> FollowUp | None:
     """Close a check-in with an outcome: status history, worker profile, and the next check-in (returned)."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
+    outcome = FollowUpOutcome(outcome)
     rules = rules_of(settings)
     profile: WorkerProfile | None = await profile_of(session, followup.worker_id)
     if profile is not None:
         record_status(session, profile, STATUS_OF[outcome], by=by, reason=f"checkin:{outcome}", at=now)
-        if outcome == "placed" and employer:
+        if outcome == FollowUpOutcome.PLACED and employer:
             profile.placed_employer = employer[:128]
-        if outcome != "unreachable":
+        if outcome != FollowUpOutcome.UNREACHABLE:
             profile.last_contact_at = now
     close(followup, outcome, at=now)
     await session.flush()
-    if outcome == "placed" and followup.kind != "stability":
+    if outcome == FollowUpOutcome.PLACED and followup.kind != FollowUpKind.STABILITY:
         return await on_placed(session, followup.worker_id, now, rules)
     following = after_outcome(followup.kind, outcome, now, rules)
     if following is None:
         return None
     kind, due = following
-    await cancel_open(session, followup.worker_id, ("first", "seeking"), at=now)
+    await cancel_open(session, followup.worker_id, FollowUpKind.WHILE_SEEKING, at=now)
     nxt = add_followup(session, worker_id=followup.worker_id, secretary_id=followup.secretary_id, kind=kind,
                        due_at=due, now=now)
     await session.flush()
@@ -404,8 +406,9 @@ async def reschedule(
     if working_days not in RESCHEDULE_DAYS:
         raise ValueError(f"reschedule by {working_days} working days is not offered")
     rules = rules_of(settings)
-    close(followup, "rescheduled", at=now)
-    nxt = add_followup(session, worker_id=followup.worker_id, secretary_id=followup.secretary_id, kind="manual",
+    close(followup, FollowUpOutcome.RESCHEDULED, at=now)
+    nxt = add_followup(session, worker_id=followup.worker_id, secretary_id=followup.secretary_id,
+                       kind=FollowUpKind.MANUAL,
                        due_at=add_working_days(now, working_days, rules.working_hours), now=now)
     await session.flush()
     return nxt

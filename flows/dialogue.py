@@ -40,6 +40,7 @@ from typing import Any
 from flows.ranking import SearchCriteria
 from nlu.normalise import normalise
 from nlu.ordinals import find_ordinals
+from storage.states import CaseKind
 
 # How many chats' contexts one person keeps (their private chat and the groups they asked in lately).
 MAX_CHATS = 5
@@ -412,8 +413,9 @@ def resolve(parse: Any, context: Context | None, intent: str, *, confident: floa
 
     if topic == Topic.CASE:
         if intent in CASE_INTENTS and ordinal is None:
-            kind = "human_handoff" if context.criteria.get("kind") == "handoff" else "wage_arrears"
-            return Resolution(Move.ADD, kind, topic, item=context.focus)
+            # The open case's own request (its kind is in the context: flows/cases.py remember_case).
+            asked = "human_handoff" if context.criteria.get("kind") == CaseKind.HANDOFF else "wage_arrears"
+            return Resolution(Move.ADD, asked, topic, item=context.focus)
         return Resolution(Move.NEW, intent)
     if topic == Topic.BUREAU:
         # After a question about the bureau, what the NLU cannot place but reads as a follow-up ("那清明节呢",

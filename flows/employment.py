@@ -11,9 +11,6 @@ from storage.states import EmploymentStatus
 
 router = Router("employment")
 
-# Check-ins that only make sense while the worker is seeking.
-SEEKING_FOLLOW_UPS = ("first", "seeking")
-
 
 @router.intent("report_employed")
 async def report_employed(turn: Turn) -> None:

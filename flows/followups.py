@@ -17,15 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.workcal import WorkingTime, add_working_days, add_working_hours, into_working_hours
 from storage.models import FollowUp
 from storage.queries.followups import add_followup, cancel_open, open_followups, workers_with_open
-from storage.states import EmploymentStatus, FollowUpState, FollowUpStep
+from storage.states import (
+    EmploymentStatus,
+    FollowUpKind,
+    FollowUpOutcome,
+    FollowUpState,
+    FollowUpStep,
+    WorkerAnswer,
+)
 
-KINDS = ("first", "seeking", "stability", "manual")
-# One-tap answers a worker can give to an automated check-in, and the outcomes a secretary records.
-WORKER_ANSWERS = ("placed", "seeking", "training", "call_me")
-OUTCOMES = ("placed", "seeking", "training", "unreachable")
+# One-tap answers a worker can give to an automated check-in, and the outcomes a secretary records, in the order
+# their buttons are shown.
+WORKER_ANSWERS = tuple(WorkerAnswer)
+OUTCOMES = tuple(outcome for outcome in FollowUpOutcome if outcome in FollowUpOutcome.RECORDED)
 # The worker's employment status each outcome records.
-STATUS_OF = {"placed": EmploymentStatus.PLACED, "seeking": EmploymentStatus.SEEKING,
-             "training": EmploymentStatus.TRAINING, "unreachable": EmploymentStatus.UNREACHABLE}
+STATUS_OF = {FollowUpOutcome.PLACED: EmploymentStatus.PLACED, FollowUpOutcome.SEEKING: EmploymentStatus.SEEKING,
+             FollowUpOutcome.TRAINING: EmploymentStatus.TRAINING,
+             FollowUpOutcome.UNREACHABLE: EmploymentStatus.UNREACHABLE}
 RESCHEDULE_DAYS = (1, 3, 7)
 
 
@@ -36,7 +44,7 @@ class FollowUpRules:
     first_after_days: int = 3
     seeking_every_days: int = 7
     stability_after_days: int = 30
-    ask_worker_first: tuple[str, ...] = ("first", "seeking", "stability")
+    ask_worker_first: tuple[FollowUpKind, ...] = (FollowUpKind.FIRST, FollowUpKind.SEEKING, FollowUpKind.STABILITY)
     worker_answer_hours: float = 8
     escalate_after_working_days: int = 2
     worry_after_seeking_answers: int = 3
@@ -70,15 +78,15 @@ def rules_of(settings: Any) -> FollowUpRules:
 # --- pure decisions ----------------------------------------------------------------------------------
 
 
-def cadence_days(kind: str, rules: FollowUpRules) -> int:
+def cadence_days(kind: FollowUpKind, rules: FollowUpRules) -> int:
     return {
-        "first": rules.first_after_days,
-        "seeking": rules.seeking_every_days,
-        "stability": rules.stability_after_days,
+        FollowUpKind.FIRST: rules.first_after_days,
+        FollowUpKind.SEEKING: rules.seeking_every_days,
+        FollowUpKind.STABILITY: rules.stability_after_days,
     }[kind]
 
 
-def next_due(kind: str, since: datetime, rules: FollowUpRules) -> datetime:
+def next_due(kind: FollowUpKind, since: datetime, rules: FollowUpRules) -> datetime:
     """When a cadence step falls due: N calendar days after `since`, moved into office hours on a working day."""
     return into_working_hours(since + timedelta(days=cadence_days(kind, rules)), rules.working_hours)
 
@@ -116,22 +124,26 @@ def on_due(
     return Transition(Step.ESCALATE, FollowUpState.ESCALATED, now, "unanswered")
 
 
-def answer_needs_secretary(answer: str, seeking_streak: int, rules: FollowUpRules) -> str | None:
+def answer_needs_secretary(answer: WorkerAnswer, seeking_streak: int, rules: FollowUpRules) -> str | None:
     """Why a worker's answer should reach the secretary now (None: recording it is enough).
 
     'call me' always does; 'still seeking' does once the worker has said so this many check-ins in a row."""
-    if answer == "call_me":
+    if answer == WorkerAnswer.CALL_ME:
         return "call_me"
-    if answer == "seeking" and seeking_streak + 1 >= rules.worry_after_seeking_answers:
+    if answer == WorkerAnswer.SEEKING and seeking_streak + 1 >= rules.worry_after_seeking_answers:
         return "worried"
     return None
 
 
-def after_outcome(kind: str, outcome: str, now: datetime, rules: FollowUpRules) -> tuple[str, datetime] | None:
+def after_outcome(
+    kind: FollowUpKind, outcome: FollowUpOutcome, now: datetime, rules: FollowUpRules
+) -> tuple[FollowUpKind, datetime] | None:
     """The next check-in (kind, due) once a check-in ends with `outcome`; None when the worker is settled."""
-    if outcome == "placed":
-        return None if kind == "stability" else ("stability", next_due("stability", now, rules))
-    return ("seeking", next_due("seeking", now, rules))
+    if outcome == FollowUpOutcome.PLACED:
+        if kind == FollowUpKind.STABILITY:
+            return None
+        return (FollowUpKind.STABILITY, next_due(FollowUpKind.STABILITY, now, rules))
+    return (FollowUpKind.SEEKING, next_due(FollowUpKind.SEEKING, now, rules))
 
 
 def rescheduled(now: datetime, working_days: int, rules: FollowUpRules) -> datetime:
@@ -145,13 +157,13 @@ async def schedule_first_checkin(
     session: AsyncSession, worker_id: int, secretary_id: int | None, registered_at: datetime, settings: Any
 ) -> FollowUp:
     """Schedule the first check-in after registration (once: an open one is returned as it is)."""
-    existing = await open_followups(session, worker_id, ("first",))
+    existing = await open_followups(session, worker_id, (FollowUpKind.FIRST,))
     if existing:
         return existing[0]
     rules = rules_of(settings)
     followup = add_followup(
-        session, worker_id=worker_id, secretary_id=secretary_id, kind="first",
-        due_at=next_due("first", registered_at, rules), now=registered_at,
+        session, worker_id=worker_id, secretary_id=secretary_id, kind=FollowUpKind.FIRST,
+        due_at=next_due(FollowUpKind.FIRST, registered_at, rules), now=registered_at,
     )
     await session.flush()
     return followup
@@ -164,12 +176,12 @@ async def schedule_first_checkins(
     due time, one query for those who already have one; returns how many were scheduled."""
     if not workers:
         return 0
-    already = await workers_with_open(session, [worker_id for worker_id, _ in workers], ("first",))
-    due_at = next_due("first", registered_at, rules_of(settings))
+    already = await workers_with_open(session, [worker_id for worker_id, _ in workers], (FollowUpKind.FIRST,))
+    due_at = next_due(FollowUpKind.FIRST, registered_at, rules_of(settings))
     scheduled = 0
     for worker_id, secretary_id in workers:
         if worker_id not in already:
-            add_followup(session, worker_id=worker_id, secretary_id=secretary_id, kind="first", due_at=due_at,
+            add_followup(session, worker_id=worker_id, secretary_id=secretary_id, kind=FollowUpKind.FIRST, due_at=due_at,
                          now=registered_at)
             scheduled += 1
     await session.flush()
@@ -180,15 +192,15 @@ async def on_placed(session: AsyncSession, worker_id: int, at: datetime, setting
     """A worker is placed: pending first/seeking check-ins are cancelled and one stability check-in is set."""
     from storage.queries.followups import profile_of
 
-    await cancel_open(session, worker_id, ("first", "seeking", "manual"), at=at)
-    existing = await open_followups(session, worker_id, ("stability",))
+    await cancel_open(session, worker_id, FollowUpKind.UNTIL_PLACED, at=at)
+    existing = await open_followups(session, worker_id, (FollowUpKind.STABILITY,))
     if existing:
         return existing[0]
     profile = await profile_of(session, worker_id)
     rules = rules_of(settings)
     followup = add_followup(
-        session, worker_id=worker_id, secretary_id=profile.secretary_id if profile else None, kind="stability",
-        due_at=next_due("stability", at, rules), now=at,
+        session, worker_id=worker_id, secretary_id=profile.secretary_id if profile else None, kind=FollowUpKind.STABILITY,
+        due_at=next_due(FollowUpKind.STABILITY, at, rules), now=at,
     )
     await session.flush()
     return followup

@@ -46,7 +46,7 @@ from storage.queries.followups import (
     secretary_list,
 )
 from storage.queries.workers import worker_by_phone
-from storage.states import FollowUpState, Role
+from storage.states import FollowUpOutcome, FollowUpState, Role
 
 router = Router("secretary")
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ async def say_recorded(turn: Turn, followup: FollowUp, outcome_key: str, nxt: Fo
 @router.action("checkin.outcome")
 async def outcome(turn: Turn) -> None:
     chosen = str(turn.args.get("outcome"))
-    if chosen == "placed":
+    if chosen == FollowUpOutcome.PLACED:
         # The employer's name is asked first; the outcome is recorded when it comes (the form below).
         followup = await own_open_followup(turn)
         if followup is not None:
@@ -252,10 +252,10 @@ async def record_placed(turn: Turn, data: Data) -> None:
     """The employer is known: the check-in ends as placed, and the next one is set (flows/casework.py)."""
     if not staff_only(turn):
         return
-    handled = await record_outcome(turn.session, turn.person, int(data["followup"]), "placed", now=turn.now,
-                                   settings=turn.settings, employer=str(data["employer"]))
+    handled = await record_outcome(turn.session, turn.person, int(data["followup"]), FollowUpOutcome.PLACED,
+                                   now=turn.now, settings=turn.settings, employer=str(data["employer"]))
     if not say_refusal(turn, handled) and handled.followup is not None:
-        await say_recorded(turn, handled.followup, "secretary.outcome.placed", handled.next)
+        await say_recorded(turn, handled.followup, f"secretary.outcome.{FollowUpOutcome.PLACED}", handled.next)
 
 
 EMPLOYER_FORM = forms.register_form(Form(

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import yaml
 
-OFFICE = "office"  # the bureau's own service hall(s) in town
-STATION = "station"  # a township's labour and social-security service station
+from storage.states import OfficeKind
+
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
 _TOP = frozenset({"name", "hotline", "hotline_hours", "notice", "hours", "offices", "stations", "services",
                   "special_days"})
@@ -67,7 +67,7 @@ class Office:
     """The bureau's service hall (kind `office`) or a township's service station (kind `station`)."""
 
     key: str
-    kind: str
+    kind: OfficeKind
     name: str
     township: str
     address: str
@@ -122,11 +122,11 @@ class BureauFacts:
 
     @property
     def halls(self) -> list[Office]:
-        return [o for o in self.offices if o.kind == OFFICE]
+        return [o for o in self.offices if o.kind == OfficeKind.OFFICE]
 
     @property
     def stations(self) -> list[Office]:
-        return [o for o in self.offices if o.kind == STATION]
+        return [o for o in self.offices if o.kind == OfficeKind.STATION]
 
     def station_of(self, township: str) -> Office | None:
         return next((o for o in self.stations if o.township == township), None)
@@ -242,14 +242,14 @@ class _Reader:
         return lat, lon
 
 
-def _office(reader: _Reader, data: Any, kind: str, where: str, default: Hours | None) -> Office | None:
+def _office(reader: _Reader, data: Any, kind: OfficeKind, where: str, default: Hours | None) -> Office | None:
     if not isinstance(data, dict):
         reader.problem(where, "should be a mapping of fields")
         return None
     reader.unknown(data, _OFFICE_KEYS, where)
     name = reader.text(data, "name", where)
-    township = reader.text(data, "township", where, required=kind == STATION)
-    key = reader.text(data, "key", where, required=kind == OFFICE) or township
+    township = reader.text(data, "township", where, required=kind == OfficeKind.STATION)
+    key = reader.text(data, "key", where, required=kind == OfficeKind.OFFICE) or township
     lat, lon = reader.location(data, where)
     map_url = reader.text(data, "map", where, required=False)
     if map_url and not map_url.startswith(("https://", "http://")):
@@ -330,12 +330,12 @@ def load_bureau_file(path: Path) -> BureauFacts:
     default = reader.hours(data["hours"], "hours", None) if data.get("hours") is not None else None
     offices: list[Office] = []
     for i, item in enumerate(_listed(reader, data, "offices"), 1):
-        if (office := _office(reader, item, OFFICE, f"offices #{i}", default)) is not None:
+        if (office := _office(reader, item, OfficeKind.OFFICE, f"offices #{i}", default)) is not None:
             offices.append(office)
     for i, item in enumerate(_listed(reader, data, "stations"), 1):
-        if (office := _office(reader, item, STATION, f"stations #{i}", default)) is not None:
+        if (office := _office(reader, item, OfficeKind.STATION, f"stations #{i}", default)) is not None:
             offices.append(office)
-    if not any(o.kind == OFFICE for o in offices):
+    if not any(o.kind == OfficeKind.OFFICE for o in offices):
         reader.problem("offices", "at least one office is needed (the bureau's service hall)")
     keys: set[str] = set()
     for office in offices:

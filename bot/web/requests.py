@@ -18,11 +18,11 @@ from storage.models import Case, Person
 from storage.queries.cases import CASE_BOXES, case_counts, case_replies, list_cases
 from storage.queries.conversation import recent_messages
 from storage.queries.worker_file import worker_owner
-from storage.states import CaseState
+from storage.states import CaseKind, CaseState
 
 page = Page("requests", nav="web.nav.requests", path="/requests")
 
-KINDS = ("handoff", "wage_arrears")
+KINDS = tuple(CaseKind)  # the filter's choices, in this order
 POLL_SECONDS = 5  # how often an open case's page asks for new messages
 REPLY_LIMIT = 2000
 
@@ -32,7 +32,8 @@ async def index(request: web.Request, ctx: Ctx) -> web.StreamResponse:
     assert ctx.staff is not None
     box = request.query.get("box", "open")
     box = box if box in CASE_BOXES else "open"
-    kind = request.query.get("kind") if request.query.get("kind") in KINDS else None
+    asked_kind = request.query.get("kind")
+    kind = CaseKind(asked_kind) if asked_kind in KINDS else None
     paging = Paging.of(request, ctx.console.page_size)
     rows, total = await list_cases(ctx.session, box, visibility(ctx), me=ctx.staff.id, kind=kind,
                                    limit=paging.size, offset=paging.offset)

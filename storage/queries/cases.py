@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from storage.models import Case, OutboxMessage, Person, SecretaryCoverage, WorkerProfile
 from storage.queries.locking import lock_row, lock_rows
 from storage.queries.worker_file import Owner, Visibility
-from storage.states import CaseState, Role
+from storage.states import CaseKind, CaseState, Role
 
 
 async def secretary_for(session: AsyncSession, person: Person) -> int | None:
@@ -48,7 +48,7 @@ async def secretary_for(session: AsyncSession, person: Person) -> int | None:
 async def open_case(
     session: AsyncSession,
     *,
-    kind: str,
+    kind: CaseKind,
     worker_id: int,
     secretary_id: int | None,
     text: str,
@@ -148,7 +148,7 @@ def _box(box: str, me: int) -> list[Any]:
 
 
 async def list_cases(
-    session: AsyncSession, box: str, visible: Visibility, *, me: int, kind: str | None = None, limit: int,
+    session: AsyncSession, box: str, visible: Visibility, *, me: int, kind: CaseKind | None = None, limit: int,
     offset: int,
 ) -> tuple[list[CaseRow], int]:
     """One page of a box (oldest waiting first; resolved: newest first) and how many it holds in all."""

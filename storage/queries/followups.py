@@ -24,14 +24,23 @@ from storage.models import (
     WorkerProfile,
 )
 from storage.queries.locking import lock_row
-from storage.states import ApplicationState, CaseState, FollowUpState, FollowUpStep, Role
+from storage.states import (
+    ApplicationState,
+    CaseState,
+    FollowUpKind,
+    FollowUpOutcome,
+    FollowUpState,
+    FollowUpStep,
+    Role,
+    WorkerAnswer,
+)
 
 OPEN = tuple(sorted(FollowUpState.OPEN))
 SCANNED = tuple(sorted(FollowUpState.SCANNED))
 
 
 def add_followup(
-    session: AsyncSession, *, worker_id: int, secretary_id: int | None, kind: str, due_at: datetime, now: datetime
+    session: AsyncSession, *, worker_id: int, secretary_id: int | None, kind: FollowUpKind, due_at: datetime, now: datetime
 ) -> FollowUp:
     followup = FollowUp(
         worker_id=worker_id, secretary_id=secretary_id, kind=kind, due_at=due_at, state=FollowUpState.PENDING,
@@ -65,12 +74,12 @@ def advance(followup: FollowUp, step: FollowUpStep, state: FollowUpState, due_at
     release(followup)
 
 
-def record_worker_answer(followup: FollowUp, answer: str) -> None:
+def record_worker_answer(followup: FollowUp, answer: WorkerAnswer) -> None:
     followup.worker_answer = answer
     release(followup)
 
 
-def close(followup: FollowUp, outcome: str, *, at: datetime) -> None:
+def close(followup: FollowUp, outcome: FollowUpOutcome, *, at: datetime) -> None:
     """An outcome ends the check-in (`rescheduled` too: a new one is set)."""
     followup.outcome, followup.state, followup.completed_at = outcome, FollowUpState.DONE, at
     release(followup)
@@ -82,15 +91,15 @@ def cancel(followup: FollowUp, *, at: datetime) -> None:
 
 
 async def open_followups(
-    session: AsyncSession, worker_id: int, kinds: Iterable[str] | None = None
+    session: AsyncSession, worker_id: int, kinds: Iterable[FollowUpKind] | None = None
 ) -> list[FollowUp]:
     stmt = select(FollowUp).where(FollowUp.worker_id == worker_id, FollowUp.state.in_(OPEN))
     if kinds is not None:
-        stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
+        stmt = stmt.where(FollowUp.kind.in_(sorted(kinds)))
     return list((await session.execute(stmt.order_by(FollowUp.due_at))).scalars())
 
 
-async def workers_with_open(session: AsyncSession, worker_ids: Sequence[int], kinds: Iterable[str] | None = None,
+async def workers_with_open(session: AsyncSession, worker_ids: Sequence[int], kinds: Iterable[FollowUpKind] | None = None,
                             *, chunk: int = 900) -> set[int]:
     """Which of these workers have an open follow-up (of these kinds)."""
     found: set[int] = set()
@@ -98,13 +107,13 @@ async def workers_with_open(session: AsyncSession, worker_ids: Sequence[int], ki
         stmt = select(FollowUp.worker_id).where(
             FollowUp.worker_id.in_(worker_ids[start:start + chunk]), FollowUp.state.in_(OPEN))
         if kinds is not None:
-            stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
+            stmt = stmt.where(FollowUp.kind.in_(sorted(kinds)))
         found.update((await session.execute(stmt.distinct())).scalars())
     return found
 
 
 async def cancel_open(
-    session: AsyncSession, worker_id: int, kinds: Iterable[str] | None, *, at: datetime
+    session: AsyncSession, worker_id: int, kinds: Iterable[FollowUpKind] | None, *, at: datetime
 ) -> int:
     """Cancel a worker's open follow-ups of these kinds (None: all of them); returns how many."""
     stmt = (
@@ -113,7 +122,7 @@ async def cancel_open(
         .values(state=FollowUpState.CANCELLED, completed_at=at, claimed_by=None, claimed_until=None)
     )
     if kinds is not None:
-        stmt = stmt.where(FollowUp.kind.in_(tuple(kinds)))
+        stmt = stmt.where(FollowUp.kind.in_(sorted(kinds)))
     return (await session.execute(stmt)).rowcount or 0
 
 

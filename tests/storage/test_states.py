@@ -1,5 +1,5 @@
-"""One vocabulary: every state, status and role column holds a member of storage/states.py, the code names states
-by their members only (a bare string for one fails here), and unknown ones are refused on both backends."""
+"""One vocabulary: every state, status, role and kind column holds a member of storage/states.py, the code names
+them by their members only (a bare string for one fails here), and unknown words are refused on both backends."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from storage.models import (
     Base,
     Booking,
     Broadcast,
+    BureauOffice,
     BusDeparture,
     Case,
     Enterprise,
@@ -36,12 +37,17 @@ from storage.states import (
     ApplicationState,
     BookingState,
     BroadcastState,
+    CaseKind,
     CaseState,
     EmploymentStatus,
+    FollowUpKind,
+    FollowUpOutcome,
     FollowUpState,
+    OfficeKind,
     OutboxState,
     PostingState,
     Role,
+    WorkerAnswer,
 )
 from tests.conftest import NOW
 
@@ -52,6 +58,10 @@ SOURCES = [p for room in ("flows", "storage", "bot", "bench") for p in (ROOT / r
 # `person.role`), a keyword (`Case(status=…)`, `.values(state=…)`) or a key of a row written whole
 # (`{"status": …}` in a bulk insert).
 STATE_NAMES = frozenset({"state", "status", "new_status", "old_status", "role"})
+# The names a kind, a worker's answer or an outcome goes by, in the same places and as a variable (`kind ==
+# "stability"`). Other things are called so too (an import's kind "postings", a service record's intent name, a
+# review's Outcome member), so here only the words of these vocabularies count as bare.
+KIND_NAMES = frozenset({"kind", "kinds", "worker_answer", "answer", "answers", "outcome", "outcomes"})
 # Every column holding one of these, and the vocabulary it holds.
 VOCABULARY_OF: dict[Any, type[StrEnum]] = {
     Person.role: Role,
@@ -65,12 +75,22 @@ VOCABULARY_OF: dict[Any, type[StrEnum]] = {
     Case.status: CaseState,
     Broadcast.status: BroadcastState,
     OutboxMessage.state: OutboxState,
+    FollowUp.kind: FollowUpKind,
+    FollowUp.worker_answer: WorkerAnswer,
+    FollowUp.outcome: FollowUpOutcome,
+    Case.kind: CaseKind,
+    BureauOffice.kind: OfficeKind,
 }
+# The columns named like a kind that hold words from elsewhere: a service record's kind is the intent or action
+# handled (nlu/, flows/ routers), an open list.
+OPEN_KINDS = frozenset({"service_record.kind"})
+KIND_VOCABULARIES = (FollowUpKind, WorkerAnswer, FollowUpOutcome, CaseKind, OfficeKind)
 
 # Every word of every vocabulary: a dict's "status" key holding one of these is a row written with a bare state.
 WORDS = frozenset(str(member) for vocabulary in vars(states).values()
                   if isinstance(vocabulary, type) and issubclass(vocabulary, StrEnum) and vocabulary is not StrEnum
                   for member in vocabulary)
+KIND_WORDS = frozenset(str(member) for vocabulary in KIND_VOCABULARIES for member in vocabulary)
 
 
 def _strings(node: ast.AST) -> list[str]:
@@ -87,39 +107,56 @@ def _strings(node: ast.AST) -> list[str]:
     return []
 
 
-def _is_state(node: ast.AST) -> bool:
-    """`x.status`, `Posting.status`, `row["status"]`: a place holding a state."""
+def _name_of(node: ast.AST) -> str | None:
+    """`x.status`, `Posting.status`, `row["status"]`, `FollowUp.kind`, a variable `kind`: the name of a place
+    holding a state or a kind, else None."""
     if isinstance(node, ast.Attribute):
-        return node.attr in STATE_NAMES
-    return (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
-            and node.slice.value in STATE_NAMES)
+        name = node.attr
+    elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        name = node.slice.value
+    elif isinstance(node, ast.Name) and node.id in KIND_NAMES:
+        name = node.id
+    else:
+        return None
+    return name if name in STATE_NAMES or name in KIND_NAMES else None
+
+
+def _bare(name: str | None, strings: list[str]) -> list[str]:
+    """The strings that are bare words for a place of this name: any for a state, a vocabulary's word for a kind."""
+    if name in STATE_NAMES:
+        return strings
+    if name in KIND_NAMES:
+        return [s for s in strings if s in KIND_WORDS]
+    return []
 
 
 def state_strings(source: str) -> list[tuple[int, str]]:
-    """(line, text) of every string literal used as a state: compared with one, assigned to one, given as
-    `status=`, listed in `.state.in_(…)` / `.state.not_in(…)`, or the value of a `"status"` key of a dict."""
+    """(line, text) of every string literal used as a state or kind: compared with one, assigned to one, given as
+    `status=` / `kind=`, listed in `.state.in_(…)` / `.kind.not_in(…)`, or the value of a `"status"` / `"kind"`
+    key of a dict."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
-            if any(_is_state(o) for o in operands):
-                found += [(node.lineno, s) for o in operands if not _is_state(o) for s in _strings(o)]
+            for name in {_name_of(o) for o in operands} - {None}:
+                found += [(node.lineno, s) for o in operands if _name_of(o) is None
+                          for s in _bare(name, _strings(o))]
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                if _is_state(target):
-                    found += [(node.lineno, s) for s in _strings(node.value)]
+                if _name_of(target):
+                    found += [(node.lineno, s) for s in _bare(_name_of(target), _strings(node.value))]
                 elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
                     found += [(node.lineno, s) for t, v in zip(target.elts, node.value.elts, strict=False)
-                              if _is_state(t) for s in _strings(v)]
-        elif isinstance(node, ast.keyword) and node.arg in STATE_NAMES:
-            found += [(node.value.lineno, s) for s in _strings(node.value)]
+                              for s in _bare(_name_of(t), _strings(v))]
+        elif isinstance(node, ast.keyword) and node.arg is not None:
+            found += [(node.value.lineno, s) for s in _bare(node.arg, _strings(node.value))]
         elif isinstance(node, ast.Dict):  # other dicts have a "status" too (a health report's "ok"): words only
             found += [(value.lineno, s) for key, value in zip(node.keys, node.values, strict=True)
-                      if isinstance(key, ast.Constant) and key.value in STATE_NAMES
-                      for s in _strings(value) if s in WORDS]
+                      if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                      for s in _bare(key.value, _strings(value)) if s in WORDS]
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and node.func.attr in ("in_", "not_in") and _is_state(node.func.value)):
-            found += [(node.lineno, s) for arg in node.args for s in _strings(arg)]
+              and node.func.attr in ("in_", "not_in") and _name_of(node.func.value)):
+            found += [(node.lineno, s) for arg in node.args for s in _bare(_name_of(node.func.value), _strings(arg))]
     return found
 
 
@@ -151,6 +188,27 @@ class TestTheScanner:
         assert state_strings('q.where(Case.status.in_(sorted(CaseState.UNRESOLVED)))') == []
         assert state_strings('pick("status", WORKER_STATUSES)') == []
 
+    def test_it_finds_kinds_answers_and_outcomes(self) -> None:
+        assert [s for _, s in state_strings('if followup.kind == "stability": pass')] == ["stability"]
+        assert [s for _, s in state_strings('return None if kind == "stability" else x')] == ["stability"]
+        assert [s for _, s in state_strings('add_followup(session, kind="manual", due_at=d)')] == ["manual"]
+        assert [s for _, s in state_strings('q.where(FollowUp.kind.in_(("first", "seeking")))')] == [
+            "first", "seeking"]
+        assert [s for _, s in state_strings('b("k", "checkin.outcome", outcome="placed")')] == ["placed"]
+        assert [s for _, s in state_strings('if answer == "call_me": pass')] == ["call_me"]
+        assert [s for _, s in state_strings('if followup.outcome != "seeking": pass')] == ["seeking"]
+        assert [s for _, s in state_strings('if o.kind != "station": pass')] == ["station"]
+        assert [s for _, s in state_strings('rows.append({"kind": "seeking", "outcome": None})')] == ["seeking"]
+        assert [s for _, s in state_strings('open_and_notify(turn, kind="wage_arrears")')] == ["wage_arrears"]
+
+    def test_other_kinds_are_not_these(self) -> None:
+        """An import's kind, a service record's intent and a chat's type are other words called kind."""
+        assert state_strings('if checked.kind == "postings": pass') == []
+        assert state_strings('ServiceRecord(channel="phone", kind="follow_up")') == []
+        assert state_strings('if reviewed.outcome == Outcome.APPROVED: pass') == []
+        assert state_strings('if followup.kind == FollowUpKind.STABILITY: pass') == []
+        assert state_strings('stations = [o for o in offices if o.kind == OfficeKind.STATION]') == []
+
 
 def test_no_state_is_written_as_a_bare_string() -> None:
     """A state is named by its member (PostingState.OPEN), never spelled out: a misspelt or invented word cannot
@@ -163,10 +221,10 @@ def test_no_state_is_written_as_a_bare_string() -> None:
 
 
 def test_every_state_column_holds_its_vocabulary() -> None:
-    """A state column added as plain text would take any word: every column named like a state is an EnumString
-    of the vocabulary it holds."""
+    """A state or kind column added as plain text would take any word: every column named like a state or a kind
+    (but the open lists) is an EnumString of the vocabulary it holds."""
     state_columns = {column for mapper in Base.registry.mappers for column in mapper.columns
-                     if column.key in STATE_NAMES}
+                     if column.key in STATE_NAMES | KIND_NAMES and f"{column.table.name}.{column.key}" not in OPEN_KINDS}
     assert state_columns == {attribute.expression for attribute in VOCABULARY_OF}
     for attribute, vocabulary in VOCABULARY_OF.items():
         assert isinstance(attribute.type, EnumString)
@@ -186,8 +244,15 @@ def test_the_sets_are_made_of_members() -> None:
     assert BroadcastState.UNFINISHED == {BroadcastState.SCHEDULED, BroadcastState.SENDING}
     assert ApplicationState.OPEN == {ApplicationState.SUBMITTED, ApplicationState.CONTACTED}
     assert EmploymentStatus.STATED == set(EmploymentStatus) - {EmploymentStatus.UNREACHABLE}
+    assert FollowUpKind.WHILE_SEEKING < FollowUpKind.UNTIL_PLACED
+    assert FollowUpKind.STABILITY not in FollowUpKind.UNTIL_PLACED
+    assert FollowUpKind.CADENCED == set(FollowUpKind) - {FollowUpKind.MANUAL}
+    assert WorkerAnswer.CLOSING == set(WorkerAnswer) - {WorkerAnswer.CALL_ME}
+    assert FollowUpOutcome.RECORDED == set(FollowUpOutcome) - {FollowUpOutcome.RESCHEDULED}
+    # An answer that closes a check-in is recorded as the outcome of the same word.
+    assert {str(answer) for answer in WorkerAnswer.CLOSING} <= {str(outcome) for outcome in FollowUpOutcome}
     for vocabulary in (PostingState, ApplicationState, BookingState, CaseState, BroadcastState, EmploymentStatus,
-                       FollowUpState, OutboxState, Role):
+                       FollowUpState, OutboxState, Role, FollowUpKind, WorkerAnswer, FollowUpOutcome):
         for value in vars(vocabulary).values():
             if isinstance(value, frozenset):
                 assert all(isinstance(member, vocabulary) for member in value), vocabulary
@@ -210,8 +275,10 @@ async def _one_of_each(db: Database) -> None:
                          new_status=EmploymentStatus.PLACED),
             Application(posting_id=posting.id, worker_id=worker.id, status=ApplicationState.HIRED),
             Booking(departure_id=departure.id, worker_id=worker.id, status=BookingState.CANCELLED),
-            FollowUp(worker_id=worker.id, kind="first", due_at=NOW, state=FollowUpState.ESCALATED),
-            Case(kind="handoff", worker_id=worker.id, status=CaseState.ANSWERED),
+            FollowUp(worker_id=worker.id, kind=FollowUpKind.STABILITY, due_at=NOW, state=FollowUpState.ESCALATED,
+                     worker_answer=WorkerAnswer.CALL_ME, outcome=FollowUpOutcome.RESCHEDULED),
+            Case(kind=CaseKind.WAGE_ARREARS, worker_id=worker.id, status=CaseState.ANSWERED),
+            BureauOffice(key="符溪镇", kind=OfficeKind.STATION, name="符溪镇劳动保障服务站"),
             Broadcast(text="t", send_at=NOW + timedelta(hours=1), status=BroadcastState.DONE),
             OutboxMessage(idempotency_key="k", purpose="p", channel="telegram", chat_id="1",
                           state=OutboxState.UNCERTAIN),
@@ -230,6 +297,11 @@ WRITTEN = {
     Case.status: CaseState.ANSWERED,
     Broadcast.status: BroadcastState.DONE,
     OutboxMessage.state: OutboxState.UNCERTAIN,
+    FollowUp.kind: FollowUpKind.STABILITY,
+    FollowUp.worker_answer: WorkerAnswer.CALL_ME,
+    FollowUp.outcome: FollowUpOutcome.RESCHEDULED,
+    Case.kind: CaseKind.WAGE_ARREARS,
+    BureauOffice.kind: OfficeKind.STATION,
 }
 
 
@@ -247,7 +319,8 @@ class TestTheDatabaseRefusesUnknownWords:
             person = Person(role=Role.WORKER, name="x")
             session.add(person)
             await session.flush()
-            session.add(FollowUp(worker_id=person.id, kind="first", due_at=NOW, state=FollowUpState.ESCALATED))
+            session.add(FollowUp(worker_id=person.id, kind=FollowUpKind.FIRST, due_at=NOW,
+                                 state=FollowUpState.ESCALATED))
         async with any_db.session() as session:
             state = (await session.execute(select(FollowUp.state))).scalar_one()
         assert state is FollowUpState.ESCALATED
