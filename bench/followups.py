@@ -33,7 +33,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import ChannelIdentity, FollowUp, OutboxMessage, Person, WorkerProfile
 from storage.queries.followups import claim_due
-from storage.states import EmploymentStatus, FollowUpState, Role
+from storage.states import EmploymentStatus, FollowUpKind, FollowUpState, Role
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 5, 10, 0, tzinfo=ZONE).astimezone(UTC)  # a Thursday morning
@@ -69,7 +69,8 @@ async def seed(db: Database, workers: int, due: int) -> None:
                  "digest_mode": False, "is_returnee": True, "hardest_hit": False,
                  "secretary_id": 1 + (i % SECRETARIES), "registered_at": NOW - timedelta(days=3)} for i in ids])
             await session.execute(insert(FollowUp), [
-                {"worker_id": i, "secretary_id": 1 + (i % SECRETARIES), "kind": "first", "state": FollowUpState.PENDING,
+                {"worker_id": i, "secretary_id": 1 + (i % SECRETARIES), "kind": FollowUpKind.FIRST,
+                 "state": FollowUpState.PENDING,
                  "prompts_sent": 0, "note": "", "created_at": NOW,
                  "due_at": NOW - timedelta(minutes=30) if (i - first) < due
                  else NOW + timedelta(minutes=10 + (i * 7919) % (30 * 24 * 60))} for i in ids])

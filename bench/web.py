@@ -50,7 +50,7 @@ from storage.models import (
     WorkerProfile,
 )
 from storage.queries.staff import staff_by_identity
-from storage.states import EmploymentStatus, FollowUpState, Role
+from storage.states import EmploymentStatus, FollowUpKind, FollowUpOutcome, FollowUpState, Role
 from storage.vocabulary import job_categories, townships, villages
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -114,9 +114,10 @@ async def grow(db: Database, workers: int, now: datetime) -> int:
             kinds += [{"person_id": i, "category": c, "wanted": True} for c in wanted]
             done = rng.random() < 0.3
             due = now + timedelta(days=rng.uniform(-20, 30))
-            followups.append({"worker_id": i, "secretary_id": secretary, "kind": "seeking", "due_at": due,
+            followups.append({"worker_id": i, "secretary_id": secretary, "kind": FollowUpKind.SEEKING,
+                              "due_at": due,
                               "state": FollowUpState.DONE if done else FollowUpState.PENDING,
-                              "outcome": "seeking" if done else None,
+                              "outcome": FollowUpOutcome.SEEKING if done else None,
                               "completed_at": due if done else None, "prompts_sent": 0, "note": "",
                               "created_at": registered})
             if status != EmploymentStatus.SEEKING:

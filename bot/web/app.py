@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,7 @@ from flows.assistant import Understanding
 from flows.push import PushPolicy
 from flows.signin import SignInPolicy
 from flows.turn import FlowSettings
+from storage import states
 from storage.db import Database
 
 PAGES: tuple[Page, ...] = (
@@ -54,6 +56,10 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
     )
 
 
+VOCABULARIES = {name: value for name, value in vars(states).items()
+                if isinstance(value, type) and issubclass(value, StrEnum) and value.__module__ == states.__name__}
+
+
 def templates(zone: ZoneInfo) -> Environment:
     env = Environment(
         loader=PackageLoader("bot.web", "templates"), autoescape=select_autoescape(["html"]),
@@ -68,6 +74,8 @@ def templates(zone: ZoneInfo) -> Environment:
     env.filters["masked"] = masked_phone
     env.globals["asset_version"] = ASSET_VERSION
     env.globals["base"] = BASE
+    # The vocabularies (PostingState, FollowUpOutcome …): a template names a state or kind by its member, as code does.
+    env.globals.update(VOCABULARIES)
     return env
 
 

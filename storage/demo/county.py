@@ -25,7 +25,7 @@ from storage.models import (
     Training,
     WorkerNote,
 )
-from storage.states import ApplicationState, EmploymentStatus, FollowUpState
+from storage.states import ApplicationState, EmploymentStatus, FollowUpKind, FollowUpOutcome, FollowUpState
 from storage.trades import TRAINING_TOPIC_OF_CATEGORY
 
 SEED = 20200301  # the spring the reference story happened
@@ -131,9 +131,8 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
             contacted = _between(rng, registered + timedelta(days=1), now)
             profile.last_contact_at = contacted
             county.add(ServiceRecord(channel="phone", kind="follow_up", created_at=contacted), person=person)
-            county.add(FollowUp(kind="first", due_at=contacted - timedelta(hours=rng.randint(1, 30)),
-                                state=FollowUpState.DONE,
-                                outcome="seeking" if profile.status == EmploymentStatus.SEEKING else profile.status,
+            county.add(FollowUp(kind=FollowUpKind.FIRST, due_at=contacted - timedelta(hours=rng.randint(1, 30)),
+                                state=FollowUpState.DONE, outcome=_outcome_of(profile.status),
                                 prompted_at=contacted, prompts_sent=1, completed_at=contacted, created_at=registered),
                        worker=person, secretary=secretary)
         for _ in range(rng.randint(0, 3)):
@@ -147,7 +146,7 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
         if profile.status == EmploymentStatus.SEEKING:
             overdue = rng.random() < 0.15
             due_day = today + days(rng.randint(-3, -1) if overdue else rng.randint(0, 6))
-            county.add(FollowUp(kind="seeking" if contacted else "first",
+            county.add(FollowUp(kind=FollowUpKind.SEEKING if contacted else FollowUpKind.FIRST,
                                 due_at=local_time(due_day, time(rng.randint(9, 16), rng.choice((0, 30)))),
                                 created_at=contacted or registered),
                        worker=person, secretary=secretary)
@@ -170,7 +169,7 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
             county.add(StatusChange(old_status=EmploymentStatus.SEEKING, new_status=EmploymentStatus.PLACED,
                                     reason="follow_up_outcome",
                                     created_at=changed), worker=person, changed_by=secretary)
-            county.add(FollowUp(kind="stability", due_at=local_time(today + days(rng.randint(7, 30)), "10:00"),
+            county.add(FollowUp(kind=FollowUpKind.STABILITY, due_at=local_time(today + days(rng.randint(7, 30)), "10:00"),
                                 created_at=changed), worker=person, secretary=secretary)
         elif profile.status == EmploymentStatus.TRAINING:
             topics = [TRAINING_TOPIC_OF_CATEGORY[c] for c in profile.wanted_categories if TRAINING_TOPIC_OF_CATEGORY.get(c) in by_topic]
@@ -180,12 +179,18 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
                                     reason="enrolled",
                                     created_at=changed), worker=person, changed_by=secretary)
             ends = training.ends_at or training.starts_at
-            county.add(FollowUp(kind="seeking", due_at=ends + timedelta(days=2), created_at=changed),
+            county.add(FollowUp(kind=FollowUpKind.SEEKING, due_at=ends + timedelta(days=2), created_at=changed),
                        worker=person, secretary=secretary)
         else:
             county.add(StatusChange(old_status=EmploymentStatus.SEEKING, new_status=profile.status,
                                     reason="follow_up_outcome",
                                     created_at=changed), worker=person, changed_by=secretary)
+
+
+def _outcome_of(status: EmploymentStatus) -> FollowUpOutcome | None:
+    """The outcome of the check-in that found a worker in this status: the outcome of the same word; none for
+    "not seeking", which no outcome says (it once stored "not_seeking", a word the worker card has no text for)."""
+    return next((outcome for outcome in FollowUpOutcome.RECORDED if outcome.value == status.value), None)
 
 
 def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:

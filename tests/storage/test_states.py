@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import Environment, nodes
 from sqlalchemy import select, update
 from sqlalchemy.exc import StatementError
 
@@ -54,6 +55,7 @@ from tests.conftest import NOW
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for room in ("flows", "storage", "bot", "bench") for p in (ROOT / room).rglob("*.py")
            if "migrations" not in p.parts]
+TEMPLATES = sorted((ROOT / "bot" / "web" / "templates").rglob("*.html"))
 # The names a state (or role) goes by: as a column or attribute (`posting.status`, `FollowUp.state`,
 # `person.role`), a keyword (`Case(status=…)`, `.values(state=…)`) or a key of a row written whole
 # (`{"status": …}` in a bulk insert).
@@ -81,9 +83,9 @@ VOCABULARY_OF: dict[Any, type[StrEnum]] = {
     Case.kind: CaseKind,
     BureauOffice.kind: OfficeKind,
 }
-# The columns named like a kind that hold words from elsewhere: a service record's kind is the intent or action
-# handled (nlu/, flows/ routers), an open list.
-OPEN_KINDS = frozenset({"service_record.kind"})
+# The columns named so that hold open text: a service record's kind is the intent or action handled (nlu/, the
+# flows' routers), a policy question's answer is the answer itself.
+OPEN_TEXT = frozenset({"service_record.kind", "policy_faq.answer"})
 KIND_VOCABULARIES = (FollowUpKind, WorkerAnswer, FollowUpOutcome, CaseKind, OfficeKind)
 
 # Every word of every vocabulary: a dict's "status" key holding one of these is a row written with a bare state.
@@ -160,6 +162,41 @@ def state_strings(source: str) -> list[tuple[int, str]]:
     return found
 
 
+def _template_place(node: nodes.Node) -> str | None:
+    """`p.status`, `row["kind"]`, a loop variable `o`: what a template compares with a word."""
+    if isinstance(node, nodes.Getattr):
+        return node.attr if node.attr in STATE_NAMES | KIND_NAMES else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return node.arg.value if node.arg.value in STATE_NAMES | KIND_NAMES else None
+    return node.name if isinstance(node, nodes.Name) else None
+
+
+# An HTML tag sending or marking a word: `<button name="outcome" value="placed">`, `data-outcome="placed"`.
+_TAG = re.compile(r"<[^<>]*>")
+_NAMED_VALUE = re.compile(r'\bname="(\w+)"[^<>]*?\bvalue="(\w+)"|\bvalue="(\w+)"[^<>]*?\bname="(\w+)"')
+_DATA_VALUE = re.compile(r'\bdata-(\w+)="(\w+)"')
+
+
+def template_strings(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every vocabulary word a template spells out: compared with a state, a kind or a variable
+    (`p.status == "open"`, `o != "placed"`), or sent or marked by a tag under a state's or kind's name."""
+    found: list[tuple[int, str]] = []
+    for compare in Environment().parse(source).find_all(nodes.Compare):
+        operands = [compare.expr, *(operand.expr for operand in compare.ops)]
+        if any(_template_place(o) for o in operands):
+            found += [(compare.lineno, o.value) for o in operands
+                      if isinstance(o, nodes.Const) and isinstance(o.value, str) and o.value in WORDS]
+    for tag in _TAG.finditer(source):
+        line = source.count("\n", 0, tag.start()) + 1
+        for match in _NAMED_VALUE.finditer(tag.group()):
+            name, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            if name in STATE_NAMES | KIND_NAMES and value in WORDS:
+                found.append((line, value))
+        found += [(line, value) for name, value in _DATA_VALUE.findall(tag.group())
+                  if name in STATE_NAMES | KIND_NAMES and value in WORDS]
+    return found
+
+
 class TestTheScanner:
     def test_it_finds_the_old_mistake(self) -> None:
         """The list that named a state nothing sets: the scanner must see it."""
@@ -209,6 +246,17 @@ class TestTheScanner:
         assert state_strings('if followup.kind == FollowUpKind.STABILITY: pass') == []
         assert state_strings('stations = [o for o in offices if o.kind == OfficeKind.STATION]') == []
 
+    def test_it_finds_words_in_templates(self) -> None:
+        assert [s for _, s in template_strings('{% if p.status == "open" %}x{% endif %}')] == ["open"]
+        assert [s for _, s in template_strings('{% for o in outcomes if o != "placed" %}{% endfor %}')] == ["placed"]
+        assert [s for _, s in template_strings('<button name="outcome" value="placed">')] == ["placed"]
+        assert [s for _, s in template_strings('<input value="seeking" type="hidden" name="kind">')] == ["seeking"]
+        assert [s for _, s in template_strings('<button data-outcome="training">')] == ["training"]
+        assert template_strings('{% if p.status == PostingState.OPEN %}x{% endif %}') == []
+        assert template_strings('<button name="outcome" value="{{ FollowUpOutcome.PLACED }}">') == []
+        assert template_strings('{% if e.target_type == "worker" %}x{% endif %}') == []  # an audit target
+        assert template_strings('<button name="action" value="preview">') == []
+
 
 def test_no_state_is_written_as_a_bare_string() -> None:
     """A state is named by its member (PostingState.OPEN), never spelled out: a misspelt or invented word cannot
@@ -220,11 +268,18 @@ def test_no_state_is_written_as_a_bare_string() -> None:
     assert bare == []
 
 
+def test_no_template_spells_out_a_state_or_kind() -> None:
+    """Templates name them by the members bot/web/app.py puts in their globals."""
+    bare = [f"{path.relative_to(ROOT)}:{line}: {text!r}"
+            for path in TEMPLATES for line, text in template_strings(path.read_text(encoding="utf-8"))]
+    assert TEMPLATES and bare == []
+
+
 def test_every_state_column_holds_its_vocabulary() -> None:
     """A state or kind column added as plain text would take any word: every column named like a state or a kind
     (but the open lists) is an EnumString of the vocabulary it holds."""
     state_columns = {column for mapper in Base.registry.mappers for column in mapper.columns
-                     if column.key in STATE_NAMES | KIND_NAMES and f"{column.table.name}.{column.key}" not in OPEN_KINDS}
+                     if column.key in STATE_NAMES | KIND_NAMES and f"{column.table.name}.{column.key}" not in OPEN_TEXT}
     assert state_columns == {attribute.expression for attribute in VOCABULARY_OF}
     for attribute, vocabulary in VOCABULARY_OF.items():
         assert isinstance(attribute.type, EnumString)
