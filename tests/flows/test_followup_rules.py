@@ -3,13 +3,24 @@ worker answers, outcomes, and spreading a departing secretary's workers."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.settings import ConfigError, load_settings
 from flows.assignment import spread
-from flows.followups import FollowUpRules, Step, after_outcome, answer_needs_secretary, next_due, on_due
+from flows.followups import (
+    FollowUpRules,
+    Step,
+    after_outcome,
+    answer_needs_secretary,
+    next_due,
+    on_due,
+    rules_of,
+)
 from flows.workcal import (
     WorkingTime,
     add_working_days,
@@ -19,6 +30,9 @@ from flows.workcal import (
     is_working_day,
 )
 from storage.models import FollowUp
+from storage.states import FollowUpKind
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ZONE = ZoneInfo("Asia/Shanghai")
 HOURS = WorkingTime()
@@ -131,6 +145,24 @@ class TestOnDue:
         step = on_due(followup("pending", "seeking"), now=self.NOW, rules=rules, worker_reachable=True,
                       has_secretary=True)
         assert step.step == Step.PROMPT
+
+    def test_the_kinds_asked_first_come_from_the_config_as_members(self, tmp_path: Path) -> None:
+        config = (ROOT / "config.yaml").read_text(encoding="utf-8")
+        assert "  ask_worker_first: [first, seeking, stability]\n" in config
+        path = tmp_path / "config.yaml"
+        path.write_text(config.replace("ask_worker_first: [first, seeking, stability]", "ask_worker_first: [first]"),
+                        encoding="utf-8")
+        rules = rules_of(load_settings(path))
+        assert rules.ask_worker_first == (FollowUpKind.FIRST,)
+        assert on_due(followup("pending", "seeking"), now=self.NOW, rules=rules, worker_reachable=True,
+                      has_secretary=True).step == Step.PROMPT
+        # A manual check-in is a secretary's own date: the worker is never asked first for it.
+        for kinds, word in (("[first, manual]", "only for first, seeking, stability"), ("[firts]", "'first'")):
+            path.write_text(config.replace("ask_worker_first: [first, seeking, stability]",
+                                           f"ask_worker_first: {kinds}"), encoding="utf-8")
+            with pytest.raises(ConfigError, match=re.escape(word)) as refused:
+                load_settings(path)
+            assert "followups.ask_worker_first" in str(refused.value)
 
     def test_no_answer_becomes_a_prompt(self) -> None:
         step = on_due(followup("asked_worker"), now=self.NOW, rules=RULES, worker_reachable=True, has_secretary=True)
