@@ -226,7 +226,7 @@ async def filled(db: Database) -> None:
                     for pay in PAY:
                         n += 1
                         session.add(new_posting(ids, {
-                            "enterprise": n % 2, "title": f"{category}{n}", "job_category": category,
+                            "enterprise": n % 2, "title": f"{category}{n}" + ("夜班" if n % 5 == 0 else ""), "job_category": category,
                             "township": township, "city": city, "pay": pay, "benefits": BENEFITS[n % len(BENEFITS)],
                             "requirements": REQUIREMENTS[n % len(REQUIREMENTS)], "status": "open",
                             "deadline": TODAY + timedelta(days=n % 20)}))
