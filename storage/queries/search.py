@@ -381,7 +381,7 @@ class _Engine:
         return str(stmt.compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True}))
 
     async def count(self, tier: Any) -> int:
-        if isinstance(tier, PayPart):
+        if isinstance(tier, PayPart) and self.sqlite:
             tier = tier.tokens
         if self.sqlite:
             sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
@@ -402,8 +402,9 @@ class _Engine:
     async def _rows(self, tier: Any) -> list[ColumnElement[bool]]:
         """PostgreSQL: a tier's conditions on the posting table; a tier of search tokens (a question with words)
         is answered by the GIN index alone, with the deadline read only while expired postings are listed."""
-        if isinstance(tier, PayPart):
-            tier = tier.tokens
+        if isinstance(tier, PayPart):  # whether pay is named: a column of the row read anyway, not a token
+            pay = {"named": [Posting.monthly_pay.is_not(None)], "none": [Posting.monthly_pay.is_(None)]}
+            return [*await self._rows(tier.match), *pay.get(tier.pay, [])]
         if not isinstance(tier, st.Match):
             return tier
         found = [Posting.listed, _document(tier)]
@@ -435,7 +436,7 @@ class _Engine:
         stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
-    async def _matched(self, tier: st.Match, limit: int, offset: int, *, pay_first: bool) -> list[int]:
+    async def _matched(self, tier: st.Match | PayPart, limit: int, offset: int, *, pay_first: bool) -> list[int]:
         """A tier of search tokens read from its full-text matches: newest first, or (`pay_first`) all of them
         sorted by pay figure (SQLite: each match's figure looked up in a narrow covering index; PostgreSQL: the
         GIN index's rows materialized, so the planner never walks the whole shelf's pay index checking each
@@ -450,7 +451,8 @@ class _Engine:
             else:
                 sql += " ORDER BY rowid DESC"
             sql += " LIMIT :limit OFFSET :offset"
-            params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
+            tokens = tier.tokens if isinstance(tier, PayPart) else tier
+            params = {"m": tokens.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
         found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
             *await self._rows(tier)).cte("found").prefix_with("MATERIALIZED")
@@ -472,16 +474,18 @@ class _Engine:
                     return found
             else:
                 size = await self.count(part)
-        if size is not None and size <= PART_SORT_WHOLE:
-            return await self._matched(part.tokens, limit, offset, pay_first=True)
-        found = await self.walk(part, limit, offset, size if size is not None else room)
-        if len(found) == limit or (size is not None and offset + len(found) >= size):
-            return found
+        bound = size if size is not None else room  # at most this many postings in the part
+        if bound is not None and bound <= PART_SORT_WHOLE:
+            return await self._matched(part, limit, offset, pay_first=True)
+        if await self._walk_may_find(offset + limit, bound):
+            found = await self.walk(part, limit, offset, bound)
+            if len(found) == limit or (size is not None and offset + len(found) >= size):
+                return found
         if not self.sqlite:
-            return await self._matched(part.tokens, limit, offset, pay_first=True)
+            return await self._matched(part, limit, offset, pay_first=True)
         size = size if size is not None else await self.count(part)
         if size <= SORT_AFTER_WALK:
-            return await self._matched(part.tokens, limit, offset, pay_first=True)
+            return await self._matched(part, limit, offset, pay_first=True)
         return await _Walk(self, _pay_bands(part.match), {}, size, None, pay_first=True)(offset, limit)
 
     async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
@@ -528,6 +532,11 @@ class _Engine:
                f"ORDER BY {order} LIMIT {int(rows)}) walked WHERE {PG_DOCUMENT} @@ {tsquery} "
                f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
         return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
+
+    async def _walk_may_find(self, wanted: int, bound: int | None) -> bool:
+        """Whether `WALK_ROWS` postings of the shelf would hold `wanted` of a part of `bound` postings spread
+        evenly (else the walk is not tried: it could only fail)."""
+        return bound is None or WALK_ROWS * bound >= wanted * await self._shelf_size()
 
     async def _shelf_size(self) -> int:
         """About how many postings the shelf holds (the highest id: one index look-up), for judging a walk."""
