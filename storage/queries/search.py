@@ -488,6 +488,33 @@ class _Engine:
             return await self._matched(part, limit, offset, pay_first=True)
         return await _Walk(self, _pay_bands(part.match), {}, size, None, pay_first=True)(offset, limit)
 
+    async def small_result(self, query: ShelfQuery, skip: int, need: int, remember: int
+                           ) -> tuple[int, list[int], list[int]] | None:
+        """PostgreSQL, a question with words: when at most `PART_SORT_WHOLE` postings fit, the total, the page
+        and the first `remember` ids from one read of the GIN index's matches (and of the titled ones, for
+        "relevance"), in the query's order; None when more fit (then counted, and read part by part). A count
+        and a read of each part would each read the matches again."""
+        rows = await self._rows(self.base(query))
+        found = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows)
+                               .limit(PART_SORT_WHOLE + 1))
+        ctes = [f"found AS MATERIALIZED ({found})"]
+        title = _title_match(query)
+        order = "id DESC"
+        if by_pay(query):
+            order = "(monthly_pay IS NULL), monthly_pay DESC, created_at DESC, id DESC"
+            if title is not None:
+                titled = self._compiled(select(Posting.id).where(
+                    *await self._rows(st.all_of([self.base(query), title]))).limit(PART_SORT_WHOLE + 1))
+                ctes.append(f"titled AS MATERIALIZED ({titled})")
+                order = "(id IN (SELECT id FROM titled)) DESC, " + order
+        ordered = f"SELECT id FROM found ORDER BY {order}"
+        sql = (f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM found), "
+               f"ARRAY({ordered} LIMIT {int(need)} OFFSET {int(skip)}), ARRAY({ordered} LIMIT {int(remember)})")
+        total, page_ids, ids = (await self.session.execute(text(sql))).one()
+        if total > PART_SORT_WHOLE:
+            return None
+        return int(total), [int(i) for i in page_ids], [int(i) for i in ids]
+
     async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
         """PostgreSQL: a part's matches, at most `PART_SORT_WHOLE` of them, read once: their number and the page
         sorted by pay, or (None, []) when there are more (the GIN index's rows are read for both at once, where a
@@ -713,9 +740,14 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     """The listed postings that fit, the `page`th `page_size` of them in the query's order (enterprise loaded),
     how many fit, and the ids of the first `remember` (a chat's result list, for paging and references)."""
     engine = _Engine(session, query.today)
+    first = max(page - 1, 0) * page_size
+    if not engine.sqlite and not countable(query) and query.order != "near":
+        small = await engine.small_result(query, first, page_size, remember)
+        if small is not None:
+            total, page_ids, ids = small
+            return SearchPage(total, await postings_in_order(session, page_ids), ids)
     tiers = engine.tiers(query)
     total, sizes = await engine.sizes(query, tiers)
-    first = max(page - 1, 0) * page_size
     pay_first = by_pay(query)
     if engine.sqlite and pay_first and total <= SORT_WHOLE:
         tiers = tiers_of(query, banded=False)
