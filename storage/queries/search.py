@@ -24,9 +24,9 @@ which figures a page holds, and the page is read from a covering index in pay or
 more than `WALK_ENTRIES` index entries. A question with words, in pay order, is read part by part (`PayPart`: the
 postings holding the words in their title, then the others): a part of at most `PART_SORT_WHOLE` postings is sorted
 whole; a larger one is read by walking the whole shelf's pay order from the top and keeping the part's postings
-(SQLite: the covering pay index against the part's FTS5 matches; PostgreSQL: the pay index, each posting's tokens
-checked), which finds a page after a few hundred entries when the words are common among the better-paid, and is
-bounded (`WALK_SQLITE`, `WALK_POSTGRESQL`): when it finds too few, the part is read as before — SQLite by pay band
+(SQLite: the covering pay index, each posting's search tokens checked; PostgreSQL: the pay index, each posting's
+tsvector checked), which finds a page after a few hundred entries when the words are common among the better-paid, and is
+bounded (`WALK_ROWS`): when it finds too few, the part is read as before — SQLite by pay band
 (about 500 yuan a month wide, `PAY_BANDS`, each sorted by the figure from a narrow covering index,
 `ix_shelf_pay_order`), PostgreSQL by sorting its GIN matches. Otherwise (such figures) a pay-ordered tier is a pay
 band on SQLite, and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less than asking every
@@ -240,6 +240,19 @@ def _quote(value: str) -> str:
     return value.replace("'", "''")
 
 
+def _holds(match: st.Match, column: str, params: dict[str, Any]) -> str:
+    """SQLite: the match as a condition on a posting's space-separated tokens (`column`), its tokens bound as
+    parameters added to `params` — what the FTS5 index answers, checked on one row."""
+    if match.op in ("tok", "prefix"):
+        name = f"t{len(params)}"
+        params[name] = f" {match.token}" + (" " if match.op == "tok" else "")
+        return f"instr(' ' || {column} || ' ', :{name}) > 0"
+    if match.op == "not":
+        return f"({_holds(match.parts[0], column, params)} AND NOT {_holds(match.parts[1], column, params)})"
+    joined = f" {match.op.upper()} ".join(_holds(part, column, params) for part in match.parts)
+    return f"({joined})"
+
+
 def _facets(query: ShelfQuery, table: Any, absent: Callable[[Any], ColumnElement[bool]]
             ) -> list[ColumnElement[bool]]:
     """The query's category, place, attribute, pay and age conditions over a table with the posting's facet columns
@@ -349,6 +362,7 @@ class _Engine:
         self.per_pay_entries: dict[int, int] = {}  # the pay-ordered index's entries per figure (`grouped`)
         self._named_pays: list[int] = []  # the figures of `per_pay` other than -1, highest first
         self._named_total = 0  # postings naming a pay figure
+        self._shelf: int | None = None  # the highest posting id (`_shelf_size`)
 
     async def _any_expired(self) -> bool:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
@@ -367,7 +381,7 @@ class _Engine:
         return str(stmt.compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True}))
 
     async def count(self, tier: Any) -> int:
-        if isinstance(tier, PayPart):
+        if isinstance(tier, PayPart) and self.sqlite:
             tier = tier.tokens
         if self.sqlite:
             sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
@@ -388,8 +402,9 @@ class _Engine:
     async def _rows(self, tier: Any) -> list[ColumnElement[bool]]:
         """PostgreSQL: a tier's conditions on the posting table; a tier of search tokens (a question with words)
         is answered by the GIN index alone, with the deadline read only while expired postings are listed."""
-        if isinstance(tier, PayPart):
-            tier = tier.tokens
+        if isinstance(tier, PayPart):  # whether pay is named: a column of the row read anyway, not a token
+            pay = {"named": [Posting.monthly_pay.is_not(None)], "none": [Posting.monthly_pay.is_(None)]}
+            return [*await self._rows(tier.match), *pay.get(tier.pay, [])]
         if not isinstance(tier, st.Match):
             return tier
         found = [Posting.listed, _document(tier)]
@@ -421,7 +436,7 @@ class _Engine:
         stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
-    async def _matched(self, tier: st.Match, limit: int, offset: int, *, pay_first: bool) -> list[int]:
+    async def _matched(self, tier: st.Match | PayPart, limit: int, offset: int, *, pay_first: bool) -> list[int]:
         """A tier of search tokens read from its full-text matches: newest first, or (`pay_first`) all of them
         sorted by pay figure (SQLite: each match's figure looked up in a narrow covering index; PostgreSQL: the
         GIN index's rows materialized, so the planner never walks the whole shelf's pay index checking each
@@ -436,7 +451,8 @@ class _Engine:
             else:
                 sql += " ORDER BY rowid DESC"
             sql += " LIMIT :limit OFFSET :offset"
-            params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
+            tokens = tier.tokens if isinstance(tier, PayPart) else tier
+            params = {"m": tokens.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
         found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
             *await self._rows(tier)).cte("found").prefix_with("MATERIALIZED")
@@ -444,10 +460,13 @@ class _Engine:
                                            found.c.id.desc()).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
 
-    async def part_ids(self, part: PayPart, limit: int, offset: int, size: int | None) -> list[int]:
+    async def part_ids(self, part: PayPart, limit: int, offset: int, size: int | None,
+                       room: int | None = None) -> list[int]:
         """`limit` ids of a `PayPart` from `offset` on, in pay order: a small part (its size known, or counted
-        when it is the titled part) sorted whole; else walked from the top of the pay order, and when the walk
-        finds too few (the part pays little) read as a question without the walk would be."""
+        when it is the titled part) sorted whole; else walked from the top of the pay order (`walk`, bounded by
+        how common the part is: `room`, at most how many postings it holds), and when the walk finds too few (the
+        part pays little) read without it: sorted whole (PostgreSQL, or SQLite up to `SORT_AFTER_WALK`), or by
+        pay band."""
         if part.titled and size is None:
             if not self.sqlite:  # counted and read in one pass when it is small
                 size, found = await self._sorted_if_small(part, limit, offset)
@@ -455,15 +474,46 @@ class _Engine:
                     return found
             else:
                 size = await self.count(part)
-        if size is not None and size <= PART_SORT_WHOLE:
-            return await self._matched(part.tokens, limit, offset, pay_first=True)
-        found = await self.walk(part, limit, offset)
-        if len(found) == limit or (size is not None and offset + len(found) >= size):
-            return found
+        bound = size if size is not None else room  # at most this many postings in the part
+        if bound is not None and bound <= PART_SORT_WHOLE:
+            return await self._matched(part, limit, offset, pay_first=True)
+        if await self._walk_may_find(offset + limit, bound):
+            found = await self.walk(part, limit, offset, bound)
+            if len(found) == limit or (size is not None and offset + len(found) >= size):
+                return found
         if not self.sqlite:
-            return await self._matched(part.tokens, limit, offset, pay_first=True)
+            return await self._matched(part, limit, offset, pay_first=True)
         size = size if size is not None else await self.count(part)
+        if size <= SORT_AFTER_WALK:
+            return await self._matched(part, limit, offset, pay_first=True)
         return await _Walk(self, _pay_bands(part.match), {}, size, None, pay_first=True)(offset, limit)
+
+    async def small_result(self, query: ShelfQuery, skip: int, need: int, remember: int
+                           ) -> tuple[int, list[int], list[int]] | None:
+        """PostgreSQL, a question with words: when at most `PART_SORT_WHOLE` postings fit, the total, the page
+        and the first `remember` ids from one read of the GIN index's matches (and of the titled ones, for
+        "relevance"), in the query's order; None when more fit (then counted, and read part by part). A count
+        and a read of each part would each read the matches again."""
+        rows = await self._rows(self.base(query))
+        found = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows)
+                               .limit(PART_SORT_WHOLE + 1))
+        ctes = [f"found AS MATERIALIZED ({found})"]
+        title = _title_match(query)
+        order = "id DESC"
+        if by_pay(query):
+            order = "(monthly_pay IS NULL), monthly_pay DESC, created_at DESC, id DESC"
+            if title is not None:
+                titled = self._compiled(select(Posting.id).where(
+                    *await self._rows(st.all_of([self.base(query), title]))).limit(PART_SORT_WHOLE + 1))
+                ctes.append(f"titled AS MATERIALIZED ({titled})")
+                order = "(id IN (SELECT id FROM titled)) DESC, " + order
+        ordered = f"SELECT id FROM found ORDER BY {order}"
+        sql = (f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM found), "
+               f"ARRAY({ordered} LIMIT {int(need)} OFFSET {int(skip)}), ARRAY({ordered} LIMIT {int(remember)})")
+        total, page_ids, ids = (await self.session.execute(text(sql))).one()
+        if total > PART_SORT_WHOLE:
+            return None
+        return int(total), [int(i) for i in page_ids], [int(i) for i in ids]
 
     async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
         """PostgreSQL: a part's matches, at most `PART_SORT_WHOLE` of them, read once: their number and the page
@@ -478,20 +528,26 @@ class _Engine:
             return None, []
         return int(size), [int(i) for i in ids]
 
-    async def walk(self, part: PayPart, limit: int, offset: int) -> list[int]:
-        """The part's postings among the first `WALK_*` entries of the shelf in pay order (SQLite: the whole
-        shelf's covering pay index, each entry looked up in the part's full-text matches; PostgreSQL: the pay
-        index, each posting's tokens checked), from `offset` on: a prefix of the part in its order, complete
-        when it holds `limit` ids."""
+    async def walk(self, part: PayPart, limit: int, offset: int, room: int | None) -> list[int]:
+        """The part's postings among the first postings of the whole shelf in pay order, from `offset` on: a prefix
+        of the part in its order, complete when it holds `limit` ids. Each posting walked is checked against the
+        part's tokens (SQLite: its `search_tokens`; PostgreSQL: its tsvector), so a walk costs the postings it
+        reads, a few microseconds each, whatever the part's size. How far it reads: `WALK_SPARE` times the
+        postings a part of `room` postings spread evenly would need, at most `WALK_ROWS`."""
+        wanted = offset + limit
+        rows = WALK_ROWS
+        if room:
+            shelf = await self._shelf_size()
+            rows = min(WALK_ROWS, max(wanted, -(-WALK_SPARE * wanted * shelf // room)))
         if self.sqlite:
-            matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+            params: dict[str, Any] = {"limit": limit, "offset": offset, "rows": rows}
+            holds = _holds(part.tokens, "search_tokens", params)
+            # a subquery with LIMIT is run as a co-routine: its rows come in its own order, never re-sorted
+            sql = (f"SELECT id FROM (SELECT id, search_tokens FROM posting INDEXED BY {SQLITE_PAY_WALK_INDEX} "
+                   f"WHERE listed ORDER BY {_PAY_ORDER} LIMIT :rows) WHERE {holds} LIMIT :limit OFFSET :offset")
             if await self._any_expired():
-                matches += f" AND rowid NOT IN ({_EXPIRED})"
-            # the walk is read in its own order (a subquery with LIMIT is run as a co-routine, never re-sorted)
-            sql = (f"SELECT id FROM (SELECT id FROM posting INDEXED BY {SQLITE_PAY_WALK_INDEX} WHERE listed "
-                   f"ORDER BY {_PAY_ORDER} LIMIT :cap) WHERE id IN ({matches}) LIMIT :limit OFFSET :offset")
-            params = {"m": part.tokens.fts5(), "today": self.today, "cap": WALK_SQLITE, "limit": limit,
-                      "offset": offset}
+                sql = sql.replace("WHERE listed ORDER BY", f"WHERE listed AND id NOT IN ({_EXPIRED}) ORDER BY", 1)
+                params["today"] = self.today
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
         named = part.pay != "none"
         where = "listed AND monthly_pay IS NOT NULL" if named else "listed AND monthly_pay IS NULL"
@@ -500,9 +556,20 @@ class _Engine:
         order = ("monthly_pay DESC, " if named else "") + "created_at DESC, id DESC"
         tsquery = f"CAST('{_quote(part.tokens.tsquery())}' AS tsquery)"
         sql = (f"SELECT id FROM (SELECT id, monthly_pay, created_at, {PG_DOCUMENT} FROM posting WHERE {where} "
-               f"ORDER BY {order} LIMIT {WALK_POSTGRESQL}) walked WHERE {PG_DOCUMENT} @@ {tsquery} "
+               f"ORDER BY {order} LIMIT {int(rows)}) walked WHERE {PG_DOCUMENT} @@ {tsquery} "
                f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
         return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
+
+    async def _walk_may_find(self, wanted: int, bound: int | None) -> bool:
+        """Whether `WALK_ROWS` postings of the shelf would hold `wanted` of a part of `bound` postings spread
+        evenly (else the walk is not tried: it could only fail)."""
+        return bound is None or WALK_ROWS * bound >= wanted * await self._shelf_size()
+
+    async def _shelf_size(self) -> int:
+        """About how many postings the shelf holds (the highest id: one index look-up), for judging a walk."""
+        if self._shelf is None:
+            self._shelf = int((await self.session.execute(text("SELECT max(id) FROM posting"))).scalar_one() or 0)
+        return self._shelf
 
     async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
         """The total and every tier's size from the count table in one statement (its groups summed per value of
@@ -653,8 +720,12 @@ WALK_ENTRIES = 50_000
 # one is walked from the top of the pay order, over at most this many index entries (SQLite: a look-up in the
 # part's matches each) or postings (PostgreSQL: each one's tokens checked)
 PART_SORT_WHOLE = 10_000
-WALK_SQLITE = 50_000
-WALK_POSTGRESQL = 3_000
+# A walk reads this many times the postings an evenly spread part would need, and at most WALK_ROWS (a walk that
+# finds too few costs about 7 µs a posting: 15 ms at most); after it, SQLite sorts a part of up to SORT_AFTER_WALK
+# postings whole (about 1 µs a posting) and reads a larger one by pay band.
+WALK_SPARE = 3
+WALK_ROWS = 2_000
+SORT_AFTER_WALK = 60_000
 COUNT_PAY_INDEX = "ix_shelf_count_pay"  # storage.models.ShelfCount: the groups in pay order
 _PAY_ORDER = "monthly_pay DESC, created_at DESC, id DESC"
 
@@ -669,9 +740,14 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     """The listed postings that fit, the `page`th `page_size` of them in the query's order (enterprise loaded),
     how many fit, and the ids of the first `remember` (a chat's result list, for paging and references)."""
     engine = _Engine(session, query.today)
+    first = max(page - 1, 0) * page_size
+    if not engine.sqlite and not countable(query) and query.order != "near":
+        small = await engine.small_result(query, first, page_size, remember)
+        if small is not None:
+            total, page_ids, ids = small
+            return SearchPage(total, await postings_in_order(session, page_ids), ids)
     tiers = engine.tiers(query)
     total, sizes = await engine.sizes(query, tiers)
-    first = max(page - 1, 0) * page_size
     pay_first = by_pay(query)
     if engine.sqlite and pay_first and total <= SORT_WHOLE:
         tiers = tiers_of(query, banded=False)
@@ -732,8 +808,13 @@ class _Walk:
                 if skip >= self.sizes[number]:
                     skip -= self.sizes[number]
                     continue
-            found = await self.engine.ids(tier, need, skip, pay_first=self.pay_first,
-                                          rows=self.rows[number] if self.rows else None, size=self.sizes.get(number))
+            if isinstance(tier, PayPart):  # at most what the total leaves beside the tiers counted
+                room = self.total - sum(n for other, n in self.sizes.items() if other != number)
+                found = await self.engine.part_ids(tier, need, skip, self.sizes.get(number), room)
+            else:
+                found = await self.engine.ids(tier, need, skip, pay_first=self.pay_first,
+                                              rows=self.rows[number] if self.rows else None,
+                                              size=self.sizes.get(number))
             ids.extend(found)
             need -= len(found)
             skip = 0

@@ -226,7 +226,7 @@ async def filled(db: Database) -> None:
                     for pay in PAY:
                         n += 1
                         session.add(new_posting(ids, {
-                            "enterprise": n % 2, "title": f"{category}{n}", "job_category": category,
+                            "enterprise": n % 2, "title": f"{category}{n}" + ("夜班" if n % 5 == 0 else ""), "job_category": category,
                             "township": township, "city": city, "pay": pay, "benefits": BENEFITS[n % len(BENEFITS)],
                             "requirements": REQUIREMENTS[n % len(REQUIREMENTS)], "status": "open",
                             "deadline": TODAY + timedelta(days=n % 20)}))
@@ -319,9 +319,9 @@ async def test_pages_read_by_pay_figure_equal_the_pay_bands(any_db: Database, q:
 
 WORDS = st.lists(st.sampled_from(("普工", "采茶", "茶叶", "纺织", "包吃住", "经验", "夜班", "工", "建筑", "没有的词")),
                  min_size=1, max_size=2, unique=True).map(tuple)
-# (SORT_WHOLE, PART_SORT_WHOLE, WALK_SQLITE, WALK_POSTGRESQL): as shipped; every part walked far enough; every walk
-# cut short after a few entries (then read without it); every part sorted whole
-WORD_PATHS = ((None, None, None, None), (0, 0, 10**6, 10**6), (0, 0, 3, 3), (0, 10**9, None, None))
+# (SORT_WHOLE, PART_SORT_WHOLE, WALK_ROWS, SORT_AFTER_WALK): as shipped; every part walked as far as needed; every
+# walk cut short after a few postings, then sorted whole; the same, then read by pay band; every part sorted whole
+WORD_PATHS = ((None, None, None, None), (0, 0, 10**6, None), (0, 0, 3, 10**9), (0, 0, 3, 0), (0, 10**9, None, None))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -337,7 +337,7 @@ async def test_pages_of_words_walked_in_pay_order_equal_the_parts_sorted_whole(
     pages = []
     for path in WORD_PATHS:
         with monkeypatch.context() as patch:
-            for name, value in zip(("SORT_WHOLE", "PART_SORT_WHOLE", "WALK_SQLITE", "WALK_POSTGRESQL"), path, strict=True):
+            for name, value in zip(("SORT_WHOLE", "PART_SORT_WHOLE", "WALK_ROWS", "SORT_AFTER_WALK"), path, strict=True):
                 if value is not None:
                     patch.setattr(search, name, value)
             found = []
