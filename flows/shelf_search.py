@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.models import Posting
 from storage.pay import monthly
 from storage.queries.search import ShelfQuery, counts_without, unlist_expired
+from storage.queries.token_counts import fold
 
 router = Router("shelf_search")
 
@@ -174,3 +175,12 @@ async def daily_check(db: Database, now: datetime, settings: FlowSettings) -> in
     it. Search leaves them out meanwhile too, but each one still listed costs every search a little."""
     async with db.session() as session:
         return await unlist_expired(session, now.astimezone(settings.zone).date())
+
+
+async def fold_tokens(db: Database) -> int:
+    """The shelf's per-token changes folded into its per-token counts (scheduler, every `token_fold_seconds`;
+    PostgreSQL only: nothing to do, and no write lock taken, on SQLite); how many changes were folded."""
+    if db.is_sqlite:
+        return 0
+    async with db.session() as session:
+        return await fold(session)
