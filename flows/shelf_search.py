@@ -172,9 +172,12 @@ async def ease(turn: Turn) -> None:
 
 async def daily_check(db: Database, now: datetime, settings: FlowSettings) -> int:
     """The shelf's daily check (scheduler, just after midnight bureau time): postings past their deadline leave
-    it. Search leaves them out meanwhile too, but each one still listed costs every search a little."""
+    it. Search leaves them out meanwhile too, but each one still listed costs every search a little. The per-token
+    counts take in the many changes at once (PostgreSQL), not a minute later."""
     async with db.session() as session:
-        return await unlist_expired(session, now.astimezone(settings.zone).date())
+        unlisted = await unlist_expired(session, now.astimezone(settings.zone).date())
+        await fold(session)
+        return unlisted
 
 
 async def fold_tokens(db: Database) -> int:
