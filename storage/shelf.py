@@ -20,6 +20,10 @@ category, place, attribute mask, pay and age limits; the same triggers keep it (
 PostgreSQL: three row triggers firing only when `listed` or the group changes), so search can total a question
 without words by summing groups (storage/queries/search.py). `recount` makes it again in one statement.
 
+PostgreSQL also counts listed postings per search token (`shelf_token`, storage/queries/token_counts.py): three
+more row triggers (`PG_TOKEN_TRIGGERS`, firing only when `listed` or the tokens of a listed posting change) insert
+each change as a row of `shelf_token_change`, which a fold adds up; `recount` makes those counts again too.
+
 `create_shelf` is run by the migration that introduced it; a later migration that rebuilds the posting table
 (SQLite batch mode) must run it again (tests/storage/test_search.py checks the triggers exist at head).
 """
