@@ -311,3 +311,24 @@ async def test_the_scheduler_folds_on_postgresql(pg_db: Database) -> None:
         assert (await session.execute(text("SELECT count(*) FROM shelf_token_change"))).scalar_one() == 0
     folded, _total = await kept(pg_db)
     assert Counter(folded) == await on_the_shelf(pg_db) and folded
+
+
+async def test_the_daily_check_folds_what_it_unlisted(pg_db: Database) -> None:
+    from flows.shelf_search import daily_check
+
+    await filled(pg_db)
+    unlisted = await daily_check(pg_db, NOW + timedelta(days=5), FlowSettings())
+    assert unlisted > 0
+    async with pg_db.session() as session:
+        assert (await session.execute(text("SELECT count(*) FROM shelf_token_change"))).scalar_one() == 0
+    folded, _total = await kept(pg_db)
+    assert Counter(folded) == await on_the_shelf(pg_db)
+
+
+def test_the_fold_interval_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.app import flow_settings
+    from bot.settings import load_settings
+
+    assert flow_settings(load_settings()).token_fold_seconds == 60  # config.yaml
+    monkeypatch.setenv("MISHU_SEARCH__TOKEN_FOLD_SECONDS", "15")
+    assert flow_settings(load_settings()).token_fold_seconds == 15
