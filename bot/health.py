@@ -46,7 +46,7 @@ async def health_report(db: Database, now: datetime | None = None) -> tuple[bool
         return _unhealthy("missing")
     try:
         revision = await current_revision(db)
-        async with db.session() as session:
+        async with db.reading() as session:  # never waits for a writer: a lock is the probe's to report
             pending, waited = await backlog(session, now=now or utcnow())
     except Exception as exc:  # any failure to reach the database means this process cannot work
         return _unhealthy(_reason(exc))

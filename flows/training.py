@@ -29,6 +29,7 @@ from storage.queries.training import (
     training_offer,
     upcoming_trainings,
 )
+from storage.trades import TRAINING_TOPIC_OF_CATEGORY
 
 router = Router("training")
 
@@ -42,30 +43,13 @@ CATALOGUE_MEMORY = 20
 # What `answer_about` can say of each course.
 ABOUT = ("seats", "time", "place", "pay", "requirements")
 
-# Which training topic suits a worker asking about a job category (canonical names on both sides).
-TOPIC_OF_CATEGORY = {
-    "采茶工": "采茶技术",
-    "制茶工": "制茶技术",
-    "电焊工": "电焊",
-    "家政": "家政服务",
-    "保洁": "家政服务",
-    "电工": "电工",
-    "厨师": "厨师",
-    "护工": "养老护理",
-    "销售": "电商直播",
-    "种植工": "农业种植",
-    "养殖工": "农业种植",
-    "司机": "挖掘机驾驶",
-    "建筑工": "挖掘机驾驶",
-}
-
 
 def wanted_topics(training: Iterable[str], categories: Iterable[str]) -> list[str]:
     """Topics asked for: named trainings first (a course named by a trade the NLU knows no course of, 司机培训, is
     that trade's topic here, else the trade: "no such course" is then said), then the topics of named job
     categories, no repeats."""
-    topics = [*(TOPIC_OF_CATEGORY.get(t, t) for t in training),
-              *(TOPIC_OF_CATEGORY[c] for c in categories if c in TOPIC_OF_CATEGORY)]
+    topics = [*(TRAINING_TOPIC_OF_CATEGORY.get(t, t) for t in training),
+              *(TRAINING_TOPIC_OF_CATEGORY[c] for c in categories if c in TRAINING_TOPIC_OF_CATEGORY)]
     return list(dict.fromkeys(str(topic) for topic in topics))
 
 

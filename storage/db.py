@@ -42,6 +42,14 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
+# How long a SQLite transaction waits for the write lock another holds: a sheet import of 20,000 rows holds it for
+# its whole (all-or-nothing) transaction, 10-25 s on a loaded machine; a chat turn waits for it rather than failing.
+LOCK_WAIT_MS = 120_000
+# Execution options read when a SQLite transaction begins (`_begin_immediate`); PostgreSQL ignores them.
+READ_ONLY = "mishu_read_only"
+LOCK_WAIT = "mishu_lock_wait_ms"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own implicit BEGIN is off: `_begin_immediate` starts every transaction instead.
     dbapi_connection.isolation_level = None
@@ -49,7 +57,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the chat, the delivery worker and the scheduler read while one of them writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -61,7 +69,17 @@ def _begin_immediate(connection: Any) -> None:
     snapshot is stale and SQLite refuses it at once ("database is locked", whatever the busy timeout). A chat turn
     reads then writes, so while an import or the delivery worker wrote, turns failed; taken at the start, the lock
     is simply waited for. Readers of a WAL database still never block the writer.
+
+    Execution options change that for one connection: `READ_ONLY` begins without the lock (a reader never waits
+    for a writer: health checks), `LOCK_WAIT` waits that many milliseconds at most (a probe that reports a lock held
+    by a long import rather than waiting for it).
     """
+    options = connection.get_execution_options()
+    if options.get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+        return
+    if options.get(LOCK_WAIT) is not None:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(options[LOCK_WAIT])}")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -82,7 +100,7 @@ class Database:
         if echo:
             logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
         if self.is_sqlite:
-            options["connect_args"] = {"timeout": 30}
+            options["connect_args"] = {"timeout": LOCK_WAIT_MS / 1000}
             if self.url.database in (None, "", ":memory:"):
                 raise DatabaseError("an in-memory SQLite database cannot be shared; give a file, e.g. sqlite:///mishu.db")
             options["poolclass"] = NullPool
@@ -93,12 +111,22 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # reads that must not wait for a writer (SQLite: a transaction without the write lock)
+        self.reader: AsyncEngine = self.engine.execution_options(**{READ_ONLY: True})
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on error."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: on SQLite it never waits for the write lock (a health check answers while
+        a long import writes); rolled back at the end."""
+        async with self.sessions(bind=self.reader) as session, session.begin():
+            yield session
+            await session.rollback()
 
     async def table_names(self) -> list[str]:
         async with self.engine.connect() as conn:

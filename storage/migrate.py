@@ -38,7 +38,7 @@ def _current(connection: Connection) -> str | None:
 
 async def current_revision(db: Database) -> str | None:
     try:
-        async with db.engine.connect() as conn:
+        async with db.reader.connect() as conn:
             return await conn.run_sync(_current)
     except (OSError, OperationalError, DBAPIError) as exc:
         raise DatabaseError(f"cannot open the database {db.describe()}: {_reason(exc)}") from exc

@@ -33,6 +33,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, inspect, text
 
 from storage.queries.token_counts import CHANGE_TABLE, TOKEN_TABLE, has_token_counts, recount_tokens
+from storage.states import PostingState
+
+# the one state whose postings are on the shelf, as SQL text in the triggers and statements below
+_OPEN = f"'{PostingState.OPEN.value}'"
 
 FTS_TABLE = "posting_fts"
 SQLITE_TRIGGERS = ("posting_shelf_index", "posting_shelf_insert", "posting_shelf_decide", "posting_shelf_delete")
@@ -93,7 +97,7 @@ def _group(row: str, alias: str = "") -> str:
 
 
 def _sqlite_head(row: str) -> str:
-    return (f"(SELECT h.id FROM posting h WHERE {_group(row, 'h')} AND h.status = 'open' "
+    return (f"(SELECT h.id FROM posting h WHERE {_group(row, 'h')} AND h.status = {_OPEN} "
             "ORDER BY coalesce(h.deadline, '9999-12-31') DESC, h.id DESC LIMIT 1)")
 
 
@@ -161,13 +165,13 @@ def _sqlite_statements(counts: bool = True) -> list[str]:
 
 
 _PG_FUNCTIONS = [
-    """CREATE OR REPLACE FUNCTION posting_relist(e integer, t varchar, p varchar) RETURNS void
+    f"""CREATE OR REPLACE FUNCTION posting_relist(e integer, t varchar, p varchar) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     head integer;
 BEGIN
     SELECT id INTO head FROM posting
-     WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p AND status = 'open'
+     WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p AND status = {_OPEN}
      ORDER BY coalesce(deadline, DATE '9999-12-31') DESC, id DESC LIMIT 1;
     UPDATE posting SET listed = coalesce(id = head, false)
      WHERE enterprise_id = e AND title = t AND coalesce(township, city) = p
@@ -201,6 +205,15 @@ PG_FACET_INDEXES = {
     "ix_shelf_pay": "monthly_pay",  # pay bands, when ordered by pay
     "ix_shelf_newest": "",  # no leading condition: the whole shelf, newest first
 }
+PG_PAY_INDEX = "ix_shelf_pay"
+PG_PAY_ORDER_KEYS = ("monthly_pay", "created_at", "id")
+
+
+def refresh_pay_index(connection: Connection) -> None:
+    """PostgreSQL: the pay figure's facet index made again as `_facet_index` makes it now (keyed in pay order)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"DROP INDEX IF EXISTS {PG_PAY_INDEX}"))
+        connection.execute(text(_facet_index(PG_PAY_INDEX, PG_FACET_INDEXES[PG_PAY_INDEX])))
 
 
 # PostgreSQL: a page of a category's postings in pay order reads the pay figures it shows from this index
@@ -227,8 +240,11 @@ OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_O
 
 
 def _facet_index(name: str, lead: str) -> str:
-    """Keyed by the leading condition then id (a page reads newest first and stops), holding the rest."""
+    """Keyed by the leading condition then id (a page reads newest first and stops), holding the rest; the pay
+    figure's index is keyed in the full pay order (figure, then newest: a walk down it reads a page in order)."""
     keys = [lead, "id"] if lead else ["id"]
+    if lead == PG_PAY_ORDER_KEYS[0]:
+        keys = list(PG_PAY_ORDER_KEYS)
     included = [c for c in _FACETS if c not in keys]
     return (f"CREATE INDEX IF NOT EXISTS {name} ON posting ({', '.join(keys)}) INCLUDE ({', '.join(included)}) "
             "WHERE listed")
@@ -330,7 +346,7 @@ def relist_all(connection: Connection) -> None:
     connection.execute(text(
         "UPDATE posting SET listed = (id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY "
         "enterprise_id, title, coalesce(township, city) ORDER BY coalesce(deadline, " + far + ") DESC, id DESC) "
-        "AS n FROM posting WHERE status = 'open') AS ranked WHERE n = 1))"
+        f"AS n FROM posting WHERE status = {_OPEN}) AS ranked WHERE n = 1))"
     ))
 
 

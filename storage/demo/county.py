@@ -26,12 +26,9 @@ from storage.models import (
     WorkerNote,
 )
 from storage.states import ApplicationState, EmploymentStatus, FollowUpState
+from storage.trades import TRAINING_TOPIC_OF_CATEGORY
 
 SEED = 20200301  # the spring the reference story happened
-CATEGORY_TOPIC = {
-    "采茶工": "采茶技术", "制茶工": "制茶技术", "电焊工": "电焊", "家政": "家政服务", "电工": "电工", "厨师": "厨师",
-    "护工": "养老护理", "销售": "电商直播", "司机": "挖掘机驾驶", "种植工": "农业种植", "建筑工": "挖掘机驾驶",
-}
 NOTES = (
     "家里有老人要照顾，希望在本镇附近做事。", "想去绍兴进厂，已问过点对点包车。", "会开车，有C1驾照。",
     "去年在东莞电子厂做过两年装配。", "腰不太好，不能干重活。", "想学电焊考证，再去高速工地。",
@@ -176,7 +173,7 @@ def _secretaries_work(rng: random.Random, county: DemoCounty) -> None:
             county.add(FollowUp(kind="stability", due_at=local_time(today + days(rng.randint(7, 30)), "10:00"),
                                 created_at=changed), worker=person, secretary=secretary)
         elif profile.status == EmploymentStatus.TRAINING:
-            topics = [CATEGORY_TOPIC[c] for c in profile.wanted_categories if CATEGORY_TOPIC.get(c) in by_topic]
+            topics = [TRAINING_TOPIC_OF_CATEGORY[c] for c in profile.wanted_categories if TRAINING_TOPIC_OF_CATEGORY.get(c) in by_topic]
             training = by_topic[topics[0]] if topics else rng.choice(county.trainings)
             county.add(Enrollment(created_at=changed), training=training, worker=person)
             county.add(StatusChange(old_status=EmploymentStatus.SEEKING, new_status=EmploymentStatus.TRAINING,

@@ -21,11 +21,16 @@ postings outside the county. Each order is a list of disjoint tiers: "near" and 
 first straight from the index. Pay order, a question without words: the count table's sums per pay figure say
 which figures a page holds, and the page is read from a covering index in pay order for those figures only
 (`by_pay_figure`: by category, or over the whole shelf), however many postings pay more — unless those figures hold
-more than `WALK_ENTRIES` index entries. Otherwise (words, or such figures) a pay-ordered tier is a pay band (about
-500 yuan a month wide, `PAY_BANDS`) on SQLite, sorted by the figure itself when read (a narrow covering index,
-`ix_shelf_pay_order`, holds the figures), so a page sorts one band at most — and a result of at most `SORT_WHOLE`
-postings is sorted whole, which costs less than asking every band; PostgreSQL reads a words tier's GIN matches and
-sorts them by the figure.
+more than `WALK_ENTRIES` index entries. A question with words, in pay order, is read part by part (`PayPart`: the
+postings holding the words in their title, then the others): a part of at most `PART_SORT_WHOLE` postings is sorted
+whole; a larger one is read by walking the whole shelf's pay order from the top and keeping the part's postings
+(SQLite: the covering pay index against the part's FTS5 matches; PostgreSQL: the pay index, each posting's tokens
+checked), which finds a page after a few hundred entries when the words are common among the better-paid, and is
+bounded (`WALK_SQLITE`, `WALK_POSTGRESQL`): when it finds too few, the part is read as before — SQLite by pay band
+(about 500 yuan a month wide, `PAY_BANDS`, each sorted by the figure from a narrow covering index,
+`ix_shelf_pay_order`), PostgreSQL by sorting its GIN matches. Otherwise (such figures) a pay-ordered tier is a pay
+band on SQLite, and a result of at most `SORT_WHOLE` postings is sorted whole, which costs less than asking every
+band.
 """
 
 from __future__ import annotations
@@ -165,9 +170,49 @@ def tiers_of(query: ShelfQuery, *, banded: bool = True) -> list[st.Match]:
         return [st.all_of([base, place]) for place in places] + [st.but_not(base, st.any_of(places))]
     if query.order != "relevance":
         return [base]
+    return [tier for part in _parts(query) for tier in _by_pay_tiers(part, banded)]
+
+
+def _parts(query: ShelfQuery) -> list[st.Match]:
+    """The parts a pay-ordered result is shown in: for "relevance" with words, the postings holding every word in
+    their title, then the others; else the result whole."""
+    base = match_of(query)
     title = _title_match(query)
-    parts = [st.all_of([base, title]), st.but_not(base, title)] if title is not None else [base]
-    return [tier for part in parts for tier in _by_pay_tiers(part, banded)]
+    return [st.all_of([base, title]), st.but_not(base, title)] if title is not None else [base]
+
+
+@dataclass(frozen=True)
+class PayPart:
+    """A part of a question with words, read in pay order (`_parts`): postings naming their pay (highest first),
+    postings naming none, or both in that order (`pay`: "named", "none", "any"). It is read by walking the shelf's
+    pay-ordered index from the top and keeping the part's postings (`_Engine.walk`), which finds a page after a
+    few hundred entries when the part is common among the better-paid; a part that is small is sorted whole, and
+    one the walk does not find enough of within its bound is read as before (SQLite: pay bands; PostgreSQL: its
+    matches sorted), so a word whose postings all pay little costs one bounded walk more, never a wrong page.
+    `titled`: the part of postings holding the words in their title (usually small: counted first)."""
+
+    match: st.Match
+    pay: str = "any"
+    titled: bool = False
+
+    @property
+    def tokens(self) -> st.Match:
+        """The part as one search-token expression (its pay condition included)."""
+        unknown = st.tok(st.PAY_UNKNOWN)
+        if self.pay == "named":
+            return st.but_not(self.match, unknown)
+        if self.pay == "none":
+            return st.all_of([self.match, unknown])
+        return self.match
+
+
+def pay_parts(query: ShelfQuery, *, sqlite: bool) -> list[PayPart]:
+    """A pay-ordered question with words as `PayPart`s: SQLite walks a part's named and unnamed pay in one pass
+    (its pay index puts no pay last when read highest first); PostgreSQL in two (its index puts them first)."""
+    title = _title_match(query)
+    pays = ("any",) if sqlite else ("named", "none")
+    return [PayPart(part, pay, titled=title is not None and number == 0)
+            for number, part in enumerate(_parts(query)) for pay in pays]
 
 
 def _title_match(query: ShelfQuery) -> st.Match | None:
@@ -323,6 +368,8 @@ class _Engine:
         return str(stmt.compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True}))
 
     async def count(self, tier: Any) -> int:
+        if isinstance(tier, PayPart):
+            tier = tier.tokens
         if self.sqlite:
             sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
             if await self._any_expired():
@@ -342,6 +389,8 @@ class _Engine:
     async def _rows(self, tier: Any) -> list[ColumnElement[bool]]:
         """PostgreSQL: a tier's conditions on the posting table; a tier of search tokens (a question with words)
         is answered by the GIN index alone, with the deadline read only while expired postings are listed."""
+        if isinstance(tier, PayPart):
+            tier = tier.tokens
         if not isinstance(tier, st.Match):
             return tier
         found = [Posting.listed, _document(tier)]
@@ -357,17 +406,32 @@ class _Engine:
         rows read for each one kept, where the full-text index would merge whole lists of postings."""
         if limit <= 0:
             return []
+        if isinstance(tier, PayPart):
+            return await self.part_ids(tier, limit, offset, size)
         if self.sqlite and not pay_first and rows is not None and size and self._span is not None and (
                 (offset + limit) * self._span <= WALK_ROWS * size):
             stmt = select(Posting.id).where(*rows).order_by(Posting.id.desc()).limit(limit).offset(offset)
             # the walk by id, never an index on a condition (which would then sort what it found)
             sql = self._compiled(stmt).replace("FROM posting ", "FROM posting NOT INDEXED ", 1)
             return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
+        if self.sqlite or (isinstance(tier, st.Match) and pay_first):
+            return await self._matched(tier, limit, offset, pay_first=pay_first)
+        # a tier holds known pay or none, never both: plain DESC, which a backward scan of ix_shelf_pay gives
+        order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
+                 if pay_first else [Posting.id.desc()])
+        stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
+        return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
+
+    async def _matched(self, tier: st.Match, limit: int, offset: int, *, pay_first: bool) -> list[int]:
+        """A tier of search tokens read from its full-text matches: newest first, or (`pay_first`) all of them
+        sorted by pay figure (SQLite: each match's figure looked up in a narrow covering index; PostgreSQL: the
+        GIN index's rows materialized, so the planner never walks the whole shelf's pay index checking each
+        posting's tokens, hoping the words sit among the best-paid)."""
         if self.sqlite:
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
             if await self._any_expired():
                 sql += f" AND rowid NOT IN ({_EXPIRED})"
-            if pay_first:  # one pay band: its postings' figures looked up in the narrow covering index, sorted
+            if pay_first:
                 sql = (f"SELECT id FROM posting INDEXED BY {SQLITE_PAY_ORDER_INDEX} WHERE listed AND id IN ({sql}) "
                        f"ORDER BY {_PAY_ORDER}")
             else:
@@ -375,19 +439,71 @@ class _Engine:
             sql += " LIMIT :limit OFFSET :offset"
             params = {"m": tier.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
-        # a tier holds known pay or none, never both: plain DESC, which a backward scan of ix_shelf_pay gives
-        if isinstance(tier, st.Match) and pay_first:
-            # words: the rows the GIN index finds, then sorted (materialized, so that the planner never walks the
-            # whole shelf's pay index checking each posting's tokens, hoping the words sit among the best-paid)
-            found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
-                *await self._rows(tier)).cte("found").prefix_with("MATERIALIZED")
-            stmt = select(found.c.id).order_by(found.c.monthly_pay.desc(), found.c.created_at.desc(),
-                                               found.c.id.desc()).limit(limit).offset(offset)
-        else:
-            order = ([Posting.monthly_pay.desc(), Posting.created_at.desc(), Posting.id.desc()]
-                     if pay_first else [Posting.id.desc()])
-            stmt = select(Posting.id).where(*await self._rows(tier)).order_by(*order).limit(limit).offset(offset)
+        found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
+            *await self._rows(tier)).cte("found").prefix_with("MATERIALIZED")
+        stmt = select(found.c.id).order_by(found.c.monthly_pay.desc(), found.c.created_at.desc(),
+                                           found.c.id.desc()).limit(limit).offset(offset)
         return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
+
+    async def part_ids(self, part: PayPart, limit: int, offset: int, size: int | None) -> list[int]:
+        """`limit` ids of a `PayPart` from `offset` on, in pay order: a small part (its size known, or counted
+        when it is the titled part) sorted whole; else walked from the top of the pay order, and when the walk
+        finds too few (the part pays little) read as a question without the walk would be."""
+        if part.titled and size is None:
+            if not self.sqlite:  # counted and read in one pass when it is small
+                size, found = await self._sorted_if_small(part, limit, offset)
+                if size is not None:
+                    return found
+            else:
+                size = await self.count(part)
+        if size is not None and size <= PART_SORT_WHOLE:
+            return await self._matched(part.tokens, limit, offset, pay_first=True)
+        found = await self.walk(part, limit, offset)
+        if len(found) == limit or (size is not None and offset + len(found) >= size):
+            return found
+        if not self.sqlite:
+            return await self._matched(part.tokens, limit, offset, pay_first=True)
+        size = size if size is not None else await self.count(part)
+        return await _Walk(self, _pay_bands(part.match), {}, size, None, pay_first=True)(offset, limit)
+
+    async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
+        """PostgreSQL: a part's matches, at most `PART_SORT_WHOLE` of them, read once: their number and the page
+        sorted by pay, or (None, []) when there are more (the GIN index's rows are read for both at once, where a
+        count and then a sort would read them twice)."""
+        body = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
+            *await self._rows(part)).limit(PART_SORT_WHOLE + 1))
+        sql = (f"WITH found AS MATERIALIZED ({body}) SELECT (SELECT count(*) FROM found), ARRAY(SELECT id FROM found "
+               f"ORDER BY {_PAY_ORDER} LIMIT {int(limit)} OFFSET {int(offset)})")
+        size, ids = (await self.session.execute(text(sql))).one()
+        if size > PART_SORT_WHOLE:
+            return None, []
+        return int(size), [int(i) for i in ids]
+
+    async def walk(self, part: PayPart, limit: int, offset: int) -> list[int]:
+        """The part's postings among the first `WALK_*` entries of the shelf in pay order (SQLite: the whole
+        shelf's covering pay index, each entry looked up in the part's full-text matches; PostgreSQL: the pay
+        index, each posting's tokens checked), from `offset` on: a prefix of the part in its order, complete
+        when it holds `limit` ids."""
+        if self.sqlite:
+            matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+            if await self._any_expired():
+                matches += f" AND rowid NOT IN ({_EXPIRED})"
+            # the walk is read in its own order (a subquery with LIMIT is run as a co-routine, never re-sorted)
+            sql = (f"SELECT id FROM (SELECT id FROM posting INDEXED BY {SQLITE_PAY_WALK_INDEX} WHERE listed "
+                   f"ORDER BY {_PAY_ORDER} LIMIT :cap) WHERE id IN ({matches}) LIMIT :limit OFFSET :offset")
+            params = {"m": part.tokens.fts5(), "today": self.today, "cap": WALK_SQLITE, "limit": limit,
+                      "offset": offset}
+            return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
+        named = part.pay != "none"
+        where = "listed AND monthly_pay IS NOT NULL" if named else "listed AND monthly_pay IS NULL"
+        if await self._any_expired():
+            where += f" AND (deadline IS NULL OR deadline >= DATE '{self.today.isoformat()}')"
+        order = ("monthly_pay DESC, " if named else "") + "created_at DESC, id DESC"
+        tsquery = f"CAST('{_quote(part.tokens.tsquery())}' AS tsquery)"
+        sql = (f"SELECT id FROM (SELECT id, monthly_pay, created_at, {PG_DOCUMENT} FROM posting WHERE {where} "
+               f"ORDER BY {order} LIMIT {WALK_POSTGRESQL}) walked WHERE {PG_DOCUMENT} @@ {tsquery} "
+               f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
+        return [int(r[0]) for r in (await self.session.execute(text(sql))).all()]
 
     async def grouped(self, query: ShelfQuery) -> tuple[int, dict[int, int]] | None:
         """The total and every tier's size from the count table in one statement (its groups summed per value of
@@ -539,6 +655,8 @@ class _Engine:
     def tiers(self, query: ShelfQuery) -> list[Any]:
         """SQLite: pay-ordered parts in bands; PostgreSQL, a question with words: the parts whole (each sorted by
         pay when read, as `pg_tiers` are)."""
+        if not countable(query) and by_pay(query):
+            return pay_parts(query, sqlite=self.sqlite)
         if self.sqlite:
             return tiers_of(query)
         return pg_tiers(query) if countable(query) else tiers_of(query, banded=False)
@@ -549,6 +667,12 @@ _EXPIRED = "SELECT id FROM posting WHERE listed AND deadline < :today"
 WALK_ROWS = 2000
 # SQLite: a page in pay order is read through a pay-ordered index when its figures hold at most this many entries
 WALK_ENTRIES = 50_000
+# A question with words in pay order (`PayPart`): a part of at most this many postings is sorted whole; a larger
+# one is walked from the top of the pay order, over at most this many index entries (SQLite: a look-up in the
+# part's matches each) or postings (PostgreSQL: each one's tokens checked)
+PART_SORT_WHOLE = 10_000
+WALK_SQLITE = 50_000
+WALK_POSTGRESQL = 3_000
 COUNT_PAY_INDEX = "ix_shelf_count_pay"  # storage.models.ShelfCount: the groups in pay order
 _PAY_ORDER = "monthly_pay DESC, created_at DESC, id DESC"
 
@@ -612,6 +736,15 @@ class _Walk:
                 continue  # known to be empty: nothing to read
             # a tier is counted only to skip into it; the last one never (what is left of the total is in it)
             if skip and number < len(self.tiers) - 1:
+                if number not in self.sizes and isinstance(tier, PayPart):
+                    # read first: a part holding more than `skip` postings needs no count (a count of a common
+                    # word's part costs what reading all of it does)
+                    found = await self.engine.ids(tier, need, skip, pay_first=self.pay_first)
+                    if found:
+                        ids.extend(found)
+                        need -= len(found)
+                        skip = 0
+                        continue
                 if number not in self.sizes:
                     self.sizes[number] = await self.engine.count(tier)
                 if skip >= self.sizes[number]:

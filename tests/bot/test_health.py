@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from aiohttp.web import Application
 from sqlalchemy import text
 
 from bot.health import health_handler, health_report
-from storage.db import Database
+from storage.db import LOCK_WAIT_MS, Database
 from storage.migrate import upgrade
+from storage.queries.health import LOCK_WAIT_MS as PROBE_WAIT_MS
 from tests.bot.test_cli import mishu
 
 
@@ -73,12 +75,40 @@ class TestSqlite:
         holder.execute("BEGIN IMMEDIATE")  # an import holding the write lock
         db = Database(url)
         try:
+            started = time.monotonic()
             healthy, report = await health_report(db)
+            waited = time.monotonic() - started
+            # a chat turn would wait for the lock (LOCK_WAIT_MS); the check reports it after its own short wait
+            async with db.reading() as session:  # and a reader never waits for it
+                assert await session.scalar(text("SELECT count(*) FROM outbox_message")) == 0
         finally:
             holder.execute("ROLLBACK")
             holder.close()
             await db.dispose()
-        assert not healthy and report["database"] == "locked"
+        assert not healthy and report["database"] == "locked" and report["writable"] is False
+        assert waited < PROBE_WAIT_MS / 1000 + 5 < LOCK_WAIT_MS / 1000
+
+    async def test_a_writer_waits_for_the_lock_a_long_import_holds(self, tmp_path: Path) -> None:
+        """While an import holds SQLite's write lock, a chat turn's transaction waits for it instead of failing."""
+        url = await _sqlite(tmp_path / "busy.db")
+        holder = sqlite3.connect(tmp_path / "busy.db", isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        db = Database(url)
+
+        async def turn() -> int:
+            async with db.session() as session:  # BEGIN IMMEDIATE: waits for the holder
+                await session.execute(text("CREATE TABLE IF NOT EXISTS turn_marker (x integer)"))
+                return 1
+
+        try:
+            waiting = asyncio.ensure_future(turn())
+            await asyncio.sleep(1.5)
+            assert not waiting.done()  # still waiting for the lock, not failed
+            holder.execute("ROLLBACK")
+            assert await asyncio.wait_for(waiting, 30) == 1
+        finally:
+            holder.close()
+            await db.dispose()
 
     async def test_an_outdated_schema_is_reported(self, tmp_path: Path) -> None:
         url = await _sqlite(tmp_path / "old.db")

@@ -5,6 +5,7 @@ it equal a count of the postings themselves — by brute force and by the full-t
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -312,5 +313,39 @@ async def test_pages_read_by_pay_figure_equal_the_pay_bands(any_db: Database, q:
                 found.append((result.total, [p.id for p in result.items], result.ids))
             pages.append(found)
     assert pages[0] == pages[1]
+    shown = [i for _total, ids, _remembered in pages[0][:3] for i in ids]
+    assert len(shown) == len(set(shown))
+
+
+WORDS = st.lists(st.sampled_from(("普工", "采茶", "茶叶", "纺织", "包吃住", "经验", "夜班", "工", "建筑", "没有的词")),
+                 min_size=1, max_size=2, unique=True).map(tuple)
+# (SORT_WHOLE, PART_SORT_WHOLE, WALK_SQLITE, WALK_POSTGRESQL): as shipped; every part walked far enough; every walk
+# cut short after a few entries (then read without it); every part sorted whole
+WORD_PATHS = ((None, None, None, None), (0, 0, 10**6, 10**6), (0, 0, 3, 3), (0, 10**9, None, None))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=QUERIES, words=WORDS, by_pay=st.booleans(), page_size=st.integers(1, 12))
+async def test_pages_of_words_walked_in_pay_order_equal_the_parts_sorted_whole(
+        any_db: Database, q: ShelfQuery, words: tuple[str, ...], by_pay: bool, page_size: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question with words, in pay order, is read by walking the shelf's pay order and keeping the words'
+    postings, a small part sorted whole, a walk that finds too few read by pay bands (SQLite) or sorted
+    (PostgreSQL): whichever way each part is read, the pages, the total and the ids remembered are the same."""
+    await filled(any_db)
+    q = replace(q, words=words, order="pay" if by_pay else "relevance")
+    pages = []
+    for path in WORD_PATHS:
+        with monkeypatch.context() as patch:
+            for name, value in zip(("SORT_WHOLE", "PART_SORT_WHOLE", "WALK_SQLITE", "WALK_POSTGRESQL"), path, strict=True):
+                if value is not None:
+                    patch.setattr(search, name, value)
+            found = []
+            for page in (1, 2, 3, 7):
+                async with any_db.session() as session:
+                    result = await search_postings(session, q, page=page, page_size=page_size, remember=20)
+                found.append((result.total, [p.id for p in result.items], result.ids))
+            pages.append(found)
+    assert all(other == pages[0] for other in pages[1:]), q
     shown = [i for _total, ids, _remembered in pages[0][:3] for i in ids]
     assert len(shown) == len(set(shown))
