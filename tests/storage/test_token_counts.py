@@ -291,7 +291,7 @@ async def test_the_migration_counts_the_postings_already_on_the_shelf(pg_db: Dat
 
     await filled(pg_db)
     async with pg_db.engine.begin() as conn:
-        await conn.run_sync(lambda sync: _downgrade(sync, "b81f0c2d5e17"))
+        await conn.run_sync(lambda sync: _downgrade(sync, "c4e9a1d27f30"))
         assert not set(PG_TOKEN_TRIGGERS) & await conn.run_sync(shelf_triggers)
         await conn.execute(text("UPDATE posting SET status = 'closed' WHERE id % 4 = 0"))
     await upgrade(pg_db)

@@ -8,7 +8,7 @@ person/posting and the count table's pay index from a model that lists fewer of 
 about them changed here.)
 
 Revision ID: 15287eb97038
-Revises: b81f0c2d5e17
+Revises: c4e9a1d27f30
 Create Date: 2026-12-03 22:17:48.202122
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 from storage.shelf import create_token_counts, drop_token_triggers
 
 revision = '15287eb97038'
-down_revision = 'b81f0c2d5e17'
+down_revision = 'c4e9a1d27f30'
 branch_labels = None
 depends_on = None
 
