@@ -48,6 +48,7 @@ from sqlalchemy.orm import joinedload
 from storage import search_text as st
 from storage.attributes import expand, mask_of
 from storage.models import Posting, ShelfCount
+from storage.queries.token_counts import as_tsquery, total_sql
 from storage.shelf import (
     FTS_TABLE,
     PG_DOCUMENT,
@@ -613,13 +614,27 @@ class _Engine:
             self.per_pay_entries = {int(row[0]): int(row[2] or 0) for row in rows}
         return sum(sizes.values()), {i: sizes.get(i, 0) for i in range(tiers)}
 
+    async def by_token(self, base: Any) -> int | None:
+        """PostgreSQL, a question whose only condition is one search token ("有没有纺织厂"): its total from the
+        per-token counts (storage/queries/token_counts.py), with whether expired postings wait read in the same
+        statement; None otherwise, or when they wait (the postings are counted then)."""
+        if self.sqlite or not isinstance(base, st.Match) or base.op != "tok":
+            return None
+        stmt = select(literal_column(total_sql()), self._expired_probe())
+        row = (await self.session.execute(text(self._compiled(stmt)),
+                                          {"token": base.token, "query": as_tsquery(base.token)})).one()
+        self._expired = row[1] is not None
+        return None if self._expired else int(row[0])
+
     async def total(self, query: ShelfQuery) -> int:
-        """How many listed postings fit (the count table answers when it can)."""
+        """How many listed postings fit (the count table, or the per-token counts, answer when they can)."""
         if countable(query):
             found = await self.grouped(query)
             if found is not None:
                 return found[0]
-        return await self.count(self.base(query))
+        base = self.base(query)
+        by_token = await self.by_token(base)
+        return by_token if by_token is not None else await self.count(base)
 
     async def sizes(self, query: ShelfQuery, tiers: list[Any]) -> tuple[int, dict[int, int]]:
         """The total, and the tiers' sizes where counting them with it is cheaper than one by one later: the
@@ -630,6 +645,9 @@ class _Engine:
             if found is not None:
                 return found
         base = self.base(query)
+        by_token = await self.by_token(base)
+        if by_token is not None:
+            return by_token, {}
         if isinstance(base, st.Match) and not self.sqlite:
             # PostgreSQL, a question with words: counted from the GIN index, whether expired postings wait too read
             # in the same statement; the tiers are counted when a page reaches them, as on SQLite
