@@ -364,6 +364,7 @@ class _Engine:
         self._named_pays: list[int] = []  # the figures of `per_pay` other than -1, highest first
         self._named_total = 0  # postings naming a pay figure
         self._shelf: int | None = None  # the highest posting id (`_shelf_size`)
+        self._token_totals: dict[str, int | None] = {}  # `by_token`, once per search
 
     async def _any_expired(self) -> bool:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
@@ -620,11 +621,13 @@ class _Engine:
         statement; None otherwise, or when they wait (the postings are counted then)."""
         if self.sqlite or not isinstance(base, st.Match) or base.op != "tok":
             return None
-        stmt = select(literal_column(total_sql()), self._expired_probe())
-        row = (await self.session.execute(text(self._compiled(stmt)),
-                                          {"token": base.token, "query": as_tsquery(base.token)})).one()
-        self._expired = row[1] is not None
-        return None if self._expired else int(row[0])
+        if base.token not in self._token_totals:
+            stmt = select(literal_column(total_sql()), self._expired_probe())
+            row = (await self.session.execute(text(self._compiled(stmt)),
+                                              {"token": base.token, "query": as_tsquery(base.token)})).one()
+            self._expired = row[1] is not None
+            self._token_totals[base.token] = None if self._expired else int(row[0])
+        return self._token_totals[base.token]
 
     async def total(self, query: ShelfQuery) -> int:
         """How many listed postings fit (the count table, or the per-token counts, answer when they can)."""
@@ -760,7 +763,9 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     engine = _Engine(session, query.today)
     first = max(page - 1, 0) * page_size
     if not engine.sqlite and not countable(query) and query.order != "near":
-        small = await engine.small_result(query, first, page_size, remember)
+        known = await engine.by_token(engine.base(query))  # a one-token question's total, when counted
+        small = await engine.small_result(query, first, page_size, remember) if (
+            known is None or known <= PART_SORT_WHOLE) else None
         if small is not None:
             total, page_ids, ids = small
             return SearchPage(total, await postings_in_order(session, page_ids), ids)
