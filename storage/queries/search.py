@@ -370,8 +370,10 @@ class _Engine:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
         cost on every matching row, is only written into SQLite's statements when there are)."""
         if self._expired is None:
-            found = await self.session.execute(text(_EXPIRED + " LIMIT 1"), {"today": self.today})
-            self._expired = found.first() is not None
+            # the day written into the statement, never bound: PostgreSQL plans a statement it has run five times
+            # for any value of its parameters, and for "deadline < $1" that is a scan of every listed posting
+            probe = self._compiled(select(self._expired_probe()))
+            self._expired = (await self.session.execute(text(probe))).scalar_one() is not None
         return self._expired
 
     @property
@@ -490,15 +492,16 @@ class _Engine:
             return await self._matched(part, limit, offset, pay_first=True)
         return await _Walk(self, _pay_bands(part.match), {}, size, None, pay_first=True)(offset, limit)
 
-    async def small_result(self, query: ShelfQuery, skip: int, need: int, remember: int
-                           ) -> tuple[int, list[int], list[int]] | None:
-        """PostgreSQL, a question with words: when at most `PART_SORT_WHOLE` postings fit, the total, the page
-        and the first `remember` ids from one read of the GIN index's matches (and of the titled ones, for
-        "relevance"), in the query's order; None when more fit (then counted, and read part by part). A count
-        and a read of each part would each read the matches again."""
+    async def whole_result(self, query: ShelfQuery, skip: int, need: int, remember: int
+                           ) -> tuple[int, list[int], list[int]]:
+        """PostgreSQL, a question with words: the total, the page and the first `remember` ids from one read of
+        the GIN index's matches (and of the titled ones, for "relevance"), in the query's order. It costs what
+        counting them does (a heap page per match, PostgreSQL's GIN has no index-only reads), where a count and
+        then a read of each part would read them again; so it is how a question is read unless a cheap total
+        (`by_token`) says many postings fit, which are then read part by part (`PayPart`). No LIMIT inside: with
+        one, the planner may walk an index checking each posting's tokens, hoping to stop early."""
         rows = await self._rows(self.base(query))
-        found = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows)
-                               .limit(PART_SORT_WHOLE + 1))
+        found = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows))
         ctes = [f"found AS MATERIALIZED ({found})"]
         title = _title_match(query)
         order = "id DESC"
@@ -506,15 +509,13 @@ class _Engine:
             order = "(monthly_pay IS NULL), monthly_pay DESC, created_at DESC, id DESC"
             if title is not None:
                 titled = self._compiled(select(Posting.id).where(
-                    *await self._rows(st.all_of([self.base(query), title]))).limit(PART_SORT_WHOLE + 1))
+                    *await self._rows(st.all_of([self.base(query), title]))))
                 ctes.append(f"titled AS MATERIALIZED ({titled})")
                 order = "(id IN (SELECT id FROM titled)) DESC, " + order
         ordered = f"SELECT id FROM found ORDER BY {order}"
         sql = (f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM found), "
                f"ARRAY({ordered} LIMIT {int(need)} OFFSET {int(skip)}), ARRAY({ordered} LIMIT {int(remember)})")
         total, page_ids, ids = (await self.session.execute(text(sql))).one()
-        if total > PART_SORT_WHOLE:
-            return None
         return int(total), [int(i) for i in page_ids], [int(i) for i in ids]
 
     async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
@@ -764,10 +765,8 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     first = max(page - 1, 0) * page_size
     if not engine.sqlite and not countable(query) and query.order != "near":
         known = await engine.by_token(engine.base(query))  # a one-token question's total, when counted
-        small = await engine.small_result(query, first, page_size, remember) if (
-            known is None or known <= PART_SORT_WHOLE) else None
-        if small is not None:
-            total, page_ids, ids = small
+        if known is None or known <= PART_SORT_WHOLE:
+            total, page_ids, ids = await engine.whole_result(query, first, page_size, remember)
             return SearchPage(total, await postings_in_order(session, page_ids), ids)
     tiers = engine.tiers(query)
     total, sizes = await engine.sizes(query, tiers)
