@@ -43,6 +43,7 @@ from storage.demo.reference import data, destinations, townships
 from storage.migrate import upgrade
 from storage.models import Enterprise, Posting
 from storage.queries.search import ShelfQuery, search_postings, unlist_expired
+from storage.queries.token_counts import fold
 from storage.shelf import create_shelf, drop_shelf
 from storage.states import PostingState
 
@@ -280,8 +281,9 @@ async def load(db: Database, size: int, shelf: Shelf) -> tuple[float, float]:
             await conn.execute(text("VACUUM ANALYZE posting"))
     built = time.perf_counter() - start
     print(f"  index built in {built:.1f} s")
-    async with db.session() as session:  # the daily check, as the scheduler runs it
+    async with db.session() as session:  # the daily check, as the scheduler runs it (flows.shelf_search.daily_check)
         print(f"  daily check: {await unlist_expired(session, TODAY):,} postings past their deadline unlisted")
+        await fold(session)
     return loaded, built
 
 

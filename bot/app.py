@@ -45,6 +45,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         push=PushPolicy.coerce(settings),
         employer_code_days=settings.employers.code_days,
         employer_bind_attempts=settings.employers.bind_attempts_per_day,
+        token_fold_seconds=settings.search.token_fold_seconds,
     )
 
 

@@ -1,6 +1,6 @@
 """The scheduler's ticks (APScheduler 3.11 AsyncIOScheduler): the follow-up due scan every minute, the
-secretaries' morning digest, the shelf's daily check just after midnight, the daily push and the training and bus
-reminders when those are wired in.
+secretaries' morning digest, the shelf's daily check just after midnight (and, on PostgreSQL, the fold of its
+per-token counts every minute or so), the daily push and the training and bus reminders when those are wired in.
 
 APScheduler only wakes the code up. What is due lives in the database (follow_up rows, claimed with row
 locks), so its in-memory job store is all we need: several processes may each run this scheduler, and a
@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from flows.checkins import run_due_scan, send_digests
 from flows.followups import rules_of
-from flows.shelf_search import daily_check
+from flows.shelf_search import daily_check, fold_tokens
 from flows.turn import FlowSettings
 from storage.db import Database
 
@@ -38,6 +38,7 @@ JOB_DIGEST = "followups.digest"
 JOB_PUSH = "push.daily"
 JOB_REMINDERS = "reminders"  # training courses and buses
 JOB_SHELF = "shelf.daily_check"  # postings past their deadline leave the shelf
+JOB_TOKENS = "shelf.fold_tokens"  # PostgreSQL: the per-token counts take in their changes
 REMINDER_MINUTES = 15
 
 Tick = Callable[[datetime], Awaitable[Any]]
@@ -87,6 +88,10 @@ class Ticks:
         if unlisted:
             log.info("shelf: %s postings past their deadline unlisted", unlisted)
 
+    async def fold_tokens(self) -> None:
+        folded = await fold_tokens(self.db)
+        log.debug("shelf: %s token changes folded", folded)
+
     async def send_reminders(self) -> None:
         if self.reminders is not None:
             await self.reminders(self.clock())
@@ -123,6 +128,10 @@ def add_jobs(scheduler: AsyncIOScheduler, ticks: Ticks, *, push_at: Any = None) 
                       id=JOB_DIGEST, name="secretaries' morning digest", replace_existing=True)
     scheduler.add_job(ticks.shelf_check, CronTrigger(hour=0, minute=5, timezone=zone), id=JOB_SHELF,
                       name="postings past their deadline leave the shelf", replace_existing=True)
+    if not ticks.db.is_sqlite:  # SQLite's full-text index counts a token's postings itself
+        scheduler.add_job(ticks.fold_tokens, IntervalTrigger(seconds=ticks.settings.token_fold_seconds, timezone=zone),
+                          id=JOB_TOKENS, name="the shelf's per-token counts take in their changes",
+                          replace_existing=True)
     if ticks.push is not None and push_at is not None:
         scheduler.add_job(ticks.daily_push, CronTrigger(hour=push_at.hour, minute=push_at.minute, timezone=zone),
                           id=JOB_PUSH, name="daily push", replace_existing=True)

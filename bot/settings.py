@@ -167,6 +167,12 @@ class WebSettings(_Section):
     lockout: LockoutSettings
 
 
+class SearchSettings(_Section):
+    """Job search on the shelf: how often the per-token counts are folded (PostgreSQL)."""
+
+    token_fold_seconds: float = Field(gt=0)
+
+
 class CannedReply(_Section):
     label: str = Field(min_length=1, max_length=20)
     text: str = Field(min_length=1, max_length=1000)
@@ -205,6 +211,7 @@ class Settings(BaseSettings):
     push: PushSettings
     followups: FollowUpSettings
     web: WebSettings
+    search: SearchSettings
     cases: CasesSettings
     logging: LoggingSettings
 

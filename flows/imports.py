@@ -7,6 +7,8 @@ one) and the first check-in (`followups.schedule_first_checkins`), or the stabil
 as placed (`followups.on_placed`). A row error, a conflict the database shows, or `dry_run` rolls the transaction
 back; so a dry run runs exactly the statements the import would, and says what the import would do.
 `import_within` does it inside a caller's transaction (the console's request), `run_import` in one of its own.
+A postings sheet written ends with the shelf's per-token counts folded (PostgreSQL: storage/queries/token_counts.py),
+so that the changes the import made do not wait for the scheduler's next fold.
 
 New postings are pushed after the commit, each in a transaction of its own (`push_imported`), so the write lock
 is never held for the pushes; a push that an interruption missed is sent by the next daily push (it re-matches
@@ -42,6 +44,7 @@ from storage.queries.followups import (
     workers_with_open,
 )
 from storage.queries.policies import policy_keys, upsert_policies
+from storage.queries.token_counts import fold
 
 
 def error_text(error: RowError, language: str) -> str:
@@ -129,6 +132,8 @@ async def import_within(session: AsyncSession, checked: Checked, *, now: datetim
             await savepoint.rollback()
         else:
             await savepoint.commit()
+            if checked.kind == "postings":  # the import's token changes folded now, so that few wait for search
+                await fold(session)
     except (IntegrityError, DataError) as exc:
         # What the checks cannot see coming: another process writing the same records at the same moment, or
         # a value the database refuses. One line, nothing written, as for any row error.

@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.models import Posting
 from storage.pay import monthly
 from storage.queries.search import ShelfQuery, counts_without, unlist_expired
+from storage.queries.token_counts import fold
 
 router = Router("shelf_search")
 
@@ -171,6 +172,18 @@ async def ease(turn: Turn) -> None:
 
 async def daily_check(db: Database, now: datetime, settings: FlowSettings) -> int:
     """The shelf's daily check (scheduler, just after midnight bureau time): postings past their deadline leave
-    it. Search leaves them out meanwhile too, but each one still listed costs every search a little."""
+    it. Search leaves them out meanwhile too, but each one still listed costs every search a little. The per-token
+    counts take in the many changes at once (PostgreSQL), not a minute later."""
     async with db.session() as session:
-        return await unlist_expired(session, now.astimezone(settings.zone).date())
+        unlisted = await unlist_expired(session, now.astimezone(settings.zone).date())
+        await fold(session)
+        return unlisted
+
+
+async def fold_tokens(db: Database) -> int:
+    """The shelf's per-token changes folded into its per-token counts (scheduler, every `token_fold_seconds`;
+    PostgreSQL only: nothing to do, and no write lock taken, on SQLite); how many changes were folded."""
+    if db.is_sqlite:
+        return 0
+    async with db.session() as session:
+        return await fold(session)

@@ -66,6 +66,7 @@ class FlowSettings:
     push: PushPolicy | None = None  # None: flows.push.PushPolicy's defaults (an approved posting is pushed with it)
     employer_code_days: int = 14
     employer_bind_attempts: int = 5  # wrong binding codes a person may type in a day
+    token_fold_seconds: float = 60  # PostgreSQL: the scheduler folds the shelf's per-token counts this often
 
     @property
     def zone(self) -> ZoneInfo:

@@ -19,14 +19,18 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.columns import BoundedString, CleanText, EnumString, TokenList
@@ -344,6 +348,30 @@ class ShelfCount(Base):
     age_min: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # -1: none
     age_max: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # -1: none
     postings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ShelfToken(Base):
+    """PostgreSQL only: how many listed postings hold each search token (their `search_document`), as of the last
+    fold. Writers never touch it: the shelf's trigger records each change in `shelf_token_change`, and
+    `storage.queries.token_counts.fold` adds the changes up here; a token's exact count is this row plus its
+    changes not folded yet (`token_total`). A question whose only condition is one token is totalled from these
+    instead of visiting every matching posting (storage/queries/search.py)."""
+
+    __tablename__ = "shelf_token"
+
+    token: Mapped[str] = mapped_column(Text, primary_key=True)
+    postings: Mapped[int] = mapped_column(Integer)
+
+
+class ShelfTokenChange(Base):
+    """PostgreSQL only: a listed posting's tokens came on the shelf (+1) or left it (-1), not folded into
+    `shelf_token` yet (rows are only ever inserted by the trigger and deleted by the fold: no row is updated)."""
+
+    __tablename__ = "shelf_token_change"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    document: Mapped[Any] = mapped_column(TSVECTOR)
+    change: Mapped[int] = mapped_column(SmallInteger)
 
 
 class EmployerCode(Base):

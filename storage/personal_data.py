@@ -170,6 +170,8 @@ NOT_PERSONAL: Mapping[str, str] = {
     "enterprise": "employers and their business contacts",
     "posting": "job postings and employers' contacts",
     "shelf_count": "how many postings share a category, place, pay and age limits: numbers only",
+    "shelf_token": "how many listed postings hold each search token: numbers only",
+    "shelf_token_change": "the search tokens of postings coming on or leaving the shelf, not counted yet",
     "policy": "policy documents",
     "policy_faq": "policy questions and answers",
     "training": "courses",

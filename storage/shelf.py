@@ -20,6 +20,10 @@ category, place, attribute mask, pay and age limits; the same triggers keep it (
 PostgreSQL: three row triggers firing only when `listed` or the group changes), so search can total a question
 without words by summing groups (storage/queries/search.py). `recount` makes it again in one statement.
 
+PostgreSQL also counts listed postings per search token (`shelf_token`, storage/queries/token_counts.py): three
+more row triggers (`PG_TOKEN_TRIGGERS`, firing only when `listed` or the tokens of a listed posting change) insert
+each change as a row of `shelf_token_change`, which a fold adds up; `recount` makes those counts again too.
+
 `create_shelf` is run by the migration that introduced it; a later migration that rebuilds the posting table
 (SQLite batch mode) must run it again (tests/storage/test_search.py checks the triggers exist at head).
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, inspect, text
 
+from storage.queries.token_counts import CHANGE_TABLE, TOKEN_TABLE, has_token_counts, recount_tokens
 from storage.states import PostingState
 
 # the one state whose postings are on the shelf, as SQL text in the triggers and statements below
@@ -225,6 +230,9 @@ PG_PAY_CATEGORY = (
 # Columns of the models that the triggers above set after a row is written (a row read back may differ there).
 KEPT_BY_TRIGGERS = frozenset({"posting.listed"})
 
+# Tables of the metadata that exist on PostgreSQL only (the per-token counts; SQLite's FTS5 counts tokens itself).
+PG_ONLY_TABLES = frozenset({TOKEN_TABLE, CHANGE_TABLE})
+
 # Names of schema objects outside the SQLAlchemy metadata (Alembic's autogenerate leaves them alone).
 OBJECTS = frozenset({FTS_TABLE, SHELF_VIEW, GIN_INDEX, PG_DOCUMENT, SQLITE_PAY_ORDER_INDEX, SQLITE_PAY_CATEGORY_INDEX,
                      SQLITE_PAY_WALK_INDEX, PG_PAY_CATEGORY_INDEX, *PG_FACET_INDEXES}
@@ -269,7 +277,53 @@ END $$"""
     ]
 
 
-def _pg_statements(counts: bool = True) -> list[str]:
+PG_TOKEN_TRIGGERS = ("posting_token_insert", "posting_token_update", "posting_token_delete")
+
+
+def _pg_token_statements() -> list[str]:
+    """The per-token counts follow every listed posting (storage/queries/token_counts.py): a posting coming on the
+    shelf adds its tokens (+1), one leaving it takes them away (-1), a listed posting whose tokens change does both.
+    Each change is a new row of `shelf_token_change`: writers never update a shared row, so they never wait for
+    each other; one trigger per kind of write, each firing only when it has work."""
+    function = f"""CREATE OR REPLACE FUNCTION posting_shelf_token() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.listed THEN
+        INSERT INTO {CHANGE_TABLE} (document, change) VALUES (OLD.{PG_DOCUMENT}, -1);
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.listed THEN
+        INSERT INTO {CHANGE_TABLE} (document, change) VALUES (NEW.{PG_DOCUMENT}, 1);
+    END IF;
+    RETURN NULL;
+END $$"""
+    run = "EXECUTE FUNCTION posting_shelf_token()"
+    return [
+        function,
+        *(f"DROP TRIGGER IF EXISTS {name} ON posting" for name in PG_TOKEN_TRIGGERS),
+        f"CREATE TRIGGER posting_token_insert AFTER INSERT ON posting FOR EACH ROW WHEN (NEW.listed) {run}",
+        f"CREATE TRIGGER posting_token_delete AFTER DELETE ON posting FOR EACH ROW WHEN (OLD.listed) {run}",
+        "CREATE TRIGGER posting_token_update AFTER UPDATE OF listed, search_tokens ON posting FOR EACH ROW "
+        "WHEN ((OLD.listed OR NEW.listed) AND (OLD.listed IS DISTINCT FROM NEW.listed "
+        f"OR OLD.search_tokens IS DISTINCT FROM NEW.search_tokens)) {run}",
+    ]
+
+
+def drop_token_triggers(connection: Connection) -> None:
+    """The per-token counts' triggers gone (PostgreSQL; the tables stay)."""
+    for name in PG_TOKEN_TRIGGERS:
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON posting"))
+    connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf_token()"))
+
+
+def create_token_counts(connection: Connection) -> None:
+    """PostgreSQL: the per-token counts made from the listed postings and the trigger that keeps them (the tables
+    exist; the generated column `search_document` too)."""
+    recount_tokens(connection)
+    for statement in _pg_token_statements():
+        connection.execute(text(statement))
+
+
+def _pg_statements(counts: bool = True, tokens: bool = False) -> list[str]:
     return [
         *(_pg_count_statements() if counts else []),
         *_PG_FUNCTIONS,
@@ -282,6 +336,7 @@ def _pg_statements(counts: bool = True) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON posting USING gin ({PG_DOCUMENT}) WHERE listed",
         *(_facet_index(name, lead) for name, lead in PG_FACET_INDEXES.items()),
         PG_PAY_CATEGORY,
+        *(_pg_token_statements() if tokens else []),
     ]
 
 
@@ -301,19 +356,32 @@ def has_counts(connection: Connection) -> bool:
 
 
 def recount(connection: Connection) -> None:
-    """The count table made again from the listed postings in one statement (after a bulk load, or to repair)."""
+    """The count table made again from the listed postings in one statement (after a bulk load, or to repair);
+    on PostgreSQL the per-token counts too, once their tables exist (`recount_tokens`)."""
+    _recount_groups(connection)
+    if has_token_counts(connection) and _has_document(connection):
+        recount_tokens(connection)
+
+
+def _recount_groups(connection: Connection) -> None:
     key = ", ".join(f"coalesce({c}, {_COUNT_MISSING[c]})" for c in COUNT_KEY)
     connection.execute(text(f"DELETE FROM {COUNT_TABLE}"))
     connection.execute(text(f"INSERT INTO {COUNT_TABLE} ({', '.join(COUNT_KEY)}, postings) "
                             f"SELECT {key}, count(*) FROM posting WHERE listed GROUP BY {key}"))
 
 
+def _has_document(connection: Connection) -> bool:
+    """PostgreSQL: the generated column the GIN index and the token counts read exists (create_shelf made it)."""
+    return any(c["name"] == PG_DOCUMENT for c in inspect(connection).get_columns("posting"))
+
+
 def create_shelf(connection: Connection) -> None:
     """Listings decided for every posting, then the index, the counts and the triggers that keep all in step."""
     relist_all(connection)
     counts = has_counts(connection)
+    tokens = has_token_counts(connection)
     if counts:
-        recount(connection)
+        _recount_groups(connection)
     if connection.dialect.name == "sqlite":
         statements = _sqlite_statements(counts)
         connection.execute(text(statements[0]))
@@ -324,8 +392,10 @@ def create_shelf(connection: Connection) -> None:
         for statement in (SQLITE_PAY_ORDER, *SQLITE_PAY_WALKS):
             connection.execute(text(statement))
     else:
-        for statement in _pg_statements(counts):
+        for statement in _pg_statements(counts, tokens):
             connection.execute(text(statement))
+        if tokens:  # the generated column exists now: the counts made from it
+            recount_tokens(connection)
 
 
 def refresh_order_indexes(connection: Connection) -> None:
@@ -348,7 +418,7 @@ def create_pay_walks(connection: Connection) -> None:
 
 
 def drop_shelf(connection: Connection) -> None:
-    """The index and every trigger gone (the count table stays, emptied: `create_shelf` fills it again)."""
+    """The index and every trigger gone (the count tables stay, emptied: `create_shelf` fills them again)."""
     if connection.dialect.name == "sqlite":
         for name in SQLITE_TRIGGERS:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
@@ -357,16 +427,20 @@ def drop_shelf(connection: Connection) -> None:
         for name in (SQLITE_PAY_ORDER_INDEX, SQLITE_PAY_CATEGORY_INDEX, SQLITE_PAY_WALK_INDEX):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
     else:
-        for name in ("posting_shelf", *PG_COUNT_TRIGGERS):
+        for name in ("posting_shelf", *PG_COUNT_TRIGGERS, *PG_TOKEN_TRIGGERS):
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON posting"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf_count()"))
+        connection.execute(text("DROP FUNCTION IF EXISTS posting_shelf_token()"))
         connection.execute(text("DROP FUNCTION IF EXISTS posting_relist(integer, varchar, varchar)"))
         for name in (GIN_INDEX, PG_PAY_CATEGORY_INDEX, *PG_FACET_INDEXES):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
         connection.execute(text(f"ALTER TABLE posting DROP COLUMN IF EXISTS {PG_DOCUMENT}"))
     if has_counts(connection):
         connection.execute(text(f"DELETE FROM {COUNT_TABLE}"))
+    if has_token_counts(connection):
+        for table in (TOKEN_TABLE, CHANGE_TABLE):
+            connection.execute(text(f"DELETE FROM {table}"))
 
 
 def shelf_triggers(connection: Connection) -> set[str]:

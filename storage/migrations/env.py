@@ -5,11 +5,14 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
-from storage.shelf import OBJECTS
+from storage.shelf import OBJECTS, PG_ONLY_TABLES
 
 
 def _include(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """The shelf's full-text table, view and GIN index live outside the metadata (storage/shelf.py)."""
+    """The shelf's full-text table, view and GIN index live outside the metadata (storage/shelf.py); the per-token
+    counts' tables exist on PostgreSQL only."""
+    if type_ == "table" and name in PG_ONLY_TABLES and connection.dialect.name == "sqlite":
+        return False
     return name not in OBJECTS
 
 

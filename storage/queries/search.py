@@ -48,6 +48,7 @@ from sqlalchemy.orm import joinedload
 from storage import search_text as st
 from storage.attributes import expand, mask_of
 from storage.models import Posting, ShelfCount
+from storage.queries.token_counts import as_tsquery, total_sql
 from storage.shelf import (
     FTS_TABLE,
     PG_DOCUMENT,
@@ -363,13 +364,16 @@ class _Engine:
         self._named_pays: list[int] = []  # the figures of `per_pay` other than -1, highest first
         self._named_total = 0  # postings naming a pay figure
         self._shelf: int | None = None  # the highest posting id (`_shelf_size`)
+        self._token_totals: dict[str, int | None] = {}  # `by_token`, once per search
 
     async def _any_expired(self) -> bool:
         """Listed postings past their deadline (the daily check unlists them, so usually none: the exclusion, a
         cost on every matching row, is only written into SQLite's statements when there are)."""
         if self._expired is None:
-            found = await self.session.execute(text(_EXPIRED + " LIMIT 1"), {"today": self.today})
-            self._expired = found.first() is not None
+            # the day written into the statement, never bound: PostgreSQL plans a statement it has run five times
+            # for any value of its parameters, and for "deadline < $1" that is a scan of every listed posting
+            probe = self._compiled(select(self._expired_probe()))
+            self._expired = (await self.session.execute(text(probe))).scalar_one() is not None
         return self._expired
 
     @property
@@ -488,15 +492,16 @@ class _Engine:
             return await self._matched(part, limit, offset, pay_first=True)
         return await _Walk(self, _pay_bands(part.match), {}, size, None, pay_first=True)(offset, limit)
 
-    async def small_result(self, query: ShelfQuery, skip: int, need: int, remember: int
-                           ) -> tuple[int, list[int], list[int]] | None:
-        """PostgreSQL, a question with words: when at most `PART_SORT_WHOLE` postings fit, the total, the page
-        and the first `remember` ids from one read of the GIN index's matches (and of the titled ones, for
-        "relevance"), in the query's order; None when more fit (then counted, and read part by part). A count
-        and a read of each part would each read the matches again."""
+    async def whole_result(self, query: ShelfQuery, skip: int, need: int, remember: int
+                           ) -> tuple[int, list[int], list[int]]:
+        """PostgreSQL, a question with words: the total, the page and the first `remember` ids from one read of
+        the GIN index's matches (and of the titled ones, for "relevance"), in the query's order. It costs what
+        counting them does (a heap page per match, PostgreSQL's GIN has no index-only reads), where a count and
+        then a read of each part would read them again; so it is how a question is read unless a cheap total
+        (`by_token`) says many postings fit, which are then read part by part (`PayPart`). No LIMIT inside: with
+        one, the planner may walk an index checking each posting's tokens, hoping to stop early."""
         rows = await self._rows(self.base(query))
-        found = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows)
-                               .limit(PART_SORT_WHOLE + 1))
+        found = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows))
         ctes = [f"found AS MATERIALIZED ({found})"]
         title = _title_match(query)
         order = "id DESC"
@@ -504,15 +509,13 @@ class _Engine:
             order = "(monthly_pay IS NULL), monthly_pay DESC, created_at DESC, id DESC"
             if title is not None:
                 titled = self._compiled(select(Posting.id).where(
-                    *await self._rows(st.all_of([self.base(query), title]))).limit(PART_SORT_WHOLE + 1))
+                    *await self._rows(st.all_of([self.base(query), title]))))
                 ctes.append(f"titled AS MATERIALIZED ({titled})")
                 order = "(id IN (SELECT id FROM titled)) DESC, " + order
         ordered = f"SELECT id FROM found ORDER BY {order}"
         sql = (f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM found), "
                f"ARRAY({ordered} LIMIT {int(need)} OFFSET {int(skip)}), ARRAY({ordered} LIMIT {int(remember)})")
         total, page_ids, ids = (await self.session.execute(text(sql))).one()
-        if total > PART_SORT_WHOLE:
-            return None
         return int(total), [int(i) for i in page_ids], [int(i) for i in ids]
 
     async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
@@ -613,13 +616,29 @@ class _Engine:
             self.per_pay_entries = {int(row[0]): int(row[2] or 0) for row in rows}
         return sum(sizes.values()), {i: sizes.get(i, 0) for i in range(tiers)}
 
+    async def by_token(self, base: Any) -> int | None:
+        """PostgreSQL, a question whose only condition is one search token ("有没有纺织厂"): its total from the
+        per-token counts (storage/queries/token_counts.py), with whether expired postings wait read in the same
+        statement; None otherwise, or when they wait (the postings are counted then)."""
+        if self.sqlite or not isinstance(base, st.Match) or base.op != "tok":
+            return None
+        if base.token not in self._token_totals:
+            stmt = select(literal_column(total_sql()), self._expired_probe())
+            row = (await self.session.execute(text(self._compiled(stmt)),
+                                              {"token": base.token, "query": as_tsquery(base.token)})).one()
+            self._expired = row[1] is not None
+            self._token_totals[base.token] = None if self._expired else int(row[0])
+        return self._token_totals[base.token]
+
     async def total(self, query: ShelfQuery) -> int:
-        """How many listed postings fit (the count table answers when it can)."""
+        """How many listed postings fit (the count table, or the per-token counts, answer when they can)."""
         if countable(query):
             found = await self.grouped(query)
             if found is not None:
                 return found[0]
-        return await self.count(self.base(query))
+        base = self.base(query)
+        by_token = await self.by_token(base)
+        return by_token if by_token is not None else await self.count(base)
 
     async def sizes(self, query: ShelfQuery, tiers: list[Any]) -> tuple[int, dict[int, int]]:
         """The total, and the tiers' sizes where counting them with it is cheaper than one by one later: the
@@ -630,6 +649,9 @@ class _Engine:
             if found is not None:
                 return found
         base = self.base(query)
+        by_token = await self.by_token(base)
+        if by_token is not None:
+            return by_token, {}
         if isinstance(base, st.Match) and not self.sqlite:
             # PostgreSQL, a question with words: counted from the GIN index, whether expired postings wait too read
             # in the same statement; the tiers are counted when a page reaches them, as on SQLite
@@ -742,9 +764,9 @@ async def search_postings(session: AsyncSession, query: ShelfQuery, *, page: int
     engine = _Engine(session, query.today)
     first = max(page - 1, 0) * page_size
     if not engine.sqlite and not countable(query) and query.order != "near":
-        small = await engine.small_result(query, first, page_size, remember)
-        if small is not None:
-            total, page_ids, ids = small
+        known = await engine.by_token(engine.base(query))  # a one-token question's total, when counted
+        if known is None or known <= PART_SORT_WHOLE:
+            total, page_ids, ids = await engine.whole_result(query, first, page_size, remember)
             return SearchPage(total, await postings_in_order(session, page_ids), ids)
     tiers = engine.tiers(query)
     total, sizes = await engine.sizes(query, tiers)
