@@ -2,7 +2,8 @@
 
 "有没有印染厂的活" → 印染; "绍兴的纺织厂" (绍兴 a place) → 纺织; "有没有活" → nothing. The rest of the message,
 with the entities' spans cut out, is split into words (jieba) and stripped of what every question says (有没有,
-的, 活, 工作 …); a generic trailing 厂/公司/店 goes when a word remains; a word after a negation (不要学历) is
+的, 活, 工作 …); a generic trailing 厂/公司/店 goes when a word remains (inside the word, 纺织厂, or cut apart from
+it, 物流 + 公司); a word after a negation (不要学历) is
 not searched for. Words about who a person is (男的, 女工,
 民族, 户口) are dropped: search never filters on them. Nor are words that compare or rank (最高, 更多, 好一点,
 哪家, 排序) or speak of pay (收入, 薪酬, 赚钱): an order or a salary says those (nlu/orders.py holds the classes). A long message gives at most MAX_WORDS words.
@@ -95,6 +96,8 @@ def search_words(text: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str,
             else:
                 keep = len(piece) >= 2 and piece not in _STOP_PIECES and piece not in NOT_A_FILTER and not (
                     comparing or is_pay_word(piece))
+            if keep and piece in GENERIC_ENDINGS and words:
+                continue  # 物流公司 cut as 物流 + 公司: the kind of place goes as it does inside one word (纺织厂)
             piece = _trimmed(piece)[:MAX_WORD_LENGTH]
             if keep and piece not in words and not any(piece in w for w in words):
                 words.append(piece)

@@ -472,8 +472,10 @@ class _Engine:
         part pays little) read without it: sorted whole (PostgreSQL, or SQLite up to `SORT_AFTER_WALK`), or by
         pay band."""
         if part.titled and size is None:
-            if not self.sqlite:  # counted and read in one pass when it is small
-                size, found = await self._sorted_if_small(part, limit, offset)
+            if not self.sqlite:  # counted and read in one pass when it is small, or the result is not large
+                # (words in titles name a trade, whose postings pay alike: a walk from the top seldom finds them)
+                whole = room is not None and room <= SORT_AFTER_WALK
+                size, found = await self._sorted_if_small(part, limit, offset, whole=whole)
                 if size is not None:
                     return found
             else:
@@ -518,16 +520,17 @@ class _Engine:
         total, page_ids, ids = (await self.session.execute(text(sql))).one()
         return int(total), [int(i) for i in page_ids], [int(i) for i in ids]
 
-    async def _sorted_if_small(self, part: PayPart, limit: int, offset: int) -> tuple[int | None, list[int]]:
-        """PostgreSQL: a part's matches, at most `PART_SORT_WHOLE` of them, read once: their number and the page
-        sorted by pay, or (None, []) when there are more (the GIN index's rows are read for both at once, where a
-        count and then a sort would read them twice)."""
-        body = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
-            *await self._rows(part)).limit(PART_SORT_WHOLE + 1))
+    async def _sorted_if_small(self, part: PayPart, limit: int, offset: int, *, whole: bool = False
+                               ) -> tuple[int | None, list[int]]:
+        """PostgreSQL: a part's matches, at most `PART_SORT_WHOLE` of them (or all: `whole`), read once: their
+        number and the page sorted by pay, or (None, []) when there are more (the GIN index's rows are read for
+        both at once, where a count and then a sort would read them twice)."""
+        found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*await self._rows(part))
+        body = self._compiled(found if whole else found.limit(PART_SORT_WHOLE + 1))
         sql = (f"WITH found AS MATERIALIZED ({body}) SELECT (SELECT count(*) FROM found), ARRAY(SELECT id FROM found "
                f"ORDER BY {_PAY_ORDER} LIMIT {int(limit)} OFFSET {int(offset)})")
         size, ids = (await self.session.execute(text(sql))).one()
-        if size > PART_SORT_WHOLE:
+        if size > PART_SORT_WHOLE and not whole:
             return None, []
         return int(size), [int(i) for i in ids]
 

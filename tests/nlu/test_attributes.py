@@ -53,7 +53,8 @@ class TestTrainedNLU:
 
     @pytest.mark.parametrize(("text", "words"), [
         ("有没有印染厂的活", ("印染",)), ("绍兴的纺织厂有没有", ("纺织",)), ("保安，只要男的", ()),
-        ("有没有适合女的做的", ()), ("有没有不要学历的工作", ()),
+        ("有没有适合女的做的", ()), ("有没有不要学历的工作", ()), ("物流公司招人吗", ("物流",)),
+        ("有没有服装工厂", ("服装",)),
     ])
     def test_free_text(self, nlu: NLU, text: str, words: tuple[str, ...]) -> None:
         assert SearchCriteria.from_parse(nlu.parse(text, today=TODAY)).words == words
