@@ -302,19 +302,27 @@ async def test_pages_read_by_pay_figure_equal_the_pay_bands(any_db: Database, q:
     figures the count table says the page holds; with that walk ruled out (as when the figures hold too many
     entries) it reads the pay bands of the full-text index: the pages and the ids remembered are the same."""
     await filled(any_db)
-    pages = []
-    for walk_entries in (search.WALK_ENTRIES, 0):
-        with monkeypatch.context() as patch:
-            patch.setattr(search, "WALK_ENTRIES", walk_entries)
-            found = []
-            for page in (1, 2, 3, 7):
-                async with any_db.session() as session:
-                    result = await search_postings(session, q, page=page, page_size=page_size, remember=20)
-                found.append((result.total, [p.id for p in result.items], result.ids))
-            pages.append(found)
+    pages = [await pages_with(any_db, q, page_size, monkeypatch, {"WALK_ENTRIES": walk_entries})
+             for walk_entries in (search.WALK_ENTRIES, 0)]
     assert pages[0] == pages[1]
     shown = [i for _total, ids, _remembered in pages[0][:3] for i in ids]
     assert len(shown) == len(set(shown))
+
+
+async def pages_with(db: Database, q: ShelfQuery, page_size: int, monkeypatch: pytest.MonkeyPatch,
+                     settings: dict[str, int | None]) -> list[tuple[int, list[int], list[int]]]:
+    """Pages 1, 2, 3 and 7 of the query (total, ids shown, the first 20 ids remembered) with the search module's
+    constants set as given (None: as shipped)."""
+    found = []
+    with monkeypatch.context() as patch:
+        for name, value in settings.items():
+            if value is not None:
+                patch.setattr(search, name, value)
+        for page in (1, 2, 3, 7):
+            async with db.session() as session:
+                result = await search_postings(session, q, page=page, page_size=page_size, remember=20)
+            found.append((result.total, [p.id for p in result.items], result.ids))
+    return found
 
 
 WORDS = st.lists(st.sampled_from(("普工", "采茶", "茶叶", "纺织", "包吃住", "经验", "夜班", "工", "建筑", "没有的词")),
@@ -334,18 +342,9 @@ async def test_pages_of_words_walked_in_pay_order_equal_the_parts_sorted_whole(
     (PostgreSQL): whichever way each part is read, the pages, the total and the ids remembered are the same."""
     await filled(any_db)
     q = replace(q, words=words, order="pay" if by_pay else "relevance")
-    pages = []
-    for path in WORD_PATHS:
-        with monkeypatch.context() as patch:
-            for name, value in zip(("SORT_WHOLE", "PART_SORT_WHOLE", "WALK_ROWS", "SORT_AFTER_WALK"), path, strict=True):
-                if value is not None:
-                    patch.setattr(search, name, value)
-            found = []
-            for page in (1, 2, 3, 7):
-                async with any_db.session() as session:
-                    result = await search_postings(session, q, page=page, page_size=page_size, remember=20)
-                found.append((result.total, [p.id for p in result.items], result.ids))
-            pages.append(found)
+    names = ("SORT_WHOLE", "PART_SORT_WHOLE", "WALK_ROWS", "SORT_AFTER_WALK")
+    pages = [await pages_with(any_db, q, page_size, monkeypatch, dict(zip(names, path, strict=True)))
+             for path in WORD_PATHS]
     assert all(other == pages[0] for other in pages[1:]), q
     shown = [i for _total, ids, _remembered in pages[0][:3] for i in ids]
     assert len(shown) == len(set(shown))
