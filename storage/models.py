@@ -336,7 +336,8 @@ class ShelfCount(Base):
     __tablename__ = "shelf_count"
     # Questions read in pay order sum the groups per pay figure: this covering index gives them in that order
     # (no sort of every group; storage/queries/search.py `grouped`).
-    __table_args__ = (Index("ix_shelf_count_pay",  # search.COUNT_PAY_INDEX "monthly_pay", "job_category", "township", "city", "province",
+    # (named as storage/queries/search.py COUNT_PAY_INDEX, which reads it)
+    __table_args__ = (Index("ix_shelf_count_pay", "monthly_pay", "job_category", "township", "city", "province",
                             "attribute_mask", "age_min", "age_max", "postings"),)
 
     job_category: Mapped[str] = mapped_column(BoundedString(32), primary_key=True)
