@@ -458,11 +458,26 @@ class _Engine:
             tokens = tier.tokens if isinstance(tier, PayPart) else tier
             params = {"m": tokens.fts5(), "today": self.today, "limit": limit, "offset": offset}
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
-        found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(
-            *await self._rows(tier)).cte("found").prefix_with("MATERIALIZED")
-        stmt = select(found.c.id).order_by(found.c.monthly_pay.desc(), found.c.created_at.desc(),
-                                           found.c.id.desc()).limit(limit).offset(offset)
-        return [int(r[0]) for r in (await self.session.execute(text(self._compiled(stmt)))).all()]
+        _count, (ids,) = await self._materialized(await self._rows(tier), _PAY_ORDER, [(limit, offset)])
+        return ids
+
+    async def _materialized(self, rows: list[ColumnElement[bool]], order: str, pages: list[tuple[int, int]], *,
+                            cap: int | None = None, titled: list[ColumnElement[bool]] | None = None
+                            ) -> tuple[int, list[list[int]]]:
+        """PostgreSQL: the postings meeting `rows` (at most `cap` of them) read once from the GIN index and kept
+        (MATERIALIZED: the planner never walks a pay index checking each posting's tokens instead), then how many
+        they are and each (limit, offset) page of them in `order`; `titled`: the conditions of the postings shown
+        first (as a second materialized set)."""
+        found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows)
+        ctes = [f"found AS MATERIALIZED ({self._compiled(found if cap is None else found.limit(cap))})"]
+        if titled is not None:
+            ctes.append(f"titled AS MATERIALIZED ({self._compiled(select(Posting.id).where(*titled))})")
+            order = f"(id IN (SELECT id FROM titled)) DESC, {order}"
+        arrays = ", ".join(f"ARRAY(SELECT id FROM found ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)})"
+                           for limit, offset in pages)
+        row = (await self.session.execute(text(f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM found), "
+                                                f"{arrays}"))).one()
+        return int(row[0]), [[int(i) for i in ids] for ids in row[1:]]
 
     async def part_ids(self, part: PayPart, limit: int, offset: int, size: int | None,
                        room: int | None = None) -> list[int]:
@@ -502,37 +517,23 @@ class _Engine:
         then a read of each part would read them again; so it is how a question is read unless a cheap total
         (`by_token`) says many postings fit, which are then read part by part (`PayPart`). No LIMIT inside: with
         one, the planner may walk an index checking each posting's tokens, hoping to stop early."""
-        rows = await self._rows(self.base(query))
-        found = self._compiled(select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*rows))
-        ctes = [f"found AS MATERIALIZED ({found})"]
-        title = _title_match(query)
-        order = "id DESC"
-        if by_pay(query):
-            order = "(monthly_pay IS NULL), monthly_pay DESC, created_at DESC, id DESC"
-            if title is not None:
-                titled = self._compiled(select(Posting.id).where(
-                    *await self._rows(st.all_of([self.base(query), title]))))
-                ctes.append(f"titled AS MATERIALIZED ({titled})")
-                order = "(id IN (SELECT id FROM titled)) DESC, " + order
-        ordered = f"SELECT id FROM found ORDER BY {order}"
-        sql = (f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM found), "
-               f"ARRAY({ordered} LIMIT {int(need)} OFFSET {int(skip)}), ARRAY({ordered} LIMIT {int(remember)})")
-        total, page_ids, ids = (await self.session.execute(text(sql))).one()
-        return int(total), [int(i) for i in page_ids], [int(i) for i in ids]
+        title = _title_match(query) if by_pay(query) else None
+        titled = await self._rows(st.all_of([self.base(query), title])) if title is not None else None
+        order = f"(monthly_pay IS NULL), {_PAY_ORDER}" if by_pay(query) else "id DESC"
+        total, (page_ids, ids) = await self._materialized(await self._rows(self.base(query)), order,
+                                                          [(need, skip), (remember, 0)], titled=titled)
+        return total, page_ids, ids
 
     async def _sorted_if_small(self, part: PayPart, limit: int, offset: int, *, whole: bool = False
                                ) -> tuple[int | None, list[int]]:
         """PostgreSQL: a part's matches, at most `PART_SORT_WHOLE` of them (or all: `whole`), read once: their
         number and the page sorted by pay, or (None, []) when there are more (the GIN index's rows are read for
         both at once, where a count and then a sort would read them twice)."""
-        found = select(Posting.id, Posting.monthly_pay, Posting.created_at).where(*await self._rows(part))
-        body = self._compiled(found if whole else found.limit(PART_SORT_WHOLE + 1))
-        sql = (f"WITH found AS MATERIALIZED ({body}) SELECT (SELECT count(*) FROM found), ARRAY(SELECT id FROM found "
-               f"ORDER BY {_PAY_ORDER} LIMIT {int(limit)} OFFSET {int(offset)})")
-        size, ids = (await self.session.execute(text(sql))).one()
+        size, (ids,) = await self._materialized(await self._rows(part), _PAY_ORDER, [(limit, offset)],
+                                                cap=None if whole else PART_SORT_WHOLE + 1)
         if size > PART_SORT_WHOLE and not whole:
             return None, []
-        return int(size), [int(i) for i in ids]
+        return size, ids
 
     async def walk(self, part: PayPart, limit: int, offset: int, room: int | None) -> list[int]:
         """The part's postings among the first postings of the whole shelf in pay order, from `offset` on: a prefix
