@@ -547,14 +547,12 @@ class _Engine:
             shelf = await self._shelf_size()
             rows = min(WALK_ROWS, max(wanted, -(-WALK_SPARE * wanted * shelf // room)))
         if self.sqlite:
-            params: dict[str, Any] = {"limit": limit, "offset": offset, "rows": rows}
+            params: dict[str, Any] = {"limit": limit, "offset": offset, "rows": rows, "today": self.today}
             holds = _holds(part.tokens, "search_tokens", params)
+            listed = f"listed AND id NOT IN ({_EXPIRED})" if await self._any_expired() else "listed"
             # a subquery with LIMIT is run as a co-routine: its rows come in its own order, never re-sorted
             sql = (f"SELECT id FROM (SELECT id, search_tokens FROM posting INDEXED BY {SQLITE_PAY_WALK_INDEX} "
-                   f"WHERE listed ORDER BY {_PAY_ORDER} LIMIT :rows) WHERE {holds} LIMIT :limit OFFSET :offset")
-            if await self._any_expired():
-                sql = sql.replace("WHERE listed ORDER BY", f"WHERE listed AND id NOT IN ({_EXPIRED}) ORDER BY", 1)
-                params["today"] = self.today
+                   f"WHERE {listed} ORDER BY {_PAY_ORDER} LIMIT :rows) WHERE {holds} LIMIT :limit OFFSET :offset")
             return [int(r[0]) for r in (await self.session.execute(text(sql), params)).all()]
         named = part.pay != "none"
         where = "listed AND monthly_pay IS NOT NULL" if named else "listed AND monthly_pay IS NULL"
